@@ -1,0 +1,11 @@
+"""Sphinx configuration."""
+
+project = "flask-line"
+author = "flask-line developers"
+release = "0.1.0"
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.intersphinx"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+html_theme = "alabaster"
+exclude_patterns = ["_build"]
+intersphinx_mapping: dict[str, tuple[str, None]] = {}

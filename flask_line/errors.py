@@ -1,0 +1,123 @@
+"""Exceptions raised by flask-line.
+
+Every error a user can meet is a :class:`LineError`. Each class carries the HTTP status the default handler
+answers with and a short machine-readable ``code`` for JSON clients, so apps can register their own handler
+for the base class or for one case.
+"""
+
+from __future__ import annotations
+
+
+class LineError(Exception):
+    """Base class of every flask-line error."""
+
+    #: HTTP status of the default error response.
+    status_code: int = 500
+    #: Short machine-readable error code, sent to JSON clients.
+    code: str = "line_error"
+    #: Title of the default error page.
+    title: str = "LINE sign-in failed"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigurationError(LineError):
+    """An ``app.config`` setting is missing or invalid. Raised by ``init_app`` or for a bad per-request option."""
+
+    code = "configuration_error"
+    title = "flask-line is misconfigured"
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        #: The config key (or request parameter) at fault.
+        self.key = key
+
+
+class BadRequestOption(ConfigurationError):
+    """A per-request override (``?prompt=...``, ``?scope=...``) has a value LINE does not accept."""
+
+    status_code = 400
+    code = "invalid_request"
+    title = "Invalid request"
+
+
+class CallbackError(LineError):
+    """The callback request is not one we accept (answered with 400)."""
+
+    status_code = 400
+    code = "invalid_callback"
+
+
+class StateError(CallbackError):
+    """The ``state`` is missing, unknown, replayed, expired or belongs to another flow."""
+
+    code = "invalid_state"
+
+
+class IdTokenError(CallbackError):
+    """The ID token failed local verification (signature, algorithm, ``iss``, ``aud``, time, ``nonce``...)."""
+
+    code = "invalid_id_token"
+
+
+class AuthorizationDenied(LineError):
+    """LINE redirected back with an ``error``: the user (or OA admin) declined, or LINE refused the request."""
+
+    status_code = 403
+    code = "access_denied"
+    title = "Sign-in was cancelled"
+
+    def __init__(self, error: str, description: str | None = None, **extra: str) -> None:
+        super().__init__(description or error)
+        #: LINE's error code, normalised to lower case (``access_denied``).
+        self.error = error.lower()
+        #: LINE's ``error_description``, when given.
+        self.description = description
+        #: Any further error parameters LINE sent (LINE Login v2.0's ``errorCode``/``errorMessage``).
+        self.extra = extra
+
+
+class TokenRequestError(LineError):
+    """A LINE token or API endpoint answered with an OAuth error (``invalid_grant``, ``invalid_client``...)."""
+
+    status_code = 400
+    code = "token_request_failed"
+
+    def __init__(self, error: str, description: str | None = None, status: int | None = None) -> None:
+        super().__init__(f"{error}: {description}" if description else error)
+        #: The ``error`` field of LINE's JSON answer.
+        self.error = error
+        #: The ``error_description`` (or ``message``) field, when given.
+        self.description = description
+        #: The HTTP status LINE answered with.
+        self.status = status
+
+
+class UpstreamUnavailable(LineError):
+    """LINE could not be reached, answered 5xx or 429, or sent a body that is not the JSON it documents."""
+
+    status_code = 502
+    code = "upstream_unavailable"
+    title = "LINE is not answering"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        #: Seconds LINE asked us to wait (from ``Retry-After`` on a 429), when given.
+        self.retry_after = retry_after
+
+
+class UpstreamTimeout(UpstreamUnavailable):
+    """LINE did not answer within ``LINE_HTTP_TIMEOUT`` seconds."""
+
+    status_code = 504
+    code = "upstream_timeout"
+
+
+class NotAuthenticated(LineError):
+    """The operation needs a signed-in user (or a token that can still be refreshed) and there is none."""
+
+    status_code = 401
+    code = "not_authenticated"
+    title = "Please sign in"

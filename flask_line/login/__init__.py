@@ -1,0 +1,1 @@
+"""LINE Login: the flow, and one protocol adapter per LINE Login version."""

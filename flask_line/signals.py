@@ -1,0 +1,29 @@
+"""Blinker signals sent by flask-line, all from one namespace.
+
+Every signal is sent with ``sender=current_app._get_current_object()``, so a receiver can connect for one app::
+
+    from flask_line.signals import login_succeeded
+
+    @login_succeeded.connect_via(app)
+    def remember(sender, user, token, **extra):
+        ...
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A LINE Login completed. Arguments: ``user`` (:class:`~flask_line.LineUser`), ``token``.
+login_succeeded = _signals.signal("login-succeeded")
+#: LINE returned an error to the callback (the user declined, or LINE refused the request).
+#: Arguments: ``error`` (lower-case code), ``description``, and for LINE Login v2.0 ``error_code`` and
+#: ``error_message``.
+login_denied = _signals.signal("login-denied")
+#: We rejected a login callback. Argument: ``error`` (a :class:`~flask_line.errors.LineError`).
+login_failed = _signals.signal("login-failed")
+#: The user logged out. Argument: ``user``.
+logged_out = _signals.signal("logged-out")
+#: An expired access token was refreshed. Argument: ``token``.
+token_refreshed = _signals.signal("token-refreshed")

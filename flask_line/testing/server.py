@@ -1,0 +1,136 @@
+"""Run a :class:`LinePlatform` on a local port, and walk its consent screen the way a browser would."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .platform import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, LinePlatform
+
+
+@dataclass(frozen=True)
+class AuthorizationResponse:
+    """Where LINE sends the browser back: ``url`` with ``params`` as a query (GET) or a form body (POST)."""
+
+    method: str
+    url: str
+    params: dict[str, str]
+
+    @property
+    def path(self) -> str:
+        """``url``'s path and query, for a Flask test client."""
+        parts = urlsplit(self.url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class EmulatorServer:
+    """A :class:`LinePlatform` served over HTTP on 127.0.0.1 from a background thread.
+
+    :param platform: the platform to serve (default: a new one with the demo channel).
+    :param port: the port (default: any free one).
+    """
+
+    def __init__(self, platform: LinePlatform | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.platform = platform or LinePlatform()
+        self._server: BaseWSGIServer = make_server(host, port, self.platform, threaded=True)
+        self._thread = threading.Thread(target=self._serve, name="line-emulator", daemon=True)
+        self.browser = requests.Session()
+
+    @property
+    def url(self) -> str:
+        """The emulator's base URL (what ``LINE_EMULATOR_URL`` should be)."""
+        return f"http://{self._server.host}:{self._server.port}"
+
+    def _serve(self) -> None:
+        # A short poll interval makes stop() quick, which adds up over a test suite.
+        self._server.serve_forever(poll_interval=0.05)
+
+    def start(self) -> EmulatorServer:
+        """Start serving."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close connections."""
+        self._server.shutdown()
+        self._server.server_close()
+        self.browser.close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+        self.stop()
+
+    def app_config(
+        self, channel_id: str = DEMO_CHANNEL_ID, channel_secret: str = DEMO_CHANNEL_SECRET
+    ) -> dict[str, Any]:
+        """``app.config`` entries that point an app's LINE Login at this emulator."""
+        return {
+            "LINE_EMULATOR_URL": self.url,
+            "LINE_LOGIN_CHANNEL_ID": channel_id,
+            "LINE_LOGIN_CHANNEL_SECRET": channel_secret,
+        }
+
+    def consent(
+        self, authorize_url: str, *, user: str | None = None, allow: bool = True, add_friend: bool = False
+    ) -> AuthorizationResponse:
+        """Open ``authorize_url`` and answer the consent screen as a person would.
+
+        :param user: the user id or display name to pick (default: the first user).
+        :param allow: press Allow (True) or Cancel (False).
+        :return: where the browser is sent next.
+        """
+        page = self.browser.get(authorize_url, allow_redirects=False, timeout=10)
+        if page.status_code in (301, 302, 303):
+            return _redirect_target(page.headers["Location"])
+        page.raise_for_status()
+        form = {
+            "request_id": page.headers["X-Emulator-Request-Id"],
+            "user_id": self._user_id(user) if user else "",
+            "decision": "allow" if allow else "deny",
+        }
+        if add_friend:
+            form["add_friend"] = "1"
+        answer = self.browser.post(f"{self.url}/_emulator/consent", data=form, allow_redirects=False, timeout=10)
+        if answer.status_code in (301, 302, 303):
+            return _redirect_target(answer.headers["Location"])
+        answer.raise_for_status()
+        return _form_post_target(answer.text)
+
+    def _user_id(self, name_or_id: str) -> str:
+        for user in self.platform.users.values():
+            if name_or_id in (user.user_id, user.display_name):
+                return user.user_id
+        raise LookupError(f"no emulated user {name_or_id!r}")
+
+
+def _redirect_target(location: str) -> AuthorizationResponse:
+    return AuthorizationResponse("GET", location, dict(parse_qsl(urlsplit(location).query)))
+
+
+class _FormReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "form":
+            self.action = values.get("action") or ""
+        elif tag == "input" and values.get("name"):
+            self.fields[values["name"] or ""] = values.get("value") or ""
+
+
+def _form_post_target(html: str) -> AuthorizationResponse:
+    reader = _FormReader()
+    reader.feed(html)
+    return AuthorizationResponse("POST", reader.action, reader.fields)

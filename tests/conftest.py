@@ -1,0 +1,96 @@
+"""Shared fixtures: an app wired to a LINE emulator on 127.0.0.1, and helpers that walk a login."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask, jsonify
+from flask.testing import FlaskClient
+
+from flask_line import LineOAuth, current_line_user, line_login_required
+from flask_line.testing import EmulatorServer
+
+AppFactory = Callable[..., Flask]
+
+
+@pytest.fixture
+def make_app(line_app_config: dict[str, Any], tmp_path: Any) -> AppFactory:
+    """Build an app with flask-line, a protected ``/profile`` and an open ``/``; keyword args override config."""
+
+    def factory(**overrides: Any) -> Flask:
+        app = Flask("testapp", instance_path=str(tmp_path / "instance"))
+        app.config.update(line_app_config)
+        app.config.update(overrides)
+        LineOAuth(app)
+
+        @app.get("/")
+        def home() -> str:
+            return "home"
+
+        @app.get("/profile")
+        @line_login_required
+        def profile() -> Any:
+            return jsonify(
+                user_id=current_line_user.user_id,
+                name=current_line_user.display_name,
+                email=current_line_user.email,
+                status=current_line_user.status_message,
+                scopes=list(current_line_user.scopes),
+            )
+
+        return app
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> Flask:
+    """The default app: LINE Login v2.1 with ``profile openid`` and PKCE."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser for ``app``."""
+    return app.test_client()
+
+
+def follow_login(
+    client: FlaskClient,
+    line: EmulatorServer,
+    *,
+    user: str | None = None,
+    allow: bool = True,
+    next: str | None = None,
+    query: str = "",
+) -> Any:
+    """Start a login, answer LINE's consent screen, and deliver the callback; return the callback response."""
+    start = client.get(f"/line/login?{query}" + (f"&next={next}" if next else ""))
+    assert start.status_code == 302, start.data
+    back = line.consent(start.location, user=user, allow=allow)
+    return deliver(client, back)
+
+
+def deliver(client: FlaskClient, back: Any) -> Any:
+    """Send LINE's redirect (GET) or form post (POST) to the app."""
+    if back.method == "POST":
+        return client.post(back.path, data=back.params)
+    return client.get(back.path)
+
+
+@contextmanager
+def captured(signal: Any) -> Iterator[list[dict[str, Any]]]:
+    """Record every send of ``signal`` as a dict of its keyword arguments (plus ``sender``)."""
+    received: list[dict[str, Any]] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        received.append({"sender": sender, **kwargs})
+
+    signal.connect(receiver)
+    try:
+        yield received
+    finally:
+        signal.disconnect(receiver)

@@ -1,0 +1,164 @@
+"""LINE Login v2.1: the complete flow against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from flask_line import signals
+from tests.conftest import captured, deliver, follow_login
+
+
+def authorize_params(location: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+def test_login_redirects_to_line_with_state_nonce_and_pkce(client, line_platform):
+    start = client.get("/line/login")
+    params = authorize_params(start.location)
+    assert start.location.startswith(f"{line_platform.url}/oauth2/v2.1/authorize?")
+    assert params["response_type"] == "code"
+    assert params["client_id"] == "1650000000"
+    assert params["redirect_uri"] == "http://app.test/line/callback"
+    assert params["scope"] == "profile openid"
+    assert len(params["state"]) >= 32 and params["state"].isalnum()
+    assert len(params["nonce"]) >= 32
+    assert params["code_challenge_method"] == "S256"
+    assert len(params["code_challenge"]) == 43
+
+
+def test_login_lands_on_next_with_profile_from_id_token(client, line_platform):
+    with captured(signals.login_succeeded) as succeeded:
+        response = follow_login(client, line_platform, user="Cony", next="/profile")
+    assert response.status_code == 302
+    assert response.location == "/profile"
+    profile = client.get("/profile").json
+    assert profile["name"] == "Cony"
+    assert profile["user_id"] == "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8"
+    assert succeeded[0]["user"].display_name == "Cony"
+    assert succeeded[0]["token"].access_token in line_platform.platform.access_tokens
+
+
+def test_openid_login_makes_exactly_one_outbound_request(app, client, line_platform):
+    http = app.extensions["line.state"].http
+    before = http.request_count
+    follow_login(client, line_platform)
+    assert http.request_count - before == 1
+    assert line_platform.platform.calls("/oauth2/v2.1/token") == 1
+    assert line_platform.platform.calls("/v2/profile") == 0
+
+
+def test_login_without_openid_reads_the_profile_endpoint(make_app, line_platform):
+    client = make_app(LINE_LOGIN_SCOPES="profile").test_client()
+    start = client.get("/line/login")
+    assert "nonce" not in authorize_params(start.location)
+    deliver(client, line_platform.consent(start.location, user="Brown"))
+    profile = client.get("/profile").json
+    assert profile["name"] == "Brown"
+    assert profile["status"] == "Hello!"
+    assert line_platform.platform.calls("/v2/profile") == 1
+
+
+def test_email_scope_exposes_email_from_id_token(make_app, line_platform):
+    client = make_app(LINE_LOGIN_SCOPES=["profile", "openid", "email"]).test_client()
+    follow_login(client, line_platform, user="Brown")
+    profile = client.get("/profile").json
+    assert profile["email"] == "brown@example.com"
+    assert "email" in profile["scopes"]
+
+
+def test_form_post_response_mode_completes(make_app, line_platform):
+    client = make_app(LINE_LOGIN_RESPONSE_MODE="form_post").test_client()
+    start = client.get("/line/login?next=/profile")
+    assert authorize_params(start.location)["response_mode"] == "form_post"
+    back = line_platform.consent(start.location)
+    assert back.method == "POST"
+    assert deliver(client, back).location == "/profile"
+    assert client.get("/profile").json["name"] == "Brown"
+
+
+def test_pkce_can_be_turned_off(make_app, line_platform):
+    client = make_app(LINE_LOGIN_PKCE=False).test_client()
+    start = client.get("/line/login")
+    assert "code_challenge" not in authorize_params(start.location)
+    deliver(client, line_platform.consent(start.location))
+    assert client.get("/profile").status_code == 200
+
+
+def test_es256_id_tokens_are_verified_with_the_published_keys(client, line_platform):
+    line_platform.platform.add_channel("1650000000", "emulator-demo-channel-secret-0001", id_token_alg="ES256")
+    follow_login(client, line_platform)
+    assert client.get("/profile").status_code == 200
+    assert line_platform.platform.calls("/oauth2/v2.1/certs") == 1
+    client.post("/line/logout")
+    follow_login(client, line_platform)
+    assert line_platform.platform.calls("/oauth2/v2.1/certs") == 1, "the key set is cached"
+
+
+def test_rotated_signing_key_is_fetched_once(client, line_platform):
+    platform = line_platform.platform
+    platform.add_channel("1650000000", "emulator-demo-channel-secret-0001", id_token_alg="ES256")
+    follow_login(client, line_platform)
+    platform.rotate_keys()
+    client.post("/line/logout")
+    follow_login(client, line_platform)
+    assert client.get("/profile").status_code == 200
+    assert platform.calls("/oauth2/v2.1/certs") == 2
+
+
+def test_per_request_options_reach_line(client):
+    start = client.get(
+        "/line/login?prompt=consent&bot_prompt=aggressive&ui_locales=ja-JP%20en&max_age=0"
+        "&disable_auto_login=true&initial_amr_display=lineqr&switch_amr=false"
+    )
+    params = authorize_params(start.location)
+    assert params["prompt"] == "consent"
+    assert params["bot_prompt"] == "aggressive"
+    assert params["ui_locales"] == "ja-JP en"
+    assert params["max_age"] == "0"
+    assert params["disable_auto_login"] == "true"
+    assert params["initial_amr_display"] == "lineqr"
+    assert params["switch_amr"] == "false"
+
+
+@pytest.mark.parametrize("query", ["prompt=always", "bot_prompt=loud", "max_age=-1", "ui_locales=%3Cscript%3E"])
+def test_bad_per_request_option_is_a_400(client, query):
+    response = client.get(f"/line/login?{query}")
+    assert response.status_code == 400
+    assert b"Invalid request" in response.data
+
+
+def test_configured_defaults_reach_line(make_app):
+    client = make_app(LINE_LOGIN_PROMPT="login", LINE_LOGIN_UI_LOCALES="th", LINE_LOGIN_MAX_AGE=3600).test_client()
+    params = authorize_params(client.get("/line/login").location)
+    assert (params["prompt"], params["ui_locales"], params["max_age"]) == ("login", "th", "3600")
+
+
+def test_bot_prompt_login_exposes_friendship_and_asks_line_only_when_asked(make_app, line_platform):
+    app = make_app(LINE_LOGIN_BOT_PROMPT="normal")
+
+    @app.get("/friend")
+    def friend() -> str:
+        return str(app.extensions["line"].is_friend())
+
+    client = app.test_client()
+    start = client.get("/line/login")
+    deliver(client, line_platform.consent(start.location, user="Cony", add_friend=True))
+    with client.session_transaction() as stored:
+        assert stored["_line_login"]["user"]["friendship_status_changed"] is True
+    assert line_platform.platform.calls("/friendship/v1/status") == 0
+    assert client.get("/friend").data == b"True"
+    assert line_platform.platform.calls("/friendship/v1/status") == 1
+
+
+def test_callback_url_setting_overrides_the_computed_one(make_app):
+    client = make_app(LINE_LOGIN_CALLBACK_URL="https://example.com/line/callback").test_client()
+    params = authorize_params(client.get("/line/login").location)
+    assert params["redirect_uri"] == "https://example.com/line/callback"
+
+
+def test_url_prefix_setting_moves_the_blueprint(make_app):
+    client = make_app(LINE_URL_PREFIX="/auth/line").test_client()
+    assert client.get("/auth/line/login").status_code == 302
+    assert client.get("/line/login").status_code == 404
