@@ -52,15 +52,35 @@ def test_invalid_setting_raises_configuration_error_naming_the_key(tmp_path, con
     assert isinstance(raised.value, LineError)
 
 
-def test_every_endpoint_defaults_to_the_real_line_url(tmp_path):
-    app = app_with(tmp_path)
+REAL_ENDPOINTS = {
+    "2.1": {
+        "authorize": "https://access.line.me/oauth2/v2.1/authorize",
+        "token": "https://api.line.me/oauth2/v2.1/token",
+        "verify": "https://api.line.me/oauth2/v2.1/verify",
+        "revoke": "https://api.line.me/oauth2/v2.1/revoke",
+        "jwks": "https://api.line.me/oauth2/v2.1/certs",
+        "issuer": "https://access.line.me",
+        "profile": "https://api.line.me/v2/profile",
+        "friendship": "https://api.line.me/friendship/v1/status",
+    },
+    "2.0": {
+        "authorize": "https://access.line.me/dialog/oauth/weblogin",
+        "token": "https://api.line.me/v2/oauth/accessToken",
+        "verify": "https://api.line.me/v2/oauth/verify",
+        "revoke": "https://api.line.me/v2/oauth/revoke",
+        "profile": "https://api.line.me/v2/profile",
+    },
+}
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("version", REAL_ENDPOINTS)
+def test_every_endpoint_defaults_to_the_real_line_url(tmp_path, version):
+    app = app_with(tmp_path, LINE_LOGIN_VERSION=version)
     LineOAuth(app)
     endpoints = app.extensions["line.state"].settings.login.endpoints
-    assert endpoints.authorize == "https://access.line.me/oauth2/v2.1/authorize"
-    assert endpoints.token == "https://api.line.me/oauth2/v2.1/token"
-    assert endpoints.jwks == "https://api.line.me/oauth2/v2.1/certs"
-    assert endpoints.issuer == "https://access.line.me"
-    assert endpoints.profile == "https://api.line.me/v2/profile"
+    for name, url in REAL_ENDPOINTS[version].items():
+        assert getattr(endpoints, name) == url
 
 
 def test_emulator_url_points_every_unset_endpoint_at_the_emulator(tmp_path):

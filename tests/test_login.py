@@ -87,7 +87,7 @@ def test_pkce_can_be_turned_off(make_app, line_platform):
 
 
 def test_es256_id_tokens_are_verified_with_the_published_keys(client, line_platform):
-    line_platform.platform.add_channel("1650000000", "emulator-demo-channel-secret-0001", id_token_alg="ES256")
+    line_platform.platform.sign_id_tokens_with("ES256")
     follow_login(client, line_platform)
     assert client.get("/profile").status_code == 200
     assert line_platform.platform.calls("/oauth2/v2.1/certs") == 1
@@ -98,7 +98,7 @@ def test_es256_id_tokens_are_verified_with_the_published_keys(client, line_platf
 
 def test_rotated_signing_key_is_fetched_once(client, line_platform):
     platform = line_platform.platform
-    platform.add_channel("1650000000", "emulator-demo-channel-secret-0001", id_token_alg="ES256")
+    platform.sign_id_tokens_with("ES256")
     follow_login(client, line_platform)
     platform.rotate_keys()
     client.post("/line/logout")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ..errors import AuthorizationDenied
 from ..pending import PendingFlow
@@ -18,7 +19,8 @@ class LoginV20(LoginProtocol):
         return {}
 
     def user_for(self, token: LineToken, flow: PendingFlow, params: Mapping[str, str]) -> LineUser:
-        return self.profile(token)
+        # v2.0 reports the profile permission as scope "P"; expose it under its v2.1 name.
+        return replace(self.profile(token), scopes=("profile",))
 
     def revoke_params(self, token: LineToken) -> dict[str, str]:
         # v2.0 revokes with the refresh token, not the access token.

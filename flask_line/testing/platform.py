@@ -121,6 +121,11 @@ class LinePlatform:
             self.channels[channel_id] = channel
         return channel
 
+    def sign_id_tokens_with(self, alg: str, channel_id: str = DEMO_CHANNEL_ID) -> None:
+        """Sign the channel's ID tokens with ``alg`` (HS256, ES256 or RS256) from now on."""
+        with self.lock:
+            self.channels[channel_id].id_token_alg = alg
+
     def add_user(self, user: EmulatedUser) -> None:
         """Offer one more user on the consent screen."""
         with self.lock:
