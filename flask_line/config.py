@@ -30,6 +30,14 @@ ENDPOINT_DEFAULTS: dict[str, str] = {
     "LINE_LOGIN_V20_TOKEN_URL": "https://api.line.me/v2/oauth/accessToken",
     "LINE_LOGIN_V20_VERIFY_URL": "https://api.line.me/v2/oauth/verify",
     "LINE_LOGIN_V20_REVOKE_URL": "https://api.line.me/v2/oauth/revoke",
+    # Module channels (developers.line.biz/en/docs/partner-docs/module-technical-attach-channel/)
+    "LINE_MODULE_AUTHORIZE_URL": "https://manager.line.biz/module/auth/v1/authorize",
+    "LINE_MODULE_TOKEN_URL": "https://manager.line.biz/module/auth/v1/token",
+    # Stateless channel access tokens: unlimited issuance, so workers and restarts never revoke each other's
+    # tokens (short-lived ones are capped at 30 per channel, the oldest revoked).
+    "LINE_MODULE_CHANNEL_TOKEN_URL": "https://api.line.me/oauth2/v3/token",
+    "LINE_MODULE_DETACH_URL": "https://api.line.me/v2/bot/channel/detach",
+    "LINE_MESSAGING_API_URL": "https://api.line.me",
 }
 
 #: Every other setting and its default.
@@ -55,10 +63,35 @@ DEFAULTS: dict[str, Any] = {
     "LINE_LOGIN_DEFAULT_NEXT": "/",
     "LINE_LOGOUT_REDIRECT": "/",
     "LINE_LOGIN_ID_TOKEN_ALGORITHMS": ["HS256", "ES256"],
+    "LINE_MODULE_CHANNEL_ID": None,
+    "LINE_MODULE_CHANNEL_SECRET": None,
+    "LINE_MODULE_SCOPES": "message:send message:receive",
+    "LINE_MODULE_REGION": None,
+    "LINE_MODULE_BASIC_SEARCH_ID": None,
+    "LINE_MODULE_BRAND_TYPE": None,
+    "LINE_MODULE_PKCE": True,
+    "LINE_MODULE_CALLBACK_URL": None,
+    "LINE_MODULE_DEFAULT_NEXT": "/",
+    "LINE_MODULE_STORE_URI": None,
+    "LINE_MODULE_BOT_ID_HEADER": "X-Line-Bot-Id",
     **ENDPOINT_DEFAULTS,
 }
 
 LOGIN_SCOPES = frozenset({"profile", "openid", "email"})
+MODULE_SCOPES = frozenset(
+    {
+        "message:send",
+        "message:receive",
+        "account:manage",
+        "message:mark_as_read",
+        "message:templated_pnp",
+        "profile:read",
+        "coupon:manage",
+        "crm:manage",
+    }
+)
+MODULE_REGIONS = ("JP", "TW")
+BRAND_TYPES = frozenset({"premium", "verified", "unverified"})
 PROMPTS = ("consent", "none", "login")
 BOT_PROMPTS = ("normal", "aggressive")
 RESPONSE_MODES = ("query", "form_post")
@@ -240,6 +273,29 @@ class LoginSettings:
 
 
 @dataclass(frozen=True)
+class ModuleSettings:
+    """Validated module channel settings (``LINE_MODULE_*``)."""
+
+    enabled: bool
+    channel_id: str
+    channel_secret: str
+    scopes: tuple[str, ...]
+    region: str | None
+    basic_search_id: str | None
+    brand_type: tuple[str, ...]
+    pkce: bool
+    callback_url: str | None
+    default_next: str
+    store_uri: str | None
+    bot_id_header: str
+    authorize_url: str
+    token_url: str
+    channel_token_url: str
+    detach_url: str
+    messaging_api_url: str
+
+
+@dataclass(frozen=True)
 class Settings:
     """All validated settings of one app."""
 
@@ -250,6 +306,7 @@ class Settings:
     id_token_leeway: int
     jwks_cache_ttl: int
     login: LoginSettings
+    module: ModuleSettings
 
 
 def load_settings(config: Mapping[str, Any]) -> Settings:
@@ -266,6 +323,7 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
         id_token_leeway=read.optional_int("LINE_ID_TOKEN_LEEWAY") or 0,
         jwks_cache_ttl=int(read.positive_number("LINE_JWKS_CACHE_TTL")),
         login=_load_login(read),
+        module=load_module(read),
     )
 
 
@@ -312,6 +370,47 @@ def _load_login(read: ConfigReader) -> LoginSettings:
         # v2.0 has no scope parameter and no PKCE: the token always carries the profile permission.
         return replace(settings, scopes=("profile",), pkce=False)
     return settings
+
+
+def load_module(read: ConfigReader) -> ModuleSettings:
+    """The module channel settings."""
+    channel_id = read.optional_string("LINE_MODULE_CHANNEL_ID")
+    channel_secret = read.optional_string("LINE_MODULE_CHANNEL_SECRET")
+    enabled = bool(channel_id or channel_secret)
+    if enabled and not channel_id:
+        raise read.fail("LINE_MODULE_CHANNEL_ID", "is required when LINE_MODULE_CHANNEL_SECRET is set")
+    if enabled and not channel_secret:
+        raise read.fail("LINE_MODULE_CHANNEL_SECRET", "is required when LINE_MODULE_CHANNEL_ID is set")
+    store_uri = read.optional_string("LINE_MODULE_STORE_URI")
+    if store_uri is not None and not store_uri.startswith("sqlite:///"):
+        raise read.fail("LINE_MODULE_STORE_URI", "must be sqlite:///<path> (pass store= for other databases)")
+    return ModuleSettings(
+        enabled=enabled,
+        channel_id=channel_id or "",
+        channel_secret=channel_secret or "",
+        scopes=read.words("LINE_MODULE_SCOPES", MODULE_SCOPES),
+        region=read.choice("LINE_MODULE_REGION", MODULE_REGIONS),
+        basic_search_id=basic_search_id(read, "LINE_MODULE_BASIC_SEARCH_ID"),
+        brand_type=read.words("LINE_MODULE_BRAND_TYPE", BRAND_TYPES),
+        pkce=read.boolean("LINE_MODULE_PKCE"),
+        callback_url=read.optional_url("LINE_MODULE_CALLBACK_URL"),
+        default_next=read.string("LINE_MODULE_DEFAULT_NEXT"),
+        store_uri=store_uri,
+        bot_id_header=read.string("LINE_MODULE_BOT_ID_HEADER"),
+        authorize_url=read.url("LINE_MODULE_AUTHORIZE_URL"),
+        token_url=read.url("LINE_MODULE_TOKEN_URL"),
+        channel_token_url=read.url("LINE_MODULE_CHANNEL_TOKEN_URL"),
+        detach_url=read.url("LINE_MODULE_DETACH_URL"),
+        messaging_api_url=read.url("LINE_MESSAGING_API_URL"),
+    )
+
+
+def basic_search_id(read: ConfigReader, key: str) -> str | None:
+    """An Official Account basic ID such as ``@linedevelopers``."""
+    value = read.optional_string(key)
+    if value is not None and (len(value) > 64 or not value.lstrip("@").replace("-", "").replace(".", "").isalnum()):
+        raise read.fail(key, f"is not a LINE Official Account basic ID: {value!r}")
+    return value
 
 
 def check_login_scopes(scopes: Collection[str], fail: Callable[[str], ConfigurationError]) -> None:

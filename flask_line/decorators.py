@@ -6,9 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast, overload
 
+from flask import redirect, url_for
 from werkzeug.local import LocalProxy
 
-from .responses import sign_in_required
+from .errors import MissingModuleScope
+from .module.store import ModuleAttachment
+from .responses import current_path, error_response, sign_in_required, wants_json
 from .state import app_state
 from .user import AnonymousUser, LineUser
 
@@ -45,3 +48,38 @@ def line_login_required(view: F | None = None) -> F | Callable[[F], F]:
         return sign_in_required("line.login", "Sign in with LINE to continue.")
 
     return cast(F, wrapper)
+
+
+def _current_attachment() -> ModuleAttachment | None:
+    module = app_state().module
+    return module.current() if module is not None else None
+
+
+#: The session's selected module attachment (:class:`~flask_line.ModuleAttachment`), or None.
+current_attachment: ModuleAttachment | None = cast(Any, LocalProxy(_current_attachment))
+
+
+def requires_module_scope(*scopes: str) -> Callable[[F], F]:
+    """Require the session's current attachment to hold every one of ``scopes``.
+
+    Without them, a browser goes to ``line.attach`` asking for the held and the missing scopes together, with
+    ``next`` back to the view; a JSON client gets a 403 naming the missing scopes.
+    """
+    needed = frozenset(scopes)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            attachment = _current_attachment()
+            held = attachment.scopes if attachment is not None else frozenset()
+            missing = needed - held
+            if not missing:
+                return view(*args, **kwargs)
+            if wants_json():
+                response, status = error_response(MissingModuleScope(missing))
+                return response, status
+            return redirect(url_for("line.attach", scope=" ".join(sorted(held | needed)), next=current_path()))
+
+        return cast(F, wrapper)
+
+    return decorate

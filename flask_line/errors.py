@@ -121,3 +121,26 @@ class NotAuthenticated(LineError):
     status_code = 401
     code = "not_authenticated"
     title = "Please sign in"
+
+
+class MissingModuleScope(LineError):
+    """A module API call or view needs scopes the attachment does not hold (refused before any HTTP)."""
+
+    status_code = 403
+    code = "insufficient_scope"
+    title = "The module needs more permissions"
+
+    def __init__(self, missing: frozenset[str] | set[str], bot_id: str | None = None) -> None:
+        super().__init__(f"The module attachment lacks the scope(s): {', '.join(sorted(missing))}")
+        #: The scopes that are missing.
+        self.missing = frozenset(missing)
+        #: The bot the call was for.
+        self.bot_id = bot_id
+
+
+class AttachmentStoreError(LineError):
+    """LINE attached the module but the attachment could not be stored; the log names the bot id to recover."""
+
+    status_code = 500
+    code = "attachment_not_stored"
+    title = "The module could not be saved"

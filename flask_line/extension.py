@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 
 from flask import Flask
@@ -17,6 +18,10 @@ from .login.flow import LineLogin
 from .login.protocol import LoginProtocol
 from .login.v20 import LoginV20
 from .login.v21 import LoginV21
+from .module.flow import ModuleAttachFlow
+from .module.selection import AttachmentSelection
+from .module.service import ModuleService
+from .module.store import AttachmentStore, SQLiteAttachmentStore
 from .pending import PendingFlows
 from .responses import error_response
 from .sessions import setup_server_side_sessions
@@ -34,7 +39,9 @@ class LineOAuth:
     can serve several apps. Settings are read from ``app.config`` (``LINE_*`` keys) and validated at once.
     """
 
-    def __init__(self, app: Flask | None = None) -> None:
+    def __init__(self, app: Flask | None = None, *, store: AttachmentStore | None = None) -> None:
+        #: The module attachment store given by the app (default: SQLite in the instance folder).
+        self.store = store
         if app is not None:
             self.init_app(app)
 
@@ -51,6 +58,7 @@ class LineOAuth:
             http=http,
             pending=pending,
             login=_build_login(settings, http, pending) if settings.login.enabled else None,
+            module=self._build_module(app, settings, http, pending) if settings.module.enabled else None,
         )
         app.extensions["line"] = self
         app.extensions[STATE_KEY] = state
@@ -61,6 +69,19 @@ class LineOAuth:
         if LineError not in app.error_handler_spec[None][None]:
             # An app that registered its own handler for LineError keeps it.
             app.register_error_handler(LineError, error_response)
+
+    @property
+    def module(self) -> ModuleService:
+        """The current app's module service: attachments, ``select``, ``detach``, ``api(bot_id)``."""
+        return app_state().require_module()
+
+    def _build_module(self, app: Flask, settings: Settings, http: LineHttp, pending: PendingFlows) -> ModuleService:
+        store = self.store
+        if store is None:
+            uri = settings.module.store_uri or f"sqlite:///{os.path.join(app.instance_path, 'flask_line.sqlite3')}"
+            store = SQLiteAttachmentStore.from_uri(uri)
+        flow = ModuleAttachFlow(settings.module, pending, http, store, AttachmentSelection(store))
+        return ModuleService(settings.module, http, store, flow)
 
     def current_token(self) -> LineToken | None:
         """The signed-in user's LINE token as stored (it may have expired), or None."""

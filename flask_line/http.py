@@ -8,7 +8,6 @@ rate limits and garbage bodies into :mod:`flask_line.errors`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -42,35 +41,13 @@ class LineHttp:
         self,
         method: str,
         url: str,
-        *,
-        data: Mapping[str, str] | None = None,
-        json: Any = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
         """Send one request; raise :class:`UpstreamTimeout` / :class:`UpstreamUnavailable` when LINE fails.
 
         4xx answers other than 429 are returned for the caller to read.
         """
-        self.request_count += 1
-        try:
-            response = self.session.request(
-                method,
-                url,
-                data=data,
-                json=json,
-                params=params,
-                headers=headers,
-                auth=auth,
-                timeout=self.timeout,
-            )
-        except requests.Timeout:
-            log.warning("LINE did not answer %s %s within %ss", method, _public(url), self.timeout)
-            raise UpstreamTimeout(f"LINE did not answer within {self.timeout:g} seconds") from None
-        except requests.RequestException as error:
-            log.warning("LINE unreachable at %s %s: %s", method, _public(url), type(error).__name__)
-            raise UpstreamUnavailable("LINE could not be reached") from None
+        response = self.transport(method, url, **kwargs)
         if response.status_code == 429:
             retry_after = _retry_after(response)
             log.warning("LINE rate-limited %s %s (Retry-After: %s)", method, _public(url), retry_after)
@@ -79,6 +56,21 @@ class LineHttp:
             log.warning("LINE answered %s to %s %s", response.status_code, method, _public(url))
             raise UpstreamUnavailable(f"LINE answered with HTTP {response.status_code}")
         return response
+
+    def transport(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Send one request and return any answer; only a timeout or an unreachable LINE raises.
+
+        Keyword arguments are those of :meth:`requests.Session.request`; the timeout is the app's.
+        """
+        self.request_count += 1
+        try:
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            log.warning("LINE did not answer %s %s within %ss", method, _public(url), self.timeout)
+            raise UpstreamTimeout(f"LINE did not answer within {self.timeout:g} seconds") from None
+        except requests.RequestException as error:
+            log.warning("LINE unreachable at %s %s: %s", method, _public(url), type(error).__name__)
+            raise UpstreamUnavailable("LINE could not be reached") from None
 
     def json(self, method: str, url: str, **kwargs: Any) -> JsonObject:
         """Send a request and return LINE's JSON object; an OAuth error body raises :class:`TokenRequestError`."""

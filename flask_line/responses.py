@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from .errors import LineError
+from .errors import LineError, MissingModuleScope
 
 
 def wants_json() -> bool:
@@ -19,7 +19,8 @@ def wants_json() -> bool:
 def error_response(error: LineError) -> tuple[Response | str, int]:
     """The default answer to a :class:`LineError`: JSON for API clients, else a small HTML page."""
     if wants_json():
-        return jsonify(error=error.code, message=error.message), error.status_code
+        details = {"missing_scopes": sorted(error.missing)} if isinstance(error, MissingModuleScope) else {}
+        return jsonify(error=error.code, message=error.message, **details), error.status_code
     return render_template("flask_line/error.html", error=error), error.status_code
 
 

@@ -27,3 +27,12 @@ login_failed = _signals.signal("login-failed")
 logged_out = _signals.signal("logged-out")
 #: An expired access token was refreshed. Argument: ``token``.
 token_refreshed = _signals.signal("token-refreshed")
+
+#: A module was attached to an Official Account. Argument: ``attachment`` (:class:`~flask_line.ModuleAttachment`).
+module_attached = _signals.signal("module-attached")
+#: LINE returned an error to the attach callback (the OA admin declined). Arguments: ``error``, ``description``.
+module_attach_denied = _signals.signal("module-attach-denied")
+#: We rejected an attach callback, or could not store the attachment. Argument: ``error``.
+module_attach_failed = _signals.signal("module-attach-failed")
+#: A module was detached (by us, or reported by LINE's webhook). Argument: ``bot_id``.
+module_detached = _signals.signal("module-detached")

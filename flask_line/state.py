@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound
 from .config import Settings
 from .http import LineHttp
 from .login.flow import LineLogin
+from .module.service import ModuleService
 from .pending import PendingFlows
 
 STATE_KEY = "line.state"
@@ -23,6 +24,15 @@ class AppState:
     http: LineHttp
     pending: PendingFlows
     login: LineLogin | None
+    module: ModuleService | None
+
+    def require_module(self) -> ModuleService:
+        """The module service; a 404 when the app has not configured a module channel."""
+        if self.module is None:
+            raise NotFound(
+                "Module attach is not configured (set LINE_MODULE_CHANNEL_ID and LINE_MODULE_CHANNEL_SECRET)."
+            )
+        return self.module
 
     def require_login(self) -> LineLogin:
         """The LINE Login flow; a 404 when the app has not configured a LINE Login channel."""

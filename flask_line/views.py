@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request
 from werkzeug.wrappers import Response
 
+from .module.webhook import handle_webhook
 from .redirects import safe_next
 from .state import app_state
 
@@ -15,6 +16,9 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/login", "login", login, methods=["GET"])
     blueprint.add_url_rule("/callback", "callback", callback, methods=["GET", "POST"])
     blueprint.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    blueprint.add_url_rule("/attach", "attach", attach, methods=["GET"])
+    blueprint.add_url_rule("/attach/callback", "attach_callback", attach_callback, methods=["GET"])
+    blueprint.add_url_rule("/module/webhook", "module_webhook", module_webhook, methods=["POST"])
     return blueprint
 
 
@@ -36,3 +40,21 @@ def logout() -> Response:
     flow.logout()
     target = request.form.get("next") or request.args.get("next")
     return redirect(safe_next(target, flow.settings.logout_redirect))
+
+
+def attach() -> Response:
+    """Start attaching the module to an Official Account; ``scope``, ``region``... override the settings."""
+    flow = app_state().require_module().flow
+    return flow.start(request.args.get("next"), flow.options_from(request.args))
+
+
+def attach_callback() -> Response:
+    """LINE Official Account Manager's redirect back."""
+    return app_state().require_module().flow.finish(request.args)
+
+
+def module_webhook() -> tuple[str, int]:
+    """LINE's module webhook: a ``detached`` event removes the attachment record."""
+    service = app_state().require_module()
+    handle_webhook(service, request.get_data(), request.headers.get("X-Line-Signature"))
+    return "", 200

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask, jsonify
 from flask.testing import FlaskClient
 
-from flask_line import LineOAuth, current_line_user, line_login_required
+from flask_line import LineOAuth, current_attachment, current_line_user, line_login_required, requires_module_scope
 from flask_line.testing import EmulatorServer
 
 AppFactory = Callable[..., Flask]
@@ -20,11 +20,11 @@ AppFactory = Callable[..., Flask]
 def make_app(line_app_config: dict[str, Any], tmp_path: Any) -> AppFactory:
     """Build an app with flask-line, a protected ``/profile`` and an open ``/``; keyword args override config."""
 
-    def factory(**overrides: Any) -> Flask:
+    def factory(store: Any = None, **overrides: Any) -> Flask:
         app = Flask("testapp", instance_path=str(tmp_path / "instance"))
         app.config.update(line_app_config)
         app.config.update(overrides)
-        LineOAuth(app)
+        LineOAuth(app, store=store)
 
         @app.get("/")
         def home() -> str:
@@ -40,6 +40,18 @@ def make_app(line_app_config: dict[str, Any], tmp_path: Any) -> AppFactory:
                 status=current_line_user.status_message,
                 scopes=list(current_line_user.scopes),
             )
+
+        @app.post("/send")
+        @requires_module_scope("message:send")
+        def send() -> Any:
+            api = app.extensions["line"].module.api(current_attachment.bot_id)
+            answer = api.post("/v2/bot/message/push", json={"to": "U1", "messages": [{"type": "text", "text": "hi"}]})
+            return jsonify(status=answer.status_code, body=answer.json())
+
+        @app.get("/insights")
+        @requires_module_scope("account:manage", "message:send")
+        def insights() -> str:
+            return "insights"
 
         return app
 

@@ -61,6 +61,23 @@ class Grant:
     used: bool = False
 
 
+@dataclass
+class EmulatedBot:
+    """A LINE Official Account an admin can attach a module to."""
+
+    bot_id: str
+    display_name: str
+    basic_id: str
+
+
+DEFAULT_BOTS = (
+    EmulatedBot("Ub1f0c2a3d4e5f60718293a4b5c6d7e8f", "Brown Cafe", "@browncafe"),
+    EmulatedBot("Uc2a1d3b4e5f60718293a4b5c6d7e8f90", "Cony Flowers", "@conyflowers"),
+)
+
+DEMO_MODULE_CHANNEL_ID = "2000000000"
+DEMO_MODULE_CHANNEL_SECRET = "emulator-demo-module-secret-0001"
+
 DEFAULT_USERS = (
     EmulatedUser("U4af4980629a1b2c3d4e5f60718293a4b", "Brown", email="brown@example.com", status_message="Hello!"),
     EmulatedUser("U5b0f2e3c4d5e6f708192a3b4c5d6e7f8", "Cony", email="cony@example.com", friend=True),
@@ -92,6 +109,14 @@ class LinePlatform:
         for channel_id, secret in (channels or {DEMO_CHANNEL_ID: DEMO_CHANNEL_SECRET}).items():
             self.add_channel(channel_id, secret)
         self.users = {user.user_id: user for user in users}
+        self.bots = {bot.bot_id: bot for bot in DEFAULT_BOTS}
+        self.module_channels: dict[str, str] = {DEMO_MODULE_CHANNEL_ID: DEMO_MODULE_CHANNEL_SECRET}
+        #: ``{(module channel id, bot id): granted scopes}``
+        self.attachments: dict[tuple[str, str], frozenset[str]] = {}
+        #: Module channel access tokens: ``{token: (channel id, expires_at)}``.
+        self.channel_tokens: dict[str, tuple[str, float]] = {}
+        #: Every Messaging API call a module made: ``(bot id, path, JSON body)``.
+        self.messages: list[tuple[str, str, Any]] = []
         self.codes: dict[str, Grant] = {}
         self.access_tokens: dict[str, Grant] = {}
         self.refresh_tokens: dict[str, Grant] = {}

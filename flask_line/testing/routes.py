@@ -11,6 +11,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import Response, abort, jsonify, redirect, render_template, request
 
 from .platform import Grant
+from .routes_module import register_module_routes
 
 if TYPE_CHECKING:
     from .platform import LinePlatform
@@ -33,7 +34,8 @@ def register_routes(line: LinePlatform) -> None:
     def begin_consent(protocol: str, params: dict[str, Any]) -> Any:
         client_id = request.args.get("client_id", "")
         redirect_uri = request.args.get("redirect_uri", "")
-        if client_id not in line.channels or not redirect_uri.startswith(("http://", "https://")):
+        known = line.module_channels if protocol == "module" else line.channels
+        if client_id not in known or not redirect_uri.startswith(("http://", "https://")):
             # LINE shows an error page, never a redirect, for an unknown client or callback.
             abort(400, "400 Bad request with invalid client_id or redirect_uri value.")
         request_id = secrets.token_urlsafe(16)
@@ -90,13 +92,17 @@ def register_routes(line: LinePlatform) -> None:
         state = pending["state"]
         if request.form.get("decision") != "allow":
             return _deny(pending)
-        user_id = request.form.get("user_id") or next(iter(line.users))
-        if user_id not in line.users:
-            abort(400, "Unknown user.")
+        accounts = line.bots if pending["protocol"] == "module" else line.users
+        user_id = request.form.get("user_id") or next(iter(accounts))
+        if user_id not in accounts:
+            abort(400, "Unknown account.")
+        scopes = tuple(pending["scopes"])
+        if request.form.get("scope_choice") == "custom":
+            scopes = tuple(scope for scope in scopes if scope in request.form.getlist("granted_scope"))
         grant = Grant(
             client_id=pending["client_id"],
             user_id=user_id,
-            scopes=tuple(pending["scopes"]),
+            scopes=scopes,
             expires_at=0,
             redirect_uri=pending["redirect_uri"],
             nonce=pending.get("nonce"),
@@ -130,7 +136,7 @@ def register_routes(line: LinePlatform) -> None:
         channel = line.channels.get(form.get("client_id", ""))
         return channel is not None and secrets.compare_digest(channel.secret, form.get("client_secret", ""))
 
-    def redeem_code(form: Any, protocol: str) -> Grant | tuple[Response, int]:
+    def redeem_code(form: Any, protocol: str, client_id: str | None = None) -> Grant | tuple[Response, int]:
         with line.lock:
             grant = line.codes.get(form.get("code", ""))
             if grant is None or grant.used or grant.protocol != protocol:
@@ -138,7 +144,7 @@ def register_routes(line: LinePlatform) -> None:
             grant.used = True  # single use, even when a later check fails
         if grant.expires_at < time.time():
             return oauth_error("invalid_grant", "authorization code expired")
-        if grant.client_id != form.get("client_id"):
+        if grant.client_id != (client_id or form.get("client_id")):
             return oauth_error("invalid_grant", "code was issued to another client")
         if grant.redirect_uri != form.get("redirect_uri"):
             return oauth_error("invalid_grant", "redirect_uri does not match")
@@ -288,6 +294,8 @@ def register_routes(line: LinePlatform) -> None:
     @app.get("/")
     def home() -> Any:
         return render_template("home.html", line=line)
+
+    register_module_routes(line, begin_consent, redeem_code, oauth_error)
 
 
 def _v21_request_error(args: Any) -> tuple[str, str] | None:

@@ -12,7 +12,13 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .platform import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, LinePlatform
+from .platform import (
+    DEMO_CHANNEL_ID,
+    DEMO_CHANNEL_SECRET,
+    DEMO_MODULE_CHANNEL_ID,
+    DEMO_MODULE_CHANNEL_SECRET,
+    LinePlatform,
+)
 
 
 @dataclass(frozen=True)
@@ -77,14 +83,23 @@ class EmulatorServer:
             "LINE_EMULATOR_URL": self.url,
             "LINE_LOGIN_CHANNEL_ID": channel_id,
             "LINE_LOGIN_CHANNEL_SECRET": channel_secret,
+            "LINE_MODULE_CHANNEL_ID": DEMO_MODULE_CHANNEL_ID,
+            "LINE_MODULE_CHANNEL_SECRET": DEMO_MODULE_CHANNEL_SECRET,
         }
 
     def consent(
-        self, authorize_url: str, *, user: str | None = None, allow: bool = True, add_friend: bool = False
+        self,
+        authorize_url: str,
+        *,
+        user: str | None = None,
+        allow: bool = True,
+        add_friend: bool = False,
+        scopes: list[str] | None = None,
     ) -> AuthorizationResponse:
         """Open ``authorize_url`` and answer the consent screen as a person would.
 
-        :param user: the user id or display name to pick (default: the first user).
+        :param user: the user (or, for a module attach, Official Account) id or name to pick (default: the first).
+        :param scopes: for a module attach, the scopes the admin leaves ticked (default: all requested).
         :param allow: press Allow (True) or Cancel (False).
         :return: where the browser is sent next.
         """
@@ -92,13 +107,15 @@ class EmulatorServer:
         if page.status_code in (301, 302, 303):
             return _redirect_target(page.headers["Location"])
         page.raise_for_status()
-        form = {
+        form: dict[str, Any] = {
             "request_id": page.headers["X-Emulator-Request-Id"],
             "user_id": self._user_id(user) if user else "",
             "decision": "allow" if allow else "deny",
         }
         if add_friend:
             form["add_friend"] = "1"
+        if scopes is not None:
+            form.update(scope_choice="custom", granted_scope=scopes)
         answer = self.browser.post(f"{self.url}/_emulator/consent", data=form, allow_redirects=False, timeout=10)
         if answer.status_code in (301, 302, 303):
             return _redirect_target(answer.headers["Location"])
@@ -109,7 +126,10 @@ class EmulatorServer:
         for user in self.platform.users.values():
             if name_or_id in (user.user_id, user.display_name):
                 return user.user_id
-        raise LookupError(f"no emulated user {name_or_id!r}")
+        for bot in self.platform.bots.values():
+            if name_or_id in (bot.bot_id, bot.display_name, bot.basic_id):
+                return bot.bot_id
+        raise LookupError(f"no emulated user or Official Account {name_or_id!r}")
 
 
 def _redirect_target(location: str) -> AuthorizationResponse:

@@ -1,0 +1,97 @@
+"""``ext.module``: the attachments, the module channel access token, detach, and the Messaging API client."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app, has_request_context
+
+from .. import signals
+from ..api_client import ApiClient
+from ..config import ModuleSettings
+from ..errors import MissingModuleScope
+from ..http import LineHttp, oauth_error
+from ..token_cache import SharedToken
+from ..tokens import LineToken
+from .flow import ModuleAttachFlow
+from .scopes import required_scope
+from .selection import AttachmentSelection
+from .store import AttachmentStore, ModuleAttachment
+
+log = logging.getLogger("flask_line")
+
+
+class ModuleService:
+    """Everything a module provider does after the attach: usable in requests, CLI commands and jobs."""
+
+    def __init__(self, settings: ModuleSettings, http: LineHttp, store: AttachmentStore, flow: ModuleAttachFlow):
+        self.settings = settings
+        self.http = http
+        self.store = store
+        self.flow = flow
+        self.selection: AttachmentSelection = flow.selection
+        #: The module channel access token, shared by every thread.
+        self.channel_token = SharedToken(self._issue_channel_token)
+
+    def _issue_channel_token(self) -> LineToken:
+        body = {
+            "grant_type": "client_credentials",
+            "client_id": self.settings.channel_id,
+            "client_secret": self.settings.channel_secret,
+        }
+        return LineToken.from_response(self.http.json("POST", self.settings.channel_token_url, data=body))
+
+    def current(self) -> ModuleAttachment | None:
+        """The session's selected attachment, or None."""
+        return self.selection.current()
+
+    def select(self, bot_id: str) -> ModuleAttachment:
+        """Make ``bot_id`` the session's current attachment; :class:`LookupError` if it is not attached."""
+        attachment = self.store.get(bot_id)
+        if attachment is None:
+            raise LookupError(f"no module attachment for bot {bot_id}")
+        self.selection.remember(bot_id)
+        return attachment
+
+    def attachments(self) -> list[ModuleAttachment]:
+        """Every stored attachment."""
+        return self.store.list()
+
+    def detach(self, bot_id: str) -> None:
+        """Detach the module from ``bot_id`` at LINE, then forget it and send ``module_detached``.
+
+        If LINE refuses or fails, the record is kept and the error raised: nothing is lost.
+        """
+        response = self._client(headers={}).post(self.settings.detach_url, json={"botId": bot_id})
+        if response.status_code >= 400:
+            raise oauth_error(response)
+        self.forget(bot_id)
+
+    def forget(self, bot_id: str) -> None:
+        """Remove ``bot_id``'s record (LINE already detached it) and send ``module_detached``."""
+        self.store.delete(bot_id)
+        if has_request_context():  # a job or CLI command has no session to update
+            self.selection.forget(bot_id)
+        log.info("Module detached from bot %s", bot_id)
+        signals.module_detached.send(current_app._get_current_object(), bot_id=bot_id)  # type: ignore[attr-defined]
+
+    def api(self, bot_id: str) -> ApiClient:
+        """A client for the Messaging API on behalf of ``bot_id``.
+
+        It sends the module channel access token and the bot id header, refuses locally a path whose scope the
+        attachment lacks (:class:`~flask_line.errors.MissingModuleScope`), and retries once on a 401.
+        """
+        attachment = self.store.get(bot_id)
+        if attachment is None:
+            raise LookupError(f"no module attachment for bot {bot_id}")
+
+        def check_scope(method: str, path: str) -> None:
+            scope = required_scope(path)
+            if scope is not None and scope not in attachment.scopes:
+                raise MissingModuleScope({scope}, bot_id)
+
+        return self._client(headers={self.settings.bot_id_header: bot_id}, before_send=check_scope)
+
+    def _client(self, headers: dict[str, str], before_send: Callable[[str, str], None] | None = None) -> ApiClient:
+        return ApiClient(self.http, self.settings.messaging_api_url, self.channel_token, headers, before_send)

@@ -1,0 +1,129 @@
+"""Where attachments live: they outlive the admin's browser session (the module keeps serving the bot)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class ModuleAttachment:
+    """A module attached to one LINE Official Account (bot)."""
+
+    bot_id: str
+    #: The scopes LINE granted (never the ones merely asked for).
+    scopes: frozenset[str]
+    attached_at: datetime
+    #: The LINE Login user id of the admin who attached, when they were signed in with LINE Login.
+    attached_by: str | None = None
+    region: str | None = None
+    basic_search_id: str | None = None
+
+    def holds(self, *scopes: str) -> bool:
+        """Whether every one of ``scopes`` was granted."""
+        return set(scopes) <= self.scopes
+
+
+@runtime_checkable
+class AttachmentStore(Protocol):
+    """The storage interface: implement these four methods to keep attachments in your own database."""
+
+    def save(self, attachment: ModuleAttachment) -> None:
+        """Insert the attachment, or replace the one with the same ``bot_id`` (a re-attach)."""
+
+    def get(self, bot_id: str) -> ModuleAttachment | None:
+        """The attachment of ``bot_id``, or None."""
+
+    def delete(self, bot_id: str) -> bool:
+        """Remove the attachment of ``bot_id``; whether there was one."""
+
+    def list(self) -> list[ModuleAttachment]:
+        """Every attachment, oldest first."""
+
+
+class SQLiteAttachmentStore:
+    """Attachments in an SQLite file (standard library), safe for several threads and processes.
+
+    WAL journaling lets readers run beside a writer; every write is one transaction, and a busy database is
+    waited for (``timeout``) instead of failing.
+    """
+
+    def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.timeout = timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS line_module_attachments ("
+                " bot_id TEXT PRIMARY KEY, scopes TEXT NOT NULL, attached_at TEXT NOT NULL,"
+                " attached_by TEXT, region TEXT, basic_search_id TEXT)"
+            )
+
+    @classmethod
+    def from_uri(cls, uri: str) -> SQLiteAttachmentStore:
+        """A store for ``sqlite:///<path>``."""
+        return cls(uri.removeprefix("sqlite:///"))
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self.path, timeout=self.timeout)
+        try:
+            with connection:  # one transaction: committed on success, rolled back on error
+                yield connection
+        finally:
+            connection.close()
+
+    def save(self, attachment: ModuleAttachment) -> None:
+        with self._connect() as connection:
+            connection.execute(
+                "INSERT INTO line_module_attachments VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(bot_id) DO UPDATE SET"
+                " scopes=excluded.scopes, attached_at=excluded.attached_at, attached_by=excluded.attached_by,"
+                " region=excluded.region, basic_search_id=excluded.basic_search_id",
+                (
+                    attachment.bot_id,
+                    json.dumps(sorted(attachment.scopes)),
+                    attachment.attached_at.isoformat(),
+                    attachment.attached_by,
+                    attachment.region,
+                    attachment.basic_search_id,
+                ),
+            )
+
+    def get(self, bot_id: str) -> ModuleAttachment | None:
+        with self._connect() as connection:
+            row = connection.execute("SELECT * FROM line_module_attachments WHERE bot_id = ?", (bot_id,)).fetchone()
+        return _attachment(row) if row else None
+
+    def delete(self, bot_id: str) -> bool:
+        with self._connect() as connection:
+            cursor = connection.execute("DELETE FROM line_module_attachments WHERE bot_id = ?", (bot_id,))
+        return cursor.rowcount > 0
+
+    def list(self) -> list[ModuleAttachment]:
+        with self._connect() as connection:
+            rows = connection.execute("SELECT * FROM line_module_attachments ORDER BY attached_at").fetchall()
+        return [_attachment(row) for row in rows]
+
+
+def _attachment(row: tuple[str, str, str, str | None, str | None, str | None]) -> ModuleAttachment:
+    bot_id, scopes, attached_at, attached_by, region, basic_search_id = row
+    return ModuleAttachment(
+        bot_id=bot_id,
+        scopes=frozenset(json.loads(scopes)),
+        attached_at=datetime.fromisoformat(attached_at),
+        attached_by=attached_by,
+        region=region,
+        basic_search_id=basic_search_id,
+    )
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(timezone.utc)
