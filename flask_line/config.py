@@ -193,6 +193,16 @@ class ConfigReader:
             raise self.fail(key, f"must be one of {', '.join(choices)}; got {value!r}")
         return value
 
+    def credentials(self, id_key: str, secret_key: str) -> tuple[str, str]:
+        """A client id and secret that are set together or not at all (then both are empty: the flow is off)."""
+        client_id = self.optional_string(id_key)
+        secret = self.optional_string(secret_key)
+        if secret and not client_id:
+            raise self.fail(id_key, f"is required when {secret_key} is set")
+        if client_id and not secret:
+            raise self.fail(secret_key, f"is required when {id_key} is set")
+        return client_id or "", secret or ""
+
     def words(self, key: str, allowed: Collection[str] | None = None) -> tuple[str, ...]:
         """A list, or a space-separated string, of distinct words (scopes, algorithms), in the given order."""
         value = self.raw(key)
@@ -328,13 +338,8 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
 
 
 def _load_login(read: ConfigReader) -> LoginSettings:
-    channel_id = read.optional_string("LINE_LOGIN_CHANNEL_ID")
-    channel_secret = read.optional_string("LINE_LOGIN_CHANNEL_SECRET")
-    enabled = bool(channel_id or channel_secret)
-    if enabled and not channel_id:
-        raise read.fail("LINE_LOGIN_CHANNEL_ID", "is required when LINE_LOGIN_CHANNEL_SECRET is set")
-    if enabled and not channel_secret:
-        raise read.fail("LINE_LOGIN_CHANNEL_SECRET", "is required when LINE_LOGIN_CHANNEL_ID is set")
+    channel_id, channel_secret = read.credentials("LINE_LOGIN_CHANNEL_ID", "LINE_LOGIN_CHANNEL_SECRET")
+    enabled = bool(channel_id)
     version = read.choice("LINE_LOGIN_VERSION", LOGIN_VERSIONS, optional=False)
     assert version is not None
     scopes = read.words("LINE_LOGIN_SCOPES", LOGIN_SCOPES)
@@ -350,8 +355,8 @@ def _load_login(read: ConfigReader) -> LoginSettings:
     settings = LoginSettings(
         enabled=enabled,
         version=version,
-        channel_id=channel_id or "",
-        channel_secret=channel_secret or "",
+        channel_id=channel_id,
+        channel_secret=channel_secret,
         scopes=scopes,
         pkce=read.boolean("LINE_LOGIN_PKCE"),
         response_mode=response_mode,
@@ -374,20 +379,15 @@ def _load_login(read: ConfigReader) -> LoginSettings:
 
 def load_module(read: ConfigReader) -> ModuleSettings:
     """The module channel settings."""
-    channel_id = read.optional_string("LINE_MODULE_CHANNEL_ID")
-    channel_secret = read.optional_string("LINE_MODULE_CHANNEL_SECRET")
-    enabled = bool(channel_id or channel_secret)
-    if enabled and not channel_id:
-        raise read.fail("LINE_MODULE_CHANNEL_ID", "is required when LINE_MODULE_CHANNEL_SECRET is set")
-    if enabled and not channel_secret:
-        raise read.fail("LINE_MODULE_CHANNEL_SECRET", "is required when LINE_MODULE_CHANNEL_ID is set")
+    channel_id, channel_secret = read.credentials("LINE_MODULE_CHANNEL_ID", "LINE_MODULE_CHANNEL_SECRET")
+    enabled = bool(channel_id)
     store_uri = read.optional_string("LINE_MODULE_STORE_URI")
     if store_uri is not None and not store_uri.startswith("sqlite:///"):
         raise read.fail("LINE_MODULE_STORE_URI", "must be sqlite:///<path> (pass store= for other databases)")
     return ModuleSettings(
         enabled=enabled,
-        channel_id=channel_id or "",
-        channel_secret=channel_secret or "",
+        channel_id=channel_id,
+        channel_secret=channel_secret,
         scopes=read.words("LINE_MODULE_SCOPES", MODULE_SCOPES),
         region=read.choice("LINE_MODULE_REGION", MODULE_REGIONS),
         basic_search_id=basic_search_id(read, "LINE_MODULE_BASIC_SEARCH_ID"),
