@@ -16,3 +16,23 @@ def emulator_command(host: str, port: int) -> None:
     from .testing.platform import serve_forever
 
     serve_forever(host, port)
+
+
+@line_cli.command("works-token")
+@click.option("--show", is_flag=True, help="Also print the token itself (it is a secret).")
+def works_token_command(show: bool) -> None:
+    """Issue (or reuse) the LINE WORKS service-account token and print its scopes and expiry."""
+    from datetime import datetime, timezone
+
+    from .state import app_state
+
+    token = app_state().require_works().service_token()
+    expires = (
+        datetime.fromtimestamp(token.expires_at, timezone.utc).isoformat(timespec="seconds")
+        if token.expires_at
+        else "unknown"
+    )
+    click.echo(f"scopes: {' '.join(token.scopes) or '-'}")
+    click.echo(f"expires: {expires}")
+    if show:
+        click.echo(f"token: {token.access_token}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +38,15 @@ ENDPOINT_DEFAULTS: dict[str, str] = {
     "LINE_MODULE_CHANNEL_TOKEN_URL": "https://api.line.me/oauth2/v3/token",
     "LINE_MODULE_DETACH_URL": "https://api.line.me/v2/bot/channel/detach",
     "LINE_MESSAGING_API_URL": "https://api.line.me",
+    # LINE WORKS API 2.0 (developers.worksmobile.com/en/docs/auth-oauth and /auth-oidc). The authorize and token
+    # URLs are in LINE WORKS' docs. The issuer and key set come from the discovery document at
+    # https://auth.worksmobile.com/.well-known/openid-configuration, whose literal values the public docs do not
+    # print: these are the documented host and its v2.0 "certs" path; override them if your tenant differs.
+    "LINE_WORKS_AUTHORIZE_URL": "https://auth.worksmobile.com/oauth2/v2.0/authorize",
+    "LINE_WORKS_TOKEN_URL": "https://auth.worksmobile.com/oauth2/v2.0/token",
+    "LINE_WORKS_JWKS_URL": "https://auth.worksmobile.com/oauth2/v2.0/certs",
+    "LINE_WORKS_ISSUER": "https://auth.worksmobile.com",
+    "LINE_WORKS_API_URL": "https://www.worksapis.com/v1.0",
 }
 
 #: Every other setting and its default.
@@ -74,6 +83,17 @@ DEFAULTS: dict[str, Any] = {
     "LINE_MODULE_DEFAULT_NEXT": "/",
     "LINE_MODULE_STORE_URI": None,
     "LINE_MODULE_BOT_ID_HEADER": "X-Line-Bot-Id",
+    "LINE_WORKS_CLIENT_ID": None,
+    "LINE_WORKS_CLIENT_SECRET": None,
+    "LINE_WORKS_SCOPES": "openid",
+    "LINE_WORKS_DOMAIN": None,
+    "LINE_WORKS_PKCE": True,
+    "LINE_WORKS_CALLBACK_URL": None,
+    "LINE_WORKS_DEFAULT_NEXT": "/",
+    "LINE_WORKS_SERVICE_ACCOUNT": None,
+    "LINE_WORKS_PRIVATE_KEY": None,
+    "LINE_WORKS_PRIVATE_KEY_PATH": None,
+    "LINE_WORKS_SERVICE_SCOPES": "bot",
     **ENDPOINT_DEFAULTS,
 }
 
@@ -306,6 +326,34 @@ class ModuleSettings:
 
 
 @dataclass(frozen=True)
+class WorksSettings:
+    """Validated LINE WORKS settings (``LINE_WORKS_*``)."""
+
+    enabled: bool
+    client_id: str
+    client_secret: str
+    scopes: tuple[str, ...]
+    domain: str | None
+    pkce: bool
+    callback_url: str | None
+    default_next: str
+    authorize_url: str
+    token_url: str
+    jwks_url: str
+    issuer: str
+    api_url: str
+    service_account: str | None
+    #: The service account's private key (PEM); kept out of ``repr``.
+    private_key: str | None = field(repr=False)
+    service_scopes: tuple[str, ...]
+
+    @property
+    def uses_openid(self) -> bool:
+        """Whether sign-in asks for an ID token."""
+        return "openid" in self.scopes
+
+
+@dataclass(frozen=True)
 class Settings:
     """All validated settings of one app."""
 
@@ -317,6 +365,7 @@ class Settings:
     jwks_cache_ttl: int
     login: LoginSettings
     module: ModuleSettings
+    works: WorksSettings
 
 
 def load_settings(config: Mapping[str, Any]) -> Settings:
@@ -334,6 +383,7 @@ def load_settings(config: Mapping[str, Any]) -> Settings:
         jwks_cache_ttl=int(read.positive_number("LINE_JWKS_CACHE_TTL")),
         login=_load_login(read),
         module=load_module(read),
+        works=load_works(read),
     )
 
 
@@ -403,6 +453,60 @@ def load_module(read: ConfigReader) -> ModuleSettings:
         detach_url=read.url("LINE_MODULE_DETACH_URL"),
         messaging_api_url=read.url("LINE_MESSAGING_API_URL"),
     )
+
+
+def load_works(read: ConfigReader) -> WorksSettings:
+    """The LINE WORKS settings; a service account needs the client credentials and a private key that parses."""
+    client_id, client_secret = read.credentials("LINE_WORKS_CLIENT_ID", "LINE_WORKS_CLIENT_SECRET")
+    service_account = read.optional_string("LINE_WORKS_SERVICE_ACCOUNT")
+    private_key = _private_key(read) if service_account else None
+    if service_account and not client_id:
+        raise read.fail("LINE_WORKS_CLIENT_ID", "is required for the service account")
+    return WorksSettings(
+        enabled=bool(client_id),
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=read.words("LINE_WORKS_SCOPES"),
+        domain=read.optional_string("LINE_WORKS_DOMAIN"),
+        pkce=read.boolean("LINE_WORKS_PKCE"),
+        callback_url=read.optional_url("LINE_WORKS_CALLBACK_URL"),
+        default_next=read.string("LINE_WORKS_DEFAULT_NEXT"),
+        authorize_url=read.url("LINE_WORKS_AUTHORIZE_URL"),
+        token_url=read.url("LINE_WORKS_TOKEN_URL"),
+        jwks_url=read.url("LINE_WORKS_JWKS_URL"),
+        issuer=read.url("LINE_WORKS_ISSUER"),
+        api_url=read.url("LINE_WORKS_API_URL"),
+        service_account=service_account,
+        private_key=private_key,
+        service_scopes=read.words("LINE_WORKS_SERVICE_SCOPES"),
+    )
+
+
+def _private_key(read: ConfigReader) -> str:
+    """The PEM text of the service account key, checked to parse as an RSA private key (never echoed)."""
+    from joserfc.jwk import RSAKey
+
+    key = read.optional_string("LINE_WORKS_PRIVATE_KEY")
+    source = "LINE_WORKS_PRIVATE_KEY"
+    if key is None:
+        source = "LINE_WORKS_PRIVATE_KEY_PATH"
+        path = read.optional_string(source)
+        if path is None:
+            raise read.fail(
+                "LINE_WORKS_PRIVATE_KEY", "(or LINE_WORKS_PRIVATE_KEY_PATH) is required for the service account"
+            )
+        try:
+            with open(path, encoding="ascii") as file:
+                key = file.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise read.fail(source, f"cannot be read ({type(error).__name__})") from None
+    try:
+        parsed = RSAKey.import_key(key)
+    except Exception:  # joserfc and cryptography raise several types for bad PEM; none may echo the key
+        raise read.fail(source, "is not a PEM-encoded RSA private key") from None
+    if not parsed.is_private:
+        raise read.fail(source, "is a public key; the service account needs the private key")
+    return key
 
 
 def basic_search_id(read: ConfigReader, key: str) -> str | None:

@@ -14,6 +14,7 @@ from .module.store import ModuleAttachment
 from .responses import current_path, error_response, sign_in_required, wants_json
 from .state import app_state
 from .user import AnonymousUser, LineUser
+from .works.user import WorksUser
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,3 +84,31 @@ def requires_module_scope(*scopes: str) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorate
+
+
+def _current_works_user() -> WorksUser | AnonymousUser:
+    works = app_state().works
+    login = works.login if works is not None else None
+    return login.current_user() if login is not None else AnonymousUser()
+
+
+#: The member signed in with LINE WORKS in this session: a :class:`~flask_line.WorksUser` or an anonymous user.
+current_works_user: WorksUser | AnonymousUser = cast(Any, LocalProxy(_current_works_user))
+
+
+@overload
+def works_login_required(view: F) -> F: ...
+@overload
+def works_login_required(view: None = None) -> Callable[[F], F]: ...
+def works_login_required(view: F | None = None) -> F | Callable[[F], F]:
+    """Require a LINE WORKS member; the same browser/JSON behaviour as :func:`line_login_required`."""
+    if view is None:
+        return works_login_required
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _current_works_user().is_authenticated:
+            return view(*args, **kwargs)
+        return sign_in_required("line.works_login", "Sign in with LINE WORKS to continue.")
+
+    return cast(F, wrapper)

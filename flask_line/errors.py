@@ -144,3 +144,11 @@ class AttachmentStoreError(LineError):
     status_code = 500
     code = "attachment_not_stored"
     title = "The module could not be saved"
+
+
+class ServiceAccountError(LineError):
+    """LINE WORKS refused the service account's JWT assertion (wrong key, client or account), or the key is bad."""
+
+    status_code = 502
+    code = "service_account_rejected"
+    title = "LINE WORKS refused the service account"

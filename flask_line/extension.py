@@ -28,6 +28,8 @@ from .sessions import setup_server_side_sessions
 from .state import STATE_KEY, AppState, app_state
 from .tokens import LineToken
 from .views import create_blueprint
+from .works.flow import WorksLogin
+from .works.service import WorksService
 
 log = logging.getLogger("flask_line")
 
@@ -59,6 +61,7 @@ class LineOAuth:
             pending=pending,
             login=_build_login(settings, http, pending) if settings.login.enabled else None,
             module=self._build_module(app, settings, http, pending) if settings.module.enabled else None,
+            works=_build_works(settings, http, pending) if settings.works.enabled else None,
         )
         app.extensions["line"] = self
         app.extensions[STATE_KEY] = state
@@ -74,6 +77,11 @@ class LineOAuth:
     def module(self) -> ModuleService:
         """The current app's module service: attachments, ``select``, ``detach``, ``api(bot_id)``."""
         return app_state().require_module()
+
+    @property
+    def works(self) -> WorksService:
+        """The current app's LINE WORKS service: ``service_token()``, ``api()``, the signed-in member's token."""
+        return app_state().require_works()
 
     def _build_module(self, app: Flask, settings: Settings, http: LineHttp, pending: PendingFlows) -> ModuleService:
         store = self.store
@@ -127,3 +135,15 @@ def _id_token_verifier(settings: Settings, login: LoginSettings, http: LineHttp)
         client_secret=login.channel_secret,
         jwks=JwksCache(http, login.endpoints.jwks, settings.jwks_cache_ttl),
     )
+
+
+def _build_works(settings: Settings, http: LineHttp, pending: PendingFlows) -> WorksService:
+    works = settings.works
+    verifier = IdTokenVerifier(
+        issuer=works.issuer,
+        client_id=works.client_id,
+        algorithms=("RS256",),
+        leeway=settings.id_token_leeway,
+        jwks=JwksCache(http, works.jwks_url, settings.jwks_cache_ttl),
+    )
+    return WorksService(works, http, WorksLogin(works, pending, http, verifier))

@@ -36,3 +36,10 @@ module_attach_denied = _signals.signal("module-attach-denied")
 module_attach_failed = _signals.signal("module-attach-failed")
 #: A module was detached (by us, or reported by LINE's webhook). Argument: ``bot_id``.
 module_detached = _signals.signal("module-detached")
+
+#: A LINE WORKS sign-in completed. Arguments: ``user`` (:class:`~flask_line.WorksUser`), ``token``.
+works_login_succeeded = _signals.signal("works-login-succeeded")
+#: LINE WORKS returned an error to the sign-in callback. Arguments: ``error``, ``description``.
+works_login_denied = _signals.signal("works-login-denied")
+#: We rejected a LINE WORKS sign-in callback. Argument: ``error``.
+works_login_failed = _signals.signal("works-login-failed")

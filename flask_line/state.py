@@ -12,6 +12,8 @@ from .http import LineHttp
 from .login.flow import LineLogin
 from .module.service import ModuleService
 from .pending import PendingFlows
+from .works.flow import WorksLogin
+from .works.service import WorksService
 
 STATE_KEY = "line.state"
 
@@ -25,6 +27,20 @@ class AppState:
     pending: PendingFlows
     login: LineLogin | None
     module: ModuleService | None
+    works: WorksService | None
+
+    def require_works(self) -> WorksService:
+        """The LINE WORKS service; a 404 when the app has not configured LINE WORKS."""
+        if self.works is None:
+            raise NotFound("LINE WORKS is not configured (set LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET).")
+        return self.works
+
+    def require_works_login(self) -> WorksLogin:
+        """The LINE WORKS sign-in flow."""
+        login = self.require_works().login
+        if login is None:
+            raise NotFound("LINE WORKS sign-in is not configured.")
+        return login
 
     def require_module(self) -> ModuleService:
         """The module service; a 404 when the app has not configured a module channel."""

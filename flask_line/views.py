@@ -19,6 +19,9 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/attach", "attach", attach, methods=["GET"])
     blueprint.add_url_rule("/attach/callback", "attach_callback", attach_callback, methods=["GET"])
     blueprint.add_url_rule("/module/webhook", "module_webhook", module_webhook, methods=["POST"])
+    blueprint.add_url_rule("/works/login", "works_login", works_login, methods=["GET"])
+    blueprint.add_url_rule("/works/callback", "works_callback", works_callback, methods=["GET"])
+    blueprint.add_url_rule("/works/logout", "works_logout", works_logout, methods=["POST"])
     return blueprint
 
 
@@ -58,3 +61,20 @@ def module_webhook() -> tuple[str, int]:
     service = app_state().require_module()
     handle_webhook(service, request.get_data(), request.headers.get("X-Line-Signature"))
     return "", 200
+
+
+def works_login() -> Response:
+    """Start a LINE WORKS sign-in; ``next`` says where to land afterwards."""
+    return app_state().require_works_login().start(request.args.get("next"))
+
+
+def works_callback() -> Response:
+    """LINE WORKS' redirect back."""
+    return app_state().require_works_login().finish(request.args)
+
+
+def works_logout() -> Response:
+    """Forget the LINE WORKS member (POST only); a LINE Login in the same session stays."""
+    flow = app_state().require_works_login()
+    flow.slot.clear()
+    return redirect(safe_next(request.form.get("next") or request.args.get("next"), flow.default_next))

@@ -10,7 +10,15 @@ import pytest
 from flask import Flask, jsonify
 from flask.testing import FlaskClient
 
-from flask_line import LineOAuth, current_attachment, current_line_user, line_login_required, requires_module_scope
+from flask_line import (
+    LineOAuth,
+    current_attachment,
+    current_line_user,
+    current_works_user,
+    line_login_required,
+    requires_module_scope,
+    works_login_required,
+)
 from flask_line.testing import EmulatorServer
 
 AppFactory = Callable[..., Flask]
@@ -39,6 +47,16 @@ def make_app(line_app_config: dict[str, Any], tmp_path: Any) -> AppFactory:
                 email=current_line_user.email,
                 status=current_line_user.status_message,
                 scopes=list(current_line_user.scopes),
+            )
+
+        @app.get("/works/me")
+        @works_login_required
+        def works_me() -> Any:
+            return jsonify(
+                user_id=current_works_user.user_id,
+                name=current_works_user.name,
+                email=current_works_user.email,
+                domain_id=current_works_user.domain_id,
             )
 
         @app.post("/send")

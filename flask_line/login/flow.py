@@ -3,42 +3,39 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from .. import signals
 from ..config import ConfigReader, LoginSettings
-from ..errors import BadRequestOption, LineError, NotAuthenticated, TokenRequestError
-from ..flows import AuthorizationFlow, FlowSignals
+from ..errors import AuthorizationDenied, BadRequestOption, LineError
+from ..flows import FlowSignals
 from ..pending import PendingFlow, PendingFlows
-from ..sessions import SignedInSlot
+from ..signals import logged_out, login_denied, login_failed, login_succeeded, token_refreshed
+from ..signin import SignIn, SignInFlow
 from ..tokens import LineToken
 from ..user import AnonymousUser, LineUser
-from .protocol import LoginProtocol, LoginResult
+from .protocol import LoginProtocol
 from .v21 import LOGIN_OPTIONS
 
 log = logging.getLogger("flask_line")
 
-#: Refresh an access token this many seconds before it expires.
-REFRESH_LEEWAY = 60
 
-
-class LineLogin(AuthorizationFlow[LoginResult]):
+class LineLogin(SignInFlow[LineUser]):
     """The LINE Login flow and the signed-in state it leaves in the session."""
 
     kind = "login"
-    signals = FlowSignals(signals.login_succeeded, signals.login_denied, signals.login_failed)
+    signals = FlowSignals(login_succeeded, login_denied, login_failed)
     callback_endpoint = "line.callback"
+    slot_key = "_line_login"
+    refreshed_signal = token_refreshed
 
     def __init__(self, settings: LoginSettings, pending: PendingFlows, protocol: LoginProtocol) -> None:
         super().__init__(pending, callback_url=settings.callback_url, default_next=settings.default_next)
         self.settings = settings
         self.protocol = protocol
-        self.slot = SignedInSlot("_line_login")
 
     @property
     def uses_nonce(self) -> bool:
@@ -69,52 +66,17 @@ class LineLogin(AuthorizationFlow[LoginResult]):
     def authorization_url(self, flow: PendingFlow) -> str:
         return self.protocol.authorization_url(flow)
 
-    def complete(self, code: str, flow: PendingFlow, params: Mapping[str, str]) -> LoginResult:
+    def complete(self, code: str, flow: PendingFlow, params: Mapping[str, str]) -> SignIn[LineUser]:
         return self.protocol.exchange(code, flow, params)
 
-    def commit(self, result: LoginResult, flow: PendingFlow) -> None:
-        self.slot.save({"user": result.user.to_dict(), "token": result.token.to_dict()}, new_login=True)
-        log.info("LINE Login succeeded for %s", result.user.user_id)
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        self.signals.succeeded.send(app, user=result.user, token=result.token)
-
-    def denial(self, params: Mapping[str, str]) -> Any:
+    def denial(self, params: Mapping[str, str]) -> AuthorizationDenied:
         return self.protocol.denial(params)
 
-    # The signed-in state ---------------------------------------------------------------------------------------
+    def user_from_dict(self, data: dict[str, Any]) -> LineUser:
+        return LineUser.from_dict(data)
 
-    def current_user(self) -> LineUser | AnonymousUser:
-        """The signed-in user, or an :class:`AnonymousUser`."""
-        record = self.slot.load()
-        return LineUser.from_dict(record["user"]) if record else AnonymousUser()
-
-    def current_token(self) -> LineToken | None:
-        """The signed-in user's token as stored (possibly expired), or None."""
-        record = self.slot.load()
-        return LineToken.from_dict(record["token"]) if record else None
-
-    def fresh_token(self) -> LineToken:
-        """The user's token, refreshed first when it has expired; raise :class:`NotAuthenticated` if impossible."""
-        token = self.current_token()
-        if token is None:
-            raise NotAuthenticated("Nobody is signed in with LINE.")
-        if not token.is_expired(REFRESH_LEEWAY, time.time()):
-            return token
-        if not token.refresh_token:
-            self.slot.clear()
-            raise NotAuthenticated("The LINE access token expired and cannot be refreshed.")
-        try:
-            token = self.protocol.refresh(token)
-        except TokenRequestError as error:
-            # LINE refused the refresh token (expired after 90 days, or revoked): the user must sign in again.
-            log.info("LINE refused the refresh token (%s); signing the user out", error.error)
-            self.slot.clear()
-            raise NotAuthenticated("The LINE session expired; please sign in again.") from None
-        record = self.slot.load() or {}
-        self.slot.save({**record, "token": token.to_dict()}, new_login=False)
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        signals.token_refreshed.send(app, token=token)
-        return token
+    def refresh(self, token: LineToken) -> LineToken:
+        return self.protocol.refresh(token)
 
     def is_friend(self) -> bool:
         """Ask LINE whether the user is a friend of the channel's linked LINE Official Account."""
@@ -133,7 +95,7 @@ class LineLogin(AuthorizationFlow[LoginResult]):
         self.slot.clear()
         if user.is_authenticated:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
-            signals.logged_out.send(app, user=user)
+            logged_out.send(app, user=user)
         return user
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 
@@ -12,16 +11,9 @@ from ..config import LoginSettings
 from ..errors import AuthorizationDenied, UpstreamUnavailable
 from ..http import LineHttp
 from ..pending import PendingFlow
+from ..signin import SignIn
 from ..tokens import LineToken
 from ..user import LineUser
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    """A verified login: who signed in, and their token."""
-
-    user: LineUser
-    token: LineToken
 
 
 class LoginProtocol(ABC):
@@ -59,7 +51,7 @@ class LoginProtocol(ABC):
             **params,
         )
 
-    def exchange(self, code: str, flow: PendingFlow, params: Mapping[str, str]) -> LoginResult:
+    def exchange(self, code: str, flow: PendingFlow, params: Mapping[str, str]) -> SignIn[LineUser]:
         """Trade the code for a token, then identify the user."""
         body = {
             "grant_type": "authorization_code",
@@ -71,7 +63,7 @@ class LoginProtocol(ABC):
         if flow.code_verifier:
             body["code_verifier"] = flow.code_verifier
         token = LineToken.from_response(self.http.json("POST", self.settings.endpoints.token, data=body))
-        return LoginResult(user=self.user_for(token, flow, params), token=token)
+        return SignIn(self.user_for(token, flow, params), token)
 
     def refresh(self, token: LineToken) -> LineToken:
         """A new access token from the refresh token."""

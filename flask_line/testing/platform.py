@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import secrets
 import threading
@@ -75,6 +76,32 @@ DEFAULT_BOTS = (
     EmulatedBot("Uc2a1d3b4e5f60718293a4b5c6d7e8f90", "Cony Flowers", "@conyflowers"),
 )
 
+
+@dataclass
+class EmulatedWorksMember:
+    """A LINE WORKS member the sign-in screen offers."""
+
+    user_id: str
+    email: str
+    last_name: str
+    first_name: str
+    domain_id: str = "10000001"
+
+    @property
+    def display_name(self) -> str:
+        """The name the consent screen shows."""
+        return f"{self.last_name} {self.first_name}"
+
+
+DEFAULT_WORKS_MEMBERS = (
+    EmulatedWorksMember("a1b2c3d4-0000-4000-8000-000000000001", "alice@works.example", "Tanaka", "Alice"),
+    EmulatedWorksMember("a1b2c3d4-0000-4000-8000-000000000002", "bob@works.example", "Sato", "Bob"),
+)
+
+DEMO_WORKS_CLIENT_ID = "works-demo-client"
+DEMO_WORKS_CLIENT_SECRET = "emulator-demo-works-secret-0001"
+DEMO_WORKS_SERVICE_ACCOUNT = "demo.serviceaccount@works.example"
+
 DEMO_MODULE_CHANNEL_ID = "2000000000"
 DEMO_MODULE_CHANNEL_SECRET = "emulator-demo-module-secret-0001"
 
@@ -117,6 +144,15 @@ class LinePlatform:
         self.channel_tokens: dict[str, tuple[str, float]] = {}
         #: Every Messaging API call a module made: ``(bot id, path, JSON body)``.
         self.messages: list[tuple[str, str, Any]] = []
+        self.works_members = {member.user_id: member for member in DEFAULT_WORKS_MEMBERS}
+        self.works_clients: dict[str, str] = {DEMO_WORKS_CLIENT_ID: DEMO_WORKS_CLIENT_SECRET}
+        #: The demo service account's key pair: the private half goes to the app, the public half checks it.
+        self.works_demo_key: RSAKey = _startup_key("works-service")
+        self.works_service_accounts: dict[str, tuple[str, RSAKey]] = {
+            DEMO_WORKS_CLIENT_ID: (DEMO_WORKS_SERVICE_ACCOUNT, self.works_demo_key)
+        }
+        #: Every LINE WORKS API call: ``(method, path, JSON body)``.
+        self.works_calls: list[tuple[str, str, Any]] = []
         self.codes: dict[str, Grant] = {}
         self.access_tokens: dict[str, Grant] = {}
         self.refresh_tokens: dict[str, Grant] = {}
@@ -125,8 +161,9 @@ class LinePlatform:
         self.faults = FaultBook()
         #: ``"METHOD /path"`` of every request served, for tests that count round trips.
         self.requests: list[str] = []
-        self.ec_key = ECKey.generate_key("P-256", parameters={"kid": _kid("es256"), "alg": "ES256", "use": "sig"})
-        self.rsa_key = RSAKey.generate_key(2048, parameters={"kid": _kid("rs256"), "alg": "RS256", "use": "sig"})
+        # Keys are made once per process (RSA generation is slow); rotate_keys() makes new ones per platform.
+        self.ec_key: ECKey = _startup_key("es256")
+        self.rsa_key: RSAKey = _startup_key("rs256")
         self.app = Flask(__name__)
         self.app.config["TRAP_HTTP_EXCEPTIONS"] = False
         self.app.before_request(self._before_request)
@@ -209,6 +246,32 @@ class LinePlatform:
         header.update(changes.get("header", {}))
         return self._sign(header, claims, key, changes.get("key"))
 
+    def signed_works_id_token(self, issuer: str, grant: Grant, request: Any) -> str:
+        """A LINE WORKS ID token (RS256, ``at_hash``), altered by a queued fault when a test asked for one."""
+        member = self.works_members[grant.user_id]
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": issuer,
+            "sub": member.user_id,
+            "aud": grant.client_id,
+            "exp": now + 3600,
+            "iat": now,
+            "at_hash": grant.extra["at_hash"],
+            "domain_id": member.domain_id,
+        }
+        if grant.nonce:
+            claims["nonce"] = grant.nonce
+        if "profile" in grant.scopes:
+            claims["name"] = member.display_name
+            claims["locale"] = "ja_JP"
+        if "email" in grant.scopes:
+            claims["email"] = member.email
+        fault = request.environ.get("emulator.fault")
+        changes = (fault.id_token if fault else None) or {}
+        claims.update(changes.get("claims", {}))
+        header = {"alg": "RS256", "kid": self.rsa_key.kid, **changes.get("header", {})}
+        return self._sign(header, claims, self.rsa_key, changes.get("key"))
+
     def _signing_key(self, alg: str, secret: str) -> tuple[dict[str, Any], Any]:
         if alg == "HS256":
             return {"alg": "HS256"}, OctKey.import_key(secret)
@@ -260,6 +323,13 @@ class LinePlatform:
         response.status_code = fault.status
         response.headers.update(fault.headers)
         return response
+
+
+@functools.cache
+def _startup_key(name: str) -> Any:
+    if name == "es256":
+        return ECKey.generate_key("P-256", parameters={"kid": _kid("es256"), "alg": "ES256", "use": "sig"})
+    return RSAKey.generate_key(2048, parameters={"kid": _kid(name), "alg": "RS256", "use": "sig"})
 
 
 def _kid(prefix: str) -> str:

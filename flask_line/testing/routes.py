@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -12,6 +13,7 @@ from flask import Response, abort, jsonify, redirect, render_template, request
 
 from .platform import Grant
 from .routes_module import register_module_routes
+from .routes_works import register_works_routes
 
 if TYPE_CHECKING:
     from .platform import LinePlatform
@@ -34,7 +36,7 @@ def register_routes(line: LinePlatform) -> None:
     def begin_consent(protocol: str, params: dict[str, Any]) -> Any:
         client_id = request.args.get("client_id", "")
         redirect_uri = request.args.get("redirect_uri", "")
-        known = line.module_channels if protocol == "module" else line.channels
+        known = {"module": line.module_channels, "works": line.works_clients}.get(protocol, line.channels)
         if client_id not in known or not redirect_uri.startswith(("http://", "https://")):
             # LINE shows an error page, never a redirect, for an unknown client or callback.
             abort(400, "400 Bad request with invalid client_id or redirect_uri value.")
@@ -92,7 +94,11 @@ def register_routes(line: LinePlatform) -> None:
         state = pending["state"]
         if request.form.get("decision") != "allow":
             return _deny(pending)
-        accounts = line.bots if pending["protocol"] == "module" else line.users
+        accounts: Mapping[str, object] = line.users
+        if pending["protocol"] == "module":
+            accounts = line.bots
+        elif pending["protocol"] == "works":
+            accounts = line.works_members
         user_id = request.form.get("user_id") or next(iter(accounts))
         if user_id not in accounts:
             abort(400, "Unknown account.")
@@ -296,6 +302,7 @@ def register_routes(line: LinePlatform) -> None:
         return render_template("home.html", line=line)
 
     register_module_routes(line, begin_consent, redeem_code, oauth_error)
+    register_works_routes(line, begin_consent, redeem_code, oauth_error)
 
 
 def _v21_request_error(args: Any) -> tuple[str, str] | None:

@@ -17,6 +17,9 @@ from .platform import (
     DEMO_CHANNEL_SECRET,
     DEMO_MODULE_CHANNEL_ID,
     DEMO_MODULE_CHANNEL_SECRET,
+    DEMO_WORKS_CLIENT_ID,
+    DEMO_WORKS_CLIENT_SECRET,
+    DEMO_WORKS_SERVICE_ACCOUNT,
     LinePlatform,
 )
 
@@ -85,6 +88,10 @@ class EmulatorServer:
             "LINE_LOGIN_CHANNEL_SECRET": channel_secret,
             "LINE_MODULE_CHANNEL_ID": DEMO_MODULE_CHANNEL_ID,
             "LINE_MODULE_CHANNEL_SECRET": DEMO_MODULE_CHANNEL_SECRET,
+            "LINE_WORKS_CLIENT_ID": DEMO_WORKS_CLIENT_ID,
+            "LINE_WORKS_CLIENT_SECRET": DEMO_WORKS_CLIENT_SECRET,
+            "LINE_WORKS_SERVICE_ACCOUNT": DEMO_WORKS_SERVICE_ACCOUNT,
+            "LINE_WORKS_PRIVATE_KEY": self.platform.works_demo_key.as_pem(private=True).decode(),
         }
 
     def consent(
@@ -126,6 +133,9 @@ class EmulatorServer:
         for user in self.platform.users.values():
             if name_or_id in (user.user_id, user.display_name):
                 return user.user_id
+        for member in self.platform.works_members.values():
+            if name_or_id in (member.user_id, member.email, member.display_name, member.first_name):
+                return member.user_id
         for bot in self.platform.bots.values():
             if name_or_id in (bot.bot_id, bot.display_name, bot.basic_id):
                 return bot.bot_id
