@@ -29,26 +29,38 @@ def _current_line_user() -> LineUser | AnonymousUser:
 current_line_user: LineUser | AnonymousUser = cast(Any, LocalProxy(_current_line_user))
 
 
-@overload
-def line_login_required(view: F) -> F: ...
-@overload
-def line_login_required(view: None = None) -> Callable[[F], F]: ...
-def line_login_required(view: F | None = None) -> F | Callable[[F], F]:
-    """Require a LINE Login user. Usable bare (``@line_login_required``) or called (``@line_login_required()``).
+class SignInRequired:
+    """A view decorator that lets signed-in users through and sends others to sign in.
 
-    An anonymous browser is redirected to ``line.login`` with ``next`` set to the requested path and query;
-    a client that prefers JSON (or an XHR request) gets a 401 JSON body.
+    Usable bare (``@line_login_required``) or called (``@line_login_required()``). An anonymous browser is
+    redirected to the sign-in endpoint with ``next`` set to the requested path and query; a client that prefers
+    JSON (or an XHR request) gets a 401 JSON body.
     """
-    if view is None:
-        return line_login_required
 
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if _current_line_user().is_authenticated:
-            return view(*args, **kwargs)
-        return sign_in_required("line.login", "Sign in with LINE to continue.")
+    def __init__(self, current_user: Callable[[], Any], endpoint: str, message: str) -> None:
+        self._current_user = current_user
+        self._endpoint = endpoint
+        self._message = message
 
-    return cast(F, wrapper)
+    @overload
+    def __call__(self, view: F) -> F: ...
+    @overload
+    def __call__(self, view: None = None) -> Callable[[F], F]: ...
+    def __call__(self, view: F | None = None) -> F | Callable[[F], F]:
+        if view is None:
+            return self
+
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if self._current_user().is_authenticated:
+                return view(*args, **kwargs)
+            return sign_in_required(self._endpoint, self._message)
+
+        return cast(F, wrapper)
+
+
+#: Require a LINE Login user (see :class:`SignInRequired`).
+line_login_required = SignInRequired(_current_line_user, "line.login", "Sign in with LINE to continue.")
 
 
 def _current_attachment() -> ModuleAttachment | None:
@@ -96,19 +108,5 @@ def _current_works_user() -> WorksUser | AnonymousUser:
 current_works_user: WorksUser | AnonymousUser = cast(Any, LocalProxy(_current_works_user))
 
 
-@overload
-def works_login_required(view: F) -> F: ...
-@overload
-def works_login_required(view: None = None) -> Callable[[F], F]: ...
-def works_login_required(view: F | None = None) -> F | Callable[[F], F]:
-    """Require a LINE WORKS member; the same browser/JSON behaviour as :func:`line_login_required`."""
-    if view is None:
-        return works_login_required
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if _current_works_user().is_authenticated:
-            return view(*args, **kwargs)
-        return sign_in_required("line.works_login", "Sign in with LINE WORKS to continue.")
-
-    return cast(F, wrapper)
+#: Require a LINE WORKS member (see :class:`SignInRequired`).
+works_login_required = SignInRequired(_current_works_user, "line.works_login", "Sign in with LINE WORKS to continue.")

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from blinker import NamedSignal
 from flask import current_app, redirect, url_for
 from werkzeug.wrappers import Response
@@ -81,6 +83,19 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         return AuthorizationDenied(params.get("error", ""), params.get("error_description"))
 
     # The dance ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def grant_uri(authorize_url: str, client_id: str, flow: PendingFlow, params: Mapping[str, str | None]) -> str:
+        """``authorize_url`` with the standard parameters, the flow's nonce and PKCE challenge, and ``params``."""
+        query = {key: value for key, value in params.items() if value is not None}
+        if flow.nonce:
+            query["nonce"] = flow.nonce
+        if flow.code_verifier:
+            query["code_challenge"] = create_s256_code_challenge(flow.code_verifier)
+            query["code_challenge_method"] = "S256"
+        return prepare_grant_uri(  # type: ignore[no-any-return]
+            authorize_url, client_id, "code", redirect_uri=flow.redirect_uri, state=flow.state, **query
+        )
 
     def redirect_uri(self) -> str:
         """The callback URL LINE redirects to: the configured one, or ours made external."""

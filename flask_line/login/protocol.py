@@ -5,10 +5,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 
-from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
-
 from ..config import LoginSettings
 from ..errors import AuthorizationDenied, UpstreamUnavailable
+from ..flows import AuthorizationFlow
 from ..http import LineHttp
 from ..pending import PendingFlow
 from ..signin import SignIn
@@ -41,14 +40,8 @@ class LoginProtocol(ABC):
 
     def authorization_url(self, flow: PendingFlow) -> str:
         """LINE's authorize URL for ``flow``."""
-        params = {key: value for key, value in self.authorization_params(flow).items() if value is not None}
-        return prepare_grant_uri(  # type: ignore[no-any-return]
-            self.settings.endpoints.authorize,
-            self.settings.channel_id,
-            "code",
-            redirect_uri=flow.redirect_uri,
-            state=flow.state,
-            **params,
+        return AuthorizationFlow.grant_uri(
+            self.settings.endpoints.authorize, self.settings.channel_id, flow, self.authorization_params(flow)
         )
 
     def exchange(self, code: str, flow: PendingFlow, params: Mapping[str, str]) -> SignIn[LineUser]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-
 from ..config import LoginSettings
 from ..http import LineHttp
 from ..idtoken import IdTokenVerifier
@@ -37,11 +35,6 @@ class LoginV21(LoginProtocol):
     def authorization_params(self, flow: PendingFlow) -> dict[str, str]:
         settings = self.settings
         params: dict[str, str] = {"scope": " ".join(settings.scopes)}
-        if flow.nonce:
-            params["nonce"] = flow.nonce
-        if flow.code_verifier:
-            params["code_challenge"] = create_s256_code_challenge(flow.code_verifier)
-            params["code_challenge_method"] = "S256"
         if settings.response_mode != "query":
             params["response_mode"] = settings.response_mode
         defaults = {

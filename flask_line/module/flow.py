@@ -6,8 +6,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
@@ -69,18 +67,7 @@ class ModuleAttachFlow(AuthorizationFlow[ModuleAttachment]):
         return {key: value for key, value in options.items() if value}
 
     def authorization_url(self, flow: PendingFlow) -> str:
-        params = dict(flow.extra)
-        if flow.code_verifier:
-            params["code_challenge"] = create_s256_code_challenge(flow.code_verifier)
-            params["code_challenge_method"] = "S256"
-        return prepare_grant_uri(  # type: ignore[no-any-return]
-            self.settings.authorize_url,
-            self.settings.channel_id,
-            "code",
-            redirect_uri=flow.redirect_uri,
-            state=flow.state,
-            **params,
-        )
+        return self.grant_uri(self.settings.authorize_url, self.settings.channel_id, flow, flow.extra)
 
     def complete(self, code: str, flow: PendingFlow, params: Mapping[str, str]) -> ModuleAttachment:
         body = {"grant_type": "authorization_code", "code": code, "redirect_uri": flow.redirect_uri, **flow.extra}

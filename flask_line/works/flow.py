@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-
 from ..config import WorksSettings
 from ..errors import UpstreamUnavailable
 from ..flows import FlowSignals
@@ -43,22 +40,8 @@ class WorksLogin(SignInFlow[WorksUser]):
         return self.settings.pkce
 
     def authorization_url(self, flow: PendingFlow) -> str:
-        params: dict[str, str] = {"scope": " ".join(self.settings.scopes)}
-        if flow.nonce:
-            params["nonce"] = flow.nonce
-        if flow.code_verifier:
-            params["code_challenge"] = create_s256_code_challenge(flow.code_verifier)
-            params["code_challenge_method"] = "S256"
-        if self.settings.domain:
-            params["domain"] = self.settings.domain
-        return prepare_grant_uri(  # type: ignore[no-any-return]
-            self.settings.authorize_url,
-            self.settings.client_id,
-            "code",
-            redirect_uri=flow.redirect_uri,
-            state=flow.state,
-            **params,
-        )
+        params = {"scope": " ".join(self.settings.scopes), "domain": self.settings.domain}
+        return self.grant_uri(self.settings.authorize_url, self.settings.client_id, flow, params)
 
     def complete(self, code: str, flow: PendingFlow, params: Mapping[str, str]) -> SignIn[WorksUser]:
         body = {
