@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -124,3 +125,11 @@ def captured(signal: Any) -> Iterator[list[dict[str, Any]]]:
         yield received
     finally:
         signal.disconnect(receiver)
+
+
+def expire_token(client: FlaskClient, slot: str = "_line_login") -> None:
+    """Make the stored access token of ``slot`` look expired, as it will be after 30 days."""
+    with client.session_transaction() as stored:
+        record = stored[slot]
+        record["token"]["expires_at"] = time.time() - 10
+        stored[slot] = record

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from flask_line import errors, signals
 from flask_line.errors import ConfigurationError
-from tests.conftest import captured, deliver, follow_login
+from tests.conftest import captured, deliver, expire_token, follow_login
 
 
 @pytest.fixture
@@ -60,10 +59,7 @@ def test_v20_refresh_uses_the_v20_token_endpoint(v20_app, line_platform):
     client = v20_app.test_client()
     follow_login(client, line_platform)
     old = client.get("/token").data.decode()
-    with client.session_transaction() as stored:
-        record = stored["_line_login"]
-        record["token"]["expires_at"] = time.time() - 1
-        stored["_line_login"] = record
+    expire_token(client, "_line_login")
     new = client.get("/token").data.decode()
     assert new != old and new in line_platform.platform.access_tokens
     assert line_platform.platform.calls("/v2/oauth/accessToken") == 2

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from flask_line import errors, signals
-from tests.conftest import captured, deliver, follow_login
+from tests.conftest import captured, deliver, expire_token, follow_login
 
 
 def session_cookie(client) -> str | None:
@@ -134,13 +132,6 @@ def test_logout_still_signs_out_when_line_is_down(client, line_platform):
     line_platform.platform.inject("revoke_v21", status=500)
     assert client.post("/line/logout").status_code == 302
     assert client.get("/profile").status_code == 302
-
-
-def expire_token(client) -> None:
-    with client.session_transaction() as stored:
-        record = stored["_line_login"]
-        record["token"]["expires_at"] = time.time() - 10
-        stored["_line_login"] = record
 
 
 @pytest.fixture

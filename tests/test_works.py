@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from flask_line import errors, signals
-from tests.conftest import captured, deliver, follow_login
+from tests.conftest import captured, deliver, expire_token, follow_login
 
 ALICE = "a1b2c3d4-0000-4000-8000-000000000001"
 
@@ -112,10 +112,7 @@ def test_member_token_is_refreshed_transparently(app, line_platform):
     client = app.test_client()
     works_login(client, line_platform)
     old = client.get("/works/token").data.decode()
-    with client.session_transaction() as stored:
-        record = stored["_line_works"]
-        record["token"]["expires_at"] = time.time() - 1
-        stored["_line_works"] = record
+    expire_token(client, "_line_works")
     new = client.get("/works/token").data.decode()
     assert new != old and new in line_platform.platform.access_tokens
 
