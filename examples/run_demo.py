@@ -1,27 +1,44 @@
-"""``make demo``: the quickstart site on http://127.0.0.1:5000 against a LINE emulator on 127.0.0.1:5005."""
+"""``make demo``: an example site on http://127.0.0.1:5000 against a LINE emulator on 127.0.0.1:5005.
+
+``python examples/run_demo.py [quickstart|module_provider|works]`` (default: quickstart).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent / "quickstart"))
-
-from app import create_app
+from types import ModuleType
 
 from flask_line.testing import EmulatorServer
+
+EXAMPLES = ("quickstart", "module_provider", "works")
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``examples/<name>/app.py`` (the examples are plain folders a user can copy)."""
+    path = Path(__file__).parent / name / "app.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # Flask finds the example's templates through its module
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
     """Start the emulator, then the site, until Ctrl+C."""
+    name = sys.argv[1] if len(sys.argv) > 1 else "quickstart"
+    if name not in EXAMPLES:
+        raise SystemExit(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
     emulator_port = int(os.environ.get("EMULATOR_PORT", "5005"))
     site_port = int(os.environ.get("PORT", "5000"))
     with EmulatorServer(port=emulator_port) as emulator:
         os.environ.setdefault("LINE_EMULATOR_URL", emulator.url)
         print(f" * LINE emulator: {emulator.url}")
-        print(f" * Demo site:     http://127.0.0.1:{site_port}  (no LINE credentials needed)")
-        create_app().run(host="127.0.0.1", port=site_port)
+        print(f" * {name} site:  http://127.0.0.1:{site_port}  (no LINE credentials needed)")
+        load_example(name).create_app().run(host="127.0.0.1", port=site_port)
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ def register_routes(line: LinePlatform) -> None:
         page = render_template(
             "consent.html",
             request_id=request_id,
-            users=list(line.users.values()),
+            accounts=consent_accounts(line, protocol),
             scopes=params.get("scopes", ()),
+            protocol=protocol,
         )
         return Response(page, headers={"X-Emulator-Request-Id": request_id})
 
@@ -303,6 +304,15 @@ def register_routes(line: LinePlatform) -> None:
 
     register_module_routes(line, begin_consent, redeem_code, oauth_error)
     register_works_routes(line, begin_consent, redeem_code, oauth_error)
+
+
+def consent_accounts(line: LinePlatform, protocol: str) -> list[tuple[str, str]]:
+    """The accounts a consent screen offers: LINE users, Official Accounts (module attach) or WORKS members."""
+    if protocol == "module":
+        return [(bot.bot_id, f"{bot.display_name} ({bot.basic_id})") for bot in line.bots.values()]
+    if protocol == "works":
+        return [(member.user_id, member.display_name) for member in line.works_members.values()]
+    return [(user.user_id, user.display_name) for user in line.users.values()]
 
 
 def _v21_request_error(args: Any) -> tuple[str, str] | None:

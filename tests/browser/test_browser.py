@@ -1,0 +1,57 @@
+"""A person's path through the example sites, in a real Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_quickstart_login_profile_and_logout(page, serve_example):
+    site = serve_example("quickstart")
+    page.goto(site)
+    page.click("#line-login")
+    page.get_by_text("Cony").click()
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{site}/profile")
+    assert page.text_content("#display-name") == "Cony"
+    page.click("#logout")
+    page.wait_for_url(f"{site}/")
+    assert page.is_visible("#line-login")
+
+
+def test_quickstart_denial_shows_a_clean_page(page, serve_example):
+    site = serve_example("quickstart")
+    page.goto(site)
+    page.click("#line-login")
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_load_state()
+    assert "Sign-in was cancelled" in page.content()
+    assert "Traceback" not in page.content()
+    page.goto(f"{site}/profile")
+    assert "/line/login" in page.url or "access.line.me" not in page.url
+    assert not page.is_visible("#display-name")
+
+
+def test_module_attach_and_test_push(page, serve_example, emulator):
+    site = serve_example("module_provider")
+    page.goto(site)
+    page.click("#attach")
+    page.get_by_text("Cony Flowers").click()
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{site}/dashboard")
+    assert page.text_content("#bot-id") == "Uc2a1d3b4e5f60718293a4b5c6d7e8f90"
+    page.click("#test-push")
+    page.wait_for_selector("#push-result")
+    assert page.text_content("#push-result") == "Push: sent"
+    assert emulator.platform.messages[-1][0] == "Uc2a1d3b4e5f60718293a4b5c6d7e8f90"
+
+
+def test_works_sign_in(page, serve_example):
+    site = serve_example("works")
+    page.goto(site)
+    page.click("#works-login")
+    page.get_by_text("Sato Bob").click()
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{site}/intranet")
+    assert page.text_content("#member-name") == "Sato Bob"
