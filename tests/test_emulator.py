@@ -1,0 +1,81 @@
+"""The emulator as users start it: a command, a consent screen, LINE's error behaviour."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_python_m_flask_line_testing_serves_lines_endpoints():
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "flask_line.testing", "--port", str(port)])
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the emulator did not start"
+                time.sleep(0.1)
+        assert answer.json()["token_endpoint"] == f"http://127.0.0.1:{port}/oauth2/v2.1/token"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_flask_line_emulator_command_is_registered(app):
+    result = app.test_cli_runner().invoke(args=["line", "emulator", "--help"])
+    assert result.exit_code == 0
+    assert "--port" in result.output
+
+
+def test_consent_screen_offers_every_account(line_platform, client):
+    start = client.get("/line/login")
+    page = requests.get(start.location, timeout=5).text
+    for name in ("Brown", "Cony", "Sally"):
+        assert f'data-user="{name}"' in page
+    attach = requests.get(client.get("/line/attach").location, timeout=5).text
+    assert "Brown Cafe (@browncafe)" in attach and 'name="granted_scope"' in attach
+
+
+def test_unknown_client_gets_an_error_page_not_a_redirect(line_platform):
+    answer = requests.get(
+        f"{line_platform.url}/oauth2/v2.1/authorize",
+        params={
+            "client_id": "nobody",
+            "redirect_uri": "https://evil.example/cb",
+            "state": "x",
+            "response_type": "code",
+        },
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert answer.status_code == 400
+
+
+def test_invalid_scope_is_redirected_back_with_lines_error_code(line_platform):
+    answer = requests.get(
+        f"{line_platform.url}/oauth2/v2.1/authorize",
+        params={
+            "client_id": "1650000000",
+            "redirect_uri": "http://app.test/cb",
+            "state": "s1",
+            "response_type": "code",
+            "scope": "email",
+        },
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert answer.status_code == 302
+    assert "error=INVALID_SCOPE" in answer.headers["Location"] and "state=s1" in answer.headers["Location"]
