@@ -157,7 +157,7 @@ def login_throughput(logins: int = 150) -> dict[str, dict[str, float]]:
             app = factory(emulator)
             client = app.test_client()
 
-            def one_login() -> None:
+            def one_login(client: Any = client) -> None:
                 start = client.get("/line/login")
                 back = emulator.consent(start.headers["Location"])
                 response = client.get(back.path)
@@ -217,7 +217,8 @@ def main() -> None:
         "# Benchmark results",
         "",
         f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.system()}",
         "- Command: `make bench` (`python benchmarks/run.py`)",
         "",
         "## Decorator cost on a signed-in request (same Flask-Session store for all three)",
@@ -236,8 +237,10 @@ def main() -> None:
         "",
         "| client | logins/s | outbound requests per login |",
         "|---|---|---|",
-        f"| flask-line | {logins['flask_line']['logins_per_second']:.1f} | {logins['flask_line']['outbound_per_login']:.2f} |",
-        f"| Authlib Flask client | {logins['authlib']['logins_per_second']:.1f} | {logins['authlib']['outbound_per_login']:.2f} |",
+        *(
+            f"| {label} | {logins[key]['logins_per_second']:.1f} | {logins[key]['outbound_per_login']:.2f} |"
+            for key, label in (("flask_line", "flask-line"), ("authlib", "Authlib Flask client"))
+        ),
         "",
         f"- Throughput ratio flask-line / Authlib: **{throughput_ratio:.2f}x** (target >= 1.0x)",
         '- Each login includes the two consent-screen requests a browser makes; "outbound" counts only the app\'s.',
