@@ -156,6 +156,7 @@ UPSTREAM_FAILURES = {
         errors.UpstreamUnavailable,
     ),
     "garbage": ({"status": 200, "body": "<html>not json"}, errors.UpstreamUnavailable),
+    "truncated json": ({"status": 200, "body": '{"access_token": "abc", "expires'}, errors.UpstreamUnavailable),
     "json array": ({"status": 200, "body": ["not", "an", "object"]}, errors.UpstreamUnavailable),
     "no access token": ({"status": 200, "body": {"token_type": "Bearer"}}, errors.UpstreamUnavailable),
     "invalid_grant": ({"status": 400, "body": {"error": "invalid_grant"}}, errors.TokenRequestError),

@@ -102,15 +102,18 @@ class EmulatorServer:
         allow: bool = True,
         add_friend: bool = False,
         scopes: list[str] | None = None,
+        browser: requests.Session | None = None,
     ) -> AuthorizationResponse:
         """Open ``authorize_url`` and answer the consent screen as a person would.
 
         :param user: the user (or, for a module attach, Official Account) id or name to pick (default: the first).
         :param scopes: for a module attach, the scopes the admin leaves ticked (default: all requested).
         :param allow: press Allow (True) or Cancel (False).
+        :param browser: the HTTP session to use (default: one shared by the server; pass one per thread).
         :return: where the browser is sent next.
         """
-        page = self.browser.get(authorize_url, allow_redirects=False, timeout=10)
+        browser = browser or self.browser
+        page = browser.get(authorize_url, allow_redirects=False, timeout=10)
         if page.status_code in (301, 302, 303):
             return _redirect_target(page.headers["Location"])
         page.raise_for_status()
@@ -123,7 +126,7 @@ class EmulatorServer:
             form["add_friend"] = "1"
         if scopes is not None:
             form.update(scope_choice="custom", granted_scope=scopes)
-        answer = self.browser.post(f"{self.url}/_emulator/consent", data=form, allow_redirects=False, timeout=10)
+        answer = browser.post(f"{self.url}/_emulator/consent", data=form, allow_redirects=False, timeout=10)
         if answer.status_code in (301, 302, 303):
             return _redirect_target(answer.headers["Location"])
         answer.raise_for_status()

@@ -1,0 +1,47 @@
+"""The app the multi-worker test runs under gunicorn: production settings (Redis sessions, shared SQLite store)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import redis
+from flask import Flask, jsonify
+from werkzeug.wrappers import Response
+
+from flask_line import LineOAuth, current_attachment, current_line_user, line_login_required, requires_module_scope
+
+
+def create_app() -> Flask:
+    """Everything comes from the environment the test sets."""
+    app = Flask(__name__, instance_path=os.environ["SCALE_INSTANCE"])
+    app.config.update(
+        SECRET_KEY="scale-test",
+        SESSION_TYPE="redis",
+        SESSION_REDIS=redis.from_url(os.environ["SCALE_REDIS_URL"]),
+        LINE_EMULATOR_URL=os.environ["LINE_EMULATOR_URL"],
+        LINE_LOGIN_CHANNEL_ID=os.environ["LINE_LOGIN_CHANNEL_ID"],
+        LINE_LOGIN_CHANNEL_SECRET=os.environ["LINE_LOGIN_CHANNEL_SECRET"],
+        LINE_MODULE_CHANNEL_ID=os.environ["LINE_MODULE_CHANNEL_ID"],
+        LINE_MODULE_CHANNEL_SECRET=os.environ["LINE_MODULE_CHANNEL_SECRET"],
+        LINE_LOGIN_CALLBACK_URL=os.environ["SCALE_APP_URL"] + "/line/callback",
+        LINE_MODULE_CALLBACK_URL=os.environ["SCALE_APP_URL"] + "/line/attach/callback",
+    )
+    LineOAuth(app)
+
+    @app.after_request
+    def tag_worker(response: Response) -> Response:
+        response.headers["X-Worker"] = str(os.getpid())
+        return response
+
+    @app.get("/profile")
+    @line_login_required
+    def profile() -> Any:
+        return jsonify(user_id=current_line_user.user_id, name=current_line_user.display_name)
+
+    @app.get("/dashboard")
+    @requires_module_scope("message:send")
+    def dashboard() -> Any:
+        return jsonify(bot_id=current_attachment.bot_id)
+
+    return app
