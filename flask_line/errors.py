@@ -152,3 +152,11 @@ class ServiceAccountError(LineError):
     status_code = 502
     code = "service_account_rejected"
     title = "LINE WORKS refused the service account"
+
+
+class CrossSiteRequest(LineError):
+    """A state-changing request (logout) came from another site: refused, so no page can log users out."""
+
+    status_code = 403
+    code = "cross_site_request"
+    title = "Request refused"

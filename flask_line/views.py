@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request
 from werkzeug.wrappers import Response
 
+from .errors import CrossSiteRequest
 from .module.webhook import handle_webhook
 from .redirects import safe_next
 from .state import app_state
@@ -38,11 +39,21 @@ def callback() -> Response:
 
 
 def logout() -> Response:
-    """Sign out (POST only: a link or an image tag must not log anyone out)."""
+    """Sign out (POST only, same-site only: a link, an image or another site's form must not log anyone out)."""
+    refuse_cross_site()
     flow = app_state().require_login()
     flow.logout()
     target = request.form.get("next") or request.args.get("next")
     return redirect(safe_next(target, flow.settings.logout_redirect))
+
+
+def refuse_cross_site() -> None:
+    """Raise :class:`CrossSiteRequest` when the browser says the request comes from another site."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        raise CrossSiteRequest("This request came from another site.")
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and origin != request.host_url.rstrip("/"):
+        raise CrossSiteRequest("This request came from another site.")
 
 
 def attach() -> Response:
@@ -74,7 +85,8 @@ def works_callback() -> Response:
 
 
 def works_logout() -> Response:
-    """Forget the LINE WORKS member (POST only); a LINE Login in the same session stays."""
+    """Forget the LINE WORKS member (POST only, same-site only); a LINE Login in the same session stays."""
+    refuse_cross_site()
     flow = app_state().require_works_login()
     flow.slot.clear()
     return redirect(safe_next(request.form.get("next") or request.args.get("next"), flow.default_next))

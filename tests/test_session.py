@@ -121,6 +121,21 @@ def test_logout_by_get_is_refused(client, line_platform):
     assert client.get("/profile").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "headers", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}], ids=["fetch metadata", "origin"]
+)
+def test_cross_site_logout_is_refused(client, line_platform, headers):
+    follow_login(client, line_platform)
+    assert client.post("/line/logout", headers=headers).status_code == 403
+    assert client.get("/profile").status_code == 200
+
+
+def test_same_site_logout_with_origin_is_accepted(client, line_platform):
+    follow_login(client, line_platform)
+    response = client.post("/line/logout", headers={"Origin": "http://app.test", "Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 302
+
+
 def test_logout_goes_to_the_configured_page_and_ignores_foreign_next(make_app, line_platform):
     client = make_app(LINE_LOGOUT_REDIRECT="/goodbye").test_client()
     follow_login(client, line_platform)
