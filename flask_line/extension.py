@@ -55,12 +55,13 @@ class LineOAuth:
         settings = load_settings(app.config)
         http = LineHttp(settings.http_timeout)
         pending = PendingFlows(settings.flow_ttl)
+        login = _build_login(settings, http, pending) if settings.login.enabled else None
         state = AppState(
             settings=settings,
             http=http,
             pending=pending,
-            login=_build_login(settings, http, pending) if settings.login.enabled else None,
-            module=self._build_module(app, settings, http, pending) if settings.module.enabled else None,
+            login=login,
+            module=self._build_module(app, settings, http, pending, login) if settings.module.enabled else None,
             works=_build_works(settings, http, pending) if settings.works.enabled else None,
         )
         app.extensions["line"] = self
@@ -83,12 +84,14 @@ class LineOAuth:
         """The current app's LINE WORKS service: ``service_token()``, ``api()``, the signed-in member's token."""
         return app_state().require_works()
 
-    def _build_module(self, app: Flask, settings: Settings, http: LineHttp, pending: PendingFlows) -> ModuleService:
+    def _build_module(
+        self, app: Flask, settings: Settings, http: LineHttp, pending: PendingFlows, login: LineLogin | None
+    ) -> ModuleService:
         store = self.store
         if store is None:
             uri = settings.module.store_uri or f"sqlite:///{os.path.join(app.instance_path, 'flask_line.sqlite3')}"
             store = SQLiteAttachmentStore.from_uri(uri)
-        flow = ModuleAttachFlow(settings.module, pending, http, store, AttachmentSelection(store))
+        flow = ModuleAttachFlow(settings.module, pending, http, store, AttachmentSelection(store), login)
         return ModuleService(settings.module, http, store, flow)
 
     def current_token(self) -> LineToken | None:

@@ -280,3 +280,18 @@ def test_bad_module_setting_is_a_configuration_error(make_app, config, key):
     with pytest.raises(errors.ConfigurationError) as raised:
         make_app(**config)
     assert raised.value.key == key
+
+
+def test_a_protected_view_reads_the_attachment_once_per_request(make_app, line_platform, tmp_path):
+    class CountingStore(SQLiteAttachmentStore):
+        reads = 0
+
+        def get(self, bot_id):
+            CountingStore.reads += 1
+            return super().get(bot_id)
+
+    client = make_app(store=CountingStore(tmp_path / "counting.sqlite3")).test_client()
+    attach(client, line_platform)
+    CountingStore.reads = 0
+    assert client.post("/send").json["status"] == 200
+    assert CountingStore.reads == 1, "the decorator's lookup is reused by module.api()"

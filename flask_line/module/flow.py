@@ -14,6 +14,7 @@ from ..config import BRAND_TYPES, MODULE_REGIONS, MODULE_SCOPES, ConfigReader, M
 from ..errors import AttachmentStoreError, BadRequestOption, UpstreamUnavailable
 from ..flows import AuthorizationFlow, FlowSignals
 from ..http import LineHttp
+from ..login.flow import LineLogin
 from ..pending import PendingFlow, PendingFlows
 from ..user import LineUser
 from .selection import AttachmentSelection
@@ -36,12 +37,15 @@ class ModuleAttachFlow(AuthorizationFlow[ModuleAttachment]):
         http: LineHttp,
         store: AttachmentStore,
         selection: AttachmentSelection,
+        login: LineLogin | None = None,
     ) -> None:
         super().__init__(pending, callback_url=settings.callback_url, default_next=settings.default_next)
         self.settings = settings
         self.http = http
         self.store = store
         self.selection = selection
+        #: The app's LINE Login, to record which signed-in admin attached (None: LINE Login is off).
+        self.login = login
 
     @property
     def uses_nonce(self) -> bool:
@@ -83,10 +87,14 @@ class ModuleAttachFlow(AuthorizationFlow[ModuleAttachment]):
             # Only what LINE granted counts: the admin may have approved fewer scopes than we asked for.
             scopes=frozenset(str(scope) for scope in scopes),
             attached_at=utc_now(),
-            attached_by=_signed_in_line_user(),
+            attached_by=self._signed_in_admin(),
             region=flow.extra.get("region"),
             basic_search_id=flow.extra.get("basic_search_id"),
         )
+
+    def _signed_in_admin(self) -> str | None:
+        user = self.login.current_user() if self.login is not None else None
+        return user.user_id if isinstance(user, LineUser) else None
 
     def commit(self, result: ModuleAttachment, flow: PendingFlow) -> None:
         try:
@@ -105,10 +113,3 @@ class ModuleAttachFlow(AuthorizationFlow[ModuleAttachment]):
         log.info("Module attached to bot %s with scopes %s", result.bot_id, " ".join(sorted(result.scopes)))
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         self.signals.succeeded.send(app, attachment=result)
-
-
-def _signed_in_line_user() -> str | None:
-    from ..decorators import current_line_user
-
-    user = current_line_user
-    return user.user_id if isinstance(user, LineUser) else None

@@ -82,9 +82,7 @@ class ModuleService:
         It sends the module channel access token and the bot id header, refuses locally a path whose scope the
         attachment lacks (:class:`~flask_line.errors.MissingModuleScope`), and retries once on a 401.
         """
-        attachment = self.store.get(bot_id)
-        if attachment is None:
-            raise LookupError(f"no module attachment for bot {bot_id}")
+        attachment = self._attachment(bot_id)
 
         def check_scope(method: str, path: str) -> None:
             scope = required_scope(path)
@@ -92,6 +90,14 @@ class ModuleService:
                 raise MissingModuleScope({scope}, bot_id)
 
         return self._client(headers={self.settings.bot_id_header: bot_id}, before_send=check_scope)
+
+    def _attachment(self, bot_id: str) -> ModuleAttachment:
+        # In a view behind @requires_module_scope the session's attachment is already loaded: no second query.
+        current = self.selection.current() if has_request_context() else None
+        attachment = current if current is not None and current.bot_id == bot_id else self.store.get(bot_id)
+        if attachment is None:
+            raise LookupError(f"no module attachment for bot {bot_id}")
+        return attachment
 
     def _client(self, headers: dict[str, str], before_send: Callable[[str, str], None] | None = None) -> ApiClient:
         return ApiClient(self.http, self.settings.messaging_api_url, self.channel_token, headers, before_send)
