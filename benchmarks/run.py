@@ -24,8 +24,7 @@ from cachelib import SimpleCache
 from flask import Flask, session
 
 from flask_line import LineOAuth, line_login_required
-from flask_line.testing import EmulatorServer
-from flask_line.testing.platform import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
+from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, EmulatorServer
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

@@ -1,6 +1,12 @@
-"""flask-line: LINE Login, LINE Official Account modules and LINE WORKS sign-in for Flask."""
+"""flask-line: LINE Login, LINE Official Account modules and LINE WORKS sign-in for Flask.
 
-from .decorators import (
+The names below, and the modules :mod:`flask_line.errors`, :mod:`flask_line.signals` and
+:mod:`flask_line.testing`, are the public API. Modules whose names start with ``_`` are internal.
+"""
+
+from . import errors, signals
+from ._decorators import (
+    SignInRequired,
     current_attachment,
     current_line_user,
     current_works_user,
@@ -8,26 +14,36 @@ from .decorators import (
     requires_module_scope,
     works_login_required,
 )
-from .extension import LineOAuth
-from .module.store import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore
-from .tokens import LineToken
-from .user import AnonymousUser, LineUser
-from .works.user import WorksUser
+from ._extension import LineOAuth
+from ._flow.anonymous import AnonymousUser
+from ._login.user import LineUser
+from ._module.service import ModuleService
+from ._module.store import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore
+from ._wire.api_client import ApiClient
+from ._wire.tokens import LineToken
+from ._works.service import WorksService
+from ._works.user import WorksUser
 
 __all__ = [
     "AnonymousUser",
+    "ApiClient",
     "AttachmentStore",
     "LineOAuth",
     "LineToken",
     "LineUser",
     "ModuleAttachment",
+    "ModuleService",
     "SQLiteAttachmentStore",
+    "SignInRequired",
+    "WorksService",
     "WorksUser",
     "current_attachment",
     "current_line_user",
     "current_works_user",
+    "errors",
     "line_login_required",
     "requires_module_scope",
+    "signals",
     "works_login_required",
 ]
 

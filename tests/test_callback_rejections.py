@@ -86,12 +86,14 @@ def test_replayed_callback_is_rejected(client, line_platform):
     assert signed_in_as(client) == "Cony"
 
 
-def test_expired_state_is_rejected(signed_in, line_platform, monkeypatch):
-    back = start_and_consent(signed_in, line_platform)
-    later = time.time() + 601
-    monkeypatch.setattr("flask_line.pending.time.time", lambda: later)
-    response = deliver(signed_in, back)
-    rejected(signed_in, response, errors.StateError)
+def test_expired_state_is_rejected(make_app, line_platform):
+    client = make_app(LINE_FLOW_TTL=1).test_client()
+    back = start_and_consent(client, line_platform)
+    time.sleep(1.1)  # LINE_FLOW_TTL is whole seconds
+    with captured(signals.login_failed) as failed:
+        response = deliver(client, back)
+    assert response.status_code == 400
+    assert isinstance(failed[0]["error"], errors.StateError)
     assert b"expired" in response.data
 
 
@@ -125,7 +127,7 @@ ID_TOKEN_FORGERIES = {
 
 @pytest.mark.parametrize("forgery", ID_TOKEN_FORGERIES.values(), ids=ID_TOKEN_FORGERIES.keys())
 def test_forged_id_token_is_rejected(signed_in, line_platform, forgery):
-    line_platform.platform.inject("token_v21", id_token=forgery)
+    line_platform.platform.inject("POST /oauth2/v2.1/token", id_token=forgery)
     back = start_and_consent(signed_in, line_platform)
     with captured(signals.login_failed) as failed:
         response = deliver(signed_in, back)
@@ -137,7 +139,7 @@ def test_forged_id_token_is_rejected(signed_in, line_platform, forgery):
 def test_forged_es256_id_token_is_rejected(signed_in, line_platform, forgery):
     """An HS256 token keyed with LINE's public key (algorithm confusion), or one naming a key nobody published."""
     line_platform.platform.sign_id_tokens_with("ES256")
-    line_platform.platform.inject("token_v21", id_token={"key": forgery})
+    line_platform.platform.inject("POST /oauth2/v2.1/token", id_token={"key": forgery})
     response = deliver(signed_in, start_and_consent(signed_in, line_platform))
     rejected(signed_in, response, errors.IdTokenError)
 
@@ -166,7 +168,7 @@ UPSTREAM_FAILURES = {
 
 @pytest.mark.parametrize("fault,error_class", UPSTREAM_FAILURES.values(), ids=UPSTREAM_FAILURES.keys())
 def test_token_endpoint_failure_is_a_clean_error(signed_in, line_platform, fault, error_class, caplog):
-    line_platform.platform.inject("token_v21", **fault)
+    line_platform.platform.inject("POST /oauth2/v2.1/token", **fault)
     with captured(signals.login_failed) as failed:
         response = deliver(signed_in, start_and_consent(signed_in, line_platform))
     rejected(signed_in, response, error_class)
@@ -177,7 +179,7 @@ def test_token_endpoint_failure_is_a_clean_error(signed_in, line_platform, fault
 def test_token_endpoint_timeout_is_a_504(make_app, line_platform):
     client = make_app(LINE_HTTP_TIMEOUT=0.3).test_client()
     follow_login(client, line_platform, user="Brown")
-    line_platform.platform.inject("token_v21", delay=1.0)
+    line_platform.platform.inject("POST /oauth2/v2.1/token", delay=1.0)
     with captured(signals.login_failed) as failed:
         response = deliver(client, start_and_consent(client, line_platform))
     rejected(client, response, errors.UpstreamTimeout)
@@ -191,7 +193,7 @@ def test_line_unreachable_is_a_502(make_app, line_platform):
 
 
 def test_after_an_outage_the_next_login_works(signed_in, line_platform):
-    line_platform.platform.inject("token_v21", status=503, body="down")
+    line_platform.platform.inject("POST /oauth2/v2.1/token", status=503, body="down")
     assert deliver(signed_in, start_and_consent(signed_in, line_platform)).status_code == 502
     assert deliver(signed_in, start_and_consent(signed_in, line_platform, user="Sally")).status_code == 302
     assert signed_in_as(signed_in) == "Sally"
@@ -210,7 +212,7 @@ def test_replayed_code_is_refused_by_line_and_rejected(client, line_platform):
 def test_secrets_never_reach_the_log(client, line_platform, caplog):
     caplog.set_level("DEBUG", logger="flask_line")
     follow_login(client, line_platform)
-    line_platform.platform.inject("token_v21", status=400, body={"error": "invalid_grant"})
+    line_platform.platform.inject("POST /oauth2/v2.1/token", status=400, body={"error": "invalid_grant"})
     deliver(client, start_and_consent(client, line_platform))
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "emulator-demo-channel-secret-0001" not in logged

@@ -78,7 +78,8 @@ REAL_ENDPOINTS = {
 def test_every_endpoint_defaults_to_the_real_line_url(tmp_path, version):
     app = app_with(tmp_path, LINE_LOGIN_VERSION=version)
     LineOAuth(app)
-    endpoints = app.extensions["line.state"].settings.login.endpoints
+    with app.app_context():
+        endpoints = app.extensions["line"].settings.login.endpoints
     for name, url in REAL_ENDPOINTS[version].items():
         assert getattr(endpoints, name) == url
 
@@ -86,7 +87,8 @@ def test_every_endpoint_defaults_to_the_real_line_url(tmp_path, version):
 def test_emulator_url_points_every_unset_endpoint_at_the_emulator(tmp_path):
     app = app_with(tmp_path, LINE_EMULATOR_URL="http://127.0.0.1:5005/", LINE_PROFILE_URL="https://p.example/me")
     LineOAuth(app)
-    endpoints = app.extensions["line.state"].settings.login.endpoints
+    with app.app_context():
+        endpoints = app.extensions["line"].settings.login.endpoints
     assert endpoints.token == "http://127.0.0.1:5005/oauth2/v2.1/token"
     assert endpoints.issuer == "http://127.0.0.1:5005"
     assert endpoints.profile == "https://p.example/me", "an explicit setting wins"

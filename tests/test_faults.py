@@ -19,7 +19,7 @@ def es256_app(make_app, line_platform):
 def test_cached_keys_keep_working_while_the_jwks_endpoint_is_down(es256_app, line_platform):
     client = es256_app.test_client()
     follow_login(client, line_platform, user="Brown")
-    line_platform.platform.inject("certs", status=503, body="down", times=100)
+    line_platform.platform.inject("GET /oauth2/v2.1/certs", status=503, body="down", times=100)
     time.sleep(1.1)  # the cache is now stale; the refetch fails and the cached keys are used
     client.post("/line/logout")
     assert follow_login(client, line_platform, user="Cony").status_code == 302
@@ -30,7 +30,7 @@ def test_a_new_key_while_the_jwks_endpoint_is_down_fails_cleanly_then_recovers(e
     client = es256_app.test_client()
     follow_login(client, line_platform, user="Brown")
     line_platform.platform.rotate_keys()
-    line_platform.platform.inject("certs", status=500, body="down", times=2)
+    line_platform.platform.inject("GET /oauth2/v2.1/certs", status=500, body="down", times=2)
     with captured(signals.login_failed) as failed:
         response = follow_login(client, line_platform, user="Cony")
     assert response.status_code == 502
@@ -43,5 +43,5 @@ def test_a_new_key_while_the_jwks_endpoint_is_down_fails_cleanly_then_recovers(e
 
 def test_garbage_key_set_is_an_upstream_error(es256_app, line_platform):
     client = es256_app.test_client()
-    line_platform.platform.inject("certs", status=200, body={"keys": [{"kty": "nonsense"}]})
+    line_platform.platform.inject("GET /oauth2/v2.1/certs", status=200, body={"keys": [{"kty": "nonsense"}]})
     assert follow_login(client, line_platform).status_code == 502

@@ -41,10 +41,11 @@ def test_login_lands_on_next_with_profile_from_id_token(client, line_platform):
 
 
 def test_openid_login_makes_exactly_one_outbound_request(app, client, line_platform):
-    http = app.extensions["line.state"].http
-    before = http.request_count
-    follow_login(client, line_platform)
-    assert http.request_count - before == 1
+    start = client.get("/line/login")
+    back = line_platform.consent(start.location)
+    served_before = len(line_platform.platform.requests)
+    assert deliver(client, back).status_code == 302
+    assert line_platform.platform.requests[served_before:] == ["POST /oauth2/v2.1/token"]
     assert line_platform.platform.calls("/oauth2/v2.1/token") == 1
     assert line_platform.platform.calls("/v2/profile") == 0
 

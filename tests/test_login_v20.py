@@ -84,7 +84,7 @@ def test_v20_replayed_state_is_rejected(v20_client, line_platform):
 
 
 def test_v20_token_endpoint_failure_is_a_clean_502(v20_client, line_platform):
-    line_platform.platform.inject("token_v20", status=500, body="down")
+    line_platform.platform.inject("POST /v2/oauth/accessToken", status=500, body="down")
     with captured(signals.login_failed) as failed:
         response = follow_login(v20_client, line_platform)
     assert response.status_code == 502

@@ -25,7 +25,8 @@ def attach(client, line_platform, query="", account="Brown Cafe", scopes=None, a
 
 
 def stored(app, bot_id):
-    return app.extensions["line.state"].module.store.get(bot_id)
+    with app.app_context():
+        return app.extensions["line"].module.store.get(bot_id)
 
 
 def test_attach_request_reaches_line_with_region_search_id_and_brand_type(client, line_platform):
@@ -67,8 +68,9 @@ def test_only_the_scopes_line_granted_are_trusted(app, client, line_platform):
 def test_reattach_updates_scopes_in_place(app, client, line_platform):
     attach(client, line_platform)
     attach(client, line_platform, query="scope=message:send%20account:manage")
-    store = app.extensions["line.state"].module.store
-    assert [record.bot_id for record in store.list()] == [BROWN_CAFE]
+    with app.app_context():
+        attachments = app.extensions["line"].module.attachments()
+    assert [record.bot_id for record in attachments] == [BROWN_CAFE]
     assert stored(app, BROWN_CAFE).scopes == {"message:send", "account:manage"}
 
 
@@ -94,7 +96,7 @@ def test_admin_denial_fires_module_attach_denied_and_stores_nothing(app, client,
 def test_attach_token_failure_is_clean_and_stores_nothing(make_app, line_platform, fault, status):
     app = make_app(LINE_HTTP_TIMEOUT=0.3)
     client = app.test_client()
-    line_platform.platform.inject("module_token", **fault)
+    line_platform.platform.inject("POST /module/auth/v1/token", **fault)
     with captured(signals.module_attach_failed) as failed:
         response = attach(client, line_platform)
     assert response.status_code == status
@@ -187,7 +189,7 @@ def test_detach_calls_line_removes_the_record_and_signals(app, client, line_plat
 
 def test_failed_detach_keeps_the_record(app, client, line_platform):
     attach(client, line_platform)
-    line_platform.platform.inject("detach", status=500)
+    line_platform.platform.inject("POST /v2/bot/channel/detach", status=500)
     with app.test_request_context(), pytest.raises(errors.UpstreamUnavailable):
         app.extensions["line"].module.detach(BROWN_CAFE)
     assert stored(app, BROWN_CAFE) is not None

@@ -21,9 +21,9 @@ def test_pkce_verifier_mismatch_is_refused_by_line_and_rejected(client, line_pla
     start = client.get("/line/login")
     back = line_platform.consent(start.location)
     with client.session_transaction() as stored:
-        flows = stored["_line_flows"]
+        flows = stored["_line_pending"]
         flows[back.params["state"]]["code_verifier"] = "x" * 64  # an attacker's verifier
-        stored["_line_flows"] = flows
+        stored["_line_pending"] = flows
     with captured(signals.login_failed) as failed:
         response = deliver(client, back)
     assert response.status_code == 400
@@ -75,7 +75,7 @@ def test_a_login_does_not_reuse_the_pre_login_session(client, line_platform):
     follow_login(client, line_platform, user="Brown")
     with client.session_transaction() as stored:
         assert "_line_login" in stored
-        assert stored.get("_line_flows") == {}, "the used state is gone"
+        assert stored.get("_line_pending") == {}, "the used state is gone"
 
 
 callback_values = st.text(alphabet=st.characters(codec="utf-8"), max_size=300)

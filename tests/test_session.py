@@ -44,7 +44,7 @@ def test_pending_flows_are_bounded(client):
     for _ in range(30):
         client.get("/line/login")
     with client.session_transaction() as stored:
-        assert len(stored["_line_flows"]) <= 8
+        assert len(stored["_line_pending"]) <= 8
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,7 @@ def test_logout_goes_to_the_configured_page_and_ignores_foreign_next(make_app, l
 
 def test_logout_still_signs_out_when_line_is_down(client, line_platform):
     follow_login(client, line_platform)
-    line_platform.platform.inject("revoke_v21", status=500)
+    line_platform.platform.inject("POST /oauth2/v2.1/revoke", status=500)
     assert client.post("/line/logout").status_code == 302
     assert client.get("/profile").status_code == 302
 
@@ -175,7 +175,7 @@ def test_refused_refresh_signs_the_user_out(token_view, line_platform):
     client = token_view.test_client()
     follow_login(client, line_platform)
     expire_token(client)
-    line_platform.platform.inject("token_v21", status=400, body={"error": "invalid_grant"})
+    line_platform.platform.inject("POST /oauth2/v2.1/token", status=400, body={"error": "invalid_grant"})
     response = client.get("/token", headers={"Accept": "application/json"})
     assert response.status_code == 401
     assert response.json["error"] == errors.NotAuthenticated.code

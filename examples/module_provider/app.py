@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from flask_line import LineOAuth, current_attachment, requires_module_scope
 from flask_line.errors import LineError
-from flask_line.testing.platform import DEMO_MODULE_CHANNEL_ID, DEMO_MODULE_CHANNEL_SECRET
+from flask_line.testing import DEMO_MODULE_CHANNEL_ID, DEMO_MODULE_CHANNEL_SECRET
 
 line = LineOAuth()
 

@@ -11,7 +11,7 @@ import os
 from flask import Flask, render_template
 
 from flask_line import LineOAuth, current_works_user, works_login_required
-from flask_line.testing.platform import DEMO_WORKS_CLIENT_ID, DEMO_WORKS_CLIENT_SECRET
+from flask_line.testing import DEMO_WORKS_CLIENT_ID, DEMO_WORKS_CLIENT_SECRET
 
 line = LineOAuth()
 

@@ -7,9 +7,40 @@
     with EmulatorServer() as line:
         app.config.update(line.app_config())
         ...
+
+The emulator shares no rule with the rest of flask-line: it is written from LINE's documents, so a test that
+passes against it checks the product against LINE, not against itself.
 """
 
-from .platform import EmulatedUser, LinePlatform
+from .accounts import (
+    DEMO_CHANNEL_ID,
+    DEMO_CHANNEL_SECRET,
+    DEMO_MODULE_CHANNEL_ID,
+    DEMO_MODULE_CHANNEL_SECRET,
+    DEMO_WORKS_CLIENT_ID,
+    DEMO_WORKS_CLIENT_SECRET,
+    DEMO_WORKS_SERVICE_ACCOUNT,
+    EmulatedBot,
+    EmulatedUser,
+    EmulatedWorksMember,
+)
+from .faults import Fault
+from .platform import LinePlatform
 from .server import AuthorizationResponse, EmulatorServer
 
-__all__ = ["AuthorizationResponse", "EmulatedUser", "EmulatorServer", "LinePlatform"]
+__all__ = [
+    "DEMO_CHANNEL_ID",
+    "DEMO_CHANNEL_SECRET",
+    "DEMO_MODULE_CHANNEL_ID",
+    "DEMO_MODULE_CHANNEL_SECRET",
+    "DEMO_WORKS_CLIENT_ID",
+    "DEMO_WORKS_CLIENT_SECRET",
+    "DEMO_WORKS_SERVICE_ACCOUNT",
+    "AuthorizationResponse",
+    "EmulatedBot",
+    "EmulatedUser",
+    "EmulatedWorksMember",
+    "EmulatorServer",
+    "Fault",
+    "LinePlatform",
+]

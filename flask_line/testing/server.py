@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .platform import (
+from .accounts import (
     DEMO_CHANNEL_ID,
     DEMO_CHANNEL_SECRET,
     DEMO_MODULE_CHANNEL_ID,
@@ -20,8 +20,8 @@ from .platform import (
     DEMO_WORKS_CLIENT_ID,
     DEMO_WORKS_CLIENT_SECRET,
     DEMO_WORKS_SERVICE_ACCOUNT,
-    LinePlatform,
 )
+from .platform import LinePlatform
 
 
 @dataclass(frozen=True)

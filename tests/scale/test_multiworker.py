@@ -23,8 +23,7 @@ import pytest
 import requests
 
 from flask_line import SQLiteAttachmentStore
-from flask_line.testing import EmulatorServer
-from flask_line.testing.platform import EmulatedBot, EmulatedUser
+from flask_line.testing import EmulatedBot, EmulatedUser, EmulatorServer
 
 pytestmark = pytest.mark.scale
 

@@ -1,0 +1,113 @@
+"""View decorators and the ``current_line_user`` proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast, overload
+
+from flask import redirect, url_for
+from werkzeug.local import LocalProxy
+
+from ._flow.anonymous import AnonymousUser
+from ._login.user import LineUser
+from ._module.store import ModuleAttachment
+from ._responses import current_path, error_response, sign_in_required, wants_json
+from ._runtime import runtime
+from ._works.user import WorksUser
+from .errors import MissingModuleScope
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _current_line_user() -> LineUser | AnonymousUser:
+    login = runtime().login
+    return login.current_user() if login is not None else AnonymousUser()
+
+
+#: The user signed in with LINE Login in this session: a :class:`~flask_line.LineUser`, or an anonymous user
+#: whose ``is_authenticated`` is False.
+current_line_user: LineUser | AnonymousUser = cast(Any, LocalProxy(_current_line_user))
+
+
+class SignInRequired:
+    """A view decorator that lets signed-in users through and sends others to sign in.
+
+    Usable bare (``@line_login_required``) or called (``@line_login_required()``). An anonymous browser is
+    redirected to the sign-in endpoint with ``next`` set to the requested path and query; a client that prefers
+    JSON (or an XHR request) gets a 401 JSON body.
+    """
+
+    def __init__(self, current_user: Callable[[], Any], endpoint: str, message: str) -> None:
+        self._current_user = current_user
+        self._endpoint = endpoint
+        self._message = message
+
+    @overload
+    def __call__(self, view: F) -> F: ...
+    @overload
+    def __call__(self, view: None = None) -> Callable[[F], F]: ...
+    def __call__(self, view: F | None = None) -> F | Callable[[F], F]:
+        if view is None:
+            return self
+
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if self._current_user().is_authenticated:
+                return view(*args, **kwargs)
+            return sign_in_required(self._endpoint, self._message)
+
+        return cast(F, wrapper)
+
+
+#: Require a LINE Login user (see :class:`SignInRequired`).
+line_login_required = SignInRequired(_current_line_user, "line.login", "Sign in with LINE to continue.")
+
+
+def _current_attachment() -> ModuleAttachment | None:
+    module = runtime().module
+    return module.current() if module is not None else None
+
+
+#: The session's selected module attachment (:class:`~flask_line.ModuleAttachment`), or None.
+current_attachment: ModuleAttachment | None = cast(Any, LocalProxy(_current_attachment))
+
+
+def requires_module_scope(*scopes: str) -> Callable[[F], F]:
+    """Require the session's current attachment to hold every one of ``scopes``.
+
+    Without them, a browser goes to ``line.attach`` asking for the held and the missing scopes together, with
+    ``next`` back to the view; a JSON client gets a 403 naming the missing scopes.
+    """
+    needed = frozenset(scopes)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            attachment = _current_attachment()
+            held = attachment.scopes if attachment is not None else frozenset()
+            missing = needed - held
+            if not missing:
+                return view(*args, **kwargs)
+            if wants_json():
+                response, status = error_response(MissingModuleScope(missing))
+                return response, status
+            return redirect(url_for("line.attach", scope=" ".join(sorted(held | needed)), next=current_path()))
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def _current_works_user() -> WorksUser | AnonymousUser:
+    works = runtime().works
+    sign_in = works.sign_in if works is not None else None
+    return sign_in.current_user() if sign_in is not None else AnonymousUser()
+
+
+#: The member signed in with LINE WORKS in this session: a :class:`~flask_line.WorksUser` or an anonymous user.
+current_works_user: WorksUser | AnonymousUser = cast(Any, LocalProxy(_current_works_user))
+
+
+#: Require a LINE WORKS member (see :class:`SignInRequired`).
+works_login_required = SignInRequired(_current_works_user, "line.works_login", "Sign in with LINE WORKS to continue.")

@@ -1,0 +1,82 @@
+"""The ``LineOAuth`` extension object."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ._cli import line_cli
+from ._config import ConfigReader
+from ._flow.session import setup_server_side_sessions
+from ._module.service import ModuleService
+from ._module.store import AttachmentStore
+from ._responses import error_response
+from ._runtime import EXTENSION_KEY, Runtime, Settings, load_settings, runtime
+from ._views import create_blueprint
+from ._wire.tokens import LineToken
+from ._works.service import WorksService
+from .errors import LineError
+
+
+class LineOAuth:
+    """LINE sign-in and LINE Official Account integration for Flask.
+
+    Use ``LineOAuth(app)``, or ``line = LineOAuth()`` then ``line.init_app(app)`` in an app factory; one object
+    can serve several apps. Settings are read from ``app.config`` (``LINE_*`` keys) and validated at once.
+
+    :param store: where module attachments are kept (default: SQLite in the instance folder).
+    """
+
+    def __init__(self, app: Flask | None = None, *, store: AttachmentStore | None = None) -> None:
+        #: The module attachment store given by the app (None: the default SQLite store).
+        self.store = store
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Validate the settings, register the ``line`` blueprint, and set up server-side sessions.
+
+        :raises ~flask_line.errors.ConfigurationError: naming the first invalid ``LINE_`` setting.
+        """
+        settings = load_settings(ConfigReader(app.config))
+        app.extensions["line"] = self
+        app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, self.store)
+        if settings.common.session_setup:
+            setup_server_side_sessions(app)
+        app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
+        app.cli.add_command(line_cli)
+        if LineError not in app.error_handler_spec[None][None]:
+            # An app that registered its own handler for LineError keeps it.
+            app.register_error_handler(LineError, error_response)
+
+    @property
+    def settings(self) -> Settings:
+        """The current app's validated settings (read-only; secrets are left out of their ``repr``)."""
+        return runtime().settings
+
+    @property
+    def module(self) -> ModuleService:
+        """The current app's module service: attachments, ``select``, ``detach``, ``api(bot_id)``."""
+        return runtime().require_module()
+
+    @property
+    def works(self) -> WorksService:
+        """The current app's LINE WORKS service: ``service_token()``, ``api()``, ``get_access_token()``."""
+        return runtime().require_works()
+
+    def current_token(self) -> LineToken | None:
+        """The signed-in user's LINE token as stored (it may have expired), or None."""
+        login = runtime().login
+        return login.current_token() if login is not None else None
+
+    def get_access_token(self) -> str:
+        """A valid access token for the user signed in with LINE Login, refreshed first if it expired.
+
+        Fires :data:`~flask_line.signals.token_refreshed` after a refresh.
+
+        :raises ~flask_line.errors.NotAuthenticated: nobody is signed in, or the refresh token was refused.
+        """
+        return runtime().require_login().fresh_token().access_token
+
+    def is_friend(self) -> bool:
+        """Ask LINE whether the signed-in user is a friend of the channel's linked Official Account."""
+        return runtime().require_login().is_friend()

@@ -1,0 +1,163 @@
+"""The browser redirect dance every flow shares: start, go to LINE, come back, verify, commit.
+
+A flow (LINE Login, module attach, LINE WORKS sign-in) supplies the LINE-specific parts; this class owns state,
+nonce, PKCE, the ``next`` target, denial and failure handling, signals and logging, so every flow follows the
+same rules and a failure anywhere leaves the signed-in state untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from blinker import NamedSignal
+from flask import current_app, redirect, url_for
+from werkzeug.wrappers import Response
+
+from .._wire.oauth import OAuthClient, authorization_url
+from ..errors import AuthorizationDenied, CallbackError, LineError
+from .pending import PendingAuthorization, PendingAuthorizations
+from .redirects import safe_next
+
+log = logging.getLogger("flask_line")
+
+ResultT = TypeVar("ResultT")
+
+#: Longest authorization code we pass on to LINE; anything longer is not LINE's.
+MAX_CODE_LENGTH = 2048
+
+
+@dataclass(frozen=True)
+class FlowSignals:
+    """The three outcomes every flow reports."""
+
+    succeeded: NamedSignal
+    denied: NamedSignal
+    failed: NamedSignal
+
+
+class AuthorizationFlow(ABC, Generic[ResultT]):
+    """One authorization-code flow with a callback on our blueprint.
+
+    :param pending: where started authorizations wait for LINE's redirect back.
+    :param client: the OAuth client (id, secret) this flow authenticates as.
+    :param authorize_url: LINE's authorization endpoint.
+    :param callback_url: the configured callback URL (None: our blueprint's, made external).
+    :param default_next: where to land when the start named no safe ``next``.
+    """
+
+    #: Name stored with the pending authorization; a callback accepts only states of its own kind.
+    kind: ClassVar[str]
+    signals: ClassVar[FlowSignals]
+    #: Blueprint endpoint of the callback.
+    callback_endpoint: ClassVar[str]
+
+    def __init__(
+        self,
+        pending: PendingAuthorizations,
+        client: OAuthClient,
+        *,
+        authorize_url: str,
+        callback_url: str | None,
+        default_next: str,
+    ) -> None:
+        self.pending = pending
+        self.client = client
+        self.authorize_url = authorize_url
+        self.callback_url = callback_url
+        self.default_next = default_next
+
+    # What a flow supplies ------------------------------------------------------------------------------------
+
+    @property
+    @abstractmethod
+    def uses_nonce(self) -> bool:
+        """Whether the flow sends a nonce (OpenID Connect)."""
+
+    @property
+    @abstractmethod
+    def uses_pkce(self) -> bool:
+        """Whether the flow sends a PKCE challenge."""
+
+    @abstractmethod
+    def authorization_params(self, pending: PendingAuthorization) -> Mapping[str, str | None]:
+        """Authorize parameters beyond the standard ones, the nonce and the PKCE challenge."""
+
+    @abstractmethod
+    def complete(self, code: str, pending: PendingAuthorization, params: Mapping[str, str]) -> ResultT:
+        """Exchange ``code`` and verify everything LINE sent; no session writes here."""
+
+    @abstractmethod
+    def commit(self, result: ResultT, pending: PendingAuthorization) -> None:
+        """Save the verified result and send the success signal."""
+
+    def options_from(self, args: Mapping[str, str]) -> dict[str, Any]:
+        """Per-request authorize options from the start request's query string (none by default)."""
+        return {}
+
+    def denial(self, params: Mapping[str, str]) -> AuthorizationDenied:
+        """The denial LINE reported in ``params``."""
+        return AuthorizationDenied(params.get("error", ""), params.get("error_description"))
+
+    # The dance ------------------------------------------------------------------------------------------------
+
+    def authorization_url_for(self, pending: PendingAuthorization) -> str:
+        """LINE's authorize URL for ``pending``."""
+        return authorization_url(
+            self.authorize_url,
+            self.client.client_id,
+            pending.redirect_uri,
+            pending.state,
+            nonce=pending.nonce,
+            code_verifier=pending.code_verifier,
+            params=self.authorization_params(pending),
+        )
+
+    def redirect_uri(self) -> str:
+        """The callback URL LINE redirects to: the configured one, or ours made external."""
+        return self.callback_url or url_for(self.callback_endpoint, _external=True)
+
+    def start(self, args: Mapping[str, str]) -> Response:
+        """Create a pending authorization from the start request's query and send the browser to LINE."""
+        options = self.options_from(args)
+        pending = self.pending.begin(
+            self.kind,
+            self.redirect_uri(),
+            safe_next(args.get("next"), self.default_next),
+            nonce=self.uses_nonce,
+            pkce=self.uses_pkce,
+            extra=options,
+        )
+        return redirect(self.authorization_url_for(pending))
+
+    def finish(self, params: Mapping[str, str]) -> Response:
+        """Handle the callback; on any error send the signal, log, and re-raise for the error handler."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        try:
+            if params.get("error"):
+                self._raise_denial(params)
+            pending = self.pending.finish(self.kind, params.get("state"))
+            code = params.get("code")
+            if not code or len(code) > MAX_CODE_LENGTH:
+                raise CallbackError("The callback carries no valid authorization code.")
+            result = self.complete(code, pending, params)
+            self.commit(result, pending)
+        except AuthorizationDenied as denial:
+            log.info("%s denied by LINE: %s", self.kind, denial.error)
+            details: dict[str, Any] = {"error": denial.error, "description": denial.description, **denial.extra}
+            self.signals.denied.send(app, **details)
+            raise
+        except LineError as error:
+            log.warning("%s callback rejected (%s): %s", self.kind, error.code, error.message)
+            self.signals.failed.send(app, error=error)
+            raise
+        return redirect(pending.next_url)
+
+    def _raise_denial(self, params: Mapping[str, str]) -> None:
+        # LINE may omit state on an error. When it sends one, it must be ours, and it is used up.
+        if params.get("state"):
+            self.pending.finish(self.kind, params.get("state"))
+        raise self.denial(params)

@@ -1,0 +1,115 @@
+"""Pending authorizations: what a browser's started login or attach needs when LINE sends it back.
+
+Each authorization gets its own random ``state``, so several tabs can sign in at once. A state is bound to the
+browser's session, can be used once, expires after ``LINE_FLOW_TTL`` seconds, and is tied to the kind of flow
+that created it (a module-attach state is refused at the login callback: no mix-up).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from authlib.common.security import generate_token
+from flask import session
+
+from ..errors import StateError
+
+#: Session key of the pending authorizations (``{state: record}``).
+SESSION_KEY = "_line_pending"
+#: Older pending authorizations are dropped beyond this many, so a session cannot grow without bound.
+MAX_PENDING = 8
+STATE_LENGTH = 43
+
+
+@dataclass(frozen=True)
+class PendingAuthorization:
+    """What we remembered about one authorization between its start and LINE's redirect back."""
+
+    kind: str
+    state: str
+    redirect_uri: str
+    next_url: str
+    created_at: float
+    nonce: str | None = field(default=None, repr=False)
+    code_verifier: str | None = field(default=None, repr=False)
+    #: Flow-specific values sent again with the token call (module attach: region, scope...).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PendingAuthorizations:
+    """Create and consume pending authorizations in the Flask session.
+
+    :param ttl: seconds an authorization may take from start to callback.
+    """
+
+    def __init__(self, ttl: int) -> None:
+        self.ttl = ttl
+
+    def begin(
+        self,
+        kind: str,
+        redirect_uri: str,
+        next_url: str,
+        *,
+        nonce: bool,
+        pkce: bool,
+        extra: dict[str, Any] | None = None,
+    ) -> PendingAuthorization:
+        """Start one: a fresh state (and nonce and PKCE verifier when asked), saved in the session."""
+        pending = PendingAuthorization(
+            kind=kind,
+            state=generate_token(STATE_LENGTH),
+            redirect_uri=redirect_uri,
+            next_url=next_url,
+            created_at=time.time(),
+            nonce=generate_token(32) if nonce else None,
+            # RFC 7636: 43-128 characters; generate_token uses only unreserved ones.
+            code_verifier=generate_token(64) if pkce else None,
+            extra=dict(extra or {}),
+        )
+        records = self._live_records()
+        records[pending.state] = _to_record(pending)
+        while len(records) > MAX_PENDING:
+            oldest = min(records, key=lambda state: records[state]["created_at"])
+            del records[oldest]
+        session[SESSION_KEY] = records
+        return pending
+
+    def finish(self, kind: str, state: object) -> PendingAuthorization:
+        """Consume the authorization ``state`` names, or raise :class:`StateError` (the session is unchanged)."""
+        if not isinstance(state, str) or not state:
+            raise StateError("The callback has no state parameter.")
+        records = session.get(SESSION_KEY) or {}
+        record = records.get(state) if len(state) == STATE_LENGTH else None
+        if record is None:
+            raise StateError("The state is unknown to this browser session (replayed, foreign, or forged).")
+        if record["kind"] != kind:
+            raise StateError(f"The state belongs to a {record['kind']} flow, not to {kind}.")
+        session[SESSION_KEY] = {key: value for key, value in records.items() if key != state}
+        pending = _from_record(state, record)
+        if time.time() - pending.created_at > self.ttl:
+            raise StateError("The sign-in took too long and expired; please start again.")
+        return pending
+
+    def _live_records(self) -> dict[str, dict[str, Any]]:
+        now = time.time()
+        records = session.get(SESSION_KEY) or {}
+        return {state: record for state, record in records.items() if now - record["created_at"] <= self.ttl}
+
+
+def _to_record(pending: PendingAuthorization) -> dict[str, Any]:
+    return {
+        "kind": pending.kind,
+        "redirect_uri": pending.redirect_uri,
+        "next_url": pending.next_url,
+        "created_at": pending.created_at,
+        "nonce": pending.nonce,
+        "code_verifier": pending.code_verifier,
+        "extra": pending.extra,
+    }
+
+
+def _from_record(state: str, record: dict[str, Any]) -> PendingAuthorization:
+    return PendingAuthorization(state=state, **record)

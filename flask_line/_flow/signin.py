@@ -1,0 +1,118 @@
+"""What a user sign-in flow (LINE Login, LINE WORKS) leaves in the session: the user and a refreshable token."""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import abstractmethod
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from blinker import NamedSignal
+from flask import current_app
+
+from .._wire.oauth import OAuthClient
+from .._wire.tokens import LineToken
+from ..errors import NotAuthenticated, TokenRequestError
+from .anonymous import AnonymousUser
+from .authorization import AuthorizationFlow
+from .pending import PendingAuthorization, PendingAuthorizations
+from .session import SignedInSlot
+
+log = logging.getLogger("flask_line")
+
+#: Refresh an access token this many seconds before it expires.
+REFRESH_LEEWAY = 60
+
+
+class SignedInUser(Protocol):
+    """What every signed-in user object offers."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+UserT = TypeVar("UserT", bound=SignedInUser)
+
+
+class SignIn(Generic[UserT]):
+    """A verified sign-in: who, and their token."""
+
+    def __init__(self, user: UserT, token: LineToken) -> None:
+        self.user = user
+        self.token = token
+
+
+class SignInFlow(AuthorizationFlow[SignIn[UserT]]):
+    """An authorization flow whose result is a signed-in user kept in one session slot.
+
+    :param token_url: the token endpoint, for refreshing the user's token.
+    """
+
+    #: Session key of the signed-in record.
+    slot_key: ClassVar[str]
+    #: Sent after a transparent refresh (None: no signal).
+    refreshed_signal: ClassVar[NamedSignal | None] = None
+
+    def __init__(
+        self,
+        pending: PendingAuthorizations,
+        client: OAuthClient,
+        *,
+        authorize_url: str,
+        token_url: str,
+        callback_url: str | None,
+        default_next: str,
+    ) -> None:
+        super().__init__(
+            pending, client, authorize_url=authorize_url, callback_url=callback_url, default_next=default_next
+        )
+        self.token_url = token_url
+        self.slot = SignedInSlot(self.slot_key)
+
+    @abstractmethod
+    def user_from_dict(self, data: dict[str, Any]) -> UserT:
+        """Rebuild the user saved in the session."""
+
+    def commit(self, result: SignIn[UserT], pending: PendingAuthorization) -> None:
+        self.slot.save({"user": result.user.to_dict(), "token": result.token.to_dict()}, new_login=True)
+        log.info("%s succeeded for %s", self.kind, result.user.user_id)
+        self.signals.succeeded.send(_app(), user=result.user, token=result.token)
+
+    def current_user(self) -> UserT | AnonymousUser:
+        """The signed-in user, or an :class:`AnonymousUser`."""
+        record = self.slot.load()
+        return self.user_from_dict(record["user"]) if record else AnonymousUser()
+
+    def current_token(self) -> LineToken | None:
+        """The signed-in user's token as stored (possibly expired), or None."""
+        record = self.slot.load()
+        return LineToken.from_dict(record["token"]) if record else None
+
+    def fresh_token(self) -> LineToken:
+        """The user's token, refreshed first when it has expired; raise :class:`NotAuthenticated` if impossible."""
+        token = self.current_token()
+        if token is None:
+            raise NotAuthenticated("Nobody is signed in.")
+        if not token.is_expired(REFRESH_LEEWAY, time.time()):
+            return token
+        if not token.refresh_token:
+            self.slot.clear()
+            raise NotAuthenticated("The access token expired and cannot be refreshed.")
+        try:
+            token = self.client.refresh(self.token_url, token)
+        except TokenRequestError as error:
+            # The refresh token was refused (expired or revoked): the user must sign in again.
+            log.info("%s: refresh token refused (%s); signing the user out", self.kind, error.error)
+            self.slot.clear()
+            raise NotAuthenticated("The session expired; please sign in again.") from None
+        record = self.slot.load() or {}
+        self.slot.save({**record, "token": token.to_dict()}, new_login=False)
+        if self.refreshed_signal is not None:
+            self.refreshed_signal.send(_app(), token=token)
+        return token
+
+
+def _app() -> Any:
+    return current_app._get_current_object()  # type: ignore[attr-defined]

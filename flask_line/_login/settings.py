@@ -1,0 +1,101 @@
+"""LINE Login settings (``LINE_LOGIN_*``) and LINE's rules for their values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from .._config import ConfigReader
+from ..errors import ConfigurationError
+
+LOGIN_VERSIONS = ("2.1", "2.0")
+LOGIN_SCOPES = frozenset({"profile", "openid", "email"})
+PROMPTS = ("consent", "none", "login")
+BOT_PROMPTS = ("normal", "aggressive")
+RESPONSE_MODES = ("query", "form_post")
+#: Signature algorithms an ID token may use. ``none`` is never accepted.
+ID_TOKEN_ALGORITHMS = frozenset({"HS256", "ES256", "RS256"})
+
+
+@dataclass(frozen=True)
+class LoginEndpoints:
+    """The LINE URLs one LINE Login version talks to."""
+
+    authorize: str
+    token: str
+    verify: str
+    revoke: str
+    profile: str
+    friendship: str
+    jwks: str
+    issuer: str
+
+
+@dataclass(frozen=True)
+class LoginSettings:
+    """Validated LINE Login settings (``LINE_LOGIN_*``); the channel secret is kept out of ``repr``."""
+
+    enabled: bool
+    version: str
+    channel_id: str
+    channel_secret: str = field(repr=False)
+    scopes: tuple[str, ...]
+    pkce: bool
+    response_mode: str
+    prompt: str | None
+    bot_prompt: str | None
+    ui_locales: str | None
+    max_age: int | None
+    callback_url: str | None
+    default_next: str
+    logout_redirect: str
+    id_token_algorithms: tuple[str, ...]
+    endpoints: LoginEndpoints
+
+    @property
+    def uses_openid(self) -> bool:
+        """Whether the login asks for an ID token."""
+        return "openid" in self.scopes
+
+
+def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) -> LoginSettings:
+    """Every ``LINE_LOGIN_*`` setting, checked for its type; the version's own rules come after."""
+    channel_id, channel_secret = read.credentials("LINE_LOGIN_CHANNEL_ID", "LINE_LOGIN_CHANNEL_SECRET")
+    algorithms = read.words("LINE_LOGIN_ID_TOKEN_ALGORITHMS", ID_TOKEN_ALGORITHMS)
+    if not algorithms:
+        raise read.fail("LINE_LOGIN_ID_TOKEN_ALGORITHMS", "must allow at least one algorithm")
+    return LoginSettings(
+        enabled=bool(channel_id),
+        version=version,
+        channel_id=channel_id,
+        channel_secret=channel_secret,
+        scopes=read.words("LINE_LOGIN_SCOPES", LOGIN_SCOPES),
+        pkce=read.boolean("LINE_LOGIN_PKCE"),
+        response_mode=str(read.choice("LINE_LOGIN_RESPONSE_MODE", RESPONSE_MODES, optional=False)),
+        prompt=read.choice("LINE_LOGIN_PROMPT", PROMPTS),
+        bot_prompt=read.choice("LINE_LOGIN_BOT_PROMPT", BOT_PROMPTS),
+        ui_locales=read.optional_string("LINE_LOGIN_UI_LOCALES"),
+        max_age=read.optional_int("LINE_LOGIN_MAX_AGE"),
+        callback_url=read.optional_url("LINE_LOGIN_CALLBACK_URL"),
+        default_next=read.string("LINE_LOGIN_DEFAULT_NEXT"),
+        logout_redirect=read.string("LINE_LOGOUT_REDIRECT"),
+        id_token_algorithms=algorithms,
+        endpoints=LoginEndpoints(
+            authorize=read.url(endpoint_prefix + "AUTHORIZE_URL"),
+            token=read.url(endpoint_prefix + "TOKEN_URL"),
+            verify=read.url(endpoint_prefix + "VERIFY_URL"),
+            revoke=read.url(endpoint_prefix + "REVOKE_URL"),
+            profile=read.url("LINE_PROFILE_URL"),
+            friendship=read.url("LINE_FRIENDSHIP_URL"),
+            jwks=read.url("LINE_LOGIN_JWKS_URL"),
+            issuer=read.url("LINE_LOGIN_ISSUER"),
+        ),
+    )
+
+
+def check_login_scopes(scopes: Collection[str], fail: Callable[[str], ConfigurationError]) -> None:
+    """LINE's rules for v2.1 scopes: ``profile`` or ``openid`` is required, and ``email`` needs ``openid``."""
+    if not {"profile", "openid"} & set(scopes):
+        raise fail("must include 'profile' or 'openid'")
+    if "email" in scopes and "openid" not in scopes:
+        raise fail("'email' needs 'openid'")

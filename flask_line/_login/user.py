@@ -1,0 +1,39 @@
+"""The user signed in with LINE Login."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LineUser:
+    """A user signed in with LINE Login."""
+
+    user_id: str
+    display_name: str | None = None
+    picture_url: str | None = None
+    email: str | None = None
+    status_message: str | None = None
+    #: Authentication methods LINE used (``pwd``, ``lineqr``, ``lineautologin``...), from the ID token.
+    amr: tuple[str, ...] = ()
+    #: Scopes the user granted.
+    scopes: tuple[str, ...] = ()
+    #: With ``bot_prompt``: whether the user's friendship with the linked OA changed during login.
+    friendship_status_changed: bool | None = None
+
+    #: Always True for a signed-in user (the attribute Flask-Login-style code checks).
+    is_authenticated = True
+    is_anonymous = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict for the session store."""
+        data = asdict(self)
+        data["amr"] = list(self.amr)
+        data["scopes"] = list(self.scopes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LineUser:
+        """Rebuild a user saved with :meth:`to_dict`."""
+        return cls(**{**data, "amr": tuple(data.get("amr") or ()), "scopes": tuple(data.get("scopes") or ())})

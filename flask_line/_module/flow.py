@@ -1,0 +1,116 @@
+"""Attaching a module channel: LINE Official Account Manager's consent, then the attach call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import current_app
+
+from .. import signals
+from .._config import ValueReader
+from .._flow.authorization import AuthorizationFlow, FlowSignals
+from .._flow.pending import PendingAuthorization, PendingAuthorizations
+from .._wire.http import LineHttp
+from .._wire.oauth import OAuthClient
+from ..errors import AttachmentStoreError, BadRequestOption, UpstreamUnavailable
+from .selection import AttachmentSelection
+from .settings import BRAND_TYPES, MODULE_REGIONS, MODULE_SCOPES, ModuleSettings, basic_search_id
+from .store import AttachmentStore, ModuleAttachment, utc_now
+
+log = logging.getLogger("flask_line")
+
+
+class AttachFlow(AuthorizationFlow[ModuleAttachment]):
+    """The attach flow of one app.
+
+    :param signed_in_user_id: who is signed in with LINE Login now (recorded as ``attached_by``), or None.
+    """
+
+    kind = "attach"
+    signals = FlowSignals(signals.module_attached, signals.module_attach_denied, signals.module_attach_failed)
+    callback_endpoint = "line.attach_callback"
+
+    def __init__(
+        self,
+        settings: ModuleSettings,
+        pending: PendingAuthorizations,
+        http: LineHttp,
+        store: AttachmentStore,
+        selection: AttachmentSelection,
+        signed_in_user_id: Callable[[], str | None],
+    ) -> None:
+        super().__init__(
+            pending,
+            # The attach call authenticates with HTTP Basic (seed 003).
+            OAuthClient(http, settings.channel_id, settings.channel_secret, basic_auth=True),
+            authorize_url=settings.authorize_url,
+            callback_url=settings.callback_url,
+            default_next=settings.default_next,
+        )
+        self.settings = settings
+        self.store = store
+        self.selection = selection
+        self.signed_in_user_id = signed_in_user_id
+
+    @property
+    def uses_nonce(self) -> bool:
+        return False
+
+    @property
+    def uses_pkce(self) -> bool:
+        return self.settings.pkce
+
+    def options_from(self, args: Mapping[str, str]) -> dict[str, Any]:
+        """The attach parameters: settings overridden by ``scope``, ``region``, ``basic_search_id``, ``brand_type``."""
+        given = {key: args[key] for key in ("scope", "region", "basic_search_id", "brand_type") if args.get(key)}
+        read = ValueReader(given, error=BadRequestOption)
+        settings = self.settings
+        scopes = read.words("scope", MODULE_SCOPES) if "scope" in given else settings.scopes
+        brand_type = read.words("brand_type", BRAND_TYPES) if "brand_type" in given else settings.brand_type
+        options = {
+            "scope": " ".join(scopes),
+            "region": read.choice("region", MODULE_REGIONS) if "region" in given else settings.region,
+            "basic_search_id": basic_search_id(read, "basic_search_id") or settings.basic_search_id,
+            "brand_type": " ".join(brand_type) or None,
+        }
+        return {key: value for key, value in options.items() if value}
+
+    def authorization_params(self, pending: PendingAuthorization) -> Mapping[str, str | None]:
+        return pending.extra
+
+    def complete(self, code: str, pending: PendingAuthorization, params: Mapping[str, str]) -> ModuleAttachment:
+        answer = self.client.exchange_code(
+            self.settings.token_url, code, pending.redirect_uri, pending.code_verifier, **pending.extra
+        )
+        bot_id, scopes = answer.get("bot_id"), answer.get("scopes")
+        if not isinstance(bot_id, str) or not bot_id or not isinstance(scopes, list):
+            raise UpstreamUnavailable("LINE's attach response has no bot_id and scopes")
+        return ModuleAttachment(
+            bot_id=bot_id,
+            # Only what LINE granted counts: the admin may have approved fewer scopes than we asked for.
+            scopes=frozenset(str(scope) for scope in scopes),
+            attached_at=utc_now(),
+            attached_by=self.signed_in_user_id(),
+            region=pending.extra.get("region"),
+            basic_search_id=pending.extra.get("basic_search_id"),
+        )
+
+    def commit(self, result: ModuleAttachment, pending: PendingAuthorization) -> None:
+        try:
+            self.store.save(result)
+        except Exception as error:  # any store backend: log everything an operator needs, then fail loudly
+            log.exception(
+                "Module attached at LINE but NOT stored: bot_id=%s scopes=%s attached_by=%s",
+                result.bot_id,
+                " ".join(sorted(result.scopes)),
+                result.attached_by,
+            )
+            raise AttachmentStoreError(
+                f"LINE attached the module to bot {result.bot_id}, but saving it failed; an operator has been told."
+            ) from error
+        self.selection.remember(result.bot_id)
+        log.info("Module attached to bot %s with scopes %s", result.bot_id, " ".join(sorted(result.scopes)))
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.signals.succeeded.send(app, attachment=result)

@@ -1,0 +1,81 @@
+"""Module channel settings (``LINE_MODULE_*``) and LINE's rules for their values (seed 003)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .._config import ConfigReader, ValueReader
+
+#: The scopes of seed 003's scope table.
+MODULE_SCOPES = frozenset(
+    {
+        "message:send",
+        "message:receive",
+        "account:manage",
+        "message:mark_as_read",
+        "message:templated_pnp",
+        "profile:read",
+        "coupon:manage",
+        "crm:manage",
+    }
+)
+MODULE_REGIONS = ("JP", "TW")
+BRAND_TYPES = frozenset({"premium", "verified", "unverified"})
+
+
+@dataclass(frozen=True)
+class ModuleSettings:
+    """Validated module channel settings (``LINE_MODULE_*``); the channel secret is kept out of ``repr``."""
+
+    enabled: bool
+    channel_id: str
+    channel_secret: str = field(repr=False)
+    scopes: tuple[str, ...]
+    region: str | None
+    basic_search_id: str | None
+    brand_type: tuple[str, ...]
+    pkce: bool
+    callback_url: str | None
+    default_next: str
+    store_uri: str | None
+    bot_id_header: str
+    authorize_url: str
+    token_url: str
+    channel_token_url: str
+    detach_url: str
+    messaging_api_url: str
+
+
+def load_settings(read: ConfigReader) -> ModuleSettings:
+    """The module channel settings."""
+    channel_id, channel_secret = read.credentials("LINE_MODULE_CHANNEL_ID", "LINE_MODULE_CHANNEL_SECRET")
+    store_uri = read.optional_string("LINE_MODULE_STORE_URI")
+    if store_uri is not None and not store_uri.startswith("sqlite:///"):
+        raise read.fail("LINE_MODULE_STORE_URI", "must be sqlite:///<path> (pass store= for other databases)")
+    return ModuleSettings(
+        enabled=bool(channel_id),
+        channel_id=channel_id,
+        channel_secret=channel_secret,
+        scopes=read.words("LINE_MODULE_SCOPES", MODULE_SCOPES),
+        region=read.choice("LINE_MODULE_REGION", MODULE_REGIONS),
+        basic_search_id=basic_search_id(read, "LINE_MODULE_BASIC_SEARCH_ID"),
+        brand_type=read.words("LINE_MODULE_BRAND_TYPE", BRAND_TYPES),
+        pkce=read.boolean("LINE_MODULE_PKCE"),
+        callback_url=read.optional_url("LINE_MODULE_CALLBACK_URL"),
+        default_next=read.string("LINE_MODULE_DEFAULT_NEXT"),
+        store_uri=store_uri,
+        bot_id_header=read.string("LINE_MODULE_BOT_ID_HEADER"),
+        authorize_url=read.url("LINE_MODULE_AUTHORIZE_URL"),
+        token_url=read.url("LINE_MODULE_TOKEN_URL"),
+        channel_token_url=read.url("LINE_MODULE_CHANNEL_TOKEN_URL"),
+        detach_url=read.url("LINE_MODULE_DETACH_URL"),
+        messaging_api_url=read.url("LINE_MESSAGING_API_URL"),
+    )
+
+
+def basic_search_id(read: ValueReader, key: str) -> str | None:
+    """An Official Account basic ID such as ``@linedevelopers``."""
+    value = read.optional_string(key)
+    if value is not None and (len(value) > 64 or not value.lstrip("@").replace("-", "").replace(".", "").isalnum()):
+        raise read.fail(key, f"is not a LINE Official Account basic ID: {value!r}")
+    return value

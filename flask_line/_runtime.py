@@ -1,0 +1,169 @@
+"""What flask-line keeps per app (its :class:`Runtime`): settings, the HTTP client and the enabled flows."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from werkzeug.exceptions import NotFound
+
+from . import _login
+from ._config import CommonSettings, ConfigReader, load_common
+from ._flow.pending import PendingAuthorizations
+from ._login.flow import LoginFlow
+from ._login.settings import LoginSettings
+from ._login.user import LineUser
+from ._module.flow import AttachFlow
+from ._module.selection import AttachmentSelection
+from ._module.service import ModuleService
+from ._module.settings import ModuleSettings
+from ._module.settings import load_settings as load_module_settings
+from ._module.store import AttachmentStore, SQLiteAttachmentStore
+from ._wire.http import LineHttp
+from ._wire.idtoken import IdTokenVerifier
+from ._wire.jwks import JwksCache
+from ._works.flow import WorksSignInFlow
+from ._works.service import WorksService
+from ._works.settings import WorksSettings
+from ._works.settings import load_settings as load_works_settings
+
+log = logging.getLogger("flask_line")
+
+#: Key of the runtime in ``app.extensions`` (``app.extensions["line"]`` is the :class:`~flask_line.LineOAuth`).
+EXTENSION_KEY = "line.runtime"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All validated settings of one app."""
+
+    common: CommonSettings
+    login: LoginSettings
+    module: ModuleSettings
+    works: WorksSettings
+
+
+def load_settings(config: ConfigReader) -> Settings:
+    """Read and validate every ``LINE_`` setting; raise ``ConfigurationError`` naming the first bad key."""
+    return Settings(
+        common=load_common(config),
+        login=_login.load_settings(config),
+        module=load_module_settings(config),
+        works=load_works_settings(config),
+    )
+
+
+@dataclass
+class Runtime:
+    """The per-app objects ``init_app`` builds (one extension object may serve several apps)."""
+
+    settings: Settings
+    http: LineHttp
+    pending: PendingAuthorizations
+    login: LoginFlow | None
+    module: ModuleService | None
+    works: WorksService | None
+
+    @classmethod
+    def build(cls, app: Flask, settings: Settings, store: AttachmentStore | None) -> Runtime:
+        """Build the flows ``settings`` enable."""
+        common = settings.common
+        http = LineHttp(common.http_timeout)
+        pending = PendingAuthorizations(common.flow_ttl)
+        login = _build_login(settings, http, pending) if settings.login.enabled else None
+        module = None
+        if settings.module.enabled:
+            module = _build_module(app, settings.module, http, pending, store, login)
+        works = _build_works(settings, http, pending) if settings.works.enabled else None
+        return cls(settings, http, pending, login, module, works)
+
+    def require_login(self) -> LoginFlow:
+        """The LINE Login flow; a 404 when the app has not configured a LINE Login channel."""
+        if self.login is None:
+            raise NotFound("LINE Login is not configured (set LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET).")
+        return self.login
+
+    def require_module(self) -> ModuleService:
+        """The module service; a 404 when the app has not configured a module channel."""
+        if self.module is None:
+            raise NotFound(
+                "Module attach is not configured (set LINE_MODULE_CHANNEL_ID and LINE_MODULE_CHANNEL_SECRET)."
+            )
+        return self.module
+
+    def require_works(self) -> WorksService:
+        """The LINE WORKS service; a 404 when the app has not configured LINE WORKS."""
+        if self.works is None:
+            raise NotFound("LINE WORKS is not configured (set LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET).")
+        return self.works
+
+    def require_works_sign_in(self) -> WorksSignInFlow:
+        """The LINE WORKS sign-in flow."""
+        sign_in = self.require_works().sign_in
+        if sign_in is None:
+            raise NotFound("LINE WORKS sign-in is not configured.")
+        return sign_in
+
+
+def runtime(app: Flask | None = None) -> Runtime:
+    """The runtime of ``app`` (default: the current app); a clear error when ``init_app`` was never called."""
+    target = app or current_app
+    try:
+        return target.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+    except KeyError:
+        raise RuntimeError("flask-line is not initialised on this app: call LineOAuth(app) or init_app(app).") from None
+
+
+def _build_login(settings: Settings, http: LineHttp, pending: PendingAuthorizations) -> LoginFlow:
+    login = settings.login
+    flow_class = _login.FLOWS[login.version]
+    if flow_class.deprecation:
+        warnings.warn(flow_class.deprecation, DeprecationWarning, stacklevel=4)
+        log.warning(flow_class.deprecation)
+    verifier = None
+    if login.uses_openid:
+        verifier = IdTokenVerifier(
+            issuer=login.endpoints.issuer,
+            client_id=login.channel_id,
+            algorithms=login.id_token_algorithms,
+            leeway=settings.common.id_token_leeway,
+            client_secret=login.channel_secret,
+            jwks=JwksCache(http, login.endpoints.jwks, settings.common.jwks_cache_ttl),
+        )
+    return flow_class(login, pending, http, verifier)
+
+
+def _build_module(
+    app: Flask,
+    settings: ModuleSettings,
+    http: LineHttp,
+    pending: PendingAuthorizations,
+    store: AttachmentStore | None,
+    login: LoginFlow | None,
+) -> ModuleService:
+    if store is None:
+        uri = settings.store_uri or f"sqlite:///{os.path.join(app.instance_path, 'flask_line.sqlite3')}"
+        store = SQLiteAttachmentStore.from_uri(uri)
+
+    def signed_in_user_id() -> str | None:
+        user = login.current_user() if login is not None else None
+        return user.user_id if isinstance(user, LineUser) else None
+
+    selection = AttachmentSelection(store)
+    flow = AttachFlow(settings, pending, http, store, selection, signed_in_user_id)
+    return ModuleService(settings, http, store, flow)
+
+
+def _build_works(settings: Settings, http: LineHttp, pending: PendingAuthorizations) -> WorksService:
+    works = settings.works
+    verifier = IdTokenVerifier(
+        issuer=works.issuer,
+        client_id=works.client_id,
+        algorithms=("RS256",),
+        leeway=settings.common.id_token_leeway,
+        jwks=JwksCache(http, works.jwks_url, settings.common.jwks_cache_ttl),
+    )
+    return WorksService(works, http, WorksSignInFlow(works, pending, http, verifier))

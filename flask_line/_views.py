@@ -1,0 +1,91 @@
+"""The ``line`` blueprint: thin views that hand each request to its flow."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request
+from werkzeug.wrappers import Response
+
+from ._flow.redirects import safe_next
+from ._module.webhook import handle_webhook
+from ._runtime import runtime
+from .errors import CrossSiteRequest
+
+
+def create_blueprint() -> Blueprint:
+    """A fresh ``line`` blueprint (one per app, so each app can use its own URL prefix)."""
+    blueprint = Blueprint("line", __name__, template_folder="templates")
+    blueprint.add_url_rule("/login", "login", login, methods=["GET"])
+    blueprint.add_url_rule("/callback", "callback", callback, methods=["GET", "POST"])
+    blueprint.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    blueprint.add_url_rule("/attach", "attach", attach, methods=["GET"])
+    blueprint.add_url_rule("/attach/callback", "attach_callback", attach_callback, methods=["GET"])
+    blueprint.add_url_rule("/module/webhook", "module_webhook", module_webhook, methods=["POST"])
+    blueprint.add_url_rule("/works/login", "works_login", works_login, methods=["GET"])
+    blueprint.add_url_rule("/works/callback", "works_callback", works_callback, methods=["GET"])
+    blueprint.add_url_rule("/works/logout", "works_logout", works_logout, methods=["POST"])
+    return blueprint
+
+
+def login() -> Response:
+    """Start a LINE Login; ``next`` says where to land afterwards, other query parameters are LINE options."""
+    return runtime().require_login().start(request.args)
+
+
+def callback() -> Response:
+    """LINE's redirect back (GET), or its form post (``LINE_LOGIN_RESPONSE_MODE='form_post'``)."""
+    return runtime().require_login().finish(request.form if request.method == "POST" else request.args)
+
+
+def logout() -> Response:
+    """Sign out (POST only, same-site only: a link, an image or another site's form must not log anyone out)."""
+    refuse_cross_site()
+    flow = runtime().require_login()
+    flow.logout()
+    return redirect(safe_next(_next_target(), flow.settings.logout_redirect))
+
+
+def attach() -> Response:
+    """Start attaching the module to an Official Account; ``scope``, ``region``... override the settings."""
+    return runtime().require_module().flow.start(request.args)
+
+
+def attach_callback() -> Response:
+    """LINE Official Account Manager's redirect back."""
+    return runtime().require_module().flow.finish(request.args)
+
+
+def module_webhook() -> tuple[str, int]:
+    """LINE's module webhook: a ``detached`` event removes the attachment record."""
+    handle_webhook(runtime().require_module(), request.get_data(), request.headers.get("X-Line-Signature"))
+    return "", 200
+
+
+def works_login() -> Response:
+    """Start a LINE WORKS sign-in; ``next`` says where to land afterwards."""
+    return runtime().require_works_sign_in().start(request.args)
+
+
+def works_callback() -> Response:
+    """LINE WORKS' redirect back."""
+    return runtime().require_works_sign_in().finish(request.args)
+
+
+def works_logout() -> Response:
+    """Forget the LINE WORKS member (POST only, same-site only); a LINE Login in the same session stays."""
+    refuse_cross_site()
+    flow = runtime().require_works_sign_in()
+    flow.slot.clear()
+    return redirect(safe_next(_next_target(), flow.default_next))
+
+
+def refuse_cross_site() -> None:
+    """Raise :class:`CrossSiteRequest` when the browser says the request comes from another site."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        raise CrossSiteRequest("This request came from another site.")
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and origin != request.host_url.rstrip("/"):
+        raise CrossSiteRequest("This request came from another site.")
+
+
+def _next_target() -> str | None:
+    return request.form.get("next") or request.args.get("next")

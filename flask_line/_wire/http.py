@@ -1,0 +1,133 @@
+"""The one keep-alive HTTP client an app uses to talk to LINE, and the mapping of failures to our errors.
+
+Every outbound call goes through :class:`LineHttp`: one ``requests.Session`` per app (connection pooling, so a
+login costs one TLS handshake only the first time), one timeout, and one place that turns timeouts, outages,
+rate limits and garbage bodies into :mod:`flask_line.errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ..errors import TokenRequestError, UpstreamTimeout, UpstreamUnavailable
+
+log = logging.getLogger("flask_line")
+
+JsonObject = dict[str, Any]
+
+
+class LineHttp:
+    """A thread-safe JSON client for LINE endpoints.
+
+    :param timeout: seconds to wait for LINE to connect and answer.
+    :param pool_size: keep-alive connections kept per host.
+    """
+
+    def __init__(self, timeout: float, pool_size: int = 32) -> None:
+        self.timeout = timeout
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.headers["User-Agent"] = "flask-line"
+        #: Number of requests sent, for benchmarks and tests that count round trips.
+        self.request_count = 0
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request; raise :class:`UpstreamTimeout` / :class:`UpstreamUnavailable` when LINE fails.
+
+        4xx answers other than 429 are returned for the caller to read.
+        """
+        response = self.transport(method, url, **kwargs)
+        if response.status_code == 429:
+            retry_after = _retry_after(response)
+            log.warning("LINE rate-limited %s %s (Retry-After: %s)", method, _public(url), retry_after)
+            raise UpstreamUnavailable("LINE is rate-limiting requests; try again shortly", retry_after)
+        if response.status_code >= 500:
+            log.warning("LINE answered %s to %s %s", response.status_code, method, _public(url))
+            raise UpstreamUnavailable(f"LINE answered with HTTP {response.status_code}")
+        return response
+
+    def transport(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Send one request and return any answer; only a timeout or an unreachable LINE raises.
+
+        Keyword arguments are those of :meth:`requests.Session.request`; the timeout is the app's.
+        """
+        self.request_count += 1
+        try:
+            return self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            log.warning("LINE did not answer %s %s within %ss", method, _public(url), self.timeout)
+            raise UpstreamTimeout(f"LINE did not answer within {self.timeout:g} seconds") from None
+        except requests.RequestException as error:
+            log.warning("LINE unreachable at %s %s: %s", method, _public(url), type(error).__name__)
+            raise UpstreamUnavailable("LINE could not be reached") from None
+
+    def json(self, method: str, url: str, **kwargs: Any) -> JsonObject:
+        """Send a request and return LINE's JSON object; an OAuth error body raises :class:`TokenRequestError`."""
+        response = self.request(method, url, **kwargs)
+        if response.status_code >= 400:
+            raise oauth_error(response)
+        return json_object(response)
+
+    def send(self, method: str, url: str, **kwargs: Any) -> None:
+        """Send a request whose success has no body worth reading (revoke, detach)."""
+        response = self.request(method, url, **kwargs)
+        if response.status_code >= 400:
+            raise oauth_error(response)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.session.close()
+
+
+def json_object(response: requests.Response) -> JsonObject:
+    """The response body as a JSON object, or :class:`UpstreamUnavailable` if it is anything else."""
+    try:
+        body = response.json()
+    except ValueError:
+        log.warning(
+            "LINE sent a body that is not JSON (HTTP %s, %d bytes)",
+            response.status_code,
+            len(response.content),
+        )
+        raise UpstreamUnavailable("LINE sent a response that is not JSON") from None
+    if not isinstance(body, dict):
+        raise UpstreamUnavailable("LINE sent JSON that is not an object")
+    return body
+
+
+def oauth_error(response: requests.Response) -> TokenRequestError | UpstreamUnavailable:
+    """The error for a 4xx answer: LINE's ``error``/``error_description`` (or ``message``) when it sent them."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        log.warning("LINE answered HTTP %s without a JSON error body", response.status_code)
+        return UpstreamUnavailable(f"LINE answered with HTTP {response.status_code}")
+    error = str(body.get("error") or f"http_{response.status_code}")
+    description = body.get("error_description") or body.get("message")
+    log.info("LINE refused the request: HTTP %s %s", response.status_code, error)
+    return TokenRequestError(error, str(description) if description else None, response.status_code)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+
+
+def _public(url: str) -> str:
+    """The URL without its query string, which may carry a token."""
+    return url.split("?", 1)[0]

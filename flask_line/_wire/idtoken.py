@@ -1,0 +1,109 @@
+"""Local verification of OpenID Connect ID tokens (LINE Login v2.1 and LINE WORKS).
+
+Follows OpenID Connect Core 3.1.3.7: the signature with an algorithm from the allow-list (``none`` never), the
+key chosen by the algorithm (HMAC with the client secret; ES256/RS256 from the JWKS by ``kid``, so a token
+"signed" with HMAC over a public key cannot pass), then ``iss``, ``aud``/``azp``, ``exp``, ``iat``, ``nonce``
+and, when asked, ``at_hash``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.oidc.core.util import create_half_hash
+from joserfc import jwt
+from joserfc.errors import ExpiredTokenError, JoseError, MissingClaimError
+from joserfc.jwk import Key, OctKey
+
+from ..errors import IdTokenError
+from .jwks import JwksCache
+
+
+@dataclass(frozen=True)
+class IdTokenVerifier:
+    """Verifies ID tokens for one client.
+
+    :param issuer: the exact ``iss`` expected.
+    :param client_id: the expected audience.
+    :param algorithms: the allow-list of signature algorithms.
+    :param leeway: seconds of clock skew tolerated on ``exp`` and ``iat``.
+    :param client_secret: the HMAC key for HS256 tokens (LINE signs web-login tokens with the channel secret).
+    :param jwks: the key set for asymmetric algorithms.
+    """
+
+    issuer: str
+    client_id: str
+    algorithms: Collection[str]
+    leeway: int
+    client_secret: str | None = None
+    jwks: JwksCache | None = None
+
+    def verify(self, id_token: object, nonce: str | None, access_token: str | None = None) -> dict[str, Any]:
+        """Return the verified claims, or raise :class:`IdTokenError` saying which check failed."""
+        if not isinstance(id_token, str) or id_token.count(".") != 2:
+            raise IdTokenError("LINE sent no ID token, or one that is not a signed JWT.")
+        try:
+            token = jwt.decode(id_token, self._pick_key, algorithms=list(self.algorithms))
+        except IdTokenError:
+            raise
+        except (JoseError, ValueError, TypeError) as error:
+            raise IdTokenError(f"The ID token's signature does not verify ({_describe(error)}).") from None
+        claims = token.claims
+        self._check_claims(claims, nonce)
+        if access_token is not None and "at_hash" in claims:
+            self._check_at_hash(claims["at_hash"], access_token, str(token.header["alg"]))
+        return claims
+
+    def _pick_key(self, obj: Any) -> Key:
+        header = obj.headers()
+        alg = header.get("alg")
+        if alg not in self.algorithms:
+            raise IdTokenError(f"The ID token's algorithm {alg!r} is not allowed.")
+        if str(alg).startswith("HS"):
+            if not self.client_secret:
+                raise IdTokenError("The ID token is HMAC-signed but no client secret is configured.")
+            key: Key = OctKey.import_key(self.client_secret)
+            return key
+        if self.jwks is None:
+            raise IdTokenError(f"The ID token uses {alg} but no JWKS URL is configured.")
+        return self.jwks.key(header.get("kid"))
+
+    def _check_claims(self, claims: dict[str, Any], nonce: str | None) -> None:
+        registry = jwt.JWTClaimsRegistry(
+            leeway=self.leeway,
+            iss={"essential": True, "value": self.issuer},
+            sub={"essential": True},
+            aud={"essential": True, "value": self.client_id},
+            exp={"essential": True},
+            iat={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except ExpiredTokenError:
+            raise IdTokenError("The ID token has expired.") from None
+        except MissingClaimError as error:
+            raise IdTokenError(f"The ID token lacks a required claim ({error.description}).") from None
+        except JoseError as error:
+            raise IdTokenError(f"The ID token's claims do not match ({_describe(error)}).") from None
+        audience = claims["aud"]
+        if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.client_id:
+            raise IdTokenError("The ID token has several audiences and no azp naming this client.")
+        if "azp" in claims and claims["azp"] != self.client_id:
+            raise IdTokenError("The ID token's azp is another client.")
+        if nonce is not None:
+            sent = claims.get("nonce")
+            if not isinstance(sent, str) or not hmac.compare_digest(sent, nonce):
+                raise IdTokenError("The ID token's nonce does not match this login (possible replay).")
+
+    @staticmethod
+    def _check_at_hash(at_hash: object, access_token: str, alg: str) -> None:
+        expected = create_half_hash(access_token, alg)
+        if not isinstance(at_hash, str) or expected is None or not hmac.compare_digest(at_hash.encode(), expected):
+            raise IdTokenError("The ID token's at_hash does not match the access token.")
+
+
+def _describe(error: Exception) -> str:
+    return getattr(error, "description", None) or getattr(error, "error", None) or type(error).__name__

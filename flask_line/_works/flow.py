@@ -1,0 +1,95 @@
+"""LINE WORKS user sign-in: OAuth 2.0 authorization code + OpenID Connect (RS256 ID tokens, ``at_hash``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._flow.authorization import FlowSignals
+from .._flow.pending import PendingAuthorization, PendingAuthorizations
+from .._flow.signin import SignIn, SignInFlow
+from .._wire.http import LineHttp
+from .._wire.idtoken import IdTokenVerifier
+from .._wire.oauth import OAuthClient
+from .._wire.tokens import LineToken
+from ..errors import UpstreamUnavailable
+from ..signals import works_login_denied, works_login_failed, works_login_succeeded
+from .settings import WorksSettings
+from .user import WorksUser
+
+
+class WorksSignInFlow(SignInFlow[WorksUser]):
+    """Sign-in with a LINE WORKS account, kept apart from any LINE Login in the same session."""
+
+    kind = "works"
+    signals = FlowSignals(works_login_succeeded, works_login_denied, works_login_failed)
+    callback_endpoint = "line.works_callback"
+    slot_key = "_line_works"
+
+    def __init__(
+        self, settings: WorksSettings, pending: PendingAuthorizations, http: LineHttp, id_tokens: IdTokenVerifier
+    ) -> None:
+        super().__init__(
+            pending,
+            OAuthClient(http, settings.client_id, settings.client_secret),
+            authorize_url=settings.authorize_url,
+            token_url=settings.token_url,
+            callback_url=settings.callback_url,
+            default_next=settings.default_next,
+        )
+        self.settings = settings
+        self.http = http
+        self.id_tokens = id_tokens
+
+    @property
+    def uses_nonce(self) -> bool:
+        return self.settings.uses_openid
+
+    @property
+    def uses_pkce(self) -> bool:
+        return self.settings.pkce
+
+    def authorization_params(self, pending: PendingAuthorization) -> Mapping[str, str | None]:
+        return {"scope": " ".join(self.settings.scopes), "domain": self.settings.domain}
+
+    def complete(self, code: str, pending: PendingAuthorization, params: Mapping[str, str]) -> SignIn[WorksUser]:
+        answer = self.client.exchange_code(self.token_url, code, pending.redirect_uri, pending.code_verifier)
+        token = LineToken.from_response(answer)
+        user = self._user_from_id_token(token, pending) if self.settings.uses_openid else self._user_from_api(token)
+        return SignIn(user, token)
+
+    def _user_from_id_token(self, token: LineToken, pending: PendingAuthorization) -> WorksUser:
+        claims = self.id_tokens.verify(token.id_token, pending.nonce, access_token=token.access_token)
+        return WorksUser(
+            user_id=claims["sub"],
+            name=claims.get("name"),
+            email=claims.get("email"),
+            domain_id=_text(claims.get("domain_id")),
+            locale=claims.get("locale"),
+            scopes=token.scopes or self.settings.scopes,
+        )
+
+    def _user_from_api(self, token: LineToken) -> WorksUser:
+        headers = {"Authorization": f"Bearer {token.access_token}"}
+        body = self.http.json("GET", self.settings.api_url.rstrip("/") + "/users/me", headers=headers)
+        user_id = body.get("userId")
+        if not isinstance(user_id, str) or not user_id:
+            raise UpstreamUnavailable("LINE WORKS' users/me response has no userId")
+        name = body.get("userName")
+        if not isinstance(name, dict):
+            name = {}
+        full_name = " ".join(part for part in (name.get("lastName"), name.get("firstName")) if part) or None
+        return WorksUser(
+            user_id=user_id,
+            name=full_name,
+            email=_text(body.get("email")),
+            domain_id=_text(body.get("domainId")),
+            scopes=token.scopes or self.settings.scopes,
+        )
+
+    def user_from_dict(self, data: dict[str, Any]) -> WorksUser:
+        return WorksUser.from_dict(data)
+
+
+def _text(value: object) -> str | None:
+    return str(value) if isinstance(value, str | int) and value != "" else None

@@ -1,0 +1,77 @@
+"""``line.works``: the LINE WORKS service account (bots, batch jobs) and the signed-in member's token."""
+
+from __future__ import annotations
+
+import logging
+
+from .._wire.api_client import ApiClient
+from .._wire.http import LineHttp
+from .._wire.oauth import OAuthClient, jwt_assertion
+from .._wire.shared_token import SharedToken
+from .._wire.tokens import LineToken
+from ..errors import ConfigurationError, NotAuthenticated, ServiceAccountError, TokenRequestError
+from .flow import WorksSignInFlow
+from .settings import WorksSettings
+
+log = logging.getLogger("flask_line")
+
+#: Lifetime of the JWT assertion; LINE WORKS' samples use one hour.
+ASSERTION_LIFETIME = 3600
+
+
+class WorksService:
+    """LINE WORKS for one app; works inside or outside a request (CLI commands, jobs) with an app context."""
+
+    def __init__(self, settings: WorksSettings, http: LineHttp, sign_in: WorksSignInFlow | None) -> None:
+        self.settings = settings
+        self.http = http
+        #: The member sign-in flow (None when sign-in is off).
+        self.sign_in = sign_in
+        self._client = OAuthClient(http, settings.client_id, settings.client_secret)
+        self._service_token = SharedToken(self._issue_service_token)
+
+    def __repr__(self) -> str:
+        return f"<WorksService client {self.settings.client_id}>"
+
+    def get_access_token(self) -> str:
+        """A valid access token for the member signed in with LINE WORKS, refreshed first if it expired.
+
+        :raises ~flask_line.errors.NotAuthenticated: no member is signed in, or the refresh token was refused.
+        """
+        if self.sign_in is None:
+            raise NotAuthenticated("LINE WORKS sign-in is not configured.")
+        return self.sign_in.fresh_token().access_token
+
+    def service_token(self) -> LineToken:
+        """The service account's access token: cached across threads, reissued shortly before it expires."""
+        if not self.settings.service_account or not self.settings.private_key:
+            raise ConfigurationError("LINE_WORKS_SERVICE_ACCOUNT", "is not set: the service account is off")
+        return self._service_token.get()
+
+    def api(self) -> ApiClient:
+        """A client for ``LINE_WORKS_API_URL`` that sends the service token and retries once on a 401."""
+        self.service_token()  # fail early and clearly when the service account is not configured
+        return ApiClient(self.http, self.settings.api_url, self._service_token)
+
+    def assertion(self) -> str:
+        """A fresh RS256 JWT assertion for the service account (``iss`` client id, ``sub`` account)."""
+        return jwt_assertion(
+            self.settings.client_id,
+            self.settings.service_account or "",
+            self.settings.private_key or "",
+            ASSERTION_LIFETIME,
+        )
+
+    def _issue_service_token(self) -> LineToken:
+        try:
+            token = self._client.jwt_bearer(
+                self.settings.token_url, self.assertion(), scope=" ".join(self.settings.service_scopes)
+            )
+        except TokenRequestError as error:
+            log.error("LINE WORKS refused the service account assertion: %s", error.error)
+            raise ServiceAccountError(
+                f"LINE WORKS refused the service account's assertion ({error.error}): check the client id, "
+                "the service account id and the private key."
+            ) from None
+        log.info("LINE WORKS service token issued (scopes: %s)", " ".join(token.scopes) or "-")
+        return token

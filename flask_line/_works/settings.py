@@ -1,0 +1,89 @@
+"""LINE WORKS settings (``LINE_WORKS_*``): the client, user sign-in, and the service account (seed 001)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .._config import ConfigReader
+
+
+@dataclass(frozen=True)
+class WorksSettings:
+    """Validated LINE WORKS settings; the client secret and the private key are kept out of ``repr``."""
+
+    enabled: bool
+    client_id: str
+    client_secret: str = field(repr=False)
+    scopes: tuple[str, ...]
+    domain: str | None
+    pkce: bool
+    callback_url: str | None
+    default_next: str
+    authorize_url: str
+    token_url: str
+    jwks_url: str
+    issuer: str
+    api_url: str
+    service_account: str | None
+    #: The service account's private key (PEM).
+    private_key: str | None = field(repr=False)
+    service_scopes: tuple[str, ...]
+
+    @property
+    def uses_openid(self) -> bool:
+        """Whether sign-in asks for an ID token."""
+        return "openid" in self.scopes
+
+
+def load_settings(read: ConfigReader) -> WorksSettings:
+    """The LINE WORKS settings; a service account needs the client credentials and a private key that parses."""
+    client_id, client_secret = read.credentials("LINE_WORKS_CLIENT_ID", "LINE_WORKS_CLIENT_SECRET")
+    service_account = read.optional_string("LINE_WORKS_SERVICE_ACCOUNT")
+    private_key = _private_key(read) if service_account else None
+    if service_account and not client_id:
+        raise read.fail("LINE_WORKS_CLIENT_ID", "is required for the service account")
+    return WorksSettings(
+        enabled=bool(client_id),
+        client_id=client_id,
+        client_secret=client_secret,
+        scopes=read.words("LINE_WORKS_SCOPES"),
+        domain=read.optional_string("LINE_WORKS_DOMAIN"),
+        pkce=read.boolean("LINE_WORKS_PKCE"),
+        callback_url=read.optional_url("LINE_WORKS_CALLBACK_URL"),
+        default_next=read.string("LINE_WORKS_DEFAULT_NEXT"),
+        authorize_url=read.url("LINE_WORKS_AUTHORIZE_URL"),
+        token_url=read.url("LINE_WORKS_TOKEN_URL"),
+        jwks_url=read.url("LINE_WORKS_JWKS_URL"),
+        issuer=read.url("LINE_WORKS_ISSUER"),
+        api_url=read.url("LINE_WORKS_API_URL"),
+        service_account=service_account,
+        private_key=private_key,
+        service_scopes=read.words("LINE_WORKS_SERVICE_SCOPES"),
+    )
+
+
+def _private_key(read: ConfigReader) -> str:
+    """The PEM text of the service account key, checked to parse as an RSA private key (never echoed)."""
+    from joserfc.jwk import RSAKey
+
+    key = read.optional_string("LINE_WORKS_PRIVATE_KEY")
+    source = "LINE_WORKS_PRIVATE_KEY"
+    if key is None:
+        source = "LINE_WORKS_PRIVATE_KEY_PATH"
+        path = read.optional_string(source)
+        if path is None:
+            raise read.fail(
+                "LINE_WORKS_PRIVATE_KEY", "(or LINE_WORKS_PRIVATE_KEY_PATH) is required for the service account"
+            )
+        try:
+            with open(path, encoding="ascii") as file:
+                key = file.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise read.fail(source, f"cannot be read ({type(error).__name__})") from None
+    try:
+        parsed = RSAKey.import_key(key)
+    except Exception:  # joserfc and cryptography raise several types for bad PEM; none may echo the key
+        raise read.fail(source, "is not a PEM-encoded RSA private key") from None
+    if not parsed.is_private:
+        raise read.fail(source, "is a public key; the service account needs the private key")
+    return key

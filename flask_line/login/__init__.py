@@ -1,1 +1,0 @@
-"""LINE Login: the flow, and one protocol adapter per LINE Login version."""

@@ -1,0 +1,78 @@
+"""Who the emulator knows: channels, LINE users, Official Accounts and LINE WORKS members, and the demo ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The LINE Login channel the demo and the test fixtures use unless told otherwise.
+DEMO_CHANNEL_ID = "1650000000"
+DEMO_CHANNEL_SECRET = "emulator-demo-channel-secret-0001"
+DEMO_MODULE_CHANNEL_ID = "2000000000"
+DEMO_MODULE_CHANNEL_SECRET = "emulator-demo-module-secret-0001"
+DEMO_WORKS_CLIENT_ID = "works-demo-client"
+DEMO_WORKS_CLIENT_SECRET = "emulator-demo-works-secret-0001"
+DEMO_WORKS_SERVICE_ACCOUNT = "demo.serviceaccount@works.example"
+
+
+@dataclass
+class Channel:
+    """A LINE Login channel the emulator knows: its secret, and how its ID tokens are signed."""
+
+    channel_id: str
+    secret: str
+    id_token_alg: str = "HS256"
+
+
+@dataclass
+class EmulatedUser:
+    """A LINE user the consent screen offers."""
+
+    user_id: str
+    display_name: str
+    picture_url: str | None = None
+    email: str | None = None
+    status_message: str | None = None
+    #: Whether the user is a friend of the channel's linked Official Account.
+    friend: bool = False
+
+
+@dataclass
+class EmulatedBot:
+    """A LINE Official Account an admin can attach a module to."""
+
+    bot_id: str
+    display_name: str
+    basic_id: str
+
+
+@dataclass
+class EmulatedWorksMember:
+    """A LINE WORKS member the sign-in screen offers."""
+
+    user_id: str
+    email: str
+    last_name: str
+    first_name: str
+    domain_id: str = "10000001"
+
+    @property
+    def display_name(self) -> str:
+        """The name the consent screen shows."""
+        return f"{self.last_name} {self.first_name}"
+
+
+DEFAULT_USERS = (
+    EmulatedUser("U4af4980629a1b2c3d4e5f60718293a4b", "Brown", email="brown@example.com", status_message="Hello!"),
+    EmulatedUser("U5b0f2e3c4d5e6f708192a3b4c5d6e7f8", "Cony", email="cony@example.com", friend=True),
+    EmulatedUser("U6c1a3f4d5e6f708192a3b4c5d6e7f809", "Sally"),
+)
+
+DEFAULT_BOTS = (
+    EmulatedBot("Ub1f0c2a3d4e5f60718293a4b5c6d7e8f", "Brown Cafe", "@browncafe"),
+    EmulatedBot("Uc2a1d3b4e5f60718293a4b5c6d7e8f90", "Cony Flowers", "@conyflowers"),
+)
+
+DEFAULT_WORKS_MEMBERS = (
+    EmulatedWorksMember("a1b2c3d4-0000-4000-8000-000000000001", "alice@works.example", "Tanaka", "Alice"),
+    EmulatedWorksMember("a1b2c3d4-0000-4000-8000-000000000002", "bob@works.example", "Sato", "Bob"),
+)

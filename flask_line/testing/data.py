@@ -1,0 +1,149 @@
+"""What the emulated LINE platform remembers: channels, accounts, codes, tokens, attachments, calls, faults."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from joserfc.jwk import RSAKey
+
+from .accounts import (
+    DEFAULT_BOTS,
+    DEFAULT_USERS,
+    DEFAULT_WORKS_MEMBERS,
+    DEMO_CHANNEL_ID,
+    DEMO_CHANNEL_SECRET,
+    DEMO_MODULE_CHANNEL_ID,
+    DEMO_MODULE_CHANNEL_SECRET,
+    DEMO_WORKS_CLIENT_ID,
+    DEMO_WORKS_CLIENT_SECRET,
+    DEMO_WORKS_SERVICE_ACCOUNT,
+    Channel,
+    EmulatedUser,
+)
+from .faults import Fault, FaultBook
+from .signing import SigningKeys, startup_key
+
+
+@dataclass
+class Grant:
+    """An issued authorization code, access token or refresh token."""
+
+    client_id: str
+    user_id: str
+    scopes: tuple[str, ...]
+    expires_at: float
+    redirect_uri: str = ""
+    nonce: str | None = None
+    code_challenge: str | None = None
+    protocol: str = "v2.1"
+    extra: dict[str, Any] = field(default_factory=dict)
+    used: bool = False
+
+    def copy(self) -> Grant:
+        """An unused copy (a token issued for the same grant)."""
+        return Grant(**{**self.__dict__, "extra": dict(self.extra), "used": False})
+
+
+class PlatformData:
+    """The platform's memory, shared by every endpoint class and safe across the server's threads.
+
+    :param channels: ``{channel_id: secret}`` of the LINE Login channels to accept (default: the demo channel).
+    :param users: the users the consent screen offers (default: Brown, Cony and Sally).
+    :param code_ttl: seconds an authorization code stays valid (LINE: 10 minutes).
+    :param token_ttl: seconds an access token stays valid (LINE: 30 days).
+    """
+
+    def __init__(
+        self,
+        channels: dict[str, str] | None = None,
+        users: Iterable[EmulatedUser] = DEFAULT_USERS,
+        *,
+        code_ttl: float = 600,
+        token_ttl: float = 30 * 24 * 3600,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.code_ttl = code_ttl
+        self.token_ttl = token_ttl
+        self.channels: dict[str, Channel] = {}
+        for channel_id, secret in (channels or {DEMO_CHANNEL_ID: DEMO_CHANNEL_SECRET}).items():
+            self.add_channel(channel_id, secret)
+        self.users = {user.user_id: user for user in users}
+        self.bots = {bot.bot_id: bot for bot in DEFAULT_BOTS}
+        self.module_channels: dict[str, str] = {DEMO_MODULE_CHANNEL_ID: DEMO_MODULE_CHANNEL_SECRET}
+        #: ``{(module channel id, bot id): granted scopes}``
+        self.attachments: dict[tuple[str, str], frozenset[str]] = {}
+        #: Module channel access tokens: ``{token: (channel id, expires_at)}``.
+        self.channel_tokens: dict[str, tuple[str, float]] = {}
+        #: Every Messaging API call a module made: ``(bot id, path, JSON body)``.
+        self.messages: list[tuple[str, str, Any]] = []
+        self.works_members = {member.user_id: member for member in DEFAULT_WORKS_MEMBERS}
+        self.works_clients: dict[str, str] = {DEMO_WORKS_CLIENT_ID: DEMO_WORKS_CLIENT_SECRET}
+        #: The demo service account's key pair: the private half goes to the app, the public half checks it.
+        self.works_demo_key: RSAKey = startup_key("works-service")
+        self.works_service_accounts: dict[str, tuple[str, RSAKey]] = {
+            DEMO_WORKS_CLIENT_ID: (DEMO_WORKS_SERVICE_ACCOUNT, self.works_demo_key)
+        }
+        #: Every LINE WORKS API call: ``(method, path, JSON body)``.
+        self.works_calls: list[tuple[str, str, Any]] = []
+        self.codes: dict[str, Grant] = {}
+        self.access_tokens: dict[str, Grant] = {}
+        self.refresh_tokens: dict[str, Grant] = {}
+        #: Authorization requests waiting at the consent screen, by request id.
+        self.consents: dict[str, dict[str, Any]] = {}
+        self.faults = FaultBook()
+        self.keys = SigningKeys()
+        #: ``"METHOD /path"`` of every request served, for tests that count round trips.
+        self.requests: list[str] = []
+
+    # Setup -----------------------------------------------------------------------------------------------------
+
+    def add_channel(self, channel_id: str, secret: str, *, id_token_alg: str = "HS256") -> Channel:
+        """Accept a channel; ``id_token_alg`` is HS256 (LINE's web login) or ES256/RS256 (keys at /certs)."""
+        channel = Channel(channel_id, secret, id_token_alg)
+        with self.lock:
+            self.channels[channel_id] = channel
+        return channel
+
+    def sign_id_tokens_with(self, alg: str, channel_id: str = DEMO_CHANNEL_ID) -> None:
+        """Sign the channel's ID tokens with ``alg`` (HS256, ES256 or RS256) from now on."""
+        with self.lock:
+            self.channels[channel_id].id_token_alg = alg
+
+    def add_user(self, user: EmulatedUser) -> None:
+        """Offer one more user on the consent screen."""
+        with self.lock:
+            self.users[user.user_id] = user
+
+    def inject(self, request: str, **fault: Any) -> None:
+        """Queue a :class:`~flask_line.testing.faults.Fault` for ``request``, such as ``"POST /oauth2/v2.1/token"``."""
+        self.faults.add(Fault(request, **fault))
+
+    def rotate_keys(self) -> None:
+        """Publish new signing keys with new ``kid`` values (the old ones disappear, as after a LINE rotation)."""
+        with self.lock:
+            self.keys.rotate()
+
+    def calls(self, path: str) -> int:
+        """How many requests to ``path`` (any method) were served."""
+        return sum(1 for entry in self.requests if entry.split(" ", 1)[1] == path)
+
+    # Issuing ---------------------------------------------------------------------------------------------------
+
+    def issue(self, store: dict[str, Grant], grant: Grant, ttl: float) -> str:
+        """Store ``grant`` under a fresh random value valid for ``ttl`` seconds, and return that value."""
+        value = secrets.token_urlsafe(24)
+        grant.expires_at = time.time() + ttl
+        with self.lock:
+            store[value] = grant
+        return value
+
+    def live_access_token(self, token: str) -> Grant | None:
+        """The grant of an unexpired access token, or None."""
+        with self.lock:
+            grant = self.access_tokens.get(token)
+        return grant if grant is not None and grant.expires_at > time.time() else None

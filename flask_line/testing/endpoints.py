@@ -1,0 +1,50 @@
+"""What every group of emulated endpoints shares: route registration and LINE's error and URL shapes."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from flask import Flask, Response, jsonify, request
+
+from .data import PlatformData
+
+
+class Endpoints:
+    """A group of LINE endpoints whose methods are the views; ``routes`` lists ``(METHOD, rule, method name)``.
+
+    Each route's Flask endpoint name is ``"METHOD rule"``, the same words faults and request logs use.
+    """
+
+    routes: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+
+    def __init__(self, data: PlatformData) -> None:
+        self.data = data
+
+    def register(self, app: Flask) -> None:
+        """Add every route to ``app``."""
+        for method, rule, name in self.routes:
+            app.add_url_rule(rule, f"{method} {rule}", getattr(self, name), methods=[method])
+
+
+def oauth_error(error: str, description: str, status: int = 400) -> tuple[Response, int]:
+    """An OAuth 2.0 error body, as LINE's token endpoints answer."""
+    return jsonify(error=error, error_description=description), status
+
+
+def issuer() -> str:
+    """The emulator's own base URL: the ``iss`` of the tokens it signs."""
+    return request.url_root.rstrip("/")
+
+
+def bearer_token() -> str:
+    """The token of the request's ``Authorization: Bearer`` header, or ''."""
+    header = request.headers.get("Authorization", "")
+    return header[len("Bearer ") :] if header.startswith("Bearer ") else ""
+
+
+def with_query(url: str, params: dict[str, Any]) -> str:
+    """``url`` with ``params`` added to its query."""
+    parts = urlsplit(url)
+    query = "&".join(filter(None, [parts.query, urlencode(params)]))
+    return urlunsplit(parts._replace(query=query))

@@ -1,0 +1,159 @@
+"""The emulated module channel endpoints: attach, channel access tokens, detach, and the Messaging API."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from typing import Any
+
+from flask import jsonify, request
+
+from .consent import ConsentScreen
+from .data import Grant, PlatformData
+from .endpoints import Endpoints, bearer_token, oauth_error
+
+MODULE_TOKEN_TTL = 900  # stateless channel access tokens live 15 minutes
+
+#: The emulator's own copy of seed 003's scope table ("Attach Module Channel", Scopes), kept apart from
+#: flask_line's so that a mistake in one is caught by the other. Paths not listed are served without a check.
+SCOPE_TABLE: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
+    (re.compile(pattern), scope)
+    for pattern, scope in (
+        # "Specification not required": issue link token.
+        (r"^/v2/bot/user/[^/]+/linkToken$", None),
+        # message:send
+        (r"^/v2/bot/message/(reply|push|multicast|broadcast|narrowcast)$", "message:send"),
+        (r"^/v2/bot/message/progress/narrowcast$", "message:send"),
+        (r"^/v2/bot/audienceGroup(/.*)?$", "message:send"),
+        (r"^/v2/bot/message/quota(/consumption)?$", "message:send"),
+        (r"^/v2/bot/chat/loading/start$", "message:send"),
+        # account:manage
+        (r"^/v2/bot/user/all/richmenu/[^/]+$", "account:manage"),
+        (r"^/v2/bot/insight/message/delivery$", "account:manage"),
+        (r"^/v2/bot/insight/followers$", "account:manage"),
+        (r"^/v2/bot/insight/demographic$", "account:manage"),
+        (r"^/v2/bot/insight/message/event(/aggregation)?$", "account:manage"),
+        # message:mark_as_read
+        (r"^/v2/bot/message/markAsRead$", "message:mark_as_read"),
+        # message:templated_pnp
+        (r"^/v2/bot/message/pnp/templated/push$", "message:templated_pnp"),
+        (r"^/v2/bot/message/delivery/pnp/templated$", "message:templated_pnp"),
+        # profile:read
+        (r"^/v2/bot/profile/[^/]+$", "profile:read"),
+        (r"^/v2/bot/group/[^/]+/summary$", "profile:read"),
+        (r"^/v2/bot/(group|room)/[^/]+/member/[^/]+$", "profile:read"),
+        (r"^/v2/bot/(group|room)/[^/]+/members/count$", "profile:read"),
+        # coupon:manage
+        (r"^/v2/bot/coupon(/[^/]+(/close)?)?$", "coupon:manage"),
+        # message:receive: chat control
+        (r"^/v2/bot/chat/[^/]+/control/(acquire|release)$", "message:receive"),
+    )
+)
+
+
+def required_scope(path: str) -> str | None:
+    """The scope seed 003 names for ``path``, or None."""
+    for pattern, scope in SCOPE_TABLE:
+        if pattern.match(path):
+            return scope
+    return None
+
+
+class ModuleEndpoints(Endpoints):
+    """Module attach (LINE Official Account Manager), channel tokens, detach and the Messaging API."""
+
+    routes = (
+        ("GET", "/module/auth/v1/authorize", "authorize"),
+        ("POST", "/module/auth/v1/token", "attach"),
+        ("POST", "/oauth2/v3/token", "channel_token"),
+        ("POST", "/v2/bot/channel/detach", "detach"),
+        ("GET", "/v2/bot/<path:rest>", "messaging_api"),
+        ("POST", "/v2/bot/<path:rest>", "messaging_api"),
+        ("PUT", "/v2/bot/<path:rest>", "messaging_api"),
+        ("DELETE", "/v2/bot/<path:rest>", "messaging_api"),
+    )
+
+    #: The header that names the bot in a module's Messaging API call.
+    bot_id_header = "X-Line-Bot-Id"
+
+    def __init__(self, data: PlatformData, consent: ConsentScreen) -> None:
+        super().__init__(data)
+        self.consent = consent
+
+    def _module_client(self) -> str | None:
+        """The module channel authenticated by HTTP Basic or by client_id/client_secret in the body."""
+        auth = request.authorization
+        client_id = auth.username if auth else request.form.get("client_id", "")
+        secret = auth.password if auth else request.form.get("client_secret", "")
+        known = self.data.module_channels.get(client_id or "")
+        return client_id if known is not None and secrets.compare_digest(known, secret or "") else None
+
+    def _channel_of_bearer(self) -> str | None:
+        with self.data.lock:
+            issued = self.data.channel_tokens.get(bearer_token())
+        return issued[0] if issued and issued[1] > time.time() else None
+
+    def authorize(self) -> Any:
+        return self.consent.begin(
+            "module",
+            {
+                "scopes": tuple(request.args.get("scope", "").split()),
+                "code_challenge": request.args.get("code_challenge"),
+                "extra": {
+                    key: request.args[key] for key in ("region", "basic_search_id", "brand_type") if key in request.args
+                },
+            },
+        )
+
+    def attach(self) -> Any:
+        client_id = self._module_client()
+        if client_id is None:
+            return oauth_error("invalid_client", "invalid client", 401)
+        grant = self.consent.redeem(request.form, "module", client_id)
+        if not isinstance(grant, Grant):
+            return oauth_error("invalid_grant", grant)
+        for key, value in grant.extra.items():
+            if request.form.get(key) != value:
+                return oauth_error("invalid_request", f"{key} differs from the authorization request")
+        with self.data.lock:
+            self.data.attachments[(client_id, grant.user_id)] = frozenset(grant.scopes)
+        return jsonify(bot_id=grant.user_id, scopes=list(grant.scopes))
+
+    def channel_token(self) -> Any:
+        client_id = self._module_client()
+        if client_id is None or request.form.get("grant_type") != "client_credentials":
+            return oauth_error("invalid_client", "invalid client_id or client_secret")
+        token = secrets.token_urlsafe(24)
+        with self.data.lock:
+            self.data.channel_tokens[token] = (client_id, time.time() + MODULE_TOKEN_TTL)
+        return jsonify(token_type="Bearer", access_token=token, expires_in=MODULE_TOKEN_TTL)
+
+    def detach(self) -> Any:
+        channel = self._channel_of_bearer()
+        if channel is None:
+            return jsonify(message="Authentication failed"), 401
+        bot_id = str((request.get_json(silent=True) or {}).get("botId"))
+        with self.data.lock:
+            if self.data.attachments.pop((channel, bot_id), None) is None:
+                return jsonify(message="user/group/room Id is not available."), 400
+        return jsonify({})
+
+    def messaging_api(self, rest: str) -> Any:
+        channel = self._channel_of_bearer()
+        if channel is None:
+            return jsonify(message="Authentication failed. Confirm that the access token is valid."), 401
+        bot_id = request.headers.get(self.bot_id_header, "")
+        granted = self.data.attachments.get((channel, bot_id))
+        if granted is None:
+            return jsonify(message="The module is not attached to this bot."), 403
+        path = f"/v2/bot/{rest}"
+        scope = required_scope(path)
+        if scope is not None and scope not in granted:
+            return jsonify(message=f"This call needs the {scope} scope."), 403
+        body = request.get_json(silent=True)
+        with self.data.lock:
+            self.data.messages.append((bot_id, path, body))
+        if path == "/v2/bot/message/push":
+            return jsonify(sentMessages=[{"id": secrets.token_hex(8)} for _ in (body or {}).get("messages", [])])
+        return jsonify({})

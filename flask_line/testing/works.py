@@ -1,0 +1,160 @@
+"""The emulated LINE WORKS endpoints: sign-in, the token endpoint (code, refresh, JWT bearer) and the API."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from authlib.oidc.core.util import create_half_hash
+from flask import jsonify, request
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+from .consent import ConsentScreen
+from .data import Grant, PlatformData
+from .endpoints import Endpoints, bearer_token, issuer, oauth_error
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+WORKS_TOKEN_TTL = 86400
+
+
+class WorksEndpoints(Endpoints):
+    """LINE WORKS API 2.0: authorize, token, keys, ``users/me`` and the rest of the API."""
+
+    routes = (
+        ("GET", "/oauth2/v2.0/authorize", "authorize"),
+        ("POST", "/oauth2/v2.0/token", "token"),
+        ("GET", "/oauth2/v2.0/certs", "certs"),
+        ("GET", "/v1.0/users/me", "users_me"),
+        ("GET", "/v1.0/<path:rest>", "api"),
+        ("POST", "/v1.0/<path:rest>", "api"),
+        ("PUT", "/v1.0/<path:rest>", "api"),
+        ("DELETE", "/v1.0/<path:rest>", "api"),
+    )
+
+    def __init__(self, data: PlatformData, consent: ConsentScreen) -> None:
+        super().__init__(data)
+        self.consent = consent
+
+    def authorize(self) -> Any:
+        return self.consent.begin(
+            "works",
+            {
+                "scopes": tuple(request.args.get("scope", "").split()),
+                "nonce": request.args.get("nonce"),
+                "code_challenge": request.args.get("code_challenge"),
+            },
+        )
+
+    def token(self) -> Any:
+        form = request.form
+        if not self._client_ok(form):
+            return oauth_error("invalid_client", "invalid client_id or client_secret", 401)
+        grant_type = form.get("grant_type")
+        if grant_type == JWT_BEARER:
+            return self._service_grant(form)
+        if grant_type == "refresh_token":
+            with self.data.lock:
+                grant = self.data.refresh_tokens.get(form.get("refresh_token", ""))
+            if grant is None or grant.client_id != form["client_id"]:
+                return oauth_error("invalid_grant", "invalid refresh token")
+            return jsonify(self._token_body(grant, with_id_token=False, refresh=form["refresh_token"]))
+        redeemed = self.consent.redeem(form, "works")
+        if not isinstance(redeemed, Grant):
+            return oauth_error("invalid_grant", redeemed)
+        return jsonify(self._token_body(redeemed, with_id_token="openid" in redeemed.scopes))
+
+    def _client_ok(self, form: Mapping[str, str]) -> bool:
+        secret = self.data.works_clients.get(form.get("client_id", ""))
+        return secret is not None and secrets.compare_digest(secret, form.get("client_secret", ""))
+
+    def _token_body(self, grant: Grant, *, with_id_token: bool, refresh: str | None = None) -> dict[str, Any]:
+        data = self.data
+        access = data.issue(data.access_tokens, grant.copy(), WORKS_TOKEN_TTL)
+        body: dict[str, Any] = {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": str(WORKS_TOKEN_TTL),  # LINE WORKS sends a string
+            "scope": " ".join(grant.scopes),
+        }
+        if refresh is not None or grant.protocol != "works-service":
+            body["refresh_token"] = refresh or data.issue(data.refresh_tokens, grant.copy(), 90 * 86400)
+        if with_id_token:
+            body["id_token"] = self.id_token(grant, create_half_hash(access, "RS256").decode())
+        return body
+
+    def id_token(self, grant: Grant, at_hash: str) -> str:
+        """A LINE WORKS ID token (RS256, ``at_hash``), altered by a queued fault when a test asked for one."""
+        member = self.data.works_members[grant.user_id]
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": issuer(),
+            "sub": member.user_id,
+            "aud": grant.client_id,
+            "exp": now + 3600,
+            "iat": now,
+            "at_hash": at_hash,
+            "domain_id": member.domain_id,
+        }
+        if grant.nonce:
+            claims["nonce"] = grant.nonce
+        if "profile" in grant.scopes:
+            claims["name"] = member.display_name
+            claims["locale"] = "ja_JP"
+        if "email" in grant.scopes:
+            claims["email"] = member.email
+        fault = request.environ.get("emulator.fault")
+        changes = (fault.id_token if fault else None) or {}
+        claims.update(changes.get("claims", {}))
+        keys = self.data.keys
+        header = {"alg": "RS256", "kid": keys.rsa_key.kid, **changes.get("header", {})}
+        return keys.sign(header, claims, keys.rsa_key, changes.get("key"))
+
+    def _service_grant(self, form: Mapping[str, str]) -> Any:
+        client_id = form["client_id"]
+        account = self.data.works_service_accounts.get(client_id)
+        if account is None:
+            return oauth_error("invalid_grant", "no service account for this client")
+        account_id, public_key = account
+        try:
+            token = jwt.decode(form.get("assertion", ""), public_key, algorithms=["RS256"])
+            jwt.JWTClaimsRegistry(
+                iss={"essential": True, "value": client_id},
+                sub={"essential": True, "value": account_id},
+                exp={"essential": True},
+                iat={"essential": True},
+            ).validate(token.claims)
+        except (JoseError, ValueError):
+            return oauth_error("invalid_grant", "assertion is invalid")
+        grant = Grant(
+            client_id=client_id,
+            user_id=account_id,
+            scopes=tuple(form.get("scope", "").replace(",", " ").split()),
+            expires_at=0,
+            protocol="works-service",
+        )
+        return jsonify(self._token_body(grant, with_id_token=False))
+
+    def certs(self) -> Any:
+        return jsonify({"keys": [self.data.keys.rsa_key.as_dict(private=False)]})
+
+    def users_me(self) -> Any:
+        grant = self.data.live_access_token(bearer_token())
+        if grant is None or grant.protocol != "works":
+            return jsonify(code="UNAUTHORIZED", description="Authentication failed"), 401
+        member = self.data.works_members[grant.user_id]
+        return jsonify(
+            userId=member.user_id,
+            email=member.email,
+            domainId=member.domain_id,
+            userName={"lastName": member.last_name, "firstName": member.first_name},
+        )
+
+    def api(self, rest: str) -> Any:
+        if self.data.live_access_token(bearer_token()) is None:
+            return jsonify(code="UNAUTHORIZED", description="Authentication failed"), 401
+        with self.data.lock:
+            self.data.works_calls.append((request.method, f"/v1.0/{rest}", request.get_json(silent=True)))
+        return jsonify({}), 201 if request.method == "POST" else 200
