@@ -11,20 +11,8 @@ from typing import Any
 
 from joserfc.jwk import RSAKey
 
-from .accounts import (
-    DEFAULT_BOTS,
-    DEFAULT_USERS,
-    DEFAULT_WORKS_MEMBERS,
-    DEMO_CHANNEL_ID,
-    DEMO_CHANNEL_SECRET,
-    DEMO_MODULE_CHANNEL_ID,
-    DEMO_MODULE_CHANNEL_SECRET,
-    DEMO_WORKS_CLIENT_ID,
-    DEMO_WORKS_CLIENT_SECRET,
-    DEMO_WORKS_SERVICE_ACCOUNT,
-    Channel,
-    EmulatedUser,
-)
+from . import accounts
+from .accounts import Channel, EmulatedUser
 from .faults import Fault, FaultBook
 from .signing import SigningKeys, startup_key
 
@@ -61,7 +49,7 @@ class PlatformData:
     def __init__(
         self,
         channels: dict[str, str] | None = None,
-        users: Iterable[EmulatedUser] = DEFAULT_USERS,
+        users: Iterable[EmulatedUser] = accounts.DEFAULT_USERS,
         *,
         code_ttl: float = 600,
         token_ttl: float = 30 * 24 * 3600,
@@ -70,23 +58,23 @@ class PlatformData:
         self.code_ttl = code_ttl
         self.token_ttl = token_ttl
         self.channels: dict[str, Channel] = {}
-        for channel_id, secret in (channels or {DEMO_CHANNEL_ID: DEMO_CHANNEL_SECRET}).items():
+        for channel_id, secret in (channels or {accounts.DEMO_CHANNEL_ID: accounts.DEMO_CHANNEL_SECRET}).items():
             self.add_channel(channel_id, secret)
         self.users = {user.user_id: user for user in users}
-        self.bots = {bot.bot_id: bot for bot in DEFAULT_BOTS}
-        self.module_channels: dict[str, str] = {DEMO_MODULE_CHANNEL_ID: DEMO_MODULE_CHANNEL_SECRET}
+        self.bots = {bot.bot_id: bot for bot in accounts.DEFAULT_BOTS}
+        self.module_channels: dict[str, str] = {accounts.DEMO_MODULE_CHANNEL_ID: accounts.DEMO_MODULE_CHANNEL_SECRET}
         #: ``{(module channel id, bot id): granted scopes}``
         self.attachments: dict[tuple[str, str], frozenset[str]] = {}
         #: Module channel access tokens: ``{token: (channel id, expires_at)}``.
         self.channel_tokens: dict[str, tuple[str, float]] = {}
         #: Every Messaging API call a module made: ``(bot id, path, JSON body)``.
         self.messages: list[tuple[str, str, Any]] = []
-        self.works_members = {member.user_id: member for member in DEFAULT_WORKS_MEMBERS}
-        self.works_clients: dict[str, str] = {DEMO_WORKS_CLIENT_ID: DEMO_WORKS_CLIENT_SECRET}
+        self.works_members = {member.user_id: member for member in accounts.DEFAULT_WORKS_MEMBERS}
+        self.works_clients: dict[str, str] = {accounts.DEMO_WORKS_CLIENT_ID: accounts.DEMO_WORKS_CLIENT_SECRET}
         #: The demo service account's key pair: the private half goes to the app, the public half checks it.
         self.works_demo_key: RSAKey = startup_key("works-service")
         self.works_service_accounts: dict[str, tuple[str, RSAKey]] = {
-            DEMO_WORKS_CLIENT_ID: (DEMO_WORKS_SERVICE_ACCOUNT, self.works_demo_key)
+            accounts.DEMO_WORKS_CLIENT_ID: (accounts.DEMO_WORKS_SERVICE_ACCOUNT, self.works_demo_key)
         }
         #: Every LINE WORKS API call: ``(method, path, JSON body)``.
         self.works_calls: list[tuple[str, str, Any]] = []
@@ -109,7 +97,7 @@ class PlatformData:
             self.channels[channel_id] = channel
         return channel
 
-    def sign_id_tokens_with(self, alg: str, channel_id: str = DEMO_CHANNEL_ID) -> None:
+    def sign_id_tokens_with(self, alg: str, channel_id: str = accounts.DEMO_CHANNEL_ID) -> None:
         """Sign the channel's ID tokens with ``alg`` (HS256, ES256 or RS256) from now on."""
         with self.lock:
             self.channels[channel_id].id_token_alg = alg

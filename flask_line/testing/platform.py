@@ -8,38 +8,11 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 
-from .accounts import (
-    DEMO_CHANNEL_ID,
-    DEMO_CHANNEL_SECRET,
-    DEMO_MODULE_CHANNEL_ID,
-    DEMO_MODULE_CHANNEL_SECRET,
-    DEMO_WORKS_CLIENT_ID,
-    DEMO_WORKS_CLIENT_SECRET,
-    DEMO_WORKS_SERVICE_ACCOUNT,
-    EmulatedBot,
-    EmulatedUser,
-    EmulatedWorksMember,
-)
 from .consent import ConsentScreen
 from .data import PlatformData
 from .login import LoginEndpoints
 from .module import ModuleEndpoints
 from .works import WorksEndpoints
-
-__all__ = [
-    "DEMO_CHANNEL_ID",
-    "DEMO_CHANNEL_SECRET",
-    "DEMO_MODULE_CHANNEL_ID",
-    "DEMO_MODULE_CHANNEL_SECRET",
-    "DEMO_WORKS_CLIENT_ID",
-    "DEMO_WORKS_CLIENT_SECRET",
-    "DEMO_WORKS_SERVICE_ACCOUNT",
-    "EmulatedBot",
-    "EmulatedUser",
-    "EmulatedWorksMember",
-    "LinePlatform",
-    "serve_forever",
-]
 
 
 class LinePlatform(PlatformData):
