@@ -40,6 +40,8 @@ ENDPOINT_DEFAULTS: dict[str, str] = {
     "LINE_MODULE_CHANNEL_TOKEN_URL": "https://api.line.me/oauth2/v3/token",
     "LINE_MODULE_DETACH_URL": "https://api.line.me/v2/bot/channel/detach",
     "LINE_MESSAGING_API_URL": "https://api.line.me",
+    # Message content, rich menu images: the only other host a module's channel token may go to.
+    "LINE_MESSAGING_API_DATA_URL": "https://api-data.line.me",
     # LINE WORKS API 2.0 (developers.worksmobile.com/en/docs/auth-oauth and /auth-oidc). The authorize and token
     # URLs are in LINE WORKS' docs. The issuer and key set come from the discovery document at
     # https://auth.worksmobile.com/.well-known/openid-configuration, whose literal values the public docs do not
@@ -60,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
     "LINE_SESSION_SETUP": True,
     "LINE_ID_TOKEN_LEEWAY": 30,
     "LINE_JWKS_CACHE_TTL": 3600,
+    "LINE_JWKS_MIN_REFETCH_INTERVAL": 10,
     "LINE_LOGIN_VERSION": "2.1",
     "LINE_LOGIN_CHANNEL_ID": None,
     "LINE_LOGIN_CHANNEL_SECRET": None,
@@ -265,6 +268,7 @@ class CommonSettings:
     session_setup: bool
     id_token_leeway: int
     jwks_cache_ttl: int
+    jwks_min_refetch_interval: float
 
 
 def load_common(read: ConfigReader) -> CommonSettings:
@@ -279,4 +283,5 @@ def load_common(read: ConfigReader) -> CommonSettings:
         session_setup=read.boolean("LINE_SESSION_SETUP"),
         id_token_leeway=read.optional_int("LINE_ID_TOKEN_LEEWAY") or 0,
         jwks_cache_ttl=int(read.positive_number("LINE_JWKS_CACHE_TTL")),
+        jwks_min_refetch_interval=read.positive_number("LINE_JWKS_MIN_REFETCH_INTERVAL"),
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 
 from ._cli import line_cli
 from ._config import ConfigReader
 from ._flow.session import setup_server_side_sessions
-from ._module.service import ModuleService
+from ._module.service import AccessRule, ModuleService
 from ._module.store import AttachmentStore
 from ._responses import error_response
 from ._runtime import EXTENSION_KEY, Runtime, Settings, load_settings, runtime
@@ -29,6 +31,7 @@ class LineOAuth:
     def __init__(self, app: Flask | None = None, *, store: AttachmentStore | None = None) -> None:
         #: The module attachment store given by the app (None: the default SQLite store).
         self.store = store
+        self._module_access_rule: AccessRule | None = None
         if app is not None:
             self.init_app(app)
 
@@ -39,7 +42,7 @@ class LineOAuth:
         """
         settings = load_settings(ConfigReader(app.config))
         app.extensions["line"] = self
-        app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, self.store)
+        app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, self.store, lambda: self._module_access_rule)
         if settings.common.session_setup:
             setup_server_side_sessions(app)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
@@ -47,6 +50,24 @@ class LineOAuth:
         if LineError not in app.error_handler_spec[None][None]:
             # An app that registered its own handler for LineError keeps it.
             app.register_error_handler(LineError, error_response)
+
+    def module_access_rule(self, rule: AccessRule) -> AccessRule:
+        """Decorator: let ``rule(attachment, user)`` decide who may use a module attachment in a request.
+
+        By default only the LINE user who attached may use it (``attachment.attached_by``), and an attachment made
+        without a signed-in LINE user is usable by nobody in a request. Register a rule for sites whose admins
+        share Official Accounts::
+
+            @line.module_access_rule
+            def shared_with_team(attachment, user):
+                return user.is_authenticated and is_admin_of(user.user_id, attachment.bot_id)
+
+        ``user`` is :data:`~flask_line.current_line_user`. The rule applies to ``current_attachment``,
+        ``@requires_module_scope``, ``line.module.select``, ``api(bot_id)`` and ``detach`` in a request; outside
+        a request (CLI commands, jobs) the app is trusted and the rule is not asked.
+        """
+        self._module_access_rule = rule
+        return rule
 
     @property
     def settings(self) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -12,13 +13,15 @@ from werkzeug.exceptions import NotFound
 
 from . import _login
 from ._config import CommonSettings, ConfigReader, load_common
+from ._flow.anonymous import AnonymousUser
 from ._flow.pending import PendingAuthorizations
 from ._login.flow import LoginFlow
 from ._login.settings import LoginSettings
 from ._login.user import LineUser
 from ._module.flow import AttachFlow
+from ._module.selection import SESSION_KEY as SELECTION_KEY
 from ._module.selection import AttachmentSelection
-from ._module.service import ModuleService
+from ._module.service import AccessRule, ModuleService
 from ._module.settings import ModuleSettings
 from ._module.settings import load_settings as load_module_settings
 from ._module.store import AttachmentStore, SQLiteAttachmentStore
@@ -68,15 +71,21 @@ class Runtime:
     works: WorksService | None
 
     @classmethod
-    def build(cls, app: Flask, settings: Settings, store: AttachmentStore | None) -> Runtime:
-        """Build the flows ``settings`` enable."""
+    def build(
+        cls,
+        app: Flask,
+        settings: Settings,
+        store: AttachmentStore | None,
+        module_access_rule: Callable[[], AccessRule | None] = lambda: None,
+    ) -> Runtime:
+        """Build the flows ``settings`` enable; ``module_access_rule`` gives the app's rule when one is set."""
         common = settings.common
         http = LineHttp(common.http_timeout)
         pending = PendingAuthorizations(common.flow_ttl)
         login = _build_login(settings, http, pending) if settings.login.enabled else None
         module = None
         if settings.module.enabled:
-            module = _build_module(app, settings.module, http, pending, store, login)
+            module = _build_module(app, settings.module, http, pending, store, login, module_access_rule)
         works = _build_works(settings, http, pending) if settings.works.enabled else None
         return cls(settings, http, pending, login, module, works)
 
@@ -123,15 +132,16 @@ def _build_login(settings: Settings, http: LineHttp, pending: PendingAuthorizati
     if flow_class.deprecation:
         warnings.warn(flow_class.deprecation, DeprecationWarning, stacklevel=4)
         log.warning(flow_class.deprecation)
+    common = settings.common
     verifier = None
     if login.uses_openid:
         verifier = IdTokenVerifier(
             issuer=login.endpoints.issuer,
             client_id=login.channel_id,
             algorithms=login.id_token_algorithms,
-            leeway=settings.common.id_token_leeway,
+            leeway=common.id_token_leeway,
             client_secret=login.channel_secret,
-            jwks=JwksCache(http, login.endpoints.jwks, settings.common.jwks_cache_ttl),
+            jwks=JwksCache(http, login.endpoints.jwks, common.jwks_cache_ttl, common.jwks_min_refetch_interval),
         )
     return flow_class(login, pending, http, verifier)
 
@@ -143,27 +153,35 @@ def _build_module(
     pending: PendingAuthorizations,
     store: AttachmentStore | None,
     login: LoginFlow | None,
+    access_rule: Callable[[], AccessRule | None],
 ) -> ModuleService:
     if store is None:
         uri = settings.store_uri or f"sqlite:///{os.path.join(app.instance_path, 'flask_line.sqlite3')}"
         store = SQLiteAttachmentStore.from_uri(uri)
 
+    def current_user() -> LineUser | AnonymousUser:
+        return login.current_user() if login is not None else AnonymousUser()
+
     def signed_in_user_id() -> str | None:
-        user = login.current_user() if login is not None else None
+        user = current_user()
         return user.user_id if isinstance(user, LineUser) else None
 
     selection = AttachmentSelection(store)
+    if login is not None:
+        # The selected Official Account belongs to the LINE Login identity: it goes when that person does.
+        login.linked_session_keys.append(SELECTION_KEY)
+        login.linked_pending_kinds.add(AttachFlow.kind)
     flow = AttachFlow(settings, pending, http, store, selection, signed_in_user_id)
-    return ModuleService(settings, http, store, flow)
+    return ModuleService(settings, http, store, flow, current_user, access_rule)
 
 
 def _build_works(settings: Settings, http: LineHttp, pending: PendingAuthorizations) -> WorksService:
-    works = settings.works
+    works, common = settings.works, settings.common
     verifier = IdTokenVerifier(
         issuer=works.issuer,
         client_id=works.client_id,
         algorithms=("RS256",),
-        leeway=settings.common.id_token_leeway,
-        jwks=JwksCache(http, works.jwks_url, settings.common.jwks_cache_ttl),
+        leeway=common.id_token_leeway,
+        jwks=JwksCache(http, works.jwks_url, common.jwks_cache_ttl, common.jwks_min_refetch_interval),
     )
     return WorksService(works, http, WorksSignInFlow(works, pending, http, verifier))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, request
 from werkzeug.wrappers import Response
 
 from ._flow.redirects import safe_next
-from ._module.webhook import handle_webhook
+from ._module.webhook import MAX_BODY_BYTES, handle_webhook
 from ._runtime import runtime
 from .errors import CrossSiteRequest
 
@@ -56,7 +58,12 @@ def attach_callback() -> Response:
 
 def module_webhook() -> tuple[str, int]:
     """LINE's module webhook: a ``detached`` event removes the attachment record."""
-    handle_webhook(runtime().require_module(), request.get_data(), request.headers.get("X-Line-Signature"))
+    service = runtime().require_module()
+    length = request.content_length
+    # Read one byte past the cap, so an oversized body is refused without being read whole.
+    limit = MAX_BODY_BYTES + 1 if length is None or length > MAX_BODY_BYTES else length
+    body = request.stream.read(limit)
+    handle_webhook(service, body, request.headers.get("X-Line-Signature"))
     return "", 200
 
 
@@ -74,17 +81,31 @@ def works_logout() -> Response:
     """Forget the LINE WORKS member (POST only, same-site only); a LINE Login in the same session stays."""
     refuse_cross_site()
     flow = runtime().require_works_sign_in()
-    flow.slot.clear()
+    flow.sign_out()
     return redirect(safe_next(_next_target(), flow.default_next))
 
 
 def refuse_cross_site() -> None:
-    """Raise :class:`CrossSiteRequest` when the browser says the request comes from another site."""
+    """Raise :class:`CrossSiteRequest` unless the browser's own headers say the request comes from this site.
+
+    ``Sec-Fetch-Site: cross-site`` is refused; so is an ``Origin`` of another host, and ``Origin: null`` (a
+    sandboxed iframe or a privacy redirect: nothing proves it is ours). A request without either header (an
+    older browser, a server-side client) carries no cross-site proof either way and passes.
+    """
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         raise CrossSiteRequest("This request came from another site.")
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and origin != request.host_url.rstrip("/"):
+    if origin is not None and not _is_own_origin(origin):
         raise CrossSiteRequest("This request came from another site.")
+
+
+def _is_own_origin(origin: str) -> bool:
+    # Behind a TLS-terminating proxy without ProxyFix Flask sees http while the browser says https: the same
+    # host over https is ours. The reverse (an http page posting to our https site) is not.
+    parts = urlsplit(origin)
+    if parts.netloc.lower() != request.host.lower() or parts.path not in ("", "/"):
+        return False
+    return parts.scheme == request.scheme or (parts.scheme == "https" and request.scheme == "http")
 
 
 def _next_target() -> str | None:

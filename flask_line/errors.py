@@ -160,3 +160,22 @@ class CrossSiteRequest(LineError):
     status_code = 403
     code = "cross_site_request"
     title = "Request refused"
+
+
+class ApiTargetRefused(LineError):
+    """An API call named a host outside LINE's configured API URLs, or a path that cannot be sent safely.
+
+    Refused before any network call, so a channel or service-account token never leaves for another host.
+    """
+
+    status_code = 400
+    code = "api_target_refused"
+    title = "Request refused"
+
+
+class WebhookSignatureError(LineError):
+    """A webhook delivery's ``X-Line-Signature`` is missing or does not verify (nothing was changed)."""
+
+    status_code = 403
+    code = "invalid_signature"
+    title = "Request refused"

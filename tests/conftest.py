@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask.testing import FlaskClient
 
 from flask_line import (
@@ -71,6 +71,19 @@ def make_app(line_app_config: dict[str, Any], tmp_path: Any) -> AppFactory:
         @requires_module_scope("account:manage", "message:send")
         def insights() -> str:
             return "insights"
+
+        @app.post("/bots/select")
+        def select_bot() -> Any:
+            # The obvious bot switcher: a bot id from the query string.
+            try:
+                attachment = app.extensions["line"].module.select(request.args.get("bot", ""))
+            except LookupError:
+                return jsonify(error="no such bot"), 404
+            return jsonify(bot_id=attachment.bot_id)
+
+        @app.get("/bots/current")
+        def current_bot() -> Any:
+            return jsonify(bot_id=current_attachment.bot_id if current_attachment else None)
 
         return app
 

@@ -1,7 +1,9 @@
-"""A module provider's site: an "Attach module" button, a dashboard that needs ``message:send``, a test push.
+"""A module provider's site: the admin signs in with LINE, attaches the module, and sends a test push.
 
-With LINE_MODULE_CHANNEL_ID / LINE_MODULE_CHANNEL_SECRET set it talks to LINE; without them it uses the local
-emulator at LINE_EMULATOR_URL (default http://127.0.0.1:5005).
+Each attachment belongs to the LINE user who attached it (flask-line's default access rule), so an admin signs
+in with LINE Login first. With LINE_MODULE_CHANNEL_ID / LINE_MODULE_CHANNEL_SECRET (and the LINE Login channel
+settings) set it talks to LINE; without them it uses the local emulator at LINE_EMULATOR_URL
+(default http://127.0.0.1:5005).
 """
 
 from __future__ import annotations
@@ -11,9 +13,14 @@ import os
 from flask import Flask, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from flask_line import LineOAuth, current_attachment, requires_module_scope
+from flask_line import LineOAuth, current_attachment, current_line_user, line_login_required, requires_module_scope
 from flask_line.errors import LineError
-from flask_line.testing import DEMO_MODULE_CHANNEL_ID, DEMO_MODULE_CHANNEL_SECRET
+from flask_line.testing import (
+    DEMO_CHANNEL_ID,
+    DEMO_CHANNEL_SECRET,
+    DEMO_MODULE_CHANNEL_ID,
+    DEMO_MODULE_CHANNEL_SECRET,
+)
 
 line = LineOAuth()
 
@@ -23,24 +30,29 @@ def create_app() -> Flask:
     app = Flask(__name__)
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
     if os.environ.get("LINE_MODULE_CHANNEL_ID"):
-        app.config["LINE_MODULE_CHANNEL_ID"] = os.environ["LINE_MODULE_CHANNEL_ID"]
-        app.config["LINE_MODULE_CHANNEL_SECRET"] = os.environ.get("LINE_MODULE_CHANNEL_SECRET")
+        for key in ("CHANNEL_ID", "CHANNEL_SECRET"):
+            app.config[f"LINE_MODULE_{key}"] = os.environ.get(f"LINE_MODULE_{key}")
+            app.config[f"LINE_LOGIN_{key}"] = os.environ.get(f"LINE_LOGIN_{key}")
     else:
         app.config["LINE_EMULATOR_URL"] = os.environ.get("LINE_EMULATOR_URL", "http://127.0.0.1:5005")
         app.config["LINE_MODULE_CHANNEL_ID"] = DEMO_MODULE_CHANNEL_ID
         app.config["LINE_MODULE_CHANNEL_SECRET"] = DEMO_MODULE_CHANNEL_SECRET
+        app.config["LINE_LOGIN_CHANNEL_ID"] = DEMO_CHANNEL_ID
+        app.config["LINE_LOGIN_CHANNEL_SECRET"] = DEMO_CHANNEL_SECRET
     line.init_app(app)
 
     @app.get("/")
     def home() -> str:
-        return render_template("home.html", attachment=current_attachment)
+        return render_template("home.html", attachment=current_attachment, admin=current_line_user)
 
     @app.get("/dashboard")
+    @line_login_required
     @requires_module_scope("message:send")
     def dashboard() -> str:
         return render_template("dashboard.html", attachment=current_attachment, result=request.args.get("result"))
 
     @app.post("/dashboard/test-push")
+    @line_login_required
     @requires_module_scope("message:send")
     def test_push() -> Response:
         message = {"type": "text", "text": "Hello from the module!"}

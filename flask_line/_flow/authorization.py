@@ -157,7 +157,7 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         return redirect(pending.next_url)
 
     def _raise_denial(self, params: Mapping[str, str]) -> None:
-        # LINE may omit state on an error. When it sends one, it must be ours, and it is used up.
-        if params.get("state"):
-            self.pending.finish(self.kind, params.get("state"))
+        # Only a state we issued proves the error came back from our own request: without it, anyone could
+        # link here with an error and their own text. A missing or unknown state is a failed callback.
+        self.pending.finish(self.kind, params.get("state"))
         raise self.denial(params)

@@ -93,6 +93,13 @@ class PendingAuthorizations:
             raise StateError("The sign-in took too long and expired; please start again.")
         return pending
 
+    def drop(self, kinds: set[str]) -> None:
+        """Forget every pending authorization of these kinds (a sign-out ends what its identity started)."""
+        records = session.get(SESSION_KEY) or {}
+        kept = {state: record for state, record in records.items() if record["kind"] not in kinds}
+        if len(kept) != len(records):
+            session[SESSION_KEY] = kept
+
     def _live_records(self) -> dict[str, dict[str, Any]]:
         now = time.time()
         records = session.get(SESSION_KEY) or {}

@@ -8,7 +8,7 @@ from abc import abstractmethod
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from blinker import NamedSignal
-from flask import current_app
+from flask import current_app, g, session
 
 from .._wire.oauth import OAuthClient
 from .._wire.tokens import LineToken
@@ -70,15 +70,33 @@ class SignInFlow(AuthorizationFlow[SignIn[UserT]]):
         )
         self.token_url = token_url
         self.slot = SignedInSlot(self.slot_key)
+        #: Other session keys that belong to this identity and go with it (the selected module attachment).
+        self.linked_session_keys: list[str] = []
+        #: Kinds of pending authorization this identity's sign-out drops besides its own.
+        self.linked_pending_kinds: set[str] = set()
 
     @abstractmethod
     def user_from_dict(self, data: dict[str, Any]) -> UserT:
         """Rebuild the user saved in the session."""
 
     def commit(self, result: SignIn[UserT], pending: PendingAuthorization) -> None:
+        previous = self.slot.load()
+        if previous is not None and previous["user"].get("user_id") != result.user.user_id:
+            self._drop_linked()  # another person signs in on this browser: nothing of the last one stays
         self.slot.save({"user": result.user.to_dict(), "token": result.token.to_dict()}, new_login=True)
         log.info("%s succeeded for %s", self.kind, result.user.user_id)
         self.signals.succeeded.send(_app(), user=result.user, token=result.token)
+
+    def sign_out(self) -> None:
+        """Forget this identity and everything that belongs to it; other sign-ins in the session stay."""
+        self.slot.clear()
+        self._drop_linked()
+        self.pending.drop({self.kind, *self.linked_pending_kinds})
+
+    def _drop_linked(self) -> None:
+        for key in self.linked_session_keys:
+            session.pop(key, None)
+            g.pop(key, None)
 
     def current_user(self) -> UserT | AnonymousUser:
         """The signed-in user, or an :class:`AnonymousUser`."""

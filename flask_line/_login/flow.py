@@ -154,7 +154,7 @@ class LoginFlow(SignInFlow[LineUser]):
             except LineError as error:
                 # The local logout must still happen; the token expires at LINE on its own.
                 log.warning("Could not revoke the LINE token at logout (%s)", error.code)
-        self.slot.clear()
+        self.sign_out()
         if user.is_authenticated:
             app = current_app._get_current_object()  # type: ignore[attr-defined]
             logged_out.send(app, user=user)

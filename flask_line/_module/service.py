@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, has_request_context
 
@@ -22,11 +23,39 @@ from .store import AttachmentStore, ModuleAttachment
 
 log = logging.getLogger("flask_line")
 
+#: Decides whether the person of this request may use an attachment: ``rule(attachment, current_line_user)``.
+AccessRule = Callable[[ModuleAttachment, Any], bool]
+
+
+def owner_only(attachment: ModuleAttachment, user: Any) -> bool:
+    """The default access rule: only the LINE user who attached may use the attachment.
+
+    An attachment made without a signed-in LINE user has no owner: only an app's own rule can open it.
+    """
+    owner = attachment.attached_by
+    return owner is not None and bool(getattr(user, "is_authenticated", False)) and user.user_id == owner
+
 
 class ModuleService:
-    """Everything a module provider does after the attach: usable in requests, CLI commands and jobs."""
+    """Everything a module provider does after the attach: usable in requests, CLI commands and jobs.
 
-    def __init__(self, settings: ModuleSettings, http: LineHttp, store: AttachmentStore, flow: AttachFlow) -> None:
+    In a request, every way to reach an attachment (``current``, ``select``, ``api``, ``detach``, the
+    ``requires_module_scope`` decorator) applies the access rule, so one tenant cannot act as another's
+    Official Account. Outside a request (a CLI command, a background job) the app itself is trusted.
+
+    :param current_user: the person of this request (``current_line_user``).
+    :param access_rule: the app's rule (``@line.module_access_rule``), or None for :func:`owner_only`.
+    """
+
+    def __init__(
+        self,
+        settings: ModuleSettings,
+        http: LineHttp,
+        store: AttachmentStore,
+        flow: AttachFlow,
+        current_user: Callable[[], Any],
+        access_rule: Callable[[], AccessRule | None] = lambda: None,
+    ) -> None:
         self.settings = settings
         self.http = http
         #: Where attachments are kept (the app's store, or the default SQLite one).
@@ -36,6 +65,8 @@ class ModuleService:
         self._channel_client = OAuthClient(http, settings.channel_id, settings.channel_secret)
         #: The module channel access token, shared by every thread.
         self.channel_token = SharedToken(self._issue_channel_token)
+        self._current_user = current_user
+        self._access_rule = access_rule
 
     def __repr__(self) -> str:
         return f"<ModuleService channel {self.settings.channel_id}>"
@@ -43,15 +74,25 @@ class ModuleService:
     def _issue_channel_token(self) -> LineToken:
         return self._channel_client.client_credentials(self.settings.channel_token_url)
 
+    def may_use(self, attachment: ModuleAttachment) -> bool:
+        """Whether this request's user may use ``attachment`` (always True outside a request)."""
+        if not has_request_context():
+            return True
+        rule = self._access_rule() or owner_only
+        return bool(rule(attachment, self._current_user()))
+
     def current(self) -> ModuleAttachment | None:
-        """The session's selected attachment, or None."""
-        return self.selection.current()
+        """The session's selected attachment, or None (nothing selected, detached, or not this user's)."""
+        attachment = self.selection.current()
+        return attachment if attachment is not None and self.may_use(attachment) else None
 
     def select(self, bot_id: str) -> ModuleAttachment:
-        """Make ``bot_id`` the session's current attachment; :class:`LookupError` if it is not attached."""
-        attachment = self.store.get(bot_id)
-        if attachment is None:
-            raise LookupError(f"no module attachment for bot {bot_id}")
+        """Make ``bot_id`` the session's current attachment.
+
+        :raises LookupError: it is not attached, or the access rule refuses it (the same error, so nothing
+            about another tenant's bot leaks).
+        """
+        attachment = self._attachment(bot_id)
         self.selection.remember(bot_id)
         return attachment
 
@@ -62,8 +103,10 @@ class ModuleService:
     def detach(self, bot_id: str) -> None:
         """Detach the module from ``bot_id`` at LINE, then forget it and send ``module_detached``.
 
-        If LINE refuses or fails, the record is kept and the error raised: nothing is lost.
+        If LINE refuses or fails, the record is kept and the error raised: nothing is lost. In a request, the
+        access rule applies (:class:`LookupError` as for a bot that is not attached).
         """
+        self._attachment(bot_id)
         response = self._client(headers={}).post(self.settings.detach_url, json={"botId": bot_id})
         if response.status_code >= 400:
             raise oauth_error(response)
@@ -81,7 +124,10 @@ class ModuleService:
         """A client for the Messaging API on behalf of ``bot_id``.
 
         It sends the module channel access token and the bot id header, refuses locally a path whose scope the
-        attachment lacks (:class:`~flask_line.errors.MissingModuleScope`), and retries once on a 401.
+        attachment lacks (:class:`~flask_line.errors.MissingModuleScope`), sends nothing outside LINE's API URLs
+        (:class:`~flask_line.errors.ApiTargetRefused`), and retries once on a 401.
+
+        :raises LookupError: ``bot_id`` is not attached, or (in a request) the access rule refuses it.
         """
         attachment = self._attachment(bot_id)
 
@@ -96,9 +142,11 @@ class ModuleService:
         # In a view behind @requires_module_scope the session's attachment is already loaded: no second query.
         current = self.selection.current() if has_request_context() else None
         attachment = current if current is not None and current.bot_id == bot_id else self.store.get(bot_id)
-        if attachment is None:
+        if attachment is None or not self.may_use(attachment):
             raise LookupError(f"no module attachment for bot {bot_id}")
         return attachment
 
     def _client(self, headers: dict[str, str], before_send: Callable[[str, str], None] | None = None) -> ApiClient:
-        return ApiClient(self.http, self.settings.messaging_api_url, self.channel_token, headers, before_send)
+        settings = self.settings
+        other_bases = (settings.messaging_api_data_url, settings.detach_url)
+        return ApiClient(self.http, settings.messaging_api_url, self.channel_token, headers, before_send, other_bases)

@@ -44,6 +44,7 @@ class ModuleSettings:
     channel_token_url: str
     detach_url: str
     messaging_api_url: str
+    messaging_api_data_url: str
 
 
 def load_settings(read: ConfigReader) -> ModuleSettings:
@@ -70,6 +71,7 @@ def load_settings(read: ConfigReader) -> ModuleSettings:
         channel_token_url=read.url("LINE_MODULE_CHANNEL_TOKEN_URL"),
         detach_url=read.url("LINE_MODULE_DETACH_URL"),
         messaging_api_url=read.url("LINE_MESSAGING_API_URL"),
+        messaging_api_data_url=read.url("LINE_MESSAGING_API_DATA_URL"),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from authlib.oidc.core.util import create_half_hash
@@ -38,7 +38,7 @@ class IdTokenVerifier:
     client_id: str
     algorithms: Collection[str]
     leeway: int
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     jwks: JwksCache | None = None
 
     def verify(self, id_token: object, nonce: str | None, access_token: str | None = None) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""A cached JSON Web Key Set: fetched once, reused until stale, refetched once when a token names a new ``kid``."""
+"""A cached JSON Web Key Set: fetched once, reused until stale, refetched when a token names a new ``kid``.
+
+A new ``kid`` triggers at most one refetch per ``min_refetch_interval``, and callers that waited for the lock
+use the keys the first one fetched, so a burst of tokens naming unknown keys cannot make us hammer LINE.
+"""
 
 from __future__ import annotations
 
@@ -21,44 +25,60 @@ class JwksCache:
     :param http: the app's LINE HTTP client.
     :param url: the JWKS URL.
     :param ttl: seconds before the cached set is considered stale and fetched again.
+    :param min_refetch_interval: seconds between two refetches caused by unknown ``kid`` values.
     """
 
-    def __init__(self, http: LineHttp, url: str, ttl: float) -> None:
+    def __init__(self, http: LineHttp, url: str, ttl: float, min_refetch_interval: float = 10.0) -> None:
         self._http = http
         self._url = url
         self._ttl = ttl
+        self._min_refetch_interval = min_refetch_interval
         self._keys: KeySet | None = None
         self._fetched_at = 0.0
+        #: Counts fetches, so a caller that waited for the lock can tell another thread already fetched.
+        self._generation = 0
+        self._last_unknown_kid_fetch = -float("inf")
         self._lock = threading.Lock()
 
     def key(self, kid: str | None) -> Key:
-        """The key named ``kid``; an unknown ``kid`` triggers one refetch (LINE rotated its keys)."""
-        keys = self._keys
+        """The key named ``kid``; an unknown ``kid`` may trigger one refetch (LINE rotated its keys)."""
+        keys, generation = self._keys, self._generation
         if keys is None or time.monotonic() - self._fetched_at > self._ttl:
-            keys = self._refresh(stale=keys)
+            keys = self._refresh(generation, unknown_kid=False)
+            generation = self._generation
         found = _find(keys, kid)
         if found is None:
-            keys = self._refresh(stale=None)
+            keys = self._refresh(generation, unknown_kid=True)
             found = _find(keys, kid)
         if found is None:
             raise IdTokenError(f"The ID token's key id {kid!r} is not in LINE's published keys.")
         return found
 
-    def _refresh(self, stale: KeySet | None) -> KeySet:
+    def _refresh(self, seen_generation: int, *, unknown_kid: bool) -> KeySet:
         with self._lock:
+            stale = self._keys
+            if stale is not None and self._generation != seen_generation:
+                return stale  # another thread fetched while this one waited
+            now = time.monotonic()
+            if unknown_kid and stale is not None:
+                if now - self._last_unknown_kid_fetch < self._min_refetch_interval:
+                    return stale  # refetched moments ago: the kid is unknown, not new
+                self._last_unknown_kid_fetch = now
             try:
                 body = self._http.json("GET", self._url)
                 keys: KeySet = KeySet.import_key_set(body)  # type: ignore[arg-type]
             except (JoseError, ValueError, TypeError, KeyError):
                 raise UpstreamUnavailable("LINE's key set (JWKS) is not valid JSON Web Keys") from None
             except LineError:
-                if stale is not None:
+                if stale is not None and not unknown_kid:
                     # LINE's key endpoint is down: the keys we have still verify tokens signed with them.
                     log.warning("Could not refresh the JWKS at %s; using the cached keys", self._url)
+                    self._fetched_at = now  # try again after another TTL, not on every request
                     return stale
                 raise
             self._keys = keys
-            self._fetched_at = time.monotonic()
+            self._fetched_at = now
+            self._generation += 1
             return keys
 
 

@@ -36,6 +36,11 @@ def test_quickstart_denial_shows_a_clean_page(page, serve_example):
 def test_module_attach_and_test_push(page, serve_example, emulator):
     site = serve_example("module_provider")
     page.goto(site)
+    page.click("#line-login")
+    page.get_by_text("Brown").click()
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{site}/")
+    assert page.text_content("#admin-name") == "Brown"
     page.click("#attach")
     page.get_by_text("Cony Flowers").click()
     page.get_by_role("button", name="Allow").click()

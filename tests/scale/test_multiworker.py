@@ -148,21 +148,28 @@ class Outcome:
     callback_worker: str
 
 
-def one_login(app_url: str, emulator: EmulatorServer, index: int) -> Outcome:
-    browser = requests.Session()
+def sign_in(app_url: str, emulator: EmulatorServer, browser: requests.Session, user: str) -> tuple[str, str]:
+    """Walk one LINE Login; return the workers that served its start and its callback."""
     start = browser.get(app_url + "/line/login?next=/profile", allow_redirects=False, timeout=30)
     assert start.status_code == 302, start.text[:300]
-    expected = f"U{index:032x}"
-    back = emulator.consent(start.headers["Location"], user=expected, browser=browser)
+    back = emulator.consent(start.headers["Location"], user=user, browser=browser)
     callback = browser.get(app_url + back.path, allow_redirects=False, timeout=30)
     assert callback.status_code == 302 and callback.headers["Location"] == "/profile", callback.text[:300]
+    return start.headers["X-Worker"], callback.headers["X-Worker"]
+
+
+def one_login(app_url: str, emulator: EmulatorServer, index: int) -> Outcome:
+    browser = requests.Session()
+    expected = f"U{index:032x}"
+    start_worker, callback_worker = sign_in(app_url, emulator, browser, expected)
     profile = browser.get(app_url + "/profile", headers={"Accept": "application/json"}, timeout=30)
     assert profile.status_code == 200, profile.text[:300]
-    return Outcome(expected, profile.json()["user_id"], start.headers["X-Worker"], callback.headers["X-Worker"])
+    return Outcome(expected, profile.json()["user_id"], start_worker, callback_worker)
 
 
 def one_attach(app_url: str, emulator: EmulatorServer, index: int) -> tuple[str, str]:
     browser = requests.Session()
+    sign_in(app_url, emulator, browser, f"U{index:032x}")  # an attachment belongs to the admin who attached
     start = browser.get(app_url + "/line/attach?next=/dashboard", allow_redirects=False, timeout=30)
     bot = f"B{index:032x}"
     back = emulator.consent(start.headers["Location"], user=bot, browser=browser)
