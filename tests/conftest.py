@@ -81,6 +81,24 @@ def make_app(line_app_config: dict[str, Any], tmp_path: Any) -> AppFactory:
                 return jsonify(error="no such bot"), 404
             return jsonify(bot_id=attachment.bot_id)
 
+        @app.post("/bots/<bot_id>/push")
+        def push_as(bot_id: str) -> Any:
+            # A dashboard that takes the bot id from the URL and calls module.api(bot_id) directly.
+            try:
+                api = app.extensions["line"].module.api(bot_id)
+            except LookupError:
+                return jsonify(error="no such bot"), 404
+            answer = api.post("/v2/bot/message/push", json={"to": "U1", "messages": [{"type": "text", "text": "x"}]})
+            return jsonify(status=answer.status_code)
+
+        @app.post("/bots/<bot_id>/detach")
+        def detach_bot(bot_id: str) -> Any:
+            try:
+                app.extensions["line"].module.detach(bot_id)
+            except LookupError:
+                return jsonify(error="no such bot"), 404
+            return jsonify(detached=bot_id)
+
         @app.get("/bots/current")
         def current_bot() -> Any:
             return jsonify(bot_id=current_attachment.bot_id if current_attachment else None)
