@@ -15,7 +15,7 @@ from ._module.store import ModuleAttachment
 from ._responses import current_path, error_response, sign_in_required, wants_json
 from ._runtime import runtime
 from ._works.user import WorksUser
-from .errors import MissingModuleScope
+from .errors import MissingModuleScope, ModuleSuspended
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,6 +85,11 @@ def requires_module_scope(*scopes: str) -> Callable[[F], F]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             attachment = _current_attachment()
+            if attachment is not None and not attachment.active:
+                raise ModuleSuspended(
+                    f"LINE suspended the Official Account {attachment.bot_id}: the module cannot act for it until "
+                    "LINE resumes it."
+                )
             held = attachment.scopes if attachment is not None else frozenset()
             missing = needed - held
             if not missing:

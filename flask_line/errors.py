@@ -179,3 +179,51 @@ class WebhookSignatureError(LineError):
     status_code = 403
     code = "invalid_signature"
     title = "Request refused"
+
+
+class ChatControlError(LineError):
+    """LINE refused to hand a chat's control to the module, or to take it back.
+
+    ``reason`` says why: ``invalid_chat`` (400: LINE does not know the chat id), ``not_attached`` (403),
+    ``not_in_chat`` (404: the user is not a friend of the Official Account, or it is not in the group or room),
+    ``locked`` (423: another channel took control moments ago; try again shortly).
+    """
+
+    code = "chat_control_failed"
+    title = "LINE refused the chat control request"
+
+    REASONS = {400: "invalid_chat", 403: "not_attached", 404: "not_in_chat", 423: "locked"}
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        #: LINE's HTTP status, which the default error page answers with too.
+        self.status_code = status if status in self.REASONS else 502
+        #: Why, as a word (see the class docstring); ``upstream`` for anything else.
+        self.reason = self.REASONS.get(status, "upstream")
+
+
+class ModuleSuspended(LineError):
+    """LINE suspended the Official Account (``botSuspended``); the module cannot act for it until it resumes."""
+
+    status_code = 403
+    code = "module_suspended"
+    title = "This Official Account is suspended"
+
+
+class MissingLoginScope(LineError):
+    """The signed-in user's LINE Login token lacks a scope this call needs (``is_friend`` needs ``profile``)."""
+
+    status_code = 403
+    code = "insufficient_scope"
+    title = "Sign-in did not grant this permission"
+
+
+class SignInMisconfigured(LineError):
+    """LINE refused our authorization request as malformed (``INVALID_REQUEST``, ``INVALID_SCOPE``...).
+
+    This is the site's configuration, not the visitor's doing: a 500 page, and an ERROR log naming the setting.
+    """
+
+    status_code = 500
+    code = "sign_in_misconfigured"
+    title = "Sign-in is misconfigured"

@@ -36,6 +36,18 @@ module_attach_denied = _signals.signal("module-attach-denied")
 module_attach_failed = _signals.signal("module-attach-failed")
 #: A module was detached (by us, or reported by LINE's webhook). Argument: ``bot_id``.
 module_detached = _signals.signal("module-detached")
+#: LINE's webhook reported an ``attached`` module event. Arguments: ``attachment`` (as stored now) and ``known``
+#: (False when this app had no record: it is stored without an owner).
+module_webhook_attached = _signals.signal("module-webhook-attached")
+#: The module became the active channel of a chat (webhook ``activated``). Arguments: ``bot_id``, ``chat_id``,
+#: ``expire_at`` (UNIX milliseconds, or None).
+module_activated = _signals.signal("module-activated")
+#: The module went to standby in a chat (webhook ``deactivated``). Arguments: ``bot_id``, ``chat_id``.
+module_deactivated = _signals.signal("module-deactivated")
+#: LINE suspended the Official Account (webhook ``botSuspended``). Argument: ``bot_id``.
+module_suspended = _signals.signal("module-suspended")
+#: LINE resumed the Official Account (webhook ``botResumed``). Argument: ``bot_id``.
+module_resumed = _signals.signal("module-resumed")
 
 #: A LINE WORKS sign-in completed. Arguments: ``user`` (:class:`~flask_line.WorksUser`), ``token``.
 works_login_succeeded = _signals.signal("works-login-succeeded")

@@ -84,13 +84,13 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
         answer = self.client.exchange_code(
             self.settings.token_url, code, pending.redirect_uri, pending.code_verifier, **pending.extra
         )
-        bot_id, scopes = answer.get("bot_id"), answer.get("scopes")
-        if not isinstance(bot_id, str) or not bot_id or not isinstance(scopes, list):
+        bot_id, scopes = answer.get("bot_id"), granted_scopes(answer)
+        if not isinstance(bot_id, str) or not bot_id or scopes is None:
             raise UpstreamUnavailable("LINE's attach response has no bot_id and scopes")
         return ModuleAttachment(
             bot_id=bot_id,
             # Only what LINE granted counts: the admin may have approved fewer scopes than we asked for.
-            scopes=frozenset(str(scope) for scope in scopes),
+            scopes=scopes,
             attached_at=utc_now(),
             attached_by=self.signed_in_user_id(),
             region=pending.extra.get("region"),
@@ -114,3 +114,15 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
         log.info("Module attached to bot %s with scopes %s", result.bot_id, " ".join(sorted(result.scopes)))
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         self.signals.succeeded.send(app, attachment=result)
+
+
+def granted_scopes(answer: Mapping[str, object]) -> frozenset[str] | None:
+    """The scopes of an attach answer: the documented ``scopes`` array, or a space-separated ``scope`` string
+    (the prose of LINE's reference names it so); None when neither is there."""
+    scopes = answer.get("scopes")
+    if isinstance(scopes, list) and all(isinstance(scope, str) for scope in scopes):
+        return frozenset(scopes)
+    scope = answer.get("scope")
+    if isinstance(scope, str):
+        return frozenset(scope.split())
+    return None

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app, has_request_context
 
 from .. import signals
-from .._wire.api_client import ApiClient
 from .._wire.http import LineHttp, oauth_error
 from .._wire.oauth import OAuthClient
 from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
 from ..errors import MissingModuleScope
+from .api import ModuleApiClient
 from .flow import AttachFlow
 from .scopes import required_scope
 from .selection import AttachmentSelection
@@ -120,7 +121,7 @@ class ModuleService:
         log.info("Module detached from bot %s", bot_id)
         signals.module_detached.send(current_app._get_current_object(), bot_id=bot_id)  # type: ignore[attr-defined]
 
-    def api(self, bot_id: str) -> ApiClient:
+    def api(self, bot_id: str) -> ModuleApiClient:
         """A client for the Messaging API on behalf of ``bot_id``.
 
         It sends the module channel access token and the bot id header, refuses locally a path whose scope the
@@ -138,6 +139,15 @@ class ModuleService:
 
         return self._client(headers={self.settings.bot_id_header: bot_id}, before_send=check_scope)
 
+    def record_suspension(self, bot_id: str, *, suspended: bool) -> ModuleAttachment | None:
+        """Mark ``bot_id``'s attachment suspended or active again (LINE's ``botSuspended``/``botResumed``)."""
+        attachment = self.store.get(bot_id)
+        if attachment is None or attachment.active is not suspended:
+            return attachment
+        updated = replace(attachment, active=not suspended)
+        self.store.save(updated)
+        return updated
+
     def _attachment(self, bot_id: str) -> ModuleAttachment:
         # In a view behind @requires_module_scope the session's attachment is already loaded: no second query.
         current = self.selection.current() if has_request_context() else None
@@ -146,7 +156,11 @@ class ModuleService:
             raise LookupError(f"no module attachment for bot {bot_id}")
         return attachment
 
-    def _client(self, headers: dict[str, str], before_send: Callable[[str, str], None] | None = None) -> ApiClient:
+    def _client(
+        self, headers: dict[str, str], before_send: Callable[[str, str], None] | None = None
+    ) -> ModuleApiClient:
         settings = self.settings
         other_bases = (settings.messaging_api_data_url, settings.detach_url)
-        return ApiClient(self.http, settings.messaging_api_url, self.channel_token, headers, before_send, other_bases)
+        return ModuleApiClient(
+            self.http, settings.messaging_api_url, self.channel_token, headers, before_send, other_bases
+        )

@@ -57,7 +57,7 @@ def load_settings(read: ConfigReader) -> ModuleSettings:
         enabled=bool(channel_id),
         channel_id=channel_id,
         channel_secret=channel_secret,
-        scopes=read.words("LINE_MODULE_SCOPES", MODULE_SCOPES),
+        scopes=_scopes(read),
         region=read.choice("LINE_MODULE_REGION", MODULE_REGIONS),
         basic_search_id=basic_search_id(read, "LINE_MODULE_BASIC_SEARCH_ID"),
         brand_type=read.words("LINE_MODULE_BRAND_TYPE", BRAND_TYPES),
@@ -73,6 +73,14 @@ def load_settings(read: ConfigReader) -> ModuleSettings:
         messaging_api_url=read.url("LINE_MESSAGING_API_URL"),
         messaging_api_data_url=read.url("LINE_MESSAGING_API_DATA_URL"),
     )
+
+
+def _scopes(read: ConfigReader) -> tuple[str, ...]:
+    scopes = read.words("LINE_MODULE_SCOPES", MODULE_SCOPES)
+    if not scopes:
+        # seed 003: the authorize URL's scope parameter is required.
+        raise read.fail("LINE_MODULE_SCOPES", "must name at least one scope (the attach URL requires one)")
+    return scopes
 
 
 def basic_search_id(read: ValueReader, key: str) -> str | None:

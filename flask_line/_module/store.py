@@ -24,6 +24,8 @@ class ModuleAttachment:
     attached_by: str | None = None
     region: str | None = None
     basic_search_id: str | None = None
+    #: False while LINE has the Official Account suspended (``botSuspended`` until ``botResumed``).
+    active: bool = True
 
     def holds(self, *scopes: str) -> bool:
         """Whether every one of ``scopes`` was granted."""
@@ -63,8 +65,11 @@ class SQLiteAttachmentStore:
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS line_module_attachments ("
                 " bot_id TEXT PRIMARY KEY, scopes TEXT NOT NULL, attached_at TEXT NOT NULL,"
-                " attached_by TEXT, region TEXT, basic_search_id TEXT)"
+                " attached_by TEXT, region TEXT, basic_search_id TEXT, active INTEGER NOT NULL DEFAULT 1)"
             )
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(line_module_attachments)")}
+            if "active" not in columns:  # a store made by flask-line 0.1
+                connection.execute("ALTER TABLE line_module_attachments ADD COLUMN active INTEGER NOT NULL DEFAULT 1")
 
     @classmethod
     def from_uri(cls, uri: str) -> SQLiteAttachmentStore:
@@ -83,9 +88,11 @@ class SQLiteAttachmentStore:
     def save(self, attachment: ModuleAttachment) -> None:
         with self._connect() as connection:
             connection.execute(
-                "INSERT INTO line_module_attachments VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(bot_id) DO UPDATE SET"
+                "INSERT INTO line_module_attachments"
+                " (bot_id, scopes, attached_at, attached_by, region, basic_search_id, active)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(bot_id) DO UPDATE SET"
                 " scopes=excluded.scopes, attached_at=excluded.attached_at, attached_by=excluded.attached_by,"
-                " region=excluded.region, basic_search_id=excluded.basic_search_id",
+                " region=excluded.region, basic_search_id=excluded.basic_search_id, active=excluded.active",
                 (
                     attachment.bot_id,
                     json.dumps(sorted(attachment.scopes)),
@@ -93,12 +100,15 @@ class SQLiteAttachmentStore:
                     attachment.attached_by,
                     attachment.region,
                     attachment.basic_search_id,
+                    int(attachment.active),
                 ),
             )
 
     def get(self, bot_id: str) -> ModuleAttachment | None:
         with self._connect() as connection:
-            row = connection.execute("SELECT * FROM line_module_attachments WHERE bot_id = ?", (bot_id,)).fetchone()
+            row = connection.execute(
+                f"SELECT {_COLUMNS} FROM line_module_attachments WHERE bot_id = ?", (bot_id,)
+            ).fetchone()
         return _attachment(row) if row else None
 
     def delete(self, bot_id: str) -> bool:
@@ -108,12 +118,15 @@ class SQLiteAttachmentStore:
 
     def list(self) -> list[ModuleAttachment]:
         with self._connect() as connection:
-            rows = connection.execute("SELECT * FROM line_module_attachments ORDER BY attached_at").fetchall()
+            rows = connection.execute(f"SELECT {_COLUMNS} FROM line_module_attachments ORDER BY attached_at").fetchall()
         return [_attachment(row) for row in rows]
 
 
-def _attachment(row: tuple[str, str, str, str | None, str | None, str | None]) -> ModuleAttachment:
-    bot_id, scopes, attached_at, attached_by, region, basic_search_id = row
+_COLUMNS = "bot_id, scopes, attached_at, attached_by, region, basic_search_id, active"
+
+
+def _attachment(row: tuple[str, str, str, str | None, str | None, str | None, int]) -> ModuleAttachment:
+    bot_id, scopes, attached_at, attached_by, region, basic_search_id, active = row
     return ModuleAttachment(
         bot_id=bot_id,
         scopes=frozenset(json.loads(scopes)),
@@ -121,6 +134,7 @@ def _attachment(row: tuple[str, str, str, str | None, str | None, str | None]) -
         attached_by=attached_by,
         region=region,
         basic_search_id=basic_search_id,
+        active=bool(active),
     )
 
 

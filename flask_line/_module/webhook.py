@@ -1,4 +1,4 @@
-"""The module channel's webhook: keeps the store true when an admin detaches in LINE Official Account Manager.
+"""The module channel's webhook: keeps the store in step with LINE's module events (reference §3.8).
 
 Anyone can post here, so nothing is trusted before the signature verifies, and no body can make it fail:
 a bad signature is a 403 with nothing touched, a signed body that is not LINE's shape is a 400 and a log line.
@@ -11,10 +11,15 @@ import hashlib
 import hmac
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
+from flask import current_app
+
+from .. import signals
 from ..errors import CallbackError, WebhookSignatureError
 from .service import ModuleService
+from .store import ModuleAttachment, utc_now
 
 log = logging.getLogger("flask_line")
 
@@ -43,7 +48,7 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
 
 
 def handle_webhook(service: ModuleService, body: bytes, signature: str | None) -> int:
-    """Verify and apply one delivery; return how many attachments it removed."""
+    """Verify and apply one delivery; return how many events changed the store."""
     if len(body) > MAX_BODY_BYTES:
         log.warning("Module webhook body of %d bytes refused (limit %d)", len(body), MAX_BODY_BYTES)
         raise CallbackError("The webhook body is too large.")
@@ -51,16 +56,87 @@ def handle_webhook(service: ModuleService, body: bytes, signature: str | None) -
         log.warning("Module webhook with a bad X-Line-Signature refused")
         raise WebhookSignatureError("The webhook signature does not verify.")
     try:
-        events = parse_events(body)
+        destination, events = parse_delivery(body)
     except CallbackError as error:
         log.warning("Signed module webhook refused: %s", error.message)
         raise
-    removed = 0
-    for event in events:
+    return sum(1 for event in events if apply_event(service, destination, event))
+
+
+def parse_delivery(body: bytes) -> tuple[str | None, list[dict[str, Any]]]:
+    """The ``destination`` (the bot) and the ``events`` of a verified delivery."""
+    events = parse_events(body)
+    destination = json.loads(body).get("destination")
+    return (destination if isinstance(destination, str) else None), events
+
+
+def apply_event(service: ModuleService, destination: str | None, event: dict[str, Any]) -> bool:
+    """Apply one event (reference §3.8); whether it changed the store. Unknown or odd events are skipped."""
+    kind = event.get("type")
+    if kind == "module":
         module = event.get("module")
-        if event.get("type") == "module" and isinstance(module, dict) and module.get("type") == "detached":
-            bot_id = module.get("botId")
-            if isinstance(bot_id, str) and service.store.get(bot_id) is not None:
-                service.forget(bot_id)
-                removed += 1
-    return removed
+        if not isinstance(module, dict) or not isinstance(module.get("botId"), str) or not module["botId"]:
+            return False
+        if module.get("type") == "detached":
+            return _detached(service, module["botId"])
+        if module.get("type") == "attached":
+            return _attached(service, module["botId"], module.get("scopes"))
+        return False
+    if destination is None:
+        return False
+    if kind in ("activated", "deactivated"):
+        # Chat control is per chat (the event's source): the attachment itself stays as it is.
+        chat_id = _chat_id(event.get("source"))
+        if kind == "activated":
+            control = event.get("chatControl")
+            expire_at = control.get("expireAt") if isinstance(control, dict) else None
+            signal_args: dict[str, Any] = {"expire_at": expire_at if isinstance(expire_at, int) else None}
+            signals.module_activated.send(_app(), bot_id=destination, chat_id=chat_id, **signal_args)
+        else:
+            signals.module_deactivated.send(_app(), bot_id=destination, chat_id=chat_id)
+        return False
+    if kind in ("botSuspended", "botResumed"):
+        suspended = kind == "botSuspended"
+        if service.record_suspension(destination, suspended=suspended) is None:
+            return False
+        log.info("LINE %s bot %s", "suspended" if suspended else "resumed", destination)
+        (signals.module_suspended if suspended else signals.module_resumed).send(_app(), bot_id=destination)
+        return True
+    return False
+
+
+def _detached(service: ModuleService, bot_id: str) -> bool:
+    if service.store.get(bot_id) is None:
+        return False
+    service.forget(bot_id)
+    return True
+
+
+def _attached(service: ModuleService, bot_id: str, scopes: object) -> bool:
+    granted = frozenset(str(scope) for scope in scopes) if isinstance(scopes, list) else None
+    known = service.store.get(bot_id)
+    if known is not None and (granted is None or granted == known.scopes):
+        signals.module_webhook_attached.send(_app(), attachment=known, known=True)
+        return False
+    if known is not None:
+        attachment = replace(known, scopes=granted or known.scopes)
+    else:
+        # Attached from somewhere we did not see (another site, LINE's console): stored without an owner.
+        attachment = ModuleAttachment(bot_id=bot_id, scopes=granted or frozenset(), attached_at=utc_now())
+    service.store.save(attachment)
+    log.info("Module webhook: attached to bot %s with scopes %s", bot_id, " ".join(sorted(attachment.scopes)))
+    signals.module_webhook_attached.send(_app(), attachment=attachment, known=known is not None)
+    return True
+
+
+def _chat_id(source: object) -> str | None:
+    if not isinstance(source, dict):
+        return None
+    for key in ("groupId", "roomId", "userId"):
+        if isinstance(source.get(key), str):
+            return str(source[key])
+    return None
+
+
+def _app() -> Any:
+    return current_app._get_current_object()  # type: ignore[attr-defined]

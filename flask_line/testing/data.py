@@ -67,6 +67,8 @@ class PlatformData:
         self.attachments: dict[tuple[str, str], frozenset[str]] = {}
         #: Module channel access tokens: ``{token: (channel id, expires_at)}``.
         self.channel_tokens: dict[str, tuple[str, float]] = {}
+        #: Chats under a module's control: ``{(bot id, chat id): (module channel id, acquired at)}``.
+        self.chat_controls: dict[tuple[str, str], tuple[str, float]] = {}
         #: Every Messaging API call a module made: ``(bot id, path, JSON body)``.
         self.messages: list[tuple[str, str, Any]] = []
         self.works_members = {member.user_id: member for member in accounts.DEFAULT_WORKS_MEMBERS}

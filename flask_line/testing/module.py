@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import jsonify, request
+from flask import abort, jsonify, request
 
 from .consent import ConsentScreen
 from .data import Grant, PlatformData
 from .endpoints import Endpoints, bearer_token, oauth_error
 
 MODULE_TOKEN_TTL = 900  # stateless channel access tokens live 15 minutes
+#: Reference §3.7: another channel's acquire within "a few seconds" answers 423.
+CHAT_CONTROL_LOCK_SECONDS = 5
+#: A user, group or room id: U, C or R and 32 hex digits.
+CHAT_ID = re.compile(r"^[UCR][0-9a-f]{32}$")
 
 #: The emulator's own copy of seed 003's scope table ("Attach Module Channel", Scopes), kept apart from
 #: flask_line's so that a mistake in one is caught by the other. Paths not listed are served without a check.
@@ -68,6 +72,8 @@ class ModuleEndpoints(Endpoints):
         ("POST", "/module/auth/v1/token", "attach"),
         ("POST", "/oauth2/v3/token", "channel_token"),
         ("POST", "/v2/bot/channel/detach", "detach"),
+        ("POST", "/v2/bot/chat/<chat_id>/control/acquire", "acquire_chat_control"),
+        ("POST", "/v2/bot/chat/<chat_id>/control/release", "release_chat_control"),
         ("GET", "/v2/bot/<path:rest>", "messaging_api"),
         ("POST", "/v2/bot/<path:rest>", "messaging_api"),
         ("PUT", "/v2/bot/<path:rest>", "messaging_api"),
@@ -139,21 +145,67 @@ class ModuleEndpoints(Endpoints):
                 return jsonify(message="user/group/room Id is not available."), 400
         return jsonify({})
 
-    def messaging_api(self, rest: str) -> Any:
+    def _caller(self, path: str) -> tuple[str, str]:
+        """``(channel, bot id)`` of an authorised Messaging API call to ``path``; otherwise LINE's error answer."""
         channel = self._channel_of_bearer()
         if channel is None:
-            return jsonify(message="Authentication failed. Confirm that the access token is valid."), 401
+            _refuse(401, "Authentication failed. Confirm that the access token is valid.")
         bot_id = request.headers.get(self.bot_id_header, "")
-        granted = self.data.attachments.get((channel, bot_id))
+        granted = self.data.attachments.get((str(channel), bot_id))
         if granted is None:
-            return jsonify(message="The module is not attached to this bot."), 403
-        path = f"/v2/bot/{rest}"
+            _refuse(403, "The module is not attached to this bot.")
         scope = required_scope(path)
         if scope is not None and scope not in granted:
-            return jsonify(message=f"This call needs the {scope} scope."), 403
+            _refuse(403, f"This call needs the {scope} scope.")
+        return str(channel), bot_id
+
+    def acquire_chat_control(self, chat_id: str) -> Any:
+        """Reference §3.7: 400 for a bad chat id or ttl, 404 for a chat the bot is not in, 423 if just taken."""
+        channel, bot_id = self._caller(f"/v2/bot/chat/{chat_id}/control/acquire")
+        body = request.get_json(silent=True) or {}
+        ttl = body.get("ttl", 3600)
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 < ttl <= 31_536_000:
+            return jsonify(message="The value for the 'ttl' property is invalid."), 400
+        refusal = self._chat_refusal(chat_id)
+        if refusal is not None:
+            return refusal
+        now = time.time()
+        with self.data.lock:
+            holder = self.data.chat_controls.get((bot_id, chat_id))
+            if holder is not None and holder[0] != channel and now - holder[1] < CHAT_CONTROL_LOCK_SECONDS:
+                return jsonify(message="Another channel acquired chat control moments ago."), 423
+            self.data.chat_controls[(bot_id, chat_id)] = (channel, now)
+        return jsonify({})
+
+    def release_chat_control(self, chat_id: str) -> Any:
+        channel, bot_id = self._caller(f"/v2/bot/chat/{chat_id}/control/release")
+        refusal = self._chat_refusal(chat_id)
+        if refusal is not None:
+            return refusal
+        with self.data.lock:
+            self.data.chat_controls.pop((bot_id, chat_id), None)
+        return jsonify({})
+
+    def _chat_refusal(self, chat_id: str) -> tuple[Any, int] | None:
+        if not CHAT_ID.match(chat_id):
+            return jsonify(message="The value for the 'chatId' parameter is invalid."), 400
+        if chat_id.startswith("U") and chat_id not in self.data.users:
+            return jsonify(message="Not found: the user is not a friend of this LINE Official Account."), 404
+        return None
+
+    def messaging_api(self, rest: str) -> Any:
+        path = f"/v2/bot/{rest}"
+        bot_id = self._caller(path)[1]
         body = request.get_json(silent=True)
         with self.data.lock:
             self.data.messages.append((bot_id, path, body))
         if path == "/v2/bot/message/push":
             return jsonify(sentMessages=[{"id": secrets.token_hex(8)} for _ in (body or {}).get("messages", [])])
         return jsonify({})
+
+
+def _refuse(status: int, message: str) -> NoReturn:
+    """Answer with LINE's Messaging API error shape."""
+    response = jsonify(message=message)
+    response.status_code = status
+    abort(response)
