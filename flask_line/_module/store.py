@@ -118,7 +118,8 @@ class SQLiteAttachmentStore:
 
     def list(self) -> list[ModuleAttachment]:
         with self._connect() as connection:
-            rows = connection.execute(f"SELECT {_COLUMNS} FROM line_module_attachments ORDER BY attached_at").fetchall()
+            query = f"SELECT {_COLUMNS} FROM line_module_attachments ORDER BY attached_at"
+            rows = connection.execute(query).fetchall()
         return [_attachment(row) for row in rows]
 
 

@@ -178,7 +178,7 @@ class ModuleEndpoints(Endpoints):
         return jsonify({})
 
     def release_chat_control(self, chat_id: str) -> Any:
-        channel, bot_id = self._caller(f"/v2/bot/chat/{chat_id}/control/release")
+        bot_id = self._caller(f"/v2/bot/chat/{chat_id}/control/release")[1]
         refusal = self._chat_refusal(chat_id)
         if refusal is not None:
             return refusal
