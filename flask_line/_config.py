@@ -48,8 +48,7 @@ ENDPOINT_DEFAULTS: dict[str, str] = {
     # print: these are the documented host and its v2.0 "certs" path; override them if your tenant differs.
     "LINE_WORKS_AUTHORIZE_URL": "https://auth.worksmobile.com/oauth2/v2.0/authorize",
     "LINE_WORKS_TOKEN_URL": "https://auth.worksmobile.com/oauth2/v2.0/token",
-    "LINE_WORKS_JWKS_URL": "https://auth.worksmobile.com/oauth2/v2.0/certs",
-    "LINE_WORKS_ISSUER": "https://auth.worksmobile.com",
+    "LINE_WORKS_DISCOVERY_URL": "https://auth.worksmobile.com/.well-known/openid-configuration",
     "LINE_WORKS_API_URL": "https://www.worksapis.com/v1.0",
 }
 
@@ -99,8 +98,16 @@ DEFAULTS: dict[str, Any] = {
     "LINE_WORKS_PRIVATE_KEY": None,
     "LINE_WORKS_PRIVATE_KEY_PATH": None,
     "LINE_WORKS_SERVICE_SCOPES": "bot",
+    # Overrides of what the discovery document says (None: ask the document).
+    "LINE_WORKS_ISSUER": None,
+    "LINE_WORKS_JWKS_URL": None,
     **ENDPOINT_DEFAULTS,
 }
+
+
+#: Endpoints the emulator serves at another path than LINE: LINE Login's and LINE WORKS' discovery documents
+#: share a path on two different hosts, and the emulator is one host.
+EMULATOR_PATHS = {"LINE_WORKS_DISCOVERY_URL": "/works/.well-known/openid-configuration"}
 
 
 class ValueReader:
@@ -233,6 +240,8 @@ class ConfigReader(ValueReader):
         if key in self._values:
             return self._values[key]
         if key in ENDPOINT_DEFAULTS and self._emulator:
+            if key in EMULATOR_PATHS:
+                return self._emulator.rstrip("/") + EMULATOR_PATHS[key]
             return emulated_url(ENDPOINT_DEFAULTS[key], self._emulator)
         return DEFAULTS.get(key)
 

@@ -25,6 +25,7 @@ from ._module.service import AccessRule, ModuleService
 from ._module.settings import ModuleSettings
 from ._module.settings import load_settings as load_module_settings
 from ._module.store import AttachmentStore, SQLiteAttachmentStore
+from ._wire.discovery import DiscoveryDocument
 from ._wire.http import LineHttp
 from ._wire.idtoken import IdTokenVerifier
 from ._wire.jwks import JwksCache
@@ -177,11 +178,14 @@ def _build_module(
 
 def _build_works(settings: Settings, http: LineHttp, pending: PendingAuthorizations) -> WorksService:
     works, common = settings.works, settings.common
+    discovery = DiscoveryDocument(http, works.discovery_url)
     verifier = IdTokenVerifier(
-        issuer=works.issuer,
+        issuer=works.issuer or discovery.issuer,
         client_id=works.client_id,
         algorithms=("RS256",),
         leeway=common.id_token_leeway,
-        jwks=JwksCache(http, works.jwks_url, common.jwks_cache_ttl, common.jwks_min_refetch_interval),
+        jwks=JwksCache(
+            http, works.jwks_url or discovery.jwks_uri, common.jwks_cache_ttl, common.jwks_min_refetch_interval
+        ),
     )
     return WorksService(works, http, WorksSignInFlow(works, pending, http, verifier))

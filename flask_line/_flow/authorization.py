@@ -18,7 +18,7 @@ from flask import current_app, redirect, url_for
 from werkzeug.wrappers import Response
 
 from .._wire.oauth import OAuthClient, authorization_url
-from ..errors import AuthorizationDenied, CallbackError, LineError
+from ..errors import AuthorizationDenied, CallbackError, LineError, SignInMisconfigured, UpstreamUnavailable
 from .pending import PendingAuthorization, PendingAuthorizations
 from .redirects import safe_next
 
@@ -28,6 +28,21 @@ ResultT = TypeVar("ResultT")
 
 #: Longest authorization code we pass on to LINE; anything longer is not LINE's.
 MAX_CODE_LENGTH = 2048
+
+#: What an ``error`` on the callback means (seed 004's codes and RFC 6749's, compared in lower case).
+DENIED, LINE_FAILED, MISCONFIGURED, INTERACTION_NEEDED = "denied", "line_failed", "misconfigured", "interaction"
+CALLBACK_ERRORS = {
+    "access_denied": DENIED,
+    "server_error": LINE_FAILED,
+    "temporarily_unavailable": LINE_FAILED,
+    "invalid_request": MISCONFIGURED,
+    "unsupported_response_type": MISCONFIGURED,
+    "invalid_scope": MISCONFIGURED,
+    "unauthorized_client": MISCONFIGURED,
+    "login_required": INTERACTION_NEEDED,
+    "interaction_required": INTERACTION_NEEDED,
+    "consent_required": INTERACTION_NEEDED,
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,8 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
     signals: ClassVar[FlowSignals]
     #: Blueprint endpoint of the callback.
     callback_endpoint: ClassVar[str]
+    #: The settings to check when LINE calls our authorization request malformed.
+    settings_to_check: ClassVar[str]
 
     def __init__(
         self,
@@ -102,6 +119,14 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         """The denial LINE reported in ``params``."""
         return AuthorizationDenied(params.get("error", ""), params.get("error_description"))
 
+    def callback_params(self, params: Mapping[str, str]) -> Mapping[str, str]:
+        """The callback's parameters as LINE meant them (a JWT response mode unwraps them here)."""
+        return params
+
+    def asked_silently(self, pending: PendingAuthorization) -> bool:
+        """Whether ``pending`` asked LINE to sign in without a screen (``prompt=none``)."""
+        return False
+
     # The dance ------------------------------------------------------------------------------------------------
 
     def authorization_url_for(self, pending: PendingAuthorization) -> str:
@@ -123,13 +148,11 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
     def start(self, args: Mapping[str, str]) -> Response:
         """Create a pending authorization from the start request's query and send the browser to LINE."""
         options = self.options_from(args)
+        return self._send_to_line(safe_next(args.get("next"), self.default_next), options)
+
+    def _send_to_line(self, next_url: str, options: dict[str, Any]) -> Response:
         pending = self.pending.begin(
-            self.kind,
-            self.redirect_uri(),
-            safe_next(args.get("next"), self.default_next),
-            nonce=self.uses_nonce,
-            pkce=self.uses_pkce,
-            extra=options,
+            self.kind, self.redirect_uri(), next_url, nonce=self.uses_nonce, pkce=self.uses_pkce, extra=options
         )
         return redirect(self.authorization_url_for(pending))
 
@@ -137,8 +160,9 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         """Handle the callback; on any error send the signal, log, and re-raise for the error handler."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         try:
+            params = self.callback_params(params)
             if params.get("error"):
-                self._raise_denial(params)
+                return self._callback_error(params)
             pending = self.pending.finish(self.kind, params.get("state"))
             code = params.get("code")
             if not code or len(code) > MAX_CODE_LENGTH:
@@ -156,8 +180,27 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
             raise
         return redirect(pending.next_url)
 
-    def _raise_denial(self, params: Mapping[str, str]) -> None:
+    def _callback_error(self, params: Mapping[str, str]) -> Response:
         # Only a state we issued proves the error came back from our own request: without it, anyone could
         # link here with an error and their own text. A missing or unknown state is a failed callback.
-        self.pending.finish(self.kind, params.get("state"))
-        raise self.denial(params)
+        pending = self.pending.finish(self.kind, params.get("state"))
+        code = str(params.get("error", "")).lower()
+        meaning = CALLBACK_ERRORS.get(code)
+        if meaning == DENIED:
+            raise self.denial(params)
+        if meaning == INTERACTION_NEEDED and self.asked_silently(pending):
+            # A silent sign-in LINE cannot do without a screen: ask again with the screen, once.
+            log.info("%s: LINE needs the user (%s); falling back to the interactive sign-in", self.kind, code)
+            return self._send_to_line(pending.next_url, {**pending.extra, "prompt": None})
+        if meaning == LINE_FAILED:
+            raise UpstreamUnavailable(f"LINE reported an error on its side ({code}).")
+        if meaning == MISCONFIGURED:
+            log.error(
+                "LINE refused our %s request as %s (%s): check %s",
+                self.kind,
+                code.upper(),
+                params.get("error_description") or "no description",
+                self.settings_to_check,
+            )
+            raise SignInMisconfigured(f"LINE refused the sign-in request ({code}); check {self.settings_to_check}.")
+        raise CallbackError(f"LINE answered the sign-in with the error {code or 'without a code'}.")

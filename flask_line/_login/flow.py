@@ -22,7 +22,7 @@ from .._wire.http import LineHttp
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.oauth import OAuthClient
 from .._wire.tokens import LineToken
-from ..errors import BadRequestOption, LineError, UpstreamUnavailable
+from ..errors import BadRequestOption, LineError, MissingLoginScope, UpstreamUnavailable
 from ..signals import logged_out, login_denied, login_failed, login_succeeded, token_refreshed
 from .settings import LoginSettings
 from .user import LineUser
@@ -36,6 +36,7 @@ LOGIN_OPTIONS: dict[str, tuple[str, ...] | None] = {
     "ui_locales": None,
     "max_age": None,
     "disable_auto_login": ("true", "false"),
+    "disable_ios_auto_login": ("true", "false"),
     "initial_amr_display": ("lineqr",),
     "switch_amr": ("true", "false"),
 }
@@ -47,6 +48,7 @@ class LoginFlow(SignInFlow[LineUser]):
     kind = "login"
     signals = FlowSignals(login_succeeded, login_denied, login_failed)
     callback_endpoint = "line.callback"
+    settings_to_check = "LINE_LOGIN_SCOPES, LINE_LOGIN_CHANNEL_ID, LINE_LOGIN_CALLBACK_URL and the login options"
     slot_key = "_line_login"
     refreshed_signal = token_refreshed
 
@@ -58,6 +60,8 @@ class LoginFlow(SignInFlow[LineUser]):
     accepted_options: ClassVar[frozenset[str]]
     #: Why this version should not be used (a warning at ``init_app``), or None.
     deprecation: ClassVar[str | None] = None
+    #: How this version's tokens name the profile permission.
+    profile_scopes: ClassVar[frozenset[str]] = frozenset({"profile"})
 
     def __init__(
         self,
@@ -140,8 +144,14 @@ class LoginFlow(SignInFlow[LineUser]):
         )
 
     def is_friend(self) -> bool:
-        """Ask LINE whether the user is a friend of the channel's linked LINE Official Account."""
-        body = self.http.json("GET", self.settings.endpoints.friendship, headers=bearer(self.fresh_token()))
+        """Ask LINE whether the user is a friend of the channel's linked LINE Official Account.
+
+        :raises ~flask_line.errors.MissingLoginScope: the user's token lacks ``profile`` (seed 004), before any call.
+        """
+        token = self.fresh_token()
+        if not self.profile_scopes & set(token.scopes):
+            raise MissingLoginScope("Asking LINE about friendship needs the 'profile' scope, which this sign-in lacks.")
+        body = self.http.json("GET", self.settings.endpoints.friendship, headers=bearer(token))
         return body.get("friendFlag") is True
 
     def logout(self) -> LineUser | AnonymousUser:

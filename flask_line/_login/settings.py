@@ -12,7 +12,9 @@ LOGIN_VERSIONS = ("2.1", "2.0")
 LOGIN_SCOPES = frozenset({"profile", "openid", "email"})
 PROMPTS = ("consent", "none", "login")
 BOT_PROMPTS = ("normal", "aggressive")
-RESPONSE_MODES = ("query", "form_post")
+RESPONSE_MODES = ("query", "form_post", "query.jwt", "form_post.jwt", "jwt")
+#: Response modes whose answer is one signed JWT (JARM), ``response=<JWT>``.
+JWT_RESPONSE_MODES = frozenset({"query.jwt", "form_post.jwt", "jwt"})
 #: Signature algorithms an ID token may use. ``none`` is never accepted.
 ID_TOKEN_ALGORITHMS = frozenset({"HS256", "ES256", "RS256"})
 

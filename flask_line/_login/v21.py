@@ -8,10 +8,15 @@ from dataclasses import replace
 from .._config import ConfigReader
 from .._flow.pending import PendingAuthorization
 from .._wire.tokens import LineToken
-from ..errors import IdTokenError
+from ..errors import CallbackError, IdTokenError
 from .flow import LOGIN_OPTIONS, LoginFlow
-from .settings import LoginSettings, check_login_scopes, read_login_settings
+from .settings import JWT_RESPONSE_MODES, LoginSettings, check_login_scopes, read_login_settings
 from .user import LineUser
+
+#: What a callback may carry (seed 004), the only claims of a JWT response taken as parameters.
+CALLBACK_PARAMETERS = frozenset(
+    {"code", "state", "error", "error_description", "friendship_status_changed", "liffClientId", "liffRedirectUri"}
+)
 
 
 class LoginV21Flow(LoginFlow):
@@ -43,12 +48,27 @@ class LoginV21Flow(LoginFlow):
             **pending.extra,
         }
 
+    def asked_silently(self, pending: PendingAuthorization) -> bool:
+        return self._option(pending, "prompt") == "none"
+
+    def callback_params(self, params: Mapping[str, str]) -> Mapping[str, str]:
+        """With a JWT response mode LINE sends one ``response`` JWT: verified before any parameter is trusted."""
+        if self.settings.response_mode not in JWT_RESPONSE_MODES:
+            return params
+        if self.id_tokens is None:
+            raise CallbackError("A JWT response mode needs the 'openid' scope's verifier.")
+        claims = self.id_tokens.verify_response(params.get("response"))
+        return {key: str(value) for key, value in claims.items() if key in CALLBACK_PARAMETERS}
+
     def user_for(self, token: LineToken, pending: PendingAuthorization, params: Mapping[str, str]) -> LineUser:
         if self.settings.uses_openid:
             if self.id_tokens is None:
                 raise IdTokenError("No ID token verifier is configured.")
             # Name and picture are in the ID token: no profile call, one round trip per login.
-            claims = self.id_tokens.verify(token.id_token, pending.nonce)
+            max_age = self._option(pending, "max_age")
+            claims = self.id_tokens.verify(
+                token.id_token, pending.nonce, max_age=None if max_age is None else int(max_age)
+            )
             user = LineUser(
                 user_id=claims["sub"],
                 display_name=claims.get("name"),
@@ -66,6 +86,14 @@ class LoginV21Flow(LoginFlow):
 
     def revoke(self, token: LineToken) -> None:
         self.client.revoke(self.settings.endpoints.revoke, access_token=token.access_token)
+
+    def _option(self, pending: PendingAuthorization, name: str) -> str | None:
+        """The value of authorize option ``name`` this request was sent with (its own, else the setting)."""
+        if name in pending.extra:
+            value = pending.extra[name]
+            return None if value is None else str(value)
+        setting = getattr(self.settings, name)
+        return None if setting is None else str(setting)
 
 
 def _granted(token: LineToken, requested: tuple[str, ...], claims: Mapping[str, object]) -> tuple[str, ...]:

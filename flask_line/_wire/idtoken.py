@@ -9,7 +9,8 @@ and, when asked, ``at_hash``.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Collection
+import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from authlib.oidc.core.util import create_half_hash
 from joserfc import jwt
 from joserfc.errors import ExpiredTokenError, JoseError, MissingClaimError
 from joserfc.jwk import Key, OctKey
+from joserfc.jwt import Token
 
 from ..errors import IdTokenError
 from .jwks import JwksCache
@@ -26,7 +28,7 @@ from .jwks import JwksCache
 class IdTokenVerifier:
     """Verifies ID tokens for one client.
 
-    :param issuer: the exact ``iss`` expected.
+    :param issuer: the exact ``iss`` expected, or a function that finds it (in a discovery document).
     :param client_id: the expected audience.
     :param algorithms: the allow-list of signature algorithms.
     :param leeway: seconds of clock skew tolerated on ``exp`` and ``iat``.
@@ -34,28 +36,69 @@ class IdTokenVerifier:
     :param jwks: the key set for asymmetric algorithms.
     """
 
-    issuer: str
+    issuer: str | Callable[[], str]
     client_id: str
     algorithms: Collection[str]
     leeway: int
     client_secret: str | None = field(default=None, repr=False)
     jwks: JwksCache | None = None
 
-    def verify(self, id_token: object, nonce: str | None, access_token: str | None = None) -> dict[str, Any]:
-        """Return the verified claims, or raise :class:`IdTokenError` saying which check failed."""
-        if not isinstance(id_token, str) or id_token.count(".") != 2:
-            raise IdTokenError("LINE sent no ID token, or one that is not a signed JWT.")
-        try:
-            token = jwt.decode(id_token, self._pick_key, algorithms=list(self.algorithms))
-        except IdTokenError:
-            raise
-        except (JoseError, ValueError, TypeError) as error:
-            raise IdTokenError(f"The ID token's signature does not verify ({_describe(error)}).") from None
+    def verify(
+        self,
+        id_token: object,
+        nonce: str | None,
+        access_token: str | None = None,
+        *,
+        max_age: int | None = None,
+    ) -> dict[str, Any]:
+        """Return the verified claims, or raise :class:`IdTokenError` saying which check failed.
+
+        :param max_age: the ``max_age`` the login sent: ``auth_time`` must then be present and no older
+            (OpenID Connect Core 3.1.2.1 and 3.1.3.7).
+        """
+        token = self._decode(id_token, "ID token")
         claims = token.claims
         self._check_claims(claims, nonce)
         if access_token is not None and "at_hash" in claims:
             self._check_at_hash(claims["at_hash"], access_token, str(token.header["alg"]))
+        if max_age is not None:
+            self._check_auth_time(claims.get("auth_time"), max_age)
         return claims
+
+    def verify_response(self, response: object) -> dict[str, Any]:
+        """The claims of a JWT authorization response (JARM): signature as for ID tokens, ``iss``, ``aud``, ``exp``."""
+        claims = self._decode(response, "response JWT").claims
+        registry = jwt.JWTClaimsRegistry(
+            leeway=self.leeway,
+            iss={"essential": True, "value": self.expected_issuer()},
+            aud={"essential": True, "value": self.client_id},
+            exp={"essential": True},
+        )
+        try:
+            registry.validate(claims)
+        except JoseError as error:
+            raise IdTokenError(f"The response JWT's claims do not match ({_describe(error)}).") from None
+        return claims
+
+    def expected_issuer(self) -> str:
+        """The ``iss`` tokens must carry."""
+        return self.issuer if isinstance(self.issuer, str) else self.issuer()
+
+    def _decode(self, value: object, what: str) -> Token:
+        if not isinstance(value, str) or value.count(".") != 2:
+            raise IdTokenError(f"LINE sent no {what}, or one that is not a signed JWT.")
+        try:
+            return jwt.decode(value, self._pick_key, algorithms=list(self.algorithms))
+        except IdTokenError:
+            raise
+        except (JoseError, ValueError, TypeError) as error:
+            raise IdTokenError(f"The {what}'s signature does not verify ({_describe(error)}).") from None
+
+    def _check_auth_time(self, auth_time: object, max_age: int) -> None:
+        if isinstance(auth_time, bool) or not isinstance(auth_time, int | float):
+            raise IdTokenError("The login asked for max_age, but the ID token has no auth_time.")
+        if time.time() - auth_time > max_age + self.leeway:
+            raise IdTokenError("The user signed in longer ago than max_age allows; please sign in again.")
 
     def _pick_key(self, obj: Any) -> Key:
         header = obj.headers()
@@ -74,7 +117,7 @@ class IdTokenVerifier:
     def _check_claims(self, claims: dict[str, Any], nonce: str | None) -> None:
         registry = jwt.JWTClaimsRegistry(
             leeway=self.leeway,
-            iss={"essential": True, "value": self.issuer},
+            iss={"essential": True, "value": self.expected_issuer()},
             sub={"essential": True},
             aud={"essential": True, "value": self.client_id},
             exp={"essential": True},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
@@ -23,12 +24,14 @@ class JwksCache:
     """The keys published at ``url``, shared by every request of the app.
 
     :param http: the app's LINE HTTP client.
-    :param url: the JWKS URL.
+    :param url: the JWKS URL, or a function that finds it (in a discovery document) on first use.
     :param ttl: seconds before the cached set is considered stale and fetched again.
     :param min_refetch_interval: seconds between two refetches caused by unknown ``kid`` values.
     """
 
-    def __init__(self, http: LineHttp, url: str, ttl: float, min_refetch_interval: float = 10.0) -> None:
+    def __init__(
+        self, http: LineHttp, url: str | Callable[[], str], ttl: float, min_refetch_interval: float = 10.0
+    ) -> None:
         self._http = http
         self._url = url
         self._ttl = ttl
@@ -65,14 +68,15 @@ class JwksCache:
                     return stale  # refetched moments ago: the kid is unknown, not new
                 self._last_unknown_kid_fetch = now
             try:
-                body = self._http.json("GET", self._url)
+                url = self._url if isinstance(self._url, str) else self._url()
+                body = self._http.json("GET", url)
                 keys: KeySet = KeySet.import_key_set(body)  # type: ignore[arg-type]
             except (JoseError, ValueError, TypeError, KeyError):
                 raise UpstreamUnavailable("LINE's key set (JWKS) is not valid JSON Web Keys") from None
             except LineError:
                 if stale is not None and not unknown_kid:
                     # LINE's key endpoint is down: the keys we have still verify tokens signed with them.
-                    log.warning("Could not refresh the JWKS at %s; using the cached keys", self._url)
+                    log.warning("Could not refresh LINE's key set; using the cached keys")
                     self._fetched_at = now  # try again after another TTL, not on every request
                     return stale
                 raise

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from .._config import ConfigReader
+
+log = logging.getLogger("flask_line")
+
+#: Hosts where a plain-http callback is fine (development).
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True)
@@ -21,8 +29,10 @@ class WorksSettings:
     default_next: str
     authorize_url: str
     token_url: str
-    jwks_url: str
-    issuer: str
+    discovery_url: str
+    #: Overrides of the discovery document's ``jwks_uri`` and ``issuer`` (None: use the document's).
+    jwks_url: str | None
+    issuer: str | None
     api_url: str
     service_account: str | None
     #: The service account's private key (PEM).
@@ -49,17 +59,33 @@ def load_settings(read: ConfigReader) -> WorksSettings:
         scopes=read.words("LINE_WORKS_SCOPES"),
         domain=read.optional_string("LINE_WORKS_DOMAIN"),
         pkce=read.boolean("LINE_WORKS_PKCE"),
-        callback_url=read.optional_url("LINE_WORKS_CALLBACK_URL"),
+        callback_url=_callback_url(read),
         default_next=read.string("LINE_WORKS_DEFAULT_NEXT"),
         authorize_url=read.url("LINE_WORKS_AUTHORIZE_URL"),
         token_url=read.url("LINE_WORKS_TOKEN_URL"),
-        jwks_url=read.url("LINE_WORKS_JWKS_URL"),
-        issuer=read.url("LINE_WORKS_ISSUER"),
+        discovery_url=read.url("LINE_WORKS_DISCOVERY_URL"),
+        jwks_url=read.optional_url("LINE_WORKS_JWKS_URL"),
+        issuer=read.optional_url("LINE_WORKS_ISSUER"),
         api_url=read.url("LINE_WORKS_API_URL"),
         service_account=service_account,
         private_key=private_key,
         service_scopes=read.words("LINE_WORKS_SERVICE_SCOPES"),
     )
+
+
+def _callback_url(read: ConfigReader) -> str | None:
+    """The callback URL; seed 001 wants HTTPS, so plain http on a real host is worth a warning."""
+    url = read.optional_url("LINE_WORKS_CALLBACK_URL")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+            message = (
+                f"LINE_WORKS_CALLBACK_URL is plain http ({parts.hostname}): LINE WORKS accepts only HTTPS redirect "
+                "URLs outside localhost (seed 001)."
+            )
+            warnings.warn(message, UserWarning, stacklevel=2)
+            log.warning(message)
+    return url
 
 
 def _private_key(read: ConfigReader) -> str:

@@ -1,4 +1,9 @@
-"""The consent screen every authorize endpoint shows, and the codes it issues when the person allows."""
+"""The consent screen every authorize endpoint shows, the emulator's own sign-in session, and the answer.
+
+Allowing on the screen signs the browser in to the emulator (a cookie), as LINE keeps its users signed in:
+a later ``prompt=none`` request is then answered without a screen (seed 004), or with ``LOGIN_REQUIRED`` /
+``INTERACTION_REQUIRED`` when it cannot be.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,14 @@ from typing import Any
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import Response, abort, redirect, render_template, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from .data import Grant
-from .endpoints import Endpoints, with_query
+from .endpoints import Endpoints, issuer, with_query
+
+#: The emulator's sign-in cookie (on the emulator's host, never the app's).
+SESSION_COOKIE = "line_emulator_session"
+JWT_MODES = frozenset({"query.jwt", "form_post.jwt", "jwt"})
 
 
 class ConsentScreen(Endpoints):
@@ -36,23 +46,28 @@ class ConsentScreen(Endpoints):
             return [(member.user_id, member.display_name) for member in data.works_members.values()]
         return [(user.user_id, user.display_name) for user in data.users.values()]
 
-    def begin(self, protocol: str, params: dict[str, Any]) -> Any:
-        """Show the consent screen for the current authorize request."""
+    def authorization(self, protocol: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The current authorize request as the emulator keeps it (400 for an unknown client or callback)."""
         client_id = request.args.get("client_id", "")
         redirect_uri = request.args.get("redirect_uri", "")
         if client_id not in self.clients(protocol) or not redirect_uri.startswith(("http://", "https://")):
             # LINE shows an error page, never a redirect, for an unknown client or callback.
             abort(400, "400 Bad request with invalid client_id or redirect_uri value.")
+        return {
+            "protocol": protocol,
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "state": request.args.get("state"),
+            "response_mode": request.args.get("response_mode", "query"),
+            **params,
+        }
+
+    def begin(self, protocol: str, params: dict[str, Any]) -> Any:
+        """Show the consent screen for the current authorize request."""
+        pending = self.authorization(protocol, params)
         request_id = secrets.token_urlsafe(16)
         with self.data.lock:
-            self.data.consents[request_id] = {
-                "protocol": protocol,
-                "client_id": client_id,
-                "redirect_uri": redirect_uri,
-                "state": request.args.get("state"),
-                "response_mode": request.args.get("response_mode", "query"),
-                **params,
-            }
+            self.data.consents[request_id] = pending
         page = render_template(
             "consent.html",
             request_id=request_id,
@@ -62,6 +77,17 @@ class ConsentScreen(Endpoints):
         )
         return Response(page, headers={"X-Emulator-Request-Id": request_id})
 
+    def silently(self, pending: dict[str, Any]) -> Any:
+        """Answer a ``prompt=none`` request: a code when the browser's session has consented, else an error."""
+        session = self.data.browser_sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+        if session is None:
+            return self.respond(pending, {"error": "LOGIN_REQUIRED", "error_description": "user is not logged in"})
+        consented = session["consents"].get(pending["client_id"], set())
+        if not set(pending["scopes"]) <= consented:
+            error = {"error": "INTERACTION_REQUIRED", "error_description": "consent is required"}
+            return self.respond(pending, error)
+        return self.respond(pending, self._code(pending, session["user_id"], tuple(pending["scopes"]), session))
+
     def decide(self) -> Any:
         """The person's answer: a code (or a denial) sent back to the app's callback."""
         with self.data.lock:
@@ -69,7 +95,7 @@ class ConsentScreen(Endpoints):
         if pending is None:
             abort(400, "This consent screen has expired.")
         if request.form.get("decision") != "allow":
-            return self._deny(pending)
+            return self.respond(pending, self._denial(pending))
         accounts = dict(self.accounts(pending["protocol"]))
         user_id = request.form.get("user_id") or next(iter(accounts))
         if user_id not in accounts:
@@ -77,6 +103,33 @@ class ConsentScreen(Endpoints):
         scopes = tuple(pending["scopes"])
         if request.form.get("scope_choice") == "custom":
             scopes = tuple(scope for scope in scopes if scope in request.form.getlist("granted_scope"))
+        session_id, session = self._sign_in(user_id, pending["client_id"], scopes)
+        params = self._code(pending, user_id, scopes, session)
+        if pending.get("bot_prompt"):
+            params["friendship_status_changed"] = "true" if request.form.get("add_friend") else "false"
+        response = self.respond(pending, params)
+        if pending["protocol"] == "v2.1":
+            response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Lax")
+        return response
+
+    def _sign_in(self, user_id: str, client_id: str, scopes: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+        """The browser's emulator session, now signed in as ``user_id`` and consenting to ``scopes``."""
+        session_id = request.cookies.get(SESSION_COOKIE, "")
+        with self.data.lock:
+            session = self.data.browser_sessions.get(session_id)
+            if session is None or session["user_id"] != user_id:
+                session_id = secrets.token_urlsafe(16)
+                session = {"user_id": user_id, "auth_time": int(time.time()), "consents": {}}
+                self.data.browser_sessions[session_id] = session
+            session["consents"].setdefault(client_id, set()).update(scopes)
+        return session_id, session
+
+    def _code(
+        self, pending: dict[str, Any], user_id: str, scopes: tuple[str, ...], session: dict[str, Any]
+    ) -> dict[str, str]:
+        extra = dict(pending.get("extra", {}))
+        if pending.get("max_age") is not None:
+            extra["auth_time"] = session["auth_time"]
         grant = Grant(
             client_id=pending["client_id"],
             user_id=user_id,
@@ -86,27 +139,38 @@ class ConsentScreen(Endpoints):
             nonce=pending.get("nonce"),
             code_challenge=pending.get("code_challenge"),
             protocol=pending["protocol"],
-            extra=pending.get("extra", {}),
+            extra=extra,
         )
-        code = self.data.issue(self.data.codes, grant, self.data.code_ttl)
-        params = {"code": code, "state": pending["state"]}
-        if pending.get("bot_prompt"):
-            params["friendship_status_changed"] = "true" if request.form.get("add_friend") else "false"
-        if pending["response_mode"] == "form_post":
-            return render_template("form_post.html", action=pending["redirect_uri"], params=params)
-        return redirect(with_query(pending["redirect_uri"], params))
+        return {"code": self.data.issue(self.data.codes, grant, self.data.code_ttl), "state": pending["state"]}
 
-    def _deny(self, pending: dict[str, Any]) -> Any:
+    def _denial(self, pending: dict[str, Any]) -> dict[str, str]:
         if pending["protocol"] == "v2.0":
-            error = {
+            return {
                 "error": "access_denied",
                 "error_description": "The user has denied the approval",
                 "errorCode": "417",
                 "errorMessage": "DISALLOWED",
             }
-        else:
-            error = {"error": "ACCESS_DENIED", "error_description": "The resource owner denied the request."}
-        return redirect_error(pending["redirect_uri"], pending["state"], **error)
+        return {"error": "ACCESS_DENIED", "error_description": "The resource owner denied the request."}
+
+    def respond(self, pending: Mapping[str, Any], params: dict[str, str]) -> BaseResponse:
+        """Send ``params`` back to the app's callback in the request's response mode (seed 004)."""
+        params = {**params, "state": pending["state"]} if pending.get("state") else dict(params)
+        params = {key: value for key, value in params.items() if value is not None}
+        mode = pending.get("response_mode", "query")
+        if mode in JWT_MODES:
+            params = {"response": self._response_jwt(pending["client_id"], params)}
+        if mode in ("form_post", "form_post.jwt"):
+            return Response(render_template("form_post.html", action=pending["redirect_uri"], params=params))
+        return redirect(with_query(pending["redirect_uri"], params))
+
+    def _response_jwt(self, client_id: str, params: dict[str, str]) -> str:
+        """A JARM response: the parameters as claims, signed as the channel's ID tokens are."""
+        channel = self.data.channels[client_id]
+        now = int(time.time())
+        claims = {"iss": issuer(), "aud": client_id, "exp": now + 600, "iat": now, **params}
+        header, key = self.data.keys.header_and_key(channel.id_token_alg, channel.secret)
+        return self.data.keys.sign(header, claims, key)
 
     def redeem(self, form: Mapping[str, str], protocol: str, client_id: str | None = None) -> Grant | str:
         """The grant of an authorization code, used up; or the reason it is refused (``invalid_grant``)."""
@@ -126,8 +190,3 @@ class ConsentScreen(Endpoints):
             if not verifier or create_s256_code_challenge(verifier) != grant.code_challenge:
                 return "code_verifier does not match"
         return grant
-
-
-def redirect_error(redirect_uri: str, state: str | None, **error: str) -> Any:
-    """Send the browser back to the app's callback with an error."""
-    return redirect(with_query(redirect_uri, {**error, **({"state": state} if state else {})}))

@@ -83,6 +83,8 @@ class PlatformData:
         self.codes: dict[str, Grant] = {}
         self.access_tokens: dict[str, Grant] = {}
         self.refresh_tokens: dict[str, Grant] = {}
+        #: Browsers signed in to the emulator: ``{session id: {user_id, auth_time, consents: {client: scopes}}}``.
+        self.browser_sessions: dict[str, dict[str, Any]] = {}
         #: Authorization requests waiting at the consent screen, by request id.
         self.consents: dict[str, dict[str, Any]] = {}
         self.faults = FaultBook()

@@ -27,6 +27,7 @@ class WorksEndpoints(Endpoints):
         ("GET", "/oauth2/v2.0/authorize", "authorize"),
         ("POST", "/oauth2/v2.0/token", "token"),
         ("GET", "/oauth2/v2.0/certs", "certs"),
+        ("GET", "/works/.well-known/openid-configuration", "discovery"),
         ("GET", "/v1.0/users/me", "users_me"),
         ("GET", "/v1.0/<path:rest>", "api"),
         ("POST", "/v1.0/<path:rest>", "api"),
@@ -139,6 +140,20 @@ class WorksEndpoints(Endpoints):
 
     def certs(self) -> Any:
         return jsonify({"keys": [self.data.keys.rsa_key.as_dict(private=False)]})
+
+    def discovery(self) -> Any:
+        """LINE WORKS' OpenID discovery document (served here at /works/...: one host, two discovery paths)."""
+        base = issuer()
+        return jsonify(
+            issuer=base,
+            authorization_endpoint=f"{base}/oauth2/v2.0/authorize",
+            token_endpoint=f"{base}/oauth2/v2.0/token",
+            jwks_uri=f"{base}/oauth2/v2.0/certs",
+            response_types_supported=["code", "id_token", "token id_token"],
+            subject_types_supported=["public"],
+            id_token_signing_alg_values_supported=["RS256"],
+            scopes_supported=["openid", "email", "profile"],
+        )
 
     def users_me(self) -> Any:
         grant = self.data.live_access_token(bearer_token())

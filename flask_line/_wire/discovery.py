@@ -1,0 +1,46 @@
+"""An OpenID Connect discovery document, fetched on first use and kept for the life of the process.
+
+LINE WORKS publishes its issuer and key-set URL only there (seed 001): one fetch per process, none per login.
+A failed fetch is an :class:`~flask_line.errors.UpstreamUnavailable` and the next caller tries again.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlsplit
+
+from ..errors import UpstreamUnavailable
+from .http import JsonObject, LineHttp
+
+
+class DiscoveryDocument:
+    """The discovery document at ``url``."""
+
+    def __init__(self, http: LineHttp, url: str) -> None:
+        self._http = http
+        self.url = url
+        self._document: JsonObject | None = None
+        self._lock = threading.Lock()
+
+    def issuer(self) -> str:
+        """The ``issuer`` it names."""
+        return self._field("issuer")
+
+    def jwks_uri(self) -> str:
+        """The ``jwks_uri`` it names."""
+        return self._field("jwks_uri")
+
+    def _field(self, name: str) -> str:
+        document = self._document or self._fetch()
+        return str(document[name])
+
+    def _fetch(self) -> JsonObject:
+        with self._lock:
+            if self._document is None:
+                document = self._http.json("GET", self.url)
+                for name in ("issuer", "jwks_uri"):
+                    value = document.get(name)
+                    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https"):
+                        raise UpstreamUnavailable(f"The discovery document at {self.url} has no valid {name}.")
+                self._document = document
+            return self._document
