@@ -150,6 +150,7 @@ def login_throughput(logins: int = 150) -> dict[str, dict[str, float]]:
     """Logins per second and outbound requests per login for flask-line and for raw Authlib."""
     results: dict[str, dict[str, float]] = {}
     with EmulatorServer() as emulator:
+        emulator.platform.register_app("http://localhost")
         # Authlib trusts the discovery document, which (like LINE's) advertises only ES256.
         emulator.platform.sign_id_tokens_with("ES256")
         for name, factory in (("flask_line", flask_line_login_app), ("authlib", authlib_login_app)):

@@ -35,6 +35,8 @@ def main() -> None:
     emulator_port = int(os.environ.get("EMULATOR_PORT", "5005"))
     site_port = int(os.environ.get("PORT", "5000"))
     with EmulatorServer(port=emulator_port) as emulator:
+        for host in ("127.0.0.1", "localhost"):
+            emulator.platform.register_app(f"http://{host}:{site_port}")
         os.environ.setdefault("LINE_EMULATOR_URL", emulator.url)
         print(f" * LINE emulator: {emulator.url}")
         print(f" * {name} site:  http://127.0.0.1:{site_port}  (no LINE credentials needed)")

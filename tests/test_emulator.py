@@ -69,7 +69,7 @@ def test_invalid_scope_is_redirected_back_with_lines_error_code(line_platform):
         f"{line_platform.url}/oauth2/v2.1/authorize",
         params={
             "client_id": "1650000000",
-            "redirect_uri": "http://app.test/cb",
+            "redirect_uri": "http://app.test/line/callback",
             "state": "s1",
             "response_type": "code",
             "scope": "email",

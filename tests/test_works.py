@@ -28,7 +28,7 @@ def test_sign_in_request_carries_state_nonce_and_pkce(client, line_platform):
     assert params["client_id"] == "works-demo-client"
     assert params["scope"] == "openid"
     assert params["response_type"] == "code"
-    assert params["redirect_uri"] == "http://app.test/line/works/callback"
+    assert params["redirect_uri"] == "https://app.test/line/works/callback", "LINE_WORKS_CALLBACK_URL is used"
     assert len(params["state"]) >= 32 and len(params["nonce"]) >= 32
     assert params["code_challenge_method"] == "S256"
 

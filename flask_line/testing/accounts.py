@@ -43,6 +43,10 @@ class EmulatedBot:
     bot_id: str
     display_name: str
     basic_id: str
+    #: ``JP`` or ``TW``: an attach asking for another region does not offer it.
+    region: str = "JP"
+    #: ``premium``, ``verified`` or ``unverified``: an attach naming brand types offers only those.
+    brand_type: str = "verified"
 
 
 @dataclass
@@ -69,7 +73,7 @@ DEFAULT_USERS = (
 
 DEFAULT_BOTS = (
     EmulatedBot("Ub1f0c2a3d4e5f60718293a4b5c6d7e8f", "Brown Cafe", "@browncafe"),
-    EmulatedBot("Uc2a1d3b4e5f60718293a4b5c6d7e8f90", "Cony Flowers", "@conyflowers"),
+    EmulatedBot("Uc2a1d3b4e5f60718293a4b5c6d7e8f90", "Cony Flowers", "@conyflowers", "TW", "unverified"),
 )
 
 DEFAULT_WORKS_MEMBERS = (

@@ -10,9 +10,11 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Response, abort, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -22,6 +24,13 @@ from .endpoints import Endpoints, issuer, with_query
 #: The emulator's sign-in cookie (on the emulator's host, never the app's).
 SESSION_COOKIE = "line_emulator_session"
 JWT_MODES = frozenset({"query.jwt", "form_post.jwt", "jwt"})
+#: The name each product's screen carries.
+PRODUCTS = {
+    "v2.1": "LINE Login",
+    "v2.0": "LINE Login",
+    "module": "LINE Official Account Manager",
+    "works": "LINE WORKS",
+}
 
 
 class ConsentScreen(Endpoints):
@@ -37,11 +46,22 @@ class ConsentScreen(Endpoints):
             return self.data.works_clients
         return self.data.channels
 
-    def accounts(self, protocol: str) -> list[tuple[str, str]]:
-        """The accounts the screen offers: LINE users, Official Accounts (module attach) or WORKS members."""
+    def accounts(self, protocol: str, pending: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+        """The accounts the screen offers: LINE users, Official Accounts (module attach) or WORKS members.
+
+        An attach offers only the Official Accounts its ``region``, ``basic_search_id`` and ``brand_type`` allow.
+        """
         data = self.data
         if protocol == "module":
-            return [(bot.bot_id, f"{bot.display_name} ({bot.basic_id})") for bot in data.bots.values()]
+            wanted = (pending or {}).get("extra", {})
+            brand_types = set(wanted.get("brand_type", "").split())
+            return [
+                (bot.bot_id, f"{bot.display_name} ({bot.basic_id})")
+                for bot in data.bots.values()
+                if wanted.get("region") in (None, bot.region)
+                and wanted.get("basic_search_id") in (None, bot.basic_id)
+                and (not brand_types or bot.brand_type in brand_types)
+            ]
         if protocol == "works":
             return [(member.user_id, member.display_name) for member in data.works_members.values()]
         return [(user.user_id, user.display_name) for user in data.users.values()]
@@ -50,9 +70,12 @@ class ConsentScreen(Endpoints):
         """The current authorize request as the emulator keeps it (400 for an unknown client or callback)."""
         client_id = request.args.get("client_id", "")
         redirect_uri = request.args.get("redirect_uri", "")
-        if client_id not in self.clients(protocol) or not redirect_uri.startswith(("http://", "https://")):
+        if client_id not in self.clients(protocol):
             # LINE shows an error page, never a redirect, for an unknown client or callback.
-            abort(400, "400 Bad request with invalid client_id or redirect_uri value.")
+            error_page(400, "400 Bad request with invalid client_id value.")
+        refusal = self._callback_refusal(protocol, client_id, redirect_uri)
+        if refusal:
+            error_page(400, f"400 Bad request with invalid redirect_uri value. {refusal}")
         return {
             "protocol": protocol,
             "client_id": client_id,
@@ -61,6 +84,21 @@ class ConsentScreen(Endpoints):
             "response_mode": request.args.get("response_mode", "query"),
             **params,
         }
+
+    def _callback_refusal(self, protocol: str, client_id: str, redirect_uri: str) -> str | None:
+        """Why LINE would refuse ``redirect_uri`` for ``client_id`` (None: it is registered)."""
+        parts = urlsplit(redirect_uri)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return "It is not an absolute URL."
+        if protocol == "works" and parts.scheme != "https" and parts.hostname not in ("localhost", "127.0.0.1"):
+            return "LINE WORKS redirect URLs must be HTTPS."
+        without_query = urlunsplit(parts._replace(query="", fragment=""))
+        if without_query not in self.data.callback_urls.get(client_id, set()):
+            return (
+                f"{without_query} is not registered for {client_id}: register it with "
+                "platform.register_callback() or platform.register_app(), or --callback-url on the command line."
+            )
+        return None
 
     def begin(self, protocol: str, params: dict[str, Any]) -> Any:
         """Show the consent screen for the current authorize request."""
@@ -71,9 +109,11 @@ class ConsentScreen(Endpoints):
         page = render_template(
             "consent.html",
             request_id=request_id,
-            accounts=self.accounts(protocol),
+            accounts=self.accounts(protocol, pending),
             scopes=params.get("scopes", ()),
             protocol=protocol,
+            add_friend_option=bool(pending.get("bot_prompt")),
+            product=PRODUCTS[protocol],
         )
         return Response(page, headers={"X-Emulator-Request-Id": request_id})
 
@@ -93,13 +133,17 @@ class ConsentScreen(Endpoints):
         with self.data.lock:
             pending = self.data.consents.pop(request.form.get("request_id", ""), None)
         if pending is None:
-            abort(400, "This consent screen has expired.")
+            error_page(
+                400,
+                "This screen was already answered, or has expired. Go back to the site and start again.",
+                title="This page has expired",
+            )
         if request.form.get("decision") != "allow":
             return self.respond(pending, self._denial(pending))
-        accounts = dict(self.accounts(pending["protocol"]))
-        user_id = request.form.get("user_id") or next(iter(accounts))
+        accounts = dict(self.accounts(pending["protocol"], pending))
+        user_id = request.form.get("user_id") or next(iter(accounts), "")
         if user_id not in accounts:
-            abort(400, "Unknown account.")
+            error_page(400, "That account cannot be chosen here.", title="Unknown account")
         scopes = tuple(pending["scopes"])
         if request.form.get("scope_choice") == "custom":
             scopes = tuple(scope for scope in scopes if scope in request.form.getlist("granted_scope"))
@@ -190,3 +234,9 @@ class ConsentScreen(Endpoints):
             if not verifier or create_s256_code_challenge(verifier) != grant.code_challenge:
                 return "code_verifier does not match"
         return grant
+
+
+def error_page(status: int, message: str, title: str = "Bad request") -> NoReturn:
+    """Stop with the emulator's styled error page (with a way back), as LINE shows its own."""
+    response = Response(render_template("error.html", title=title, message=message), status=status)
+    abort(response)

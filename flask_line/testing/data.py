@@ -87,6 +87,16 @@ class PlatformData:
         self.browser_sessions: dict[str, dict[str, Any]] = {}
         #: Authorization requests waiting at the consent screen, by request id.
         self.consents: dict[str, dict[str, Any]] = {}
+        #: Callback URLs registered per client (LINE Login channel, module channel, LINE WORKS app).
+        self.callback_urls: dict[str, set[str]] = {}
+        #: The header that names the bot in a module's Messaging API call (follow LINE_MODULE_BOT_ID_HEADER).
+        self.bot_id_header = "X-Line-Bot-Id"
+        #: Module channels' webhook URLs: module events are POSTed there, signed with the channel secret.
+        self.webhook_urls: dict[str, str] = {}
+        #: Every webhook delivery: ``(url, event type, HTTP status or error name)``.
+        self.webhook_deliveries: list[tuple[str, str, str]] = []
+        #: Whether ``/_emulator/faults`` accepts faults over HTTP (for an emulator in another process).
+        self.fault_control = False
         self.faults = FaultBook()
         self.keys = SigningKeys()
         #: ``"METHOD /path"`` of every request served, for tests that count round trips.
@@ -119,6 +129,22 @@ class PlatformData:
         """Publish new signing keys with new ``kid`` values (the old ones disappear, as after a LINE rotation)."""
         with self.lock:
             self.keys.rotate()
+
+    def register_callback(self, client_id: str, url: str) -> None:
+        """Register ``url`` as a callback URL of ``client_id``, as in the LINE Developers Console."""
+        with self.lock:
+            self.callback_urls.setdefault(client_id, set()).add(url)
+
+    def register_app(self, base_url: str, prefix: str = "/line") -> None:
+        """Register a flask-line app's three callbacks (``{base_url}{prefix}/callback``, ``/attach/callback``,
+        ``/works/callback``) for every LINE Login channel, module channel and LINE WORKS app."""
+        base = base_url.rstrip("/") + prefix
+        for client_id in self.channels:
+            self.register_callback(client_id, f"{base}/callback")
+        for client_id in self.module_channels:
+            self.register_callback(client_id, f"{base}/attach/callback")
+        for client_id in self.works_clients:
+            self.register_callback(client_id, f"{base}/works/callback")
 
     def calls(self, path: str) -> int:
         """How many requests to ``path`` (any method) were served."""

@@ -27,8 +27,11 @@ class LoginEndpoints(Endpoints):
         ("POST", "/oauth2/v2.1/token", "token_v21"),
         ("POST", "/v2/oauth/accessToken", "token_v20"),
         ("GET", "/oauth2/v2.1/verify", "verify_v21"),
-        ("POST", "/oauth2/v2.1/verify", "verify_v21"),
+        ("POST", "/oauth2/v2.1/verify", "verify_id_token"),
         ("POST", "/v2/oauth/verify", "verify_v21"),
+        ("GET", "/oauth2/v2.1/userinfo", "userinfo"),
+        ("POST", "/oauth2/v2.1/userinfo", "userinfo"),
+        ("POST", "/user/v1/deauthorize", "deauthorize"),
         ("POST", "/oauth2/v2.1/revoke", "revoke_v21"),
         ("POST", "/v2/oauth/revoke", "revoke_v20"),
         ("GET", "/v2/profile", "profile"),
@@ -84,6 +87,8 @@ class LoginEndpoints(Endpoints):
             return oauth_error("invalid_client", "invalid client_id or client_secret")
         if form.get("grant_type") == "refresh_token":
             return self._refresh(form)
+        if form.get("grant_type") != "authorization_code":
+            return oauth_error("unsupported_grant_type", "unsupported grant_type")
         grant = self.consent.redeem(form, "v2.0")
         if not isinstance(grant, Grant):
             return oauth_error("invalid_grant", grant)
@@ -161,6 +166,9 @@ class LoginEndpoints(Endpoints):
         )
 
     def revoke_v21(self) -> Any:
+        # Reference §1.10: client_id is required; client_secret too for web-app channels (the emulator's).
+        if not self._client_ok(request.form):
+            return oauth_error("invalid_client", "client_id and client_secret are required")
         with self.data.lock:
             self.data.access_tokens.pop(request.form.get("access_token", ""), None)
         return Response(status=200)
@@ -177,10 +185,18 @@ class LoginEndpoints(Endpoints):
 
     # User data ---------------------------------------------------------------------------------------------------
 
-    def profile(self) -> Any:
+    def _user_grant(self, scope: str) -> Grant | tuple[Any, int]:
         grant = self.data.live_access_token(bearer_token())
-        if grant is None:
+        if grant is None or grant.protocol not in ("v2.1", "v2.0"):
             return jsonify(message="Authentication failed"), 401
+        if scope not in grant.scopes:
+            return jsonify(message=f"The access token does not have the {scope} scope."), 403
+        return grant
+
+    def profile(self) -> Any:
+        grant = self._user_grant("profile")
+        if not isinstance(grant, Grant):
+            return grant
         user = self.data.users[grant.user_id]
         body = {"userId": user.user_id, "displayName": user.display_name}
         if user.picture_url:
@@ -190,10 +206,68 @@ class LoginEndpoints(Endpoints):
         return jsonify(body)
 
     def friendship(self) -> Any:
-        grant = self.data.live_access_token(bearer_token())
-        if grant is None:
-            return jsonify(message="Authentication failed"), 401
+        grant = self._user_grant("profile")
+        if not isinstance(grant, Grant):
+            return grant
         return jsonify(friendFlag=self.data.users[grant.user_id].friend)
+
+    def userinfo(self) -> Any:
+        """Reference §1.13: needs ``openid``; ``sub``, and ``name``/``picture`` with ``profile``."""
+        grant = self._user_grant("openid")
+        if not isinstance(grant, Grant):
+            return grant
+        user = self.data.users[grant.user_id]
+        body: dict[str, Any] = {"sub": user.user_id}
+        if "profile" in grant.scopes:
+            body["name"] = user.display_name
+            if user.picture_url:
+                body["picture"] = user.picture_url
+        return jsonify(body)
+
+    def verify_id_token(self) -> Any:
+        """Reference §1.7: verify an ID token as LINE does, with its error descriptions."""
+        form = request.form
+        if "id_token" not in form:
+            return self.verify_v21()  # the access-token verification also answers POST
+        channel = self.data.channels.get(form.get("client_id", ""))
+        if channel is None:
+            return oauth_error("invalid_request", "Invalid client_id.")
+        try:
+            claims = self.data.keys.verify(form["id_token"], channel.secret)
+        except ValueError:
+            return oauth_error("invalid_request", "Invalid IdToken.")
+        checks = (
+            (claims.get("iss") == issuer(), "Invalid IdToken Issuer."),
+            (isinstance(claims.get("exp"), int) and claims["exp"] > time.time(), "IdToken expired."),
+            (claims.get("aud") == channel.channel_id, "Invalid IdToken Audience."),
+            ("nonce" not in form or claims.get("nonce") == form["nonce"], "Invalid IdToken Nonce."),
+            ("user_id" not in form or claims.get("sub") == form["user_id"], "Invalid IdToken Subject Identifier."),
+        )
+        for passed, description in checks:
+            if not passed:
+                return oauth_error("invalid_request", description)
+        return jsonify(claims)
+
+    def deauthorize(self) -> Any:
+        """Reference §1.11: a LINE Login channel's access token removes the user's consent and tokens."""
+        data = self.data
+        with data.lock:
+            issued = data.channel_tokens.get(bearer_token())
+        if issued is None or issued[1] < time.time() or issued[0] not in data.channels:
+            return jsonify(message="Authentication failed"), 401
+        user_token = (request.get_json(silent=True) or {}).get("userAccessToken", "")
+        grant = data.live_access_token(str(user_token))
+        if grant is None or grant.client_id != issued[0]:
+            return jsonify(message="invalid token"), 400
+        with data.lock:
+            for store in (data.access_tokens, data.refresh_tokens):
+                for token, other in list(store.items()):
+                    if other.user_id == grant.user_id and other.client_id == grant.client_id:
+                        del store[token]
+            for session in data.browser_sessions.values():
+                if session["user_id"] == grant.user_id:
+                    session["consents"].pop(grant.client_id, None)
+        return Response(status=204)
 
     def certs(self) -> Any:
         return jsonify(self.data.keys.jwks())

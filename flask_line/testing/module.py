@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import re
 import secrets
+import threading
 import time
 from typing import Any, NoReturn
 
+import requests
 from flask import abort, jsonify, request
 
 from .consent import ConsentScreen
@@ -80,19 +86,18 @@ class ModuleEndpoints(Endpoints):
         ("DELETE", "/v2/bot/<path:rest>", "messaging_api"),
     )
 
-    #: The header that names the bot in a module's Messaging API call.
-    bot_id_header = "X-Line-Bot-Id"
-
     def __init__(self, data: PlatformData, consent: ConsentScreen) -> None:
         super().__init__(data)
         self.consent = consent
 
-    def _module_client(self) -> str | None:
-        """The module channel authenticated by HTTP Basic or by client_id/client_secret in the body."""
+    def _module_client(self, *, login_channels: bool = False) -> str | None:
+        """The channel authenticated by HTTP Basic or by client_id/client_secret in the body (reference §3.3)."""
         auth = request.authorization
         client_id = auth.username if auth else request.form.get("client_id", "")
         secret = auth.password if auth else request.form.get("client_secret", "")
-        known = self.data.module_channels.get(client_id or "")
+        known: str | None = self.data.module_channels.get(client_id or "")
+        if known is None and login_channels and client_id in self.data.channels:
+            known = self.data.channels[client_id].secret  # a LINE Login channel's token, for deauthorize
         return client_id if known is not None and secrets.compare_digest(known, secret or "") else None
 
     def _channel_of_bearer(self) -> str | None:
@@ -101,21 +106,23 @@ class ModuleEndpoints(Endpoints):
         return issued[0] if issued and issued[1] > time.time() else None
 
     def authorize(self) -> Any:
-        return self.consent.begin(
-            "module",
-            {
-                "scopes": tuple(request.args.get("scope", "").split()),
-                "code_challenge": request.args.get("code_challenge"),
-                "extra": {
-                    key: request.args[key] for key in ("region", "basic_search_id", "brand_type") if key in request.args
-                },
+        params = {
+            "scopes": tuple(request.args.get("scope", "").split()),
+            "code_challenge": request.args.get("code_challenge"),
+            "extra": {
+                key: request.args[key] for key in ("region", "basic_search_id", "brand_type") if key in request.args
             },
-        )
+        }
+        pending = self.consent.authorization("module", params)
+        error = _attach_request_error(request.args)
+        if error:
+            return self.consent.respond(pending, {"error": error[0], "error_description": error[1]})
+        return self.consent.begin("module", params)
 
     def attach(self) -> Any:
         client_id = self._module_client()
         if client_id is None:
-            return oauth_error("invalid_client", "invalid client", 401)
+            return oauth_error("invalid_client", "invalid client_id or client_secret", 400)
         grant = self.consent.redeem(request.form, "module", client_id)
         if not isinstance(grant, Grant):
             return oauth_error("invalid_grant", grant)
@@ -124,12 +131,16 @@ class ModuleEndpoints(Endpoints):
                 return oauth_error("invalid_request", f"{key} differs from the authorization request")
         with self.data.lock:
             self.data.attachments[(client_id, grant.user_id)] = frozenset(grant.scopes)
+        event = {"type": "module", "module": {"type": "attached", "botId": grant.user_id, "scopes": list(grant.scopes)}}
+        self.send_webhook(client_id, grant.user_id, event)
         return jsonify(bot_id=grant.user_id, scopes=list(grant.scopes))
 
     def channel_token(self) -> Any:
-        client_id = self._module_client()
-        if client_id is None or request.form.get("grant_type") != "client_credentials":
+        client_id = self._module_client(login_channels=True)
+        if client_id is None:
             return oauth_error("invalid_client", "invalid client_id or client_secret")
+        if request.form.get("grant_type") != "client_credentials":
+            return oauth_error("unsupported_grant_type", "grant_type must be client_credentials")
         token = secrets.token_urlsafe(24)
         with self.data.lock:
             self.data.channel_tokens[token] = (client_id, time.time() + MODULE_TOKEN_TTL)
@@ -143,6 +154,7 @@ class ModuleEndpoints(Endpoints):
         with self.data.lock:
             if self.data.attachments.pop((channel, bot_id), None) is None:
                 return jsonify(message="user/group/room Id is not available."), 400
+        self.send_webhook(channel, bot_id, {"type": "module", "module": {"type": "detached", "botId": bot_id}})
         return jsonify({})
 
     def _caller(self, path: str) -> tuple[str, str]:
@@ -150,7 +162,7 @@ class ModuleEndpoints(Endpoints):
         channel = self._channel_of_bearer()
         if channel is None:
             _refuse(401, "Authentication failed. Confirm that the access token is valid.")
-        bot_id = request.headers.get(self.bot_id_header, "")
+        bot_id = request.headers.get(self.data.bot_id_header, "")
         granted = self.data.attachments.get((str(channel), bot_id))
         if granted is None:
             _refuse(403, "The module is not attached to this bot.")
@@ -175,16 +187,48 @@ class ModuleEndpoints(Endpoints):
             if holder is not None and holder[0] != channel and now - holder[1] < CHAT_CONTROL_LOCK_SECONDS:
                 return jsonify(message="Another channel acquired chat control moments ago."), 423
             self.data.chat_controls[(bot_id, chat_id)] = (channel, now)
+        expire_at = int((now + ttl) * 1000) if body.get("expired", True) else None
+        event = {"type": "activated", "source": _source(chat_id), "chatControl": {"expireAt": expire_at}}
+        self.send_webhook(channel, bot_id, event)
         return jsonify({})
 
     def release_chat_control(self, chat_id: str) -> Any:
-        bot_id = self._caller(f"/v2/bot/chat/{chat_id}/control/release")[1]
+        channel, bot_id = self._caller(f"/v2/bot/chat/{chat_id}/control/release")
         refusal = self._chat_refusal(chat_id)
         if refusal is not None:
             return refusal
         with self.data.lock:
             self.data.chat_controls.pop((bot_id, chat_id), None)
+        self.send_webhook(channel, bot_id, {"type": "deactivated", "source": _source(chat_id)})
         return jsonify({})
+
+    def send_webhook(self, channel_id: str, bot_id: str, event: dict[str, Any]) -> None:
+        """POST one module event to the channel's webhook URL, signed as LINE signs it, from another thread."""
+        url = self.data.webhook_urls.get(channel_id)
+        if url is None:
+            return
+        now = int(time.time() * 1000)
+        full_event = {
+            **event,
+            "mode": "active",
+            "timestamp": now,
+            "webhookEventId": secrets.token_hex(13).upper(),
+            "deliveryContext": {"isRedelivery": False},
+        }
+        body = json.dumps({"destination": bot_id, "events": [full_event]}).encode()
+        secret = self.data.module_channels[channel_id]
+        signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+        headers = {"Content-Type": "application/json", "X-Line-Signature": signature}
+
+        def deliver() -> None:
+            try:
+                status = str(requests.post(url, data=body, headers=headers, timeout=10).status_code)
+            except requests.RequestException as error:
+                status = type(error).__name__
+            with self.data.lock:
+                self.data.webhook_deliveries.append((url, str(event["type"]), status))
+
+        threading.Thread(target=deliver, name="line-emulator-webhook", daemon=True).start()
 
     def _chat_refusal(self, chat_id: str) -> tuple[Any, int] | None:
         if not CHAT_ID.match(chat_id):
@@ -209,3 +253,36 @@ def _refuse(status: int, message: str) -> NoReturn:
     response = jsonify(message=message)
     response.status_code = status
     abort(response)
+
+
+#: Seed 003's scopes, regions and brand types: what the attach URL may name.
+MODULE_SCOPES = frozenset(scope for _, scope in SCOPE_TABLE if scope) | {"crm:manage"}
+REGIONS = ("JP", "TW")
+BRAND_TYPES = frozenset({"premium", "verified", "unverified"})
+
+
+def _attach_request_error(args: Any) -> tuple[str, str] | None:
+    """Why LINE Official Account Manager would refuse this attach request (seed 003), or None."""
+    if args.get("response_type") != "code":
+        return ("unsupported_response_type", "response_type must be code")
+    if not args.get("state"):
+        return ("invalid_request", "state is required")
+    scopes = args.get("scope", "").split()
+    if not scopes or not set(scopes) <= MODULE_SCOPES:
+        return ("invalid_scope", "scope must name module scopes")
+    if "region" in args and args["region"] not in REGIONS:
+        return ("invalid_request", "region must be JP or TW")
+    if "brand_type" in args and not set(args["brand_type"].split()) <= BRAND_TYPES:
+        return ("invalid_request", "brand_type must be premium, verified or unverified")
+    if args.get("code_challenge") and args.get("code_challenge_method") != "S256":
+        return ("invalid_request", "code_challenge_method must be S256")
+    return None
+
+
+def _source(chat_id: str) -> dict[str, str]:
+    """A webhook event's ``source`` for a user, group or room id."""
+    if chat_id.startswith("C"):
+        return {"type": "group", "groupId": chat_id}
+    if chat_id.startswith("R"):
+        return {"type": "room", "roomId": chat_id}
+    return {"type": "user", "userId": chat_id}

@@ -18,6 +18,8 @@ from .endpoints import Endpoints, bearer_token, issuer, oauth_error
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 WORKS_TOKEN_TTL = 86400
+#: The longest a service-account assertion may live: LINE WORKS' samples and docs use iat + 60 minutes.
+MAX_ASSERTION_LIFETIME = 3600
 
 
 class WorksEndpoints(Endpoints):
@@ -80,8 +82,8 @@ class WorksEndpoints(Endpoints):
             "expires_in": str(WORKS_TOKEN_TTL),  # LINE WORKS sends a string
             "scope": " ".join(grant.scopes),
         }
-        if refresh is not None or grant.protocol != "works-service":
-            body["refresh_token"] = refresh or data.issue(data.refresh_tokens, grant.copy(), 90 * 86400)
+        # Every grant answers with a refresh token, the JWT bearer one too (reference §4.3).
+        body["refresh_token"] = refresh or data.issue(data.refresh_tokens, grant.copy(), 90 * 86400)
         if with_id_token:
             body["id_token"] = self.id_token(grant, create_half_hash(access, "RS256").decode())
         return body
@@ -129,6 +131,8 @@ class WorksEndpoints(Endpoints):
             ).validate(token.claims)
         except (JoseError, ValueError):
             return oauth_error("invalid_grant", "assertion is invalid")
+        if token.claims["exp"] - token.claims["iat"] > MAX_ASSERTION_LIFETIME:
+            return oauth_error("invalid_grant", "assertion exp is more than 60 minutes after iat")
         grant = Grant(
             client_id=client_id,
             user_id=account_id,

@@ -89,7 +89,9 @@ def serve_example(
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
-        return f"http://127.0.0.1:{server.port}"
+        site = f"http://127.0.0.1:{server.port}"
+        emulator.platform.register_app(site)  # as a developer registers callbacks in the Console
+        return site
 
     yield start
     for server in servers:

@@ -105,6 +105,7 @@ def emulator() -> Iterator[EmulatorServer]:
 def gunicorn_app(redis_server: Redis, emulator: EmulatorServer, tmp_path_factory) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    emulator.platform.register_app(url)
     instance = tmp_path_factory.mktemp("instance")
     config = emulator.app_config()
     env = {
