@@ -5,17 +5,35 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ._runtime import runtime
+
 line_cli = AppGroup("line", help="flask-line commands.")
 
 
 @line_cli.command("emulator")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5005, show_default=True, help="Port to listen on.")
-def emulator_command(host: str, port: int) -> None:
-    """Run the local LINE platform emulator (point apps at it with LINE_EMULATOR_URL)."""
+@click.option("--app-port", default=5000, show_default=True, help="Port this app runs on (registers its callbacks).")
+@click.option("--allow-faults", is_flag=True, help="Accept faults over HTTP at /_emulator/faults.")
+def emulator_command(host: str, port: int, app_port: int, allow_faults: bool) -> None:
+    """Run the local LINE emulator with this app's callbacks and settings registered.
+
+    Point the app at it with LINE_EMULATOR_URL=http://HOST:PORT. Without an app, run line-emulator instead.
+    """
     from .testing.platform import serve_forever
 
-    serve_forever(host, port)
+    settings = runtime().settings
+    prefix = settings.common.url_prefix
+    configured = (settings.login.callback_url, settings.module.callback_url, settings.works.callback_url)
+    serve_forever(
+        host,
+        port,
+        apps=[f"http://{name}:{app_port}" for name in ("127.0.0.1", "localhost")],
+        prefix=prefix,
+        callback_urls=[url for url in configured if url],
+        bot_id_header=settings.module.bot_id_header,
+        allow_faults=allow_faults,
+    )
 
 
 @line_cli.command("works-token")

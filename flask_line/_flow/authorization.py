@@ -71,6 +71,8 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
     callback_endpoint: ClassVar[str]
     #: The settings to check when LINE calls our authorization request malformed.
     settings_to_check: ClassVar[str]
+    #: The title of the page a person sees after pressing Cancel at LINE.
+    denied_title: ClassVar[str] = "Sign-in was cancelled"
 
     def __init__(
         self,
@@ -187,7 +189,9 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         code = str(params.get("error", "")).lower()
         meaning = CALLBACK_ERRORS.get(code)
         if meaning == DENIED:
-            raise self.denial(params)
+            denial = self.denial(params)
+            denial.title = self.denied_title
+            raise denial
         if meaning == INTERACTION_NEEDED and self.asked_silently(pending):
             # A silent sign-in LINE cannot do without a screen: ask again with the screen, once.
             log.info("%s: LINE needs the user (%s); falling back to the interactive sign-in", self.kind, code)

@@ -11,10 +11,9 @@ import secrets
 import time
 from collections.abc import Mapping
 from typing import Any, NoReturn
-
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from urllib.parse import urlsplit, urlunsplit
 
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import Response, abort, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 

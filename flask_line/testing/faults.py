@@ -60,6 +60,11 @@ class FaultBook:
                     return fault
         return None
 
+    def pending(self) -> list[Fault]:
+        """The queued faults, oldest first."""
+        with self._lock:
+            return list(self._faults)
+
     def clear(self) -> None:
         """Drop every pending fault."""
         with self._lock:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 
 from .consent import ConsentScreen
+from .control import FaultControl
 from .data import PlatformData
 from .login import LoginEndpoints
 from .module import ModuleEndpoints
@@ -29,7 +30,8 @@ class LinePlatform(PlatformData):
         self.app.before_request(self._before_request)
         consent = ConsentScreen(self)
         self.module_endpoints = ModuleEndpoints(self, consent)
-        for endpoints in (consent, LoginEndpoints(self, consent), self.module_endpoints, WorksEndpoints(self, consent)):
+        products = (LoginEndpoints(self, consent), self.module_endpoints, WorksEndpoints(self, consent))
+        for endpoints in (consent, FaultControl(self), *products):
             endpoints.register(self.app)
         self.app.add_url_rule("/", "GET /", self._home)
 
@@ -63,9 +65,43 @@ class LinePlatform(PlatformData):
         return response
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = 5005) -> None:
-    """Serve a new :class:`LinePlatform` until interrupted (``flask line emulator``)."""
+def serve_forever(
+    host: str = "127.0.0.1",
+    port: int = 5005,
+    *,
+    apps: Sequence[str] = (),
+    prefix: str = "/line",
+    callback_urls: Sequence[str] = (),
+    bot_id_header: str | None = None,
+    module_webhook_url: str | None = None,
+    allow_faults: bool = False,
+) -> None:
+    """Serve a new :class:`LinePlatform` until interrupted (``line-emulator``, ``flask line emulator``).
+
+    :param apps: base URLs of flask-line apps whose three callbacks are registered for every demo client.
+    :param prefix: those apps' ``LINE_URL_PREFIX``.
+    :param callback_urls: further callback URLs, registered for every client.
+    :param bot_id_header: the header that names a module's bot (``LINE_MODULE_BOT_ID_HEADER``).
+    :param module_webhook_url: where module events are posted, signed with the module channel secret.
+    :param allow_faults: accept faults over HTTP at ``/_emulator/faults``.
+    """
     from werkzeug.serving import run_simple
 
+    platform = LinePlatform()
+    for base_url in apps:
+        platform.register_app(base_url, prefix)
+    for url in callback_urls:
+        for client_id in (*platform.channels, *platform.module_channels, *platform.works_clients):
+            platform.register_callback(client_id, url)
+    if bot_id_header:
+        platform.bot_id_header = bot_id_header
+    if module_webhook_url:
+        for channel_id in platform.module_channels:
+            platform.webhook_urls[channel_id] = module_webhook_url
+    platform.fault_control = allow_faults
     print(f" * LINE platform emulator on http://{host}:{port} (set LINE_EMULATOR_URL to this)")
-    run_simple(host, port, LinePlatform(), threaded=True)
+    for client_id, urls in sorted(platform.callback_urls.items()):
+        print(f"   callbacks of {client_id}: {', '.join(sorted(urls))}")
+    if allow_faults:
+        print(f"   faults accepted at http://{host}:{port}/_emulator/faults")
+    run_simple(host, port, platform, threaded=True)

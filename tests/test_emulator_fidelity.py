@@ -1,0 +1,439 @@
+"""The emulator as an independent copy of LINE: it refuses what LINE refuses and answers as LINE answers
+(seeds and docs/testing.rst), tested over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+from flask_line.testing import (
+    DEMO_CHANNEL_ID,
+    DEMO_CHANNEL_SECRET,
+    DEMO_MODULE_CHANNEL_ID,
+    DEMO_MODULE_CHANNEL_SECRET,
+    DEMO_WORKS_CLIENT_ID,
+    DEMO_WORKS_CLIENT_SECRET,
+    DEMO_WORKS_SERVICE_ACCOUNT,
+)
+from tests.conftest import follow_login
+from tests.test_module import BROWN_CAFE, CONY_FLOWERS, attach
+from tests.test_module_seed import SEED_TABLE
+
+BROWN = "U4af4980629a1b2c3d4e5f60718293a4b"
+
+
+def channel_token(url: str, client_id: str = DEMO_MODULE_CHANNEL_ID, secret: str = DEMO_MODULE_CHANNEL_SECRET):
+    answer = requests.post(
+        f"{url}/oauth2/v3/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+        timeout=5,
+    )
+    return answer.json()["access_token"]
+
+
+# 1. Its own scope table ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method,path,scope", [row for row in SEED_TABLE if row[2]], ids=lambda value: str(value))
+def test_the_emulator_enforces_seed_003s_table_itself(line_platform, method, path, scope):
+    platform = line_platform.platform
+    token = channel_token(line_platform.url)
+    headers = {"Authorization": f"Bearer {token}", "X-Line-Bot-Id": BROWN_CAFE}
+    other = "profile:read" if scope == "message:send" else "message:send"
+    platform.attachments[(DEMO_MODULE_CHANNEL_ID, BROWN_CAFE)] = frozenset({other})
+    refused = requests.request(method, line_platform.url + path, json={}, headers=headers, timeout=5)
+    assert refused.status_code == 403 and scope in refused.json()["message"]
+    platform.attachments[(DEMO_MODULE_CHANNEL_ID, BROWN_CAFE)] = frozenset({scope})
+    assert requests.request(method, line_platform.url + path, json={}, headers=headers, timeout=5).status_code == 200
+
+
+# 2. The bot-id header ---------------------------------------------------------------------------------------
+
+
+def test_the_bot_id_header_follows_the_apps_setting(make_app, line_platform):
+    line_platform.platform.bot_id_header = "X-Partner-Bot"
+    app = make_app(LINE_MODULE_BOT_ID_HEADER="X-Partner-Bot")
+    client = app.test_client()
+    attach(client, line_platform)
+    assert client.post("/send").json["status"] == 200
+    mismatched = make_app(LINE_MODULE_BOT_ID_HEADER="X-Line-Bot-Id").test_client()
+    attach(mismatched, line_platform)
+    assert mismatched.post("/send").json["status"] == 403, "LINE would not know which bot"
+
+
+# 3. Profile and friendship need the profile scope -------------------------------------------------------------
+
+
+def test_profile_and_friendship_refuse_a_token_without_profile(make_app, line_platform):
+    app = make_app(LINE_LOGIN_SCOPES="openid")
+    client = app.test_client()
+    follow_login(client, line_platform, user="Brown")
+    access = next(iter(line_platform.platform.access_tokens))
+    for path in ("/v2/profile", "/friendship/v1/status"):
+        answer = requests.get(line_platform.url + path, headers={"Authorization": f"Bearer {access}"}, timeout=5)
+        assert answer.status_code == 403
+
+
+# 4. Registered callback URLs ----------------------------------------------------------------------------------
+
+
+def authorize(url: str, path: str, **params: str) -> requests.Response:
+    base = {"response_type": "code", "state": "s" * 20, "scope": "profile openid", "client_id": DEMO_CHANNEL_ID}
+    return requests.get(url + path, params={**base, **params}, allow_redirects=False, timeout=5)
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    ["http://app.test/line/callbackX", "http://evil.example/line/callback", "https://app.test/line/callback"],
+)
+def test_an_unregistered_callback_is_refused_with_a_page(line_platform, redirect_uri):
+    answer = authorize(line_platform.url, "/oauth2/v2.1/authorize", redirect_uri=redirect_uri)
+    assert answer.status_code == 400 and "redirect_uri" in answer.text and "Go back" in answer.text
+
+
+def test_a_registered_callback_may_carry_its_own_query(line_platform):
+    answer = authorize(line_platform.url, "/oauth2/v2.1/authorize", redirect_uri="http://app.test/line/callback?x=1")
+    assert answer.status_code == 200
+
+
+def test_works_callbacks_must_be_https_off_localhost(line_platform):
+    platform = line_platform.platform
+    platform.register_callback(DEMO_WORKS_CLIENT_ID, "http://intranet.example/line/works/callback")
+    platform.register_callback(DEMO_WORKS_CLIENT_ID, "http://localhost:5000/line/works/callback")
+    params = {"client_id": DEMO_WORKS_CLIENT_ID, "scope": "openid"}
+    plain = authorize(
+        line_platform.url,
+        "/oauth2/v2.0/authorize",
+        redirect_uri="http://intranet.example/line/works/callback",
+        **params,
+    )
+    assert plain.status_code == 400 and "HTTPS" in plain.text
+    local = authorize(
+        line_platform.url, "/oauth2/v2.0/authorize", redirect_uri="http://localhost:5000/line/works/callback", **params
+    )
+    assert local.status_code == 200
+
+
+# 5. The module authorize endpoint and client credentials --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change,error",
+    [
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"state": ""}, "invalid_request"),
+        ({"scope": "message:fly"}, "invalid_scope"),
+        ({"scope": ""}, "invalid_scope"),
+        ({"region": "US"}, "invalid_request"),
+        ({"brand_type": "gold"}, "invalid_request"),
+    ],
+)
+def test_the_module_authorize_endpoint_validates_its_parameters(line_platform, change, error):
+    params = {
+        "client_id": DEMO_MODULE_CHANNEL_ID,
+        "redirect_uri": "http://app.test/line/attach/callback",
+        "scope": "message:send",
+        **change,
+    }
+    answer = authorize(line_platform.url, "/module/auth/v1/authorize", **params)
+    assert answer.status_code == 302
+    assert parse_qs(urlsplit(answer.headers["Location"]).query)["error"] == [error]
+
+
+@pytest.mark.parametrize(
+    "query,offered,hidden",
+    [
+        ("region=TW", "Cony Flowers", "Brown Cafe"),
+        ("basic_search_id=@browncafe", "Brown Cafe", "Cony Flowers"),
+        ("brand_type=unverified", "Cony Flowers", "Brown Cafe"),
+        ("brand_type=premium%20verified", "Brown Cafe", "Cony Flowers"),
+    ],
+)
+def test_the_account_picker_honours_region_basic_id_and_brand_type(client, line_platform, query, offered, hidden):
+    follow_login(client, line_platform, user="Brown")
+    page = requests.get(client.get(f"/line/attach?{query}").location, timeout=5)
+    assert offered in page.text and hidden not in page.text
+    assert "LINE Official Account Manager" in page.text
+
+
+def test_bad_module_credentials_are_a_400_as_documented(line_platform):
+    for path in ("/module/auth/v1/token", "/oauth2/v3/token"):
+        answer = requests.post(
+            line_platform.url + path,
+            data={"grant_type": "client_credentials", "client_id": DEMO_MODULE_CHANNEL_ID, "client_secret": "wrong"},
+            timeout=5,
+        )
+        assert answer.status_code == 400 and answer.json()["error"] == "invalid_client"
+
+
+# 6. Enumerated parameters ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["prompt", "bot_prompt", "initial_amr_display", "switch_amr", "disable_auto_login", "response_mode"]
+)
+def test_an_unknown_enumerated_value_is_invalid_request(line_platform, name):
+    answer = authorize(
+        line_platform.url, "/oauth2/v2.1/authorize", redirect_uri="http://app.test/line/callback", **{name: "bogus"}
+    )
+    assert parse_qs(urlsplit(answer.headers["Location"]).query)["error"] == ["INVALID_REQUEST"]
+
+
+# 7. Revoke, the v2.0 grant type, the assertion lifetime --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"client_id": DEMO_CHANNEL_ID}, {"client_id": DEMO_CHANNEL_ID, "client_secret": "x"}]
+)
+def test_revoke_requires_the_client(client, line_platform, body):
+    follow_login(client, line_platform)
+    access = next(iter(line_platform.platform.access_tokens))
+    answer = requests.post(f"{line_platform.url}/oauth2/v2.1/revoke", data={"access_token": access, **body}, timeout=5)
+    assert answer.status_code == 400
+    assert access in line_platform.platform.access_tokens
+
+
+def test_the_v20_token_endpoint_checks_the_grant_type(line_platform):
+    answer = requests.post(
+        f"{line_platform.url}/v2/oauth/accessToken",
+        data={"grant_type": "password", "client_id": DEMO_CHANNEL_ID, "client_secret": DEMO_CHANNEL_SECRET},
+        timeout=5,
+    )
+    assert answer.status_code == 400 and answer.json()["error"] == "unsupported_grant_type"
+
+
+def service_assertion(platform, lifetime: int) -> str:
+    now = int(time.time())
+    claims = {"iss": DEMO_WORKS_CLIENT_ID, "sub": DEMO_WORKS_SERVICE_ACCOUNT, "iat": now, "exp": now + lifetime}
+    key = RSAKey.import_key(platform.works_demo_key.as_pem(private=True))
+    return jwt.encode({"alg": "RS256"}, claims, key, algorithms=["RS256"])
+
+
+@pytest.mark.parametrize("lifetime,status", [(3600, 200), (3601, 400), (86400, 400)])
+def test_the_service_assertion_lifetime_is_capped(line_platform, lifetime, status):
+    answer = requests.post(
+        f"{line_platform.url}/oauth2/v2.0/token",
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "assertion": service_assertion(line_platform.platform, lifetime),
+            "client_id": DEMO_WORKS_CLIENT_ID,
+            "client_secret": DEMO_WORKS_CLIENT_SECRET,
+            "scope": "bot",
+        },
+        timeout=5,
+    )
+    assert answer.status_code == status
+    if status == 200:
+        assert answer.json()["refresh_token"], "12. the JWT bearer answer carries a refresh token"
+
+
+# 8. auth_time with max_age ---------------------------------------------------------------------------------------
+
+
+def test_max_age_puts_auth_time_in_the_id_token(client, line_platform):
+    captured_tokens = []
+    original = line_platform.platform.issue
+
+    def spy(store, grant, ttl):
+        captured_tokens.append(grant)
+        return original(store, grant, ttl)
+
+    line_platform.platform.issue = spy  # type: ignore[method-assign]
+    follow_login(client, line_platform, query="max_age=100")
+    code_grant = captured_tokens[0]
+    assert isinstance(code_grant.extra.get("auth_time"), int)
+
+
+# 9. ID-token verification, userinfo, deauthorize ----------------------------------------------------------------
+
+
+@pytest.fixture
+def id_token(make_app, line_platform):
+    app = make_app(LINE_LOGIN_SCOPES="profile openid")
+
+    @app.get("/id-token")
+    def show() -> str:
+        return app.extensions["line"].current_token().id_token or ""
+
+    client = app.test_client()
+    follow_login(client, line_platform, user="Brown")
+    return client.get("/id-token").data.decode()
+
+
+@pytest.mark.parametrize(
+    "changes,description",
+    [
+        ({}, None),
+        ({"client_id": "1999999999"}, "Invalid client_id."),
+        ({"nonce": "other"}, "Invalid IdToken Nonce."),
+        ({"user_id": "U0"}, "Invalid IdToken Subject Identifier."),
+        ({"tamper": True}, "Invalid IdToken."),
+    ],
+)
+def test_the_verify_endpoint_checks_id_tokens_as_line_does(line_platform, id_token, changes, description):
+    token = id_token[:-4] + "AAAA" if changes.pop("tamper", False) else id_token
+    answer = requests.post(
+        f"{line_platform.url}/oauth2/v2.1/verify",
+        data={"id_token": token, "client_id": DEMO_CHANNEL_ID, **changes},
+        timeout=5,
+    )
+    if description is None:
+        assert answer.status_code == 200 and answer.json()["sub"] == BROWN
+    else:
+        assert answer.status_code == 400 and answer.json()["error_description"] == description
+
+
+def test_userinfo_and_deauthorize(client, line_platform):
+    follow_login(client, line_platform, user="Brown")
+    access = next(iter(line_platform.platform.access_tokens))
+    bearer = {"Authorization": f"Bearer {access}"}
+    info = requests.get(f"{line_platform.url}/oauth2/v2.1/userinfo", headers=bearer, timeout=5).json()
+    assert info == {"sub": BROWN, "name": "Brown"}
+    discovery = requests.get(f"{line_platform.url}/.well-known/openid-configuration", timeout=5).json()
+    assert discovery["userinfo_endpoint"].endswith("/oauth2/v2.1/userinfo")
+    login_channel_token = channel_token(line_platform.url, DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET)
+    answer = requests.post(
+        f"{line_platform.url}/user/v1/deauthorize",
+        json={"userAccessToken": access},
+        headers={"Authorization": f"Bearer {login_channel_token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 204
+    assert requests.get(f"{line_platform.url}/v2/profile", headers=bearer, timeout=5).status_code == 401
+    again = requests.post(
+        f"{line_platform.url}/user/v1/deauthorize",
+        json={"userAccessToken": access},
+        headers={"Authorization": f"Bearer {login_channel_token}"},
+        timeout=5,
+    )
+    assert again.status_code == 400 and again.json() == {"message": "invalid token"}
+
+
+# 10. Webhooks ----------------------------------------------------------------------------------------------------
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list[tuple[dict, str]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.received.append((json.loads(body), self.headers["X-Line-Signature"], body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook_receiver(line_platform) -> Iterator[list]:
+    Receiver.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    line_platform.platform.webhook_urls[DEMO_MODULE_CHANNEL_ID] = f"http://127.0.0.1:{server.server_port}/hook"
+    yield Receiver.received
+    server.shutdown()
+    server.server_close()
+
+
+def wait_for(received: list, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(received) < count:
+        assert time.monotonic() < deadline, f"only {len(received)} webhook deliveries"
+        time.sleep(0.02)
+
+
+def test_the_emulator_posts_signed_module_events(app, client, line_platform, webhook_receiver):
+    attach(client, line_platform, query="scope=message:receive")
+    with app.app_context():
+        api = app.extensions["line"].module.api(BROWN_CAFE)
+        api.acquire_chat_control(BROWN, ttl=60)
+        api.release_chat_control(BROWN)
+        app.extensions["line"].module.detach(BROWN_CAFE)
+    wait_for(webhook_receiver, 4)
+    kinds = [
+        (payload["events"][0]["type"], payload["events"][0].get("module", {}).get("type"))
+        for payload, _, _ in webhook_receiver
+    ]
+    assert sorted(kinds, key=str) == sorted(
+        [("module", "attached"), ("activated", None), ("deactivated", None), ("module", "detached")], key=str
+    )
+    for payload, signature, body in webhook_receiver:
+        expected = base64.b64encode(hmac.new(DEMO_MODULE_CHANNEL_SECRET.encode(), body, hashlib.sha256).digest())
+        assert signature == expected.decode()
+        assert payload["destination"] == BROWN_CAFE and payload["events"][0]["mode"] == "active"
+
+
+# 14. Wording per product, stale forms ---------------------------------------------------------------------------
+
+
+def test_each_product_screen_says_which_product_it_is(client, line_platform):
+    login_page = requests.get(client.get("/line/login").location, timeout=5).text
+    assert "<title>LINE Login" in login_page and 'name="add_friend"' not in login_page
+    bot_prompt = requests.get(client.get("/line/login?bot_prompt=normal").location, timeout=5).text
+    assert 'name="add_friend"' in bot_prompt
+    works_page = requests.get(client.get("/line/works/login").location, timeout=5).text
+    assert "<title>LINE WORKS" in works_page and 'name="add_friend"' not in works_page
+
+
+def test_a_cancelled_attach_says_so(client, line_platform):
+    response = attach(client, line_platform, allow=False)
+    assert response.status_code == 403 and b"attach was cancelled" in response.data
+
+
+def test_a_stale_consent_form_gives_a_styled_page_with_a_way_back(client, line_platform):
+    start = client.get("/line/login")
+    browser = requests.Session()
+    page = browser.get(start.location, timeout=5)
+    form = {"request_id": page.headers["X-Emulator-Request-Id"], "decision": "allow"}
+    assert (
+        browser.post(f"{line_platform.url}/_emulator/consent", data=form, allow_redirects=False, timeout=5).status_code
+        == 302
+    )
+    again = browser.post(f"{line_platform.url}/_emulator/consent", data=form, allow_redirects=False, timeout=5)
+    assert again.status_code == 400
+    assert "expired" in again.text and "Go back" in again.text and "<style>" in again.text
+
+
+# 15. Faults over HTTP ---------------------------------------------------------------------------------------------
+
+
+def test_fault_control_is_off_unless_asked(line_platform):
+    answer = requests.post(
+        f"{line_platform.url}/_emulator/faults", json={"request": "POST /oauth2/v2.1/token"}, timeout=5
+    )
+    assert answer.status_code == 404
+
+
+def test_faults_can_be_injected_over_http(client, line_platform):
+    line_platform.platform.fault_control = True
+    url = f"{line_platform.url}/_emulator/faults"
+    assert requests.post(url, json={"request": "token_v21"}, timeout=5).status_code == 400, "named by request"
+    assert requests.post(url, json={"request": "POST /oauth2/v2.1/token", "nope": 1}, timeout=5).status_code == 400
+    created = requests.post(url, json={"request": "POST /oauth2/v2.1/token", "status": 503, "body": "down"}, timeout=5)
+    assert created.status_code == 201
+    assert requests.get(url, timeout=5).json()["faults"][0]["request"] == "POST /oauth2/v2.1/token"
+    assert follow_login(client, line_platform).status_code == 502
+    assert follow_login(client, line_platform).status_code == 302, "used up"
+    requests.post(url, json={"request": "POST /oauth2/v2.1/token", "status": 500, "times": 5}, timeout=5)
+    assert requests.delete(url, timeout=5).status_code == 204
+    assert follow_login(client, line_platform).status_code == 302
+
+
+def test_an_attach_no_account_matches_says_so(client, line_platform):
+    follow_login(client, line_platform, user="Brown")
+    page = requests.get(client.get("/line/attach?basic_search_id=@nobody").location, timeout=5).text
+    assert "No account matches" in page
+    assert CONY_FLOWERS not in page
