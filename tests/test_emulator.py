@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import pytest
 import requests
 
 
@@ -79,3 +82,60 @@ def test_invalid_scope_is_redirected_back_with_lines_error_code(line_platform):
     )
     assert answer.status_code == 302
     assert "error=INVALID_SCOPE" in answer.headers["Location"] and "state=s1" in answer.headers["Location"]
+
+
+def wait_for_server(url: str) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, "the emulator did not start"
+            time.sleep(0.1)
+
+
+def test_line_emulator_runs_anywhere_and_takes_faults_over_http(tmp_path):
+    script = Path(sys.executable).parent / "line-emulator"
+    port = free_port()
+    process = subprocess.Popen([str(script), "--port", str(port), "--allow-faults"], cwd=tmp_path)  # an empty folder
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_server(base + "/")
+        fault = {"request": "POST /oauth2/v2.1/token", "status": 503, "body": "down"}
+        assert requests.post(f"{base}/_emulator/faults", json=fault, timeout=5).status_code == 201
+        token = requests.post(f"{base}/oauth2/v2.1/token", data={}, timeout=5)
+        assert token.status_code == 503 and token.text == "down"
+        # The default app (http://127.0.0.1:5000) has its callbacks registered.
+        page = requests.get(
+            f"{base}/oauth2/v2.1/authorize",
+            params={
+                "response_type": "code",
+                "client_id": "1650000000",
+                "redirect_uri": "http://127.0.0.1:5000/line/callback",
+                "state": "s" * 20,
+                "scope": "profile openid",
+            },
+            timeout=5,
+        )
+        assert page.status_code == 200 and "LINE Login" in page.text
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("command", [["line-emulator", "--help"], ["flask", "line", "emulator", "--help"]])
+def test_emulator_help_is_plain_text(command, tmp_path):
+    executable = Path(sys.executable).parent / command[0]
+    environment = {**os.environ, "FLASK_APP": "examples.quickstart.app:create_app"}
+    result = subprocess.run(
+        [str(executable), *command[1:]],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env=environment,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--port" in result.stdout
+    assert "``" not in result.stdout and ":class:" not in result.stdout
