@@ -8,13 +8,18 @@ Each product validates its own settings beside its code (``_login/settings.py``,
 
 from __future__ import annotations
 
+import difflib
+import logging
 import math
+import warnings
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
+
+log = logging.getLogger("flask_line")
 
 #: Endpoint URLs and their real defaults (LINE's docs; see ``shared/spec``).
 ENDPOINT_DEFAULTS: dict[str, str] = {
@@ -55,6 +60,7 @@ ENDPOINT_DEFAULTS: dict[str, str] = {
 #: Every other setting and its default.
 DEFAULTS: dict[str, Any] = {
     "LINE_URL_PREFIX": "/line",
+    "LINE_STRICT_CONFIG": False,
     "LINE_EMULATOR_URL": None,
     "LINE_HTTP_TIMEOUT": 10,
     "LINE_FLOW_TTL": 600,
@@ -249,15 +255,39 @@ class ConfigReader(ValueReader):
         """Whether the app set ``key`` itself."""
         return key in self._values
 
+    def identifier(self, key: str) -> str | None:
+        """A channel or client id: a string, or a whole number (``from_prefixed_env`` turns digits into ints)."""
+        value = self.raw(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return str(value)
+        return self.optional_string(key)
+
     def credentials(self, id_key: str, secret_key: str) -> tuple[str, str]:
         """A client id and secret that are set together or not at all (then both are empty: the flow is off)."""
-        client_id = self.optional_string(id_key)
+        client_id = self.identifier(id_key)
         secret = self.optional_string(secret_key)
+        if secret is not None and not secret.strip():
+            raise self.fail(secret_key, "is only whitespace")
         if secret and not client_id:
             raise self.fail(id_key, f"is required when {secret_key} is set")
         if client_id and not secret:
             raise self.fail(secret_key, f"is required when {id_key} is set")
         return client_id or "", secret or ""
+
+
+def check_unknown_keys(config: Mapping[str, Any], read: ConfigReader) -> None:
+    """Warn about ``LINE_`` keys nobody reads (a typo passes silently otherwise); an error when strict."""
+    known = set(DEFAULTS)
+    for key in config:
+        if not isinstance(key, str) or not key.startswith("LINE_") or key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        if read.boolean("LINE_STRICT_CONFIG"):
+            raise ConfigurationError(key, f"is not a flask-line setting{hint}")
+        message = f"{key} is not a flask-line setting{hint}"
+        warnings.warn(message, UserWarning, stacklevel=4)
+        log.warning(message)
 
 
 def emulated_url(real_url: str, emulator: str) -> str:
@@ -278,6 +308,8 @@ class CommonSettings:
     id_token_leeway: int
     jwks_cache_ttl: int
     jwks_min_refetch_interval: float
+    #: ``LINE_EMULATOR_URL``: a local emulator stands in for LINE (None: the real LINE).
+    emulator_url: str | None
 
 
 def load_common(read: ConfigReader) -> CommonSettings:
@@ -293,4 +325,5 @@ def load_common(read: ConfigReader) -> CommonSettings:
         id_token_leeway=read.optional_int("LINE_ID_TOKEN_LEEWAY") or 0,
         jwks_cache_ttl=int(read.positive_number("LINE_JWKS_CACHE_TTL")),
         jwks_min_refetch_interval=read.positive_number("LINE_JWKS_MIN_REFETCH_INTERVAL"),
+        emulator_url=read.optional_url("LINE_EMULATOR_URL"),
     )

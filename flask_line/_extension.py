@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ._cli import line_cli
-from ._config import ConfigReader
+from ._config import ConfigReader, check_unknown_keys
 from ._flow.session import setup_server_side_sessions
 from ._module.service import AccessRule, ModuleService
 from ._module.store import AttachmentStore
@@ -38,7 +38,9 @@ class LineOAuth:
 
         :raises ~flask_line.errors.ConfigurationError: naming the first invalid ``LINE_`` setting.
         """
-        settings = load_settings(ConfigReader(app.config))
+        reader = ConfigReader(app.config)
+        settings = load_settings(reader)
+        check_unknown_keys(app.config, reader)
         app.extensions["line"] = self
         app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, self.store, lambda: self._module_access_rule)
         if settings.common.session_setup:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, redirect, render_template, request, url_for
+from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from .errors import LineError, MissingModuleScope
@@ -17,11 +17,21 @@ def wants_json() -> bool:
 
 
 def error_response(error: LineError) -> tuple[Response | str, int]:
-    """The default answer to a :class:`LineError`: JSON for API clients, else a small HTML page."""
+    """The default answer to a :class:`LineError`: JSON for API clients, else the styled error page.
+
+    Visitors read the error's plain ``explanation`` and a "Try again" link; the technical ``message`` is in the
+    log, and on the page or in the JSON only when ``app.debug`` is on. JSON clients get the stable ``error`` code.
+    """
+    debug = current_app.debug
     if wants_json():
-        details = {"missing_scopes": sorted(error.missing)} if isinstance(error, MissingModuleScope) else {}
-        return jsonify(error=error.code, message=error.message, **details), error.status_code
-    return render_template("flask_line/error.html", error=error), error.status_code
+        details: dict[str, object] = {}
+        if isinstance(error, MissingModuleScope):
+            details["missing_scopes"] = sorted(error.missing)
+        if debug:
+            details["detail"] = error.message
+        return jsonify(error=error.code, message=error.explanation, **details), error.status_code
+    page = render_template("flask_line/error.html", error=error, show_detail=debug)
+    return page, error.status_code
 
 
 def sign_in_required(endpoint: str, message: str, **json_extra: object) -> BaseResponse | tuple[Response, int]:

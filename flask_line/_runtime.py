@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from werkzeug.exceptions import NotFound
 
 from . import _login
 from ._config import CommonSettings, ConfigReader, load_common
@@ -33,6 +34,7 @@ from ._works.flow import WorksSignInFlow
 from ._works.service import WorksService
 from ._works.settings import WorksSettings
 from ._works.settings import load_settings as load_works_settings
+from .errors import NotConfigured
 
 log = logging.getLogger("flask_line")
 
@@ -81,7 +83,9 @@ class Runtime:
     ) -> Runtime:
         """Build the flows ``settings`` enable; ``module_access_rule`` gives the app's rule when one is set."""
         common = settings.common
-        http = LineHttp(common.http_timeout)
+        http = LineHttp(common.http_timeout, emulator_url=common.emulator_url)
+        if common.emulator_url:
+            warn_if_not_answering(common.emulator_url)
         pending = PendingAuthorizations(common.flow_ttl)
         login = _build_login(settings, http, pending) if settings.login.enabled else None
         module = None
@@ -93,13 +97,15 @@ class Runtime:
     def require_login(self) -> LoginFlow:
         """The LINE Login flow; a 404 when the app has not configured a LINE Login channel."""
         if self.login is None:
-            raise NotFound("LINE Login is not configured (set LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET).")
+            raise NotConfigured(
+                "LINE Login is not configured (set LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET)."
+            )
         return self.login
 
     def require_module(self) -> ModuleService:
         """The module service; a 404 when the app has not configured a module channel."""
         if self.module is None:
-            raise NotFound(
+            raise NotConfigured(
                 "Module attach is not configured (set LINE_MODULE_CHANNEL_ID and LINE_MODULE_CHANNEL_SECRET)."
             )
         return self.module
@@ -107,15 +113,29 @@ class Runtime:
     def require_works(self) -> WorksService:
         """The LINE WORKS service; a 404 when the app has not configured LINE WORKS."""
         if self.works is None:
-            raise NotFound("LINE WORKS is not configured (set LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET).")
+            raise NotConfigured("LINE WORKS is not configured (set LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET).")
         return self.works
 
     def require_works_sign_in(self) -> WorksSignInFlow:
         """The LINE WORKS sign-in flow."""
         sign_in = self.require_works().sign_in
         if sign_in is None:
-            raise NotFound("LINE WORKS sign-in is not configured.")
+            raise NotConfigured("LINE WORKS sign-in is not configured.")
         return sign_in
+
+
+def warn_if_not_answering(emulator_url: str) -> None:
+    """Log once, at start-up, when nothing listens at ``LINE_EMULATOR_URL`` (a quick local connect)."""
+    parts = urlsplit(emulator_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=0.25):
+            return
+    except OSError:
+        log.warning(
+            "The LINE emulator at %s is not answering: start it with `line-emulator` (or `flask line emulator`).",
+            emulator_url,
+        )
 
 
 def runtime(app: Flask | None = None) -> Runtime:

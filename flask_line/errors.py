@@ -11,6 +11,9 @@ from __future__ import annotations
 class LineError(Exception):
     """Base class of every flask-line error."""
 
+    #: What a visitor reads: plain words, no internals.
+    explanation = "Something went wrong while signing you in. Please try again."
+
     #: HTTP status of the default error response.
     status_code: int = 500
     #: Short machine-readable error code, sent to JSON clients.
@@ -20,11 +23,16 @@ class LineError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
+        #: The technical detail: logged, and shown on pages only when ``app.debug`` is on.
         self.message = message
+        #: Where "Try again" leads (the sign-in this error interrupted), when there is one.
+        self.retry_url: str | None = None
 
 
 class ConfigurationError(LineError):
     """An ``app.config`` setting is missing or invalid. Raised by ``init_app`` or for a bad per-request option."""
+
+    explanation = "Sign-in is not set up correctly on this site. The site's team can see the details in its log."
 
     code = "configuration_error"
     title = "flask-line is misconfigured"
@@ -38,6 +46,8 @@ class ConfigurationError(LineError):
 class BadRequestOption(ConfigurationError):
     """A per-request override (``?prompt=...``, ``?scope=...``) has a value LINE does not accept."""
 
+    explanation = "This sign-in link is not valid. Please start again from the site."
+
     status_code = 400
     code = "invalid_request"
     title = "Invalid request"
@@ -46,6 +56,8 @@ class BadRequestOption(ConfigurationError):
 class CallbackError(LineError):
     """The callback request is not one we accept (answered with 400)."""
 
+    explanation = "The sign-in could not be completed. Please try again."
+
     status_code = 400
     code = "invalid_callback"
 
@@ -53,17 +65,23 @@ class CallbackError(LineError):
 class StateError(CallbackError):
     """The ``state`` is missing, unknown, replayed, expired or belongs to another flow."""
 
+    explanation = "This sign-in was already used, took too long, or was started in another browser. Please try again."
+
     code = "invalid_state"
 
 
 class IdTokenError(CallbackError):
     """The ID token failed local verification (signature, algorithm, ``iss``, ``aud``, time, ``nonce``...)."""
 
+    explanation = "LINE's answer could not be verified, so you were not signed in. Please try again."
+
     code = "invalid_id_token"
 
 
 class AuthorizationDenied(LineError):
     """LINE redirected back with an ``error``: the user (or OA admin) declined, or LINE refused the request."""
+
+    explanation = "You cancelled at LINE. You can try again whenever you like."
 
     status_code = 403
     code = "access_denied"
@@ -82,6 +100,8 @@ class AuthorizationDenied(LineError):
 class TokenRequestError(LineError):
     """A LINE token or API endpoint answered with an OAuth error (``invalid_grant``, ``invalid_client``...)."""
 
+    explanation = "LINE did not accept this sign-in. Please try again."
+
     status_code = 400
     code = "token_request_failed"
 
@@ -98,6 +118,8 @@ class TokenRequestError(LineError):
 class UpstreamUnavailable(LineError):
     """LINE could not be reached, answered 5xx or 429, or sent a body that is not the JSON it documents."""
 
+    explanation = "LINE is not answering right now. Please try again in a moment."
+
     status_code = 502
     code = "upstream_unavailable"
     title = "LINE is not answering"
@@ -111,12 +133,16 @@ class UpstreamUnavailable(LineError):
 class UpstreamTimeout(UpstreamUnavailable):
     """LINE did not answer within ``LINE_HTTP_TIMEOUT`` seconds."""
 
+    explanation = "LINE took too long to answer. Please try again in a moment."
+
     status_code = 504
     code = "upstream_timeout"
 
 
 class NotAuthenticated(LineError):
     """The operation needs a signed-in user (or a token that can still be refreshed) and there is none."""
+
+    explanation = "Please sign in to continue."
 
     status_code = 401
     code = "not_authenticated"
@@ -125,6 +151,8 @@ class NotAuthenticated(LineError):
 
 class MissingModuleScope(LineError):
     """A module API call or view needs scopes the attachment does not hold (refused before any HTTP)."""
+
+    explanation = "This page needs more permissions for your LINE Official Account."
 
     status_code = 403
     code = "insufficient_scope"
@@ -141,6 +169,8 @@ class MissingModuleScope(LineError):
 class AttachmentStoreError(LineError):
     """LINE attached the module but the attachment could not be stored; the log names the bot id to recover."""
 
+    explanation = "LINE attached the module, but this site could not save it. The site's team has been told."
+
     status_code = 500
     code = "attachment_not_stored"
     title = "The module could not be saved"
@@ -149,6 +179,8 @@ class AttachmentStoreError(LineError):
 class ServiceAccountError(LineError):
     """LINE WORKS refused the service account's JWT assertion (wrong key, client or account), or the key is bad."""
 
+    explanation = "LINE WORKS refused this site's service account. The site's team has been told."
+
     status_code = 502
     code = "service_account_rejected"
     title = "LINE WORKS refused the service account"
@@ -156,6 +188,8 @@ class ServiceAccountError(LineError):
 
 class CrossSiteRequest(LineError):
     """A state-changing request (logout) came from another site: refused, so no page can log users out."""
+
+    explanation = "This request came from another site, so it was refused. Please use the button on this site."
 
     status_code = 403
     code = "cross_site_request"
@@ -168,6 +202,8 @@ class ApiTargetRefused(LineError):
     Refused before any network call, so a channel or service-account token never leaves for another host.
     """
 
+    explanation = "This request was refused."
+
     status_code = 400
     code = "api_target_refused"
     title = "Request refused"
@@ -175,6 +211,8 @@ class ApiTargetRefused(LineError):
 
 class WebhookSignatureError(LineError):
     """A webhook delivery's ``X-Line-Signature`` is missing or does not verify (nothing was changed)."""
+
+    explanation = "This request was refused."
 
     status_code = 403
     code = "invalid_signature"
@@ -188,6 +226,8 @@ class ChatControlError(LineError):
     ``not_in_chat`` (404: the user is not a friend of the Official Account, or it is not in the group or room),
     ``locked`` (423: another channel took control moments ago; try again shortly).
     """
+
+    explanation = "LINE refused to change which service answers this chat."
 
     code = "chat_control_failed"
     title = "LINE refused the chat control request"
@@ -205,6 +245,8 @@ class ChatControlError(LineError):
 class ModuleSuspended(LineError):
     """LINE suspended the Official Account (``botSuspended``); the module cannot act for it until it resumes."""
 
+    explanation = "LINE has suspended this Official Account; the module can act for it again once LINE resumes it."
+
     status_code = 403
     code = "module_suspended"
     title = "This Official Account is suspended"
@@ -212,6 +254,8 @@ class ModuleSuspended(LineError):
 
 class MissingLoginScope(LineError):
     """The signed-in user's LINE Login token lacks a scope this call needs (``is_friend`` needs ``profile``)."""
+
+    explanation = "Your LINE sign-in did not allow what this needs. Sign in again and allow it."
 
     status_code = 403
     code = "insufficient_scope"
@@ -224,6 +268,33 @@ class SignInMisconfigured(LineError):
     This is the site's configuration, not the visitor's doing: a 500 page, and an ERROR log naming the setting.
     """
 
+    explanation = "Sign-in is not set up correctly on this site. The site's team can see the details in its log."
+
     status_code = 500
     code = "sign_in_misconfigured"
     title = "Sign-in is misconfigured"
+
+
+class NotConfigured(LineError):
+    """The app has not configured the LINE product a blueprint route belongs to (answered with 404)."""
+
+    explanation = "This sign-in is not available on this site."
+    status_code = 404
+    code = "not_configured"
+    title = "Not available"
+
+
+class EmulatorNotAnswering(UpstreamUnavailable):
+    """``LINE_EMULATOR_URL`` points at nothing: nobody runs the emulator there (a development setup)."""
+
+    code = "emulator_not_answering"
+    title = "The LINE emulator is not answering"
+
+    def __init__(self, emulator_url: str) -> None:
+        message = (
+            f"The LINE emulator at {emulator_url} is not answering: start it with `line-emulator` "
+            "(or `flask line emulator` inside the app)."
+        )
+        super().__init__(message)
+        #: A development setup: the visitor is the developer, so the page says what to do.
+        self.explanation = message

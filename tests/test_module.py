@@ -108,12 +108,12 @@ def test_attach_token_failure_is_clean_and_stores_nothing(make_app, line_platfor
     assert stored(app, BROWN_CAFE) is None
 
 
-def test_login_state_is_refused_at_the_attach_callback(client, line_platform):
+def test_login_state_is_refused_at_the_attach_callback(client, line_platform, caplog):
     start = client.get("/line/login")
     back = line_platform.consent(start.location)
     response = client.get(f"/line/attach/callback?code={back.params['code']}&state={back.params['state']}")
     assert response.status_code == 400
-    assert b"belongs to a login flow" in response.data
+    assert "belongs to a login flow" in caplog.text
 
 
 def test_a_store_failure_after_line_attached_is_an_error_page_and_logged(make_app, line_platform, caplog, tmp_path):

@@ -18,7 +18,14 @@ from flask import current_app, redirect, url_for
 from werkzeug.wrappers import Response
 
 from .._wire.oauth import OAuthClient, authorization_url
-from ..errors import AuthorizationDenied, CallbackError, LineError, SignInMisconfigured, UpstreamUnavailable
+from ..errors import (
+    AuthorizationDenied,
+    CallbackError,
+    LineError,
+    SignInMisconfigured,
+    TokenRequestError,
+    UpstreamUnavailable,
+)
 from .pending import PendingAuthorization, PendingAuthorizations
 from .redirects import safe_next
 
@@ -73,6 +80,10 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
     settings_to_check: ClassVar[str]
     #: The title of the page a person sees after pressing Cancel at LINE.
     denied_title: ClassVar[str] = "Sign-in was cancelled"
+    #: Blueprint endpoint that starts this flow ("Try again" leads there).
+    start_endpoint: ClassVar[str]
+    #: The settings that hold this flow's client id and secret (named when LINE refuses them).
+    credential_settings: ClassVar[str]
 
     def __init__(
         self,
@@ -161,26 +172,47 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
     def finish(self, params: Mapping[str, str]) -> Response:
         """Handle the callback; on any error send the signal, log, and re-raise for the error handler."""
         app = current_app._get_current_object()  # type: ignore[attr-defined]
+        next_url: str | None = None
         try:
             params = self.callback_params(params)
             if params.get("error"):
                 return self._callback_error(params)
             pending = self.pending.finish(self.kind, params.get("state"))
+            next_url = pending.next_url
             code = params.get("code")
             if not code or len(code) > MAX_CODE_LENGTH:
                 raise CallbackError("The callback carries no valid authorization code.")
-            result = self.complete(code, pending, params)
+            result = self._complete(code, pending, params)
             self.commit(result, pending)
         except AuthorizationDenied as denial:
+            denial.retry_url = url_for(self.start_endpoint, next=next_url)
             log.info("%s denied by LINE: %s", self.kind, denial.error)
             details: dict[str, Any] = {"error": denial.error, "description": denial.description, **denial.extra}
             self.signals.denied.send(app, **details)
             raise
         except LineError as error:
+            error.retry_url = url_for(self.start_endpoint, next=next_url)
             log.warning("%s callback rejected (%s): %s", self.kind, error.code, error.message)
             self.signals.failed.send(app, error=error)
             raise
         return redirect(pending.next_url)
+
+    def _complete(self, code: str, pending: PendingAuthorization, params: Mapping[str, str]) -> ResultT:
+        try:
+            return self.complete(code, pending, params)
+        except TokenRequestError as error:
+            if error.error not in ("invalid_client", "unauthorized_client"):
+                raise
+            # LINE refused our client id or secret: the site's configuration, not the visitor's doing.
+            log.error(
+                "LINE refused the %s client credentials (%s): check %s",
+                self.kind,
+                error.error,
+                self.credential_settings,
+            )
+            raise SignInMisconfigured(
+                f"LINE refused the client credentials ({error.error}); check {self.credential_settings}."
+            ) from None
 
     def _callback_error(self, params: Mapping[str, str]) -> Response:
         # Only a state we issued proves the error came back from our own request: without it, anyone could

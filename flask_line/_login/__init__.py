@@ -14,7 +14,10 @@ assert set(FLOWS) == set(LOGIN_VERSIONS)
 
 
 def flow_class(read: ConfigReader) -> type[LoginFlow]:
-    """The flow class ``LINE_LOGIN_VERSION`` names."""
+    """The flow class ``LINE_LOGIN_VERSION`` names (``"2.1"``, or the number ``2.1`` as an env var gives it)."""
+    value = read.raw("LINE_LOGIN_VERSION")
+    if isinstance(value, float) and str(value) in FLOWS:
+        return FLOWS[str(value)]
     version = read.choice("LINE_LOGIN_VERSION", LOGIN_VERSIONS, optional=False)
     return FLOWS[str(version)]
 

@@ -48,6 +48,8 @@ class LoginFlow(SignInFlow[LineUser]):
     kind = "login"
     signals = FlowSignals(login_succeeded, login_denied, login_failed)
     callback_endpoint = "line.callback"
+    start_endpoint = "line.login"
+    credential_settings = "LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET"
     settings_to_check = "LINE_LOGIN_SCOPES, LINE_LOGIN_CHANNEL_ID, LINE_LOGIN_CALLBACK_URL and the login options"
     slot_key = "_line_login"
     refreshed_signal = token_refreshed

@@ -68,7 +68,7 @@ def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) 
         raise read.fail("LINE_LOGIN_ID_TOKEN_ALGORITHMS", "must allow at least one algorithm")
     return LoginSettings(
         enabled=bool(channel_id),
-        version=version,
+        version=version,  # the flow class's own spelling, whatever type the app used
         channel_id=channel_id,
         channel_secret=channel_secret,
         scopes=read.words("LINE_LOGIN_SCOPES", LOGIN_SCOPES),

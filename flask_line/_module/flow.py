@@ -31,6 +31,8 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
     kind = "attach"
     signals = FlowSignals(signals.module_attached, signals.module_attach_denied, signals.module_attach_failed)
     callback_endpoint = "line.attach_callback"
+    start_endpoint = "line.attach"
+    credential_settings = "LINE_MODULE_CHANNEL_ID and LINE_MODULE_CHANNEL_SECRET"
     denied_title = "The attach was cancelled"
     settings_to_check = "LINE_MODULE_SCOPES, LINE_MODULE_CHANNEL_ID, LINE_MODULE_CALLBACK_URL and the attach options"
 

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from ..errors import TokenRequestError, UpstreamTimeout, UpstreamUnavailable
+from ..errors import EmulatorNotAnswering, TokenRequestError, UpstreamTimeout, UpstreamUnavailable
 
 log = logging.getLogger("flask_line")
 
@@ -27,8 +27,10 @@ class LineHttp:
     :param pool_size: keep-alive connections kept per host.
     """
 
-    def __init__(self, timeout: float, pool_size: int = 32) -> None:
+    def __init__(self, timeout: float, pool_size: int = 32, emulator_url: str | None = None) -> None:
         self.timeout = timeout
+        #: A local emulator standing in for LINE: "not answering" then names it and how to start it.
+        self.emulator_url = emulator_url.rstrip("/") if emulator_url else None
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size)
         self.session.mount("https://", adapter)
@@ -70,6 +72,9 @@ class LineHttp:
             raise UpstreamTimeout(f"LINE did not answer within {self.timeout:g} seconds") from None
         except requests.RequestException as error:
             log.warning("LINE unreachable at %s %s: %s", method, _public(url), type(error).__name__)
+            emulator = self.emulator_url
+            if emulator and url.startswith(emulator) and isinstance(error, requests.ConnectionError):
+                raise EmulatorNotAnswering(emulator) from None
             raise UpstreamUnavailable("LINE could not be reached") from None
 
     def json(self, method: str, url: str, **kwargs: Any) -> JsonObject:

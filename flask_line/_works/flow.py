@@ -24,6 +24,8 @@ class WorksSignInFlow(SignInFlow[WorksUser]):
     kind = "works"
     signals = FlowSignals(works_login_succeeded, works_login_denied, works_login_failed)
     callback_endpoint = "line.works_callback"
+    start_endpoint = "line.works_login"
+    credential_settings = "LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET"
     settings_to_check = "LINE_WORKS_SCOPES, LINE_WORKS_CLIENT_ID and LINE_WORKS_CALLBACK_URL"
     slot_key = "_line_works"
 
