@@ -36,6 +36,18 @@ def emulator_command(host: str, port: int, app_port: int, allow_faults: bool) ->
     )
 
 
+@line_cli.command("sweep-sessions")
+def sweep_sessions_command() -> None:
+    """Delete expired sessions from the embedded session store (run it from cron, or let the app do it)."""
+    from flask import current_app
+
+    interface = current_app.session_interface
+    sweep = getattr(interface, "sweep", None)
+    if sweep is None:
+        raise click.ClickException("The app does not use flask-line's embedded session store.")
+    click.echo(f"removed {sweep()} expired sessions")
+
+
 @line_cli.command("works-token")
 @click.option("--show", is_flag=True, help="Also print the token itself (it is a secret).")
 def works_token_command(show: bool) -> None:

@@ -44,7 +44,7 @@ class LineOAuth:
         app.extensions["line"] = self
         app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, self.store, lambda: self._module_access_rule)
         if settings.common.session_setup:
-            setup_server_side_sessions(app)
+            setup_server_side_sessions(app, pending_ttl=settings.common.flow_ttl)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
         app.cli.add_command(line_cli)
         if LineError not in app.error_handler_spec[None][None]:

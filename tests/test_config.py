@@ -116,8 +116,8 @@ def test_default_server_side_sessions_are_set_up_and_announced(tmp_path, caplog)
     caplog.set_level(logging.INFO, logger="flask_line")
     app = app_with(tmp_path)
     LineOAuth(app)
-    assert type(app.session_interface).__name__ == "CacheLibSessionInterface"
-    assert any("flask_line_sessions" in record.getMessage() for record in caplog.records)
+    assert type(app.session_interface).__name__ == "SQLiteSessionInterface"
+    assert any("flask_line_sessions.sqlite3" in record.getMessage() for record in caplog.records)
 
 
 def test_app_session_type_is_respected(tmp_path):

@@ -6,38 +6,48 @@ import logging
 import os
 from typing import Any
 
-from cachelib.file import FileSystemCache
 from flask import Flask, current_app, g, session
 from flask_session import Session
 from flask_session.base import ServerSideSessionInterface
+from flask_session.defaults import Defaults
+
+from .sqlite_sessions import SQLiteSessionInterface
 
 log = logging.getLogger("flask_line")
 
-#: Sessions kept by the embedded default live this many files at most before cachelib prunes old ones.
-_DEFAULT_SESSION_FILES = 100_000
+#: The embedded default store's file, in the app's instance folder.
+DEFAULT_SESSION_FILE = "flask_line_sessions.sqlite3"
 
 
-def setup_server_side_sessions(app: Flask) -> None:
+def setup_server_side_sessions(app: Flask, *, pending_ttl: float) -> None:
     """Make sure tokens are stored server-side, never in the cookie.
 
     An app that already runs Flask-Session keeps its interface; one that set ``SESSION_TYPE`` gets Flask-Session
-    initialised with it; any other app gets a file-system cache in its instance folder, and a log line says so.
+    initialised with it; any other app gets the embedded SQLite store in its instance folder (created on first
+    use), and one log line says so: a WARNING in debug mode, where a developer reads it.
     """
     if isinstance(app.session_interface, ServerSideSessionInterface):
         return
-    if not app.config.get("SESSION_TYPE"):
-        directory = os.path.join(app.instance_path, "flask_line_sessions")
-        lifetime = int(app.permanent_session_lifetime.total_seconds())
-        app.config["SESSION_TYPE"] = "cachelib"
-        app.config["SESSION_CACHELIB"] = FileSystemCache(
-            directory, threshold=_DEFAULT_SESSION_FILES, default_timeout=lifetime
-        )
-        log.info(
-            "flask-line: no server-side session store configured; keeping sessions in %s. "
-            "Set SESSION_TYPE (e.g. 'redis') for production, or LINE_SESSION_SETUP=False to opt out.",
-            directory,
-        )
-    Session(app)
+    if app.config.get("SESSION_TYPE"):
+        Session(app)
+        return
+    path = os.path.join(app.instance_path, DEFAULT_SESSION_FILE)
+    config = app.config
+    app.session_interface = SQLiteSessionInterface(
+        app,
+        path,
+        pending_ttl=pending_ttl,
+        key_prefix=config.get("SESSION_KEY_PREFIX", Defaults.SESSION_KEY_PREFIX),
+        permanent=config.get("SESSION_PERMANENT", Defaults.SESSION_PERMANENT),
+        sid_length=config.get("SESSION_ID_LENGTH", Defaults.SESSION_ID_LENGTH),
+        serialization_format=config.get("SESSION_SERIALIZATION_FORMAT", Defaults.SESSION_SERIALIZATION_FORMAT),
+    )
+    log.log(
+        logging.WARNING if app.debug else logging.INFO,
+        "flask-line keeps sessions server-side (tokens never go into the cookie) in %s. For several machines set "
+        "SESSION_TYPE='redis' (Flask-Session); LINE_SESSION_SETUP=False opts out.",
+        path,
+    )
 
 
 def rotate_session_id() -> None:

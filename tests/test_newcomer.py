@@ -1,0 +1,210 @@
+"""The stumbles of a newcomer's first hour: settings that forgive, error pages a visitor understands."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import warnings
+
+import pytest
+from flask import Flask
+
+from flask_line import LineOAuth, errors, signals
+from tests.conftest import captured, follow_login
+
+
+def bare_app(tmp_path, **config) -> Flask:
+    app = Flask("newcomer", instance_path=str(tmp_path / "instance"))
+    base = {"SECRET_KEY": "x", "LINE_LOGIN_CHANNEL_ID": "1650000000", "LINE_LOGIN_CHANNEL_SECRET": "secret"}
+    app.config.update({**base, **config})
+    return app
+
+
+# Settings ------------------------------------------------------------------------------------------------------
+
+
+def test_from_prefixed_env_numbers_are_accepted(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_LINE_LOGIN_CHANNEL_ID", "1650000000")
+    monkeypatch.setenv("FLASK_LINE_MODULE_CHANNEL_ID", "2000000000")
+    monkeypatch.setenv("FLASK_LINE_MODULE_CHANNEL_SECRET", "module-secret")
+    monkeypatch.setenv("FLASK_LINE_LOGIN_VERSION", "2.1")
+    app = Flask("env", instance_path=str(tmp_path / "instance"))
+    app.config.update(SECRET_KEY="x", LINE_LOGIN_CHANNEL_SECRET="secret")
+    app.config.from_prefixed_env()
+    assert isinstance(app.config["LINE_LOGIN_CHANNEL_ID"], int)
+    assert isinstance(app.config["LINE_LOGIN_VERSION"], float)
+    LineOAuth(app)
+    location = app.test_client().get("/line/login").location
+    assert "client_id=1650000000" in location
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("version,path", [(2.1, "/oauth2/v2.1/authorize"), (2.0, "/dialog/oauth/weblogin")])
+def test_login_version_as_a_number(tmp_path, version, path):
+    app = bare_app(tmp_path, LINE_LOGIN_VERSION=version)
+    LineOAuth(app)
+    assert path in app.test_client().get("/line/login").location
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("LINE_LOGIN_CHANNEL_ID", True),
+        ("LINE_LOGIN_CHANNEL_ID", 1650000000.5),
+        ("LINE_LOGIN_CHANNEL_ID", -5),
+        ("LINE_LOGIN_VERSION", 2.5),
+        ("LINE_LOGIN_VERSION", True),
+        ("LINE_LOGIN_CHANNEL_SECRET", "   "),
+        ("LINE_LOGIN_CHANNEL_SECRET", "\t\n"),
+    ],
+)
+def test_values_that_make_no_sense_are_refused(tmp_path, key, value):
+    with pytest.raises(errors.ConfigurationError) as raised:
+        LineOAuth(bare_app(tmp_path, **{key: value}))
+    assert raised.value.key == key
+
+
+@pytest.mark.parametrize(
+    "typo,suggestion",
+    [
+        ("LINE_LOGIN_PKCEE", "LINE_LOGIN_PKCE"),
+        ("LINE_LOGIN_DEFAULT_NXT", "LINE_LOGIN_DEFAULT_NEXT"),
+        ("LINE_MODULE_SCOPE", "LINE_MODULE_SCOPES"),
+    ],
+)
+def test_a_typo_warns_with_the_closest_key(tmp_path, caplog, typo, suggestion):
+    with pytest.warns(UserWarning, match=f"did you mean {suggestion}"):
+        LineOAuth(bare_app(tmp_path, **{typo: "x"}))
+    assert typo in caplog.text
+
+
+def test_an_unknown_key_with_no_close_match_still_warns(tmp_path):
+    with pytest.warns(UserWarning, match="LINE_BANANA is not a flask-line setting$"):
+        LineOAuth(bare_app(tmp_path, LINE_BANANA=1))
+
+
+def test_strict_config_makes_a_typo_an_error(tmp_path):
+    with pytest.raises(errors.ConfigurationError) as raised:
+        LineOAuth(bare_app(tmp_path, LINE_STRICT_CONFIG=True, LINE_LOGIN_PKCEE=False))
+    assert raised.value.key == "LINE_LOGIN_PKCEE" and "LINE_LOGIN_PKCE" in raised.value.message
+
+
+def test_known_keys_do_not_warn(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        LineOAuth(bare_app(tmp_path, LINE_LOGIN_PKCE=True, LINE_STRICT_CONFIG=False, LINE_HTTP_TIMEOUT=5))
+
+
+# Errors people see ------------------------------------------------------------------------------------------
+
+
+def test_a_replayed_callback_speaks_plainly_with_try_again(client, line_platform):
+    start = client.get("/line/login?next=/profile")
+    back = line_platform.consent(start.location)
+    client.get(back.path)
+    response = client.get(back.path)
+    page = response.data.decode()
+    assert response.status_code == 400
+    assert "Please try again" in page
+    assert 'id="try-again" href="/line/login"' in page
+    for jargon in ("replayed, foreign, or forged", "invalid_state", "resource owner", "Traceback"):
+        assert jargon not in page
+
+
+def test_try_again_keeps_next(client, line_platform):
+    response = follow_login(client, line_platform, allow=False, next="/profile")
+    assert 'href="/line/login?next=/profile"' in response.data.decode()
+    assert "The resource owner denied the request." not in response.data.decode()
+
+
+def test_debug_mode_shows_the_detail(make_app, line_platform):
+    app = make_app()
+    app.debug = True
+    client = app.test_client()
+    start = client.get("/line/login")
+    back = line_platform.consent(start.location)
+    client.get(back.path)
+    page = client.get(back.path).data.decode()
+    assert 'id="error-detail"' in page and "invalid_state" in page
+
+
+def test_json_clients_keep_a_stable_code(client, line_platform):
+    response = client.get("/line/callback?code=x&state=y", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid_state"
+    assert "detail" not in response.json
+
+
+@pytest.mark.parametrize(
+    "secret_key,flow,setting",
+    [
+        ("LINE_LOGIN_CHANNEL_SECRET", "/line/login", "LINE_LOGIN_CHANNEL_SECRET"),
+        ("LINE_WORKS_CLIENT_SECRET", "/line/works/login", "LINE_WORKS_CLIENT_SECRET"),
+    ],
+)
+def test_a_wrong_secret_is_the_sites_misconfiguration(make_app, line_platform, caplog, secret_key, flow, setting):
+    client = make_app(**{secret_key: "a-wrong-secret-0000000000000000"}).test_client()
+    start = client.get(flow)
+    response = client.get(line_platform.consent(start.location).path)
+    assert response.status_code == 500
+    assert b"not set up correctly" in response.data
+    errors_logged = [record.getMessage() for record in caplog.records if record.levelno == logging.ERROR]
+    assert any(setting in message for message in errors_logged)
+
+
+def test_a_wrong_module_secret_is_misconfiguration_too(make_app, line_platform, caplog):
+    client = make_app(LINE_MODULE_CHANNEL_SECRET="a-wrong-secret-0000000000000000").test_client()
+    follow_login(client, line_platform)
+    start = client.get("/line/attach")
+    response = client.get(line_platform.consent(start.location).path)
+    assert response.status_code == 500
+    assert "LINE_MODULE_CHANNEL_SECRET" in caplog.text
+
+
+@pytest.mark.parametrize("path", ["/line/login", "/line/attach", "/line/works/login"])
+def test_a_product_that_is_off_is_a_styled_404(make_app, path):
+    client = make_app(
+        LINE_LOGIN_CHANNEL_ID=None,
+        LINE_LOGIN_CHANNEL_SECRET=None,
+        LINE_MODULE_CHANNEL_ID=None,
+        LINE_MODULE_CHANNEL_SECRET=None,
+        LINE_WORKS_CLIENT_ID=None,
+        LINE_WORKS_CLIENT_SECRET=None,
+        LINE_WORKS_SERVICE_ACCOUNT=None,
+    ).test_client()
+    response = client.get(path)
+    assert response.status_code == 404
+    assert b"not available on this site" in response.data and b"<style>" in response.data
+    assert client.get(path, headers={"Accept": "application/json"}).json["error"] == "not_configured"
+
+
+def test_an_app_template_overrides_the_error_page(make_app, line_platform, tmp_path):
+    folder = tmp_path / "templates" / "flask_line"
+    folder.mkdir(parents=True)
+    (folder / "error.html").write_text("custom: {{ error.title }} / {{ error.explanation }}")
+    app = make_app()
+    app.template_folder = str(tmp_path / "templates")
+    response = app.test_client().get("/line/callback?code=x&state=y")
+    assert response.data.decode().startswith("custom: ")
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_emulator_that_is_not_running_is_named_with_how_to_start_it(make_app, caplog):
+    url = f"http://127.0.0.1:{unused_port()}"
+    caplog.set_level(logging.WARNING, logger="flask_line")
+    app = make_app(LINE_EMULATOR_URL=url)
+    assert f"The LINE emulator at {url} is not answering" in caplog.text, "init_app warns once"
+    client = app.test_client()
+    start = client.get("/line/login")
+    state = start.location.split("state=")[1].split("&")[0]
+    with captured(signals.login_failed) as failed:
+        response = client.get(f"/line/callback?code=c&state={state}")
+    assert response.status_code == 502
+    page = response.data.decode()
+    assert f"The LINE emulator at {url} is not answering" in page and "line-emulator" in page
+    assert isinstance(failed[0]["error"], errors.EmulatorNotAnswering)
