@@ -1,0 +1,185 @@
+"""Every code block of the README and the docs runs, so none can rot.
+
+Python blocks run in a fresh namespace each, with the context the docs assume: ``app`` (pointed at a running
+emulator), ``line``, ``line_platform``, an attached ``bot_id``, a ``chat_id``, and, for the deployment recipe,
+a ``pool``. Blocks that create their own app (the quickstarts) are then driven: their protected page sends a
+visitor to LINE. Jinja blocks render; shell blocks name commands that exist, with options they accept.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask, render_template_string
+
+from flask_line import AttachmentStore, LineOAuth, line_login_required
+from tests.test_module import BROWN_CAFE, attach
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def blocks() -> list[tuple[str, str, str]]:
+    """``(where, language, code)`` of every code block in README.md and docs/*.rst."""
+    found = []
+    readme = (ROOT / "README.md").read_text()
+    for match in re.finditer(r"^```(\w*)\n(.*?)^```", readme, re.M | re.S):
+        line = readme[: match.start()].count("\n") + 1
+        found.append((f"README.md:{line}", match.group(1) or "console", match.group(2)))
+    for path in sorted((ROOT / "docs").glob("*.rst")):
+        lines = path.read_text().splitlines()
+        for index, text in enumerate(lines):
+            directive = re.match(r"\s*\.\. code-block:: (\S+)", text)
+            if directive:
+                language = directive.group(1)
+            elif text.rstrip().endswith("::") and not text.lstrip().startswith(".. "):
+                language = "python"
+            else:
+                continue
+            body = []
+            for following in lines[index + 1 :]:
+                if following.strip() and not following.startswith((" ", "\t")):
+                    break
+                body.append(following)
+            code = "\n".join(body)
+            indent = min((len(row) - len(row.lstrip()) for row in body if row.strip()), default=0)
+            code = "\n".join(row[indent:] for row in body).strip("\n") + "\n"
+            found.append((f"{path.name}:{index + 1}", language, code))
+    return found
+
+
+ALL_BLOCKS = blocks()
+
+
+def test_the_docs_have_code_blocks_of_every_kind():
+    languages = {language for _, language, _ in ALL_BLOCKS}
+    assert {"python", "console", "html+jinja", "text"} <= languages
+    assert len(ALL_BLOCKS) >= 20
+
+
+@pytest.fixture
+def context(make_app, line_platform, tmp_path) -> dict[str, Any]:
+    """What the docs' fragments assume exists."""
+    app = make_app()
+    client = app.test_client()
+    attach(client, line_platform, query="scope=message:send%20message:receive")
+    fresh = Flask("fresh", instance_path=str(tmp_path / "fresh"))
+    fresh.config.update({key: value for key, value in app.config.items() if key.startswith(("LINE_", "SECRET"))})
+
+    class Pool:
+        """A stand-in for a psycopg pool: the recipe only constructs its store here."""
+
+    def create_app(config: dict[str, Any]) -> Flask:
+        site = Flask("doc_site", instance_path=str(tmp_path / "doc_site"))
+        site.config.update(config)
+        LineOAuth(site)
+
+        @site.get("/profile")
+        @line_login_required
+        def profile() -> str:
+            return "profile"
+
+        return site
+
+    return {
+        "initialised": {"app": app, "line": app.extensions["line"]},
+        "uninitialised": {"app": fresh, "line": LineOAuth()},
+        "line_platform": line_platform,
+        "bot_id": BROWN_CAFE,
+        "chat_id": "U4af4980629a1b2c3d4e5f60718293a4b",
+        "admins_of": lambda bot_id: {"U4af4980629a1b2c3d4e5f60718293a4b"},
+        "pool": Pool(),
+        "create_app": create_app,
+    }
+
+
+PYTHON = [(where, code) for where, language, code in ALL_BLOCKS if language in ("python", "pycon")]
+
+
+@pytest.mark.parametrize("where,code", PYTHON, ids=[where for where, _ in PYTHON])
+def test_python_blocks_run(where, code, context, line_platform, line_app_config):
+    line_platform.platform.fault_control = True
+    code = code.replace("http://127.0.0.1:5005", line_platform.url)  # the emulator of this test
+    initialises = "init_app(" in code or "LineOAuth(app" in code
+    namespace: dict[str, Any] = {"__name__": "docs_example"}
+    namespace.update({key: value for key, value in context.items() if key not in ("initialised", "uninitialised")})
+    namespace.update(context["uninitialised" if initialises else "initialised"])
+    app = namespace["app"]
+    with app.app_context():
+        exec(compile(code, where, "exec"), namespace)
+    test = namespace.get("test_login")
+    if callable(test):
+        test(line_platform, line_app_config)
+    store = getattr(namespace.get("line"), "store", None)
+    if store is not None:
+        assert isinstance(store, AttachmentStore), "a documented store has the four methods"
+    created = namespace["app"]
+    if created is not app and isinstance(created, Flask):
+        # A block that made its own app: its protected pages send a visitor to LINE.
+        for rule in created.url_map.iter_rules():
+            if rule.rule.startswith(("/line", "/static")):
+                continue
+            method = "POST" if "POST" in (rule.methods or ()) else "GET"
+            answer = created.test_client().open(rule.rule, method=method)
+            assert answer.status_code in (302, 401, 403), f"{where}: {rule.rule} answered {answer.status_code}"
+    line_platform.platform.faults.clear()
+
+
+JINJA = [(where, code) for where, language, code in ALL_BLOCKS if language == "html+jinja"]
+
+
+@pytest.mark.parametrize("where,code", JINJA, ids=[where for where, _ in JINJA])
+def test_jinja_blocks_render(where, code, app):
+    with app.test_request_context("/somewhere"):
+        html = render_template_string(code)
+    assert "/line/login?prompt=none&amp;next=/somewhere" in html or "/line/login" in html
+
+
+SHELL = [(where, code) for where, language, code in ALL_BLOCKS if language in ("console", "bash", "sh")]
+OUR_COMMANDS = {"line-emulator", "flask", "python"}
+
+
+@pytest.mark.parametrize("where,code", SHELL, ids=[where for where, _ in SHELL])
+def test_shell_blocks_name_real_commands(where, code):
+    makefile = (ROOT / "Makefile").read_text()
+    for line in code.splitlines():
+        command = line.split("#", 1)[0].strip()
+        if not command:
+            continue
+        words = shlex.split(command)
+        if words[0] == "make":
+            assert re.search(rf"^{words[1]}:", makefile, re.M), f"{where}: no make target {words[1]}"
+            continue
+        if words[0] == "pip":
+            assert words[1] == "install"
+            continue
+        executable = BIN / words[0] if (BIN / words[0]).exists() else None
+        assert executable is not None, f"{where}: {words[0]} is not installed with the dev extras"
+        if words[0] not in OUR_COMMANDS:
+            continue
+        subcommand = [word for word in words[1:] if not word.startswith("-") and not word.isdigit()]
+        argv = (
+            [str(executable), *subcommand, "--help"]
+            if words[0] != "python"
+            else [str(executable), *words[1:3], "--help"]
+        )
+        environment = {**os.environ, "FLASK_APP": "examples.quickstart.app:create_app"}
+        result = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=environment, timeout=60)
+        assert result.returncode == 0, f"{where}: {result.stderr}"
+        for option in (word.split("=")[0] for word in words if word.startswith("--")):
+            assert option in result.stdout, f"{where}: {words[0]} has no {option}"
+
+
+def test_the_fault_recipe_reaches_a_real_emulator(line_platform):
+    line_platform.platform.fault_control = True
+    url = f"{line_platform.url}/_emulator/faults"
+    requests.post(url, json={"request": "POST /oauth2/v2.1/token", "status": 503, "body": "down"}, timeout=5)
+    assert requests.get(url, timeout=5).json()["faults"][0]["status"] == 503
