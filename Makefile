@@ -4,6 +4,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+PORT ?= 5000
+EMULATOR_PORT ?= 5005
+EXAMPLE ?= quickstart
+
 .PHONY: demo test lint typecheck unit docs bench clean
 
 $(STAMP): pyproject.toml setup.cfg
@@ -12,8 +16,9 @@ $(STAMP): pyproject.toml setup.cfg
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# PORT (default 5000) and EMULATOR_PORT (default 5005) choose the ports; EXAMPLE picks the site.
 demo: $(STAMP)
-	$(BIN)/python examples/run_demo.py
+	PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) $(BIN)/python examples/run_demo.py $(EXAMPLE)
 
 test: lint typecheck unit docs
 

@@ -9,3 +9,9 @@ autodoc_typehints = "description"
 html_theme = "alabaster"
 exclude_patterns = ["_build"]
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
+
+
+# Signals print as blinker objects with memory addresses; on the API page each shows as its name.
+from blinker.base import NamedSignal  # noqa: E402
+
+NamedSignal.__repr__ = lambda self: f"signal({self.name!r})"  # type: ignore[method-assign]

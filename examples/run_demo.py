@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +28,17 @@ def load_example(name: str) -> ModuleType:
     return module
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:``port``."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def main() -> None:
     """Start the emulator, then the site, until Ctrl+C."""
     name = sys.argv[1] if len(sys.argv) > 1 else "quickstart"
@@ -34,6 +46,13 @@ def main() -> None:
         raise SystemExit(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
     emulator_port = int(os.environ.get("EMULATOR_PORT", "5005"))
     site_port = int(os.environ.get("PORT", "5000"))
+    for variable, port in (("PORT", site_port), ("EMULATOR_PORT", emulator_port)):
+        if not port_is_free(port):
+            raise SystemExit(
+                f"Port {port} is already in use. Choose another with {variable}=..., e.g. "
+                f"`make demo {variable}={port + 100}` (the site uses PORT, default 5000; the emulator EMULATOR_PORT, "
+                "default 5005)."
+            )
     with EmulatorServer(port=emulator_port) as emulator:
         for host in ("127.0.0.1", "localhost"):
             emulator.platform.register_app(f"http://{host}:{site_port}")

@@ -183,3 +183,13 @@ def test_the_fault_recipe_reaches_a_real_emulator(line_platform):
     url = f"{line_platform.url}/_emulator/faults"
     requests.post(url, json={"request": "POST /oauth2/v2.1/token", "status": 503, "body": "down"}, timeout=5)
     assert requests.get(url, timeout=5).json()["faults"][0]["status"] == 503
+
+
+def test_every_screenshot_the_browser_tests_take_is_in_the_docs():
+    pictures = {path.name for path in (ROOT / "docs" / "_static" / "screenshots").glob("*.png")}
+    shown = set(
+        re.findall(r"_static/screenshots/([\w-]+\.png)", "".join(p.read_text() for p in (ROOT / "docs").glob("*.rst")))
+    )
+    taken = set(re.findall(r'shoot\(page, "([\w-]+)"\)', (ROOT / "tests" / "browser" / "test_browser.py").read_text()))
+    assert {f"{name}.png" for name in taken} == shown, "each picture a browser test takes is shown, and no other"
+    assert shown <= pictures, "docs show only pictures that exist"

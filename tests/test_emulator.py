@@ -139,3 +139,30 @@ def test_emulator_help_is_plain_text(command, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "--port" in result.stdout
     assert "``" not in result.stdout and ":class:" not in result.stdout
+
+
+def test_make_demo_on_a_busy_port_names_the_variable_to_set():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        root = Path(__file__).resolve().parents[1]
+        result = subprocess.run(
+            [sys.executable, "examples/run_demo.py"],
+            cwd=root,
+            env={**os.environ, "PORT": str(port), "EMULATOR_PORT": str(free_port())},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"Port {port} is already in use" in result.stderr and "PORT=" in result.stderr
+
+
+def test_signals_render_as_names_on_the_api_page():
+    import runpy
+
+    from flask_line import signals
+
+    runpy.run_path(str(Path(__file__).resolve().parents[1] / "docs" / "conf.py"))
+    assert repr(signals.login_succeeded) == "signal('login-succeeded')"

@@ -300,7 +300,8 @@ def test_userinfo_and_deauthorize(client, line_platform):
     access = next(iter(line_platform.platform.access_tokens))
     bearer = {"Authorization": f"Bearer {access}"}
     info = requests.get(f"{line_platform.url}/oauth2/v2.1/userinfo", headers=bearer, timeout=5).json()
-    assert info == {"sub": BROWN, "name": "Brown"}
+    assert info["sub"] == BROWN and info["name"] == "Brown"
+    assert requests.get(info["picture"], timeout=5).headers["Content-Type"].startswith("image/svg")
     discovery = requests.get(f"{line_platform.url}/.well-known/openid-configuration", timeout=5).json()
     assert discovery["userinfo_endpoint"].endswith("/oauth2/v2.1/userinfo")
     login_channel_token = channel_token(line_platform.url, DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET)

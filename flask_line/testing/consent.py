@@ -7,6 +7,7 @@ a later ``prompt=none`` request is then answered without a screen (seed 004), or
 
 from __future__ import annotations
 
+import html
 import secrets
 import time
 from collections.abc import Mapping
@@ -23,6 +24,17 @@ from .endpoints import Endpoints, issuer, with_query
 #: The emulator's sign-in cookie (on the emulator's host, never the app's).
 SESSION_COOKIE = "line_emulator_session"
 JWT_MODES = frozenset({"query.jwt", "form_post.jwt", "jwt"})
+#: What the attach screen says each module scope allows (seed 003's table, in a few words).
+SCOPE_DESCRIPTIONS = {
+    "message:send": "Send messages to your friends (push, reply, multicast, broadcast, narrowcast)",
+    "message:receive": "Receive messages and events, and take control of chats",
+    "account:manage": "Manage the default rich menu and read statistics",
+    "message:mark_as_read": "Mark users' messages as read",
+    "message:templated_pnp": "Send LINE notification messages",
+    "profile:read": "Read the profiles of friends and group members",
+    "coupon:manage": "Create and manage coupons",
+    "crm:manage": "Chat Plugin",
+}
 #: The name each product's screen carries.
 PRODUCTS = {
     "v2.1": "LINE Login",
@@ -35,7 +47,20 @@ PRODUCTS = {
 class ConsentScreen(Endpoints):
     """``/_emulator/consent``: pick an account, Allow or Cancel."""
 
-    routes = (("POST", "/_emulator/consent", "decide"),)
+    routes = (("POST", "/_emulator/consent", "decide"), ("GET", "/_emulator/avatar/<user_id>.svg", "avatar"))
+
+    def avatar(self, user_id: str) -> Response:
+        """A generated profile picture (LINE serves real ones from its CDN)."""
+        account = self.data.users.get(user_id) or self.data.works_members.get(user_id)
+        initial = (account.display_name[:1] if account else "?").upper()
+        hue = sum(map(ord, user_id)) % 360
+        svg = (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">'
+            f'<rect width="200" height="200" fill="hsl({hue},55%,55%)"/>'
+            '<text x="100" y="128" font-size="96" text-anchor="middle" fill="#fff" font-family="sans-serif">'
+            f"{html.escape(initial)}</text></svg>"
+        )
+        return Response(svg, mimetype="image/svg+xml")
 
     def clients(self, protocol: str) -> Mapping[str, object]:
         """The clients ``protocol`` accepts."""
@@ -113,6 +138,7 @@ class ConsentScreen(Endpoints):
             protocol=protocol,
             add_friend_option=bool(pending.get("bot_prompt")),
             product=PRODUCTS[protocol],
+            scope_descriptions=SCOPE_DESCRIPTIONS,
         )
         return Response(page, headers={"X-Emulator-Request-Id": request_id})
 

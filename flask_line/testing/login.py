@@ -141,8 +141,7 @@ class LoginEndpoints(Endpoints):
             claims["nonce"] = grant.nonce
         if "profile" in grant.scopes:
             claims["name"] = user.display_name
-            if user.picture_url:
-                claims["picture"] = user.picture_url
+            claims["picture"] = self.picture_url(user)
         if "email" in grant.scopes and user.email:
             claims["email"] = user.email
         if "auth_time" in grant.extra:  # only when the login sent max_age (seed 004)
@@ -198,9 +197,7 @@ class LoginEndpoints(Endpoints):
         if not isinstance(grant, Grant):
             return grant
         user = self.data.users[grant.user_id]
-        body = {"userId": user.user_id, "displayName": user.display_name}
-        if user.picture_url:
-            body["pictureUrl"] = user.picture_url
+        body = {"userId": user.user_id, "displayName": user.display_name, "pictureUrl": self.picture_url(user)}
         if user.status_message:
             body["statusMessage"] = user.status_message
         return jsonify(body)
@@ -220,8 +217,7 @@ class LoginEndpoints(Endpoints):
         body: dict[str, Any] = {"sub": user.user_id}
         if "profile" in grant.scopes:
             body["name"] = user.display_name
-            if user.picture_url:
-                body["picture"] = user.picture_url
+            body["picture"] = self.picture_url(user)
         return jsonify(body)
 
     def verify_id_token(self) -> Any:
@@ -268,6 +264,10 @@ class LoginEndpoints(Endpoints):
                 if session["user_id"] == grant.user_id:
                     session["consents"].pop(grant.client_id, None)
         return Response(status=204)
+
+    def picture_url(self, user: Any) -> str:
+        """The user's picture: their own URL, or one the emulator draws."""
+        return str(user.picture_url or f"{issuer()}/_emulator/avatar/{user.user_id}.svg")
 
     def certs(self) -> Any:
         return jsonify(self.data.keys.jwks())

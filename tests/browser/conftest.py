@@ -97,3 +97,18 @@ def serve_example(
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+#: Where the browser tests leave a picture of each flow for the docs (docs/*.rst show them).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "_static" / "screenshots"
+
+
+@pytest.fixture
+def shoot() -> Callable[[Any, str], None]:
+    """Save what the page shows now as docs/_static/screenshots/<name>.png."""
+
+    def take(page: Any, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+    return take
