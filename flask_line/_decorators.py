@@ -6,13 +6,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast, overload
 
-from flask import redirect, url_for
+from flask import Blueprint, redirect, url_for
 from werkzeug.local import LocalProxy
 
 from ._flow.anonymous import AnonymousUser
 from ._login.user import LineUser
 from ._module.store import ModuleAttachment
-from ._responses import current_path, error_response, sign_in_required, wants_json
+from ._responses import current_path, error_response, is_page_navigation, sign_in_required
 from ._runtime import runtime
 from ._works.user import WorksUser
 from .errors import MissingModuleScope, ModuleSuspended
@@ -33,31 +33,46 @@ current_line_user: LineUser | AnonymousUser = cast(Any, LocalProxy(_current_line
 class SignInRequired:
     """A view decorator that lets signed-in users through and sends others to sign in.
 
-    Usable bare (``@line_login_required``) or called (``@line_login_required()``). An anonymous browser is
-    redirected to the sign-in endpoint with ``next`` set to the requested path and query; a client that prefers
-    JSON (or an XHR request) gets a 401 JSON body.
+    Usable bare (``@line_login_required``) or called (``@line_login_required()``,
+    ``@line_login_required(api=True)``). A person's browser loading a page is redirected to the sign-in endpoint
+    with ``next`` set to the requested path and query; any other anonymous request (``fetch()``, ``curl``, an XHR,
+    a JSON client) gets a 401 JSON body with a ``WWW-Authenticate`` header. ``api=True`` always answers 401 (for
+    JSON routes); :meth:`protect` applies the rule to a whole blueprint.
     """
 
-    def __init__(self, current_user: Callable[[], Any], endpoint: str, message: str) -> None:
+    def __init__(self, current_user: Callable[[], Any], endpoint: str, message: str, *, api: bool = False) -> None:
         self._current_user = current_user
         self._endpoint = endpoint
         self._message = message
+        self._api = api
 
     @overload
     def __call__(self, view: F) -> F: ...
     @overload
-    def __call__(self, view: None = None) -> Callable[[F], F]: ...
-    def __call__(self, view: F | None = None) -> F | Callable[[F], F]:
+    def __call__(self, view: None = None, *, api: bool = ...) -> Callable[[F], F]: ...
+    def __call__(self, view: F | None = None, *, api: bool | None = None) -> F | Callable[[F], F]:
         if view is None:
-            return self
+            if api is None:
+                return self
+            return SignInRequired(self._current_user, self._endpoint, self._message, api=api)
 
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if self._current_user().is_authenticated:
-                return view(*args, **kwargs)
-            return sign_in_required(self._endpoint, self._message)
+            refusal = self.refusal()
+            return view(*args, **kwargs) if refusal is None else refusal
 
         return cast(F, wrapper)
+
+    def refusal(self) -> Any:
+        """None when someone is signed in; else the answer that asks them to sign in."""
+        if self._current_user().is_authenticated:
+            return None
+        return sign_in_required(self._endpoint, self._message, api=self._api)
+
+    def protect(self, blueprint: Blueprint, *, api: bool = False) -> None:
+        """Require sign-in for every view of ``blueprint`` (``api=True``: always a 401, never a redirect)."""
+        rule = SignInRequired(self._current_user, self._endpoint, self._message, api=api)
+        blueprint.before_request(rule.refusal)
 
 
 #: Require a LINE Login user (see :class:`SignInRequired`).
@@ -94,7 +109,7 @@ def requires_module_scope(*scopes: str) -> Callable[[F], F]:
             missing = needed - held
             if not missing:
                 return view(*args, **kwargs)
-            if wants_json():
+            if not is_page_navigation():
                 response, status = error_response(MissingModuleScope(missing))
                 return response, status
             return redirect(url_for("line.attach", scope=" ".join(sorted(held | needed)), next=current_path()))

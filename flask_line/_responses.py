@@ -34,11 +34,30 @@ def error_response(error: LineError) -> tuple[Response | str, int]:
     return page, error.status_code
 
 
-def sign_in_required(endpoint: str, message: str, **json_extra: object) -> BaseResponse | tuple[Response, int]:
-    """A browser goes to ``endpoint`` with ``next`` set to where it was; an API client gets a 401 JSON body."""
+def is_page_navigation() -> bool:
+    """Whether a person's browser is loading a page here (so a redirect to LINE makes sense).
+
+    Fetch Metadata decides when the browser sends it (``Sec-Fetch-Mode: navigate``: a link, a typed URL, a form);
+    otherwise a request that explicitly accepts HTML and is not an XHR. A ``fetch()``, ``curl`` or ``requests``
+    call is not one.
+    """
     if wants_json():
-        return jsonify(error="not_authenticated", message=message, **json_extra), 401
-    return redirect(url_for(endpoint, next=current_path()))
+        return False
+    mode = request.headers.get("Sec-Fetch-Mode")
+    if mode is not None:
+        return mode == "navigate"
+    return any(kind in ("text/html", "application/xhtml+xml") for kind, _ in request.accept_mimetypes)
+
+
+def sign_in_required(endpoint: str, message: str, *, api: bool = False) -> BaseResponse | tuple[Response, int]:
+    """A page navigation goes to ``endpoint`` with ``next`` set to where it was; any other request (or any
+    request at all when ``api``) gets a 401 JSON body with a ``WWW-Authenticate`` header naming where to sign in."""
+    login_url = url_for(endpoint, next=current_path())
+    if not api and is_page_navigation():
+        return redirect(login_url)
+    response = jsonify(error="not_authenticated", message=message, login_url=login_url)
+    response.headers["WWW-Authenticate"] = f'LINE-Login realm="flask-line", login_url="{login_url}"'
+    return response, 401
 
 
 def current_path() -> str:

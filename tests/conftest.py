@@ -25,6 +25,14 @@ from flask_line.testing import EmulatorServer
 AppFactory = Callable[..., Flask]
 
 
+class BrowserClient(FlaskClient):
+    """A test client that loads pages as a browser does (``Accept: text/html``); API tests set their headers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base["HTTP_ACCEPT"] = "text/html,application/xhtml+xml,*/*;q=0.8"
+
+
 @pytest.fixture
 def make_app(line_app_config: dict[str, Any], tmp_path: Any) -> AppFactory:
     """Build an app with flask-line, a protected ``/profile`` and an open ``/``; keyword args override config."""
@@ -33,6 +41,7 @@ def make_app(line_app_config: dict[str, Any], tmp_path: Any) -> AppFactory:
         app = Flask("testapp", instance_path=str(tmp_path / "instance"))
         app.config.update(line_app_config)
         app.config.update(overrides)
+        app.test_client_class = BrowserClient
         LineOAuth(app, store=store)
 
         @app.get("/")

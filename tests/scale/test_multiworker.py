@@ -211,5 +211,6 @@ def test_redis_restart_mid_login_fails_cleanly_and_the_next_login_works(gunicorn
     callback = browser.get(gunicorn_app + back.path, allow_redirects=False, timeout=30)
     assert callback.status_code == 400
     assert "Traceback" not in callback.text
-    assert browser.get(gunicorn_app + "/profile", allow_redirects=False, timeout=30).status_code == 302
+    page = {"Accept": "text/html"}  # a browser loading the page is sent to sign in
+    assert browser.get(gunicorn_app + "/profile", headers=page, allow_redirects=False, timeout=30).status_code == 302
     assert one_login(gunicorn_app, emulator, 7).seen == f"U{7:032x}"
