@@ -11,6 +11,7 @@ from ._decorators import (
     current_line_user,
     current_works_user,
     line_login_required,
+    line_token_required,
     requires_module_scope,
     works_login_required,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "current_works_user",
     "errors",
     "line_login_required",
+    "line_token_required",
     "requires_module_scope",
     "signals",
     "works_login_required",

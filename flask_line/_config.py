@@ -82,6 +82,10 @@ DEFAULTS: dict[str, Any] = {
     "LINE_LOGIN_DEFAULT_NEXT": "/",
     "LINE_LOGOUT_REDIRECT": "/",
     "LINE_LOGIN_ID_TOKEN_ALGORITHMS": ["HS256", "ES256"],
+    # Credentials sent by LIFF apps and native clients (@line_token_required, POST /line/session).
+    "LINE_TOKEN_CHANNEL_IDS": [],
+    "LINE_TOKEN_CACHE_TTL": 300,
+    "LINE_TOKEN_CACHE_SIZE": 10_000,
     "LINE_MODULE_CHANNEL_ID": None,
     "LINE_MODULE_CHANNEL_SECRET": None,
     "LINE_MODULE_SCOPES": "message:send message:receive",

@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar, cast, overload
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, redirect, request, url_for
 from werkzeug.local import LocalProxy
 
 from ._flow.anonymous import AnonymousUser
+from ._login.bearer import Credential, check_demands
 from ._login.user import LineUser
 from ._module.store import ModuleAttachment
 from ._responses import current_path, error_response, is_page_navigation, sign_in_required
 from ._runtime import runtime
 from ._works.user import WorksUser
-from .errors import MissingModuleScope, ModuleSuspended
+from .errors import LineError, MissingModuleScope, ModuleSuspended, TokenAuthError
+from .signals import login_failed
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger("flask_line")
+
+
+#: Where a request's verified credential is kept (``@line_token_required``); the session is not touched.
+CREDENTIAL_KEY = "_line_credential"
 
 
 def _current_line_user() -> LineUser | AnonymousUser:
     login = runtime().login
-    return login.current_user() if login is not None else AnonymousUser()
+    if login is None:
+        return AnonymousUser()
+    credential = g.get(CREDENTIAL_KEY)
+    if credential is not None and login.bearer is not None:
+        return login.bearer.user(credential, login.profile)
+    return login.current_user()
 
 
 #: The user signed in with LINE Login in this session: a :class:`~flask_line.LineUser`, or an anonymous user
@@ -77,6 +92,82 @@ class SignInRequired:
 
 #: Require a LINE Login user (see :class:`SignInRequired`).
 line_login_required = SignInRequired(_current_line_user, "line.login", "Sign in with LINE to continue.")
+
+
+def line_token_required(
+    view: F | None = None,
+    *,
+    scopes: Collection[str] = (),
+    amr: Collection[str] = (),
+    nonce: Callable[[], str | None] | None = None,
+) -> Any:
+    """Require LINE credentials on the request itself, as LIFF apps and native clients send them.
+
+    * ``Authorization: Bearer <access token>``: verified at LINE's verify endpoint (the channel must be the app's
+      LINE Login channel or one of ``LINE_TOKEN_CHANNEL_IDS``, and unexpired), cached for
+      ``LINE_TOKEN_CACHE_TTL`` seconds at most;
+    * an ID token in the ``X-Line-Id-Token`` header or the ``id_token`` field of a JSON body: verified locally
+      (ES256 from LINE's keys; HS256 with the channel secret for the login channel), with ``nonce()`` when given.
+
+    The verified user is :data:`current_line_user` for this request (the profile is fetched only if the view
+    reads it from an access token); no session is created or read. A missing, invalid, expired or foreign
+    credential is a 401 JSON body (403 for missing ``scopes`` or ``amr``) saying which, and ``login_failed`` fires.
+    """
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                setattr(g, CREDENTIAL_KEY, _authenticate(scopes, amr, nonce))
+            except LineError as error:
+                return _credential_refusal(error)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate(view) if view is not None else decorate
+
+
+def _authenticate(scopes: Collection[str], amr: Collection[str], nonce: Callable[[], str | None] | None) -> Credential:
+    login = runtime().require_login()
+    if login.bearer is None:
+        raise TokenAuthError("invalid_token", "LINE Login v2.0 issues no credentials a client could send.")
+    body = request.get_json(silent=True) if request.is_json else None
+    id_token = request.headers.get("X-Line-Id-Token") or (body.get("id_token") if isinstance(body, dict) else None)
+    authorization = request.headers.get("Authorization", "")
+    access_token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+    if not id_token and not access_token:
+        raise TokenAuthError("missing_token", "Send a LINE access token (Authorization: Bearer) or an ID token.")
+    credential = None
+    if id_token:
+        if not isinstance(id_token, str):
+            raise TokenAuthError("invalid_token", "The ID token is not valid.")
+        credential = login.bearer.id_token(id_token, nonce() if nonce is not None else None)
+    if access_token:
+        verified = login.bearer.access_token(access_token)
+        if credential is not None and verified.channel_id != credential.channel_id:
+            raise TokenAuthError("invalid_token", "The access token and the ID token belong to different channels.")
+        credential = (
+            verified
+            if credential is None
+            else replace(credential, scopes=credential.scopes | verified.scopes, access_token=access_token)
+        )
+    assert credential is not None
+    check_demands(credential, scopes, amr)
+    return credential
+
+
+def _credential_refusal(error: LineError) -> tuple[Response, int]:
+    """A JSON answer (credential routes are APIs), a log line and ``login_failed``."""
+    log.warning("LINE credential refused (%s): %s", error.code, error.message)
+    login_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
+    response = jsonify(error=error.code, message=error.explanation)
+    if isinstance(error, TokenAuthError):
+        kind = "insufficient_scope" if error.status_code == 403 else "invalid_token"
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="flask-line", error="{kind}", error_description="{error.explanation}"'
+        )
+    return response, error.status_code
 
 
 def _current_attachment() -> ModuleAttachment | None:

@@ -155,7 +155,7 @@ def _build_login(settings: Settings, http: LineHttp, pending: PendingAuthorizati
         log.warning(flow_class.deprecation)
     common = settings.common
     verifier = None
-    if login.uses_openid:
+    if flow_class.has_id_tokens:
         verifier = IdTokenVerifier(
             issuer=login.endpoints.issuer,
             client_id=login.channel_id,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, request
+from flask import Blueprint, current_app, jsonify, redirect, request
 from werkzeug.wrappers import Response
 
 from ._flow.redirects import safe_next
 from ._module.webhook import MAX_BODY_BYTES, handle_webhook
 from ._runtime import runtime
-from .errors import CrossSiteRequest
+from .errors import CrossSiteRequest, NotConfigured, TokenAuthError
+from .signals import login_failed
 
 
 def create_blueprint() -> Blueprint:
@@ -19,6 +20,7 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/login", "login", login, methods=["GET"])
     blueprint.add_url_rule("/callback", "callback", callback, methods=["GET", "POST"])
     blueprint.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    blueprint.add_url_rule("/session", "session", session_exchange, methods=["POST"])
     blueprint.add_url_rule("/attach", "attach", attach, methods=["GET"])
     blueprint.add_url_rule("/attach/callback", "attach_callback", attach_callback, methods=["GET"])
     blueprint.add_url_rule("/module/webhook", "module_webhook", module_webhook, methods=["POST"])
@@ -44,6 +46,28 @@ def logout() -> Response:
     flow = runtime().require_login()
     flow.logout()
     return redirect(safe_next(_next_target(), flow.settings.logout_redirect))
+
+
+def session_exchange() -> Response | tuple[Response, int]:
+    """A LIFF page trades its ID token for a server-side session (JSON body only, same-site only)."""
+    refuse_cross_site()
+    if not request.is_json:
+        return jsonify(error="unsupported_media_type", message="Send a JSON body with the id_token."), 415
+    flow = runtime().require_login()
+    if flow.bearer is None:
+        raise NotConfigured("LINE Login v2.0 issues no ID tokens.")
+    body = request.get_json(silent=True)
+    token = body.get("id_token") if isinstance(body, dict) else None
+    try:
+        if not isinstance(token, str) or not token:
+            raise TokenAuthError("missing_token", "Send the LIFF app's ID token as id_token.")
+        credential = flow.bearer.id_token(token)
+    except TokenAuthError as error:
+        login_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
+        return jsonify(error=error.code, message=error.explanation), error.status_code
+    assert credential.user is not None
+    flow.sign_in_as(credential.user, None)
+    return jsonify(user_id=credential.user.user_id, display_name=credential.user.display_name)
 
 
 def attach() -> Response:

@@ -275,6 +275,27 @@ class SignInMisconfigured(LineError):
     title = "Sign-in is misconfigured"
 
 
+class TokenAuthError(LineError):
+    """A request's LINE credential (bearer access token, ID token) is missing, invalid, expired or foreign.
+
+    ``code`` says which: ``missing_token``, ``invalid_token``, ``expired_token``, ``foreign_channel`` (401), or
+    ``insufficient_scope`` (403: valid, but without a scope or authentication method the view demands).
+    """
+
+    explanation = "Send a valid LINE access token or ID token."
+    status_code = 401
+    code = "invalid_token"
+    title = "LINE credential refused"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        if code == "insufficient_scope":
+            self.status_code = 403
+        #: What the client reads: which check failed, without internals.
+        self.explanation = message
+
+
 class NotConfigured(LineError):
     """The app has not configured the LINE product a blueprint route belongs to (answered with 404)."""
 

@@ -87,6 +87,15 @@ class SignInFlow(AuthorizationFlow[SignIn[UserT]]):
         log.info("%s succeeded for %s", self.kind, result.user.user_id)
         self.signals.succeeded.send(_app(), user=result.user, token=result.token)
 
+    def sign_in_as(self, user: UserT, token: LineToken | None) -> None:
+        """Start a session for ``user``, verified elsewhere (a LIFF app's ID token): as a login's commit does."""
+        previous = self.slot.load()
+        if previous is not None and previous["user"].get("user_id") != user.user_id:
+            self._drop_linked()
+        self.slot.save({"user": user.to_dict(), "token": token.to_dict() if token else None}, new_login=True)
+        log.info("%s session started from a client credential for %s", self.kind, user.user_id)
+        self.signals.succeeded.send(_app(), user=user, token=token)
+
     def sign_out(self) -> None:
         """Forget this identity and everything that belongs to it; other sign-ins in the session stay."""
         self.slot.clear()
@@ -106,7 +115,7 @@ class SignInFlow(AuthorizationFlow[SignIn[UserT]]):
     def current_token(self) -> LineToken | None:
         """The signed-in user's token as stored (possibly expired), or None."""
         record = self.slot.load()
-        return LineToken.from_dict(record["token"]) if record else None
+        return LineToken.from_dict(record["token"]) if record and record.get("token") else None
 
     def fresh_token(self) -> LineToken:
         """The user's token, refreshed first when it has expired; raise :class:`NotAuthenticated` if impossible."""

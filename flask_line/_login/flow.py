@@ -24,6 +24,7 @@ from .._wire.oauth import OAuthClient
 from .._wire.tokens import LineToken
 from ..errors import BadRequestOption, LineError, MissingLoginScope, UpstreamUnavailable
 from ..signals import logged_out, login_denied, login_failed, login_succeeded, token_refreshed
+from .bearer import BearerVerifier
 from .settings import LoginSettings
 from .user import LineUser
 
@@ -62,6 +63,8 @@ class LoginFlow(SignInFlow[LineUser]):
     accepted_options: ClassVar[frozenset[str]]
     #: Why this version should not be used (a warning at ``init_app``), or None.
     deprecation: ClassVar[str | None] = None
+    #: Whether this version issues ID tokens (and so accepts credentials from LIFF and native clients).
+    has_id_tokens: ClassVar[bool] = True
     #: How this version's tokens name the profile permission.
     profile_scopes: ClassVar[frozenset[str]] = frozenset({"profile"})
 
@@ -83,6 +86,8 @@ class LoginFlow(SignInFlow[LineUser]):
         self.settings = settings
         self.http = http
         self.id_tokens = id_tokens
+        #: Verifies credentials sent instead of a session (None: this version has no ID tokens).
+        self.bearer = BearerVerifier(settings, http, id_tokens) if id_tokens is not None else None
 
     # What each version answers ------------------------------------------------------------------------------
 

@@ -53,6 +53,12 @@ class LoginSettings:
     logout_redirect: str
     id_token_algorithms: tuple[str, ...]
     endpoints: LoginEndpoints
+    #: Further channels whose tokens a request may carry (a LIFF app or native app on another channel).
+    token_channel_ids: tuple[str, ...] = ()
+    #: Seconds a verified access token is trusted without asking LINE again (never past its expiry).
+    token_cache_ttl: float = 300.0
+    #: How many verified access tokens are remembered.
+    token_cache_size: int = 10_000
 
     @property
     def uses_openid(self) -> bool:
@@ -82,6 +88,9 @@ def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) 
         default_next=read.string("LINE_LOGIN_DEFAULT_NEXT"),
         logout_redirect=read.string("LINE_LOGOUT_REDIRECT"),
         id_token_algorithms=algorithms,
+        token_channel_ids=tuple(str(value) for value in read.words("LINE_TOKEN_CHANNEL_IDS")),
+        token_cache_ttl=read.positive_number("LINE_TOKEN_CACHE_TTL"),
+        token_cache_size=int(read.positive_number("LINE_TOKEN_CACHE_SIZE")),
         endpoints=LoginEndpoints(
             authorize=read.url(endpoint_prefix + "AUTHORIZE_URL"),
             token=read.url(endpoint_prefix + "TOKEN_URL"),

@@ -23,6 +23,7 @@ class LoginV20Flow(LoginFlow):
     endpoint_prefix = "LINE_LOGIN_V20_"
     accepted_options = frozenset[str]()
     deprecation = "LINE Login v2.0 is deprecated by LINE; set LINE_LOGIN_VERSION='2.1' to migrate."
+    has_id_tokens = False
     # v2.0 tokens report the profile permission as "P".
     profile_scopes = frozenset({"P", "profile"})
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from .._config import ConfigReader
 from .._flow.pending import PendingAuthorization
 from .._wire.tokens import LineToken
-from ..errors import CallbackError, IdTokenError
+from ..errors import CallbackError
 from .flow import LOGIN_OPTIONS, LoginFlow
 from .settings import JWT_RESPONSE_MODES, LoginSettings, check_login_scopes, read_login_settings
 from .user import LineUser
@@ -61,9 +61,7 @@ class LoginV21Flow(LoginFlow):
         return {key: str(value) for key, value in claims.items() if key in CALLBACK_PARAMETERS}
 
     def user_for(self, token: LineToken, pending: PendingAuthorization, params: Mapping[str, str]) -> LineUser:
-        if self.settings.uses_openid:
-            if self.id_tokens is None:
-                raise IdTokenError("No ID token verifier is configured.")
+        if self.settings.uses_openid and self.id_tokens is not None:
             # Name and picture are in the ID token: no profile call, one round trip per login.
             max_age = self._option(pending, "max_age")
             claims = self.id_tokens.verify(

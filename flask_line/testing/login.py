@@ -38,6 +38,7 @@ class LoginEndpoints(Endpoints):
         ("GET", "/friendship/v1/status", "friendship"),
         ("GET", "/oauth2/v2.1/certs", "certs"),
         ("GET", "/.well-known/openid-configuration", "discovery"),
+        ("POST", "/_emulator/liff/token", "liff_token"),
     )
 
     def __init__(self, data: PlatformData, consent: ConsentScreen) -> None:
@@ -268,6 +269,56 @@ class LoginEndpoints(Endpoints):
     def picture_url(self, user: Any) -> str:
         """The user's picture: their own URL, or one the emulator draws."""
         return str(user.picture_url or f"{issuer()}/_emulator/avatar/{user.user_id}.svg")
+
+    def liff_token(self) -> Any:
+        """What ``liff.getAccessToken()`` / ``liff.getIDToken()`` (or a native SDK) would hold, with no redirect.
+
+        Form or JSON: ``user`` (id or name; default the first user), ``channel_id`` (default the demo channel),
+        ``scope`` (default ``profile openid``), ``nonce``. The ID token is ES256, as LIFF's are.
+        """
+        given = request.get_json(silent=True) if request.is_json else request.form
+        values: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+        channel_id = str(values.get("channel_id") or next(iter(self.data.channels)))
+        if channel_id not in self.data.channels:
+            return oauth_error("invalid_request", "unknown channel_id")
+        wanted = str(values.get("user") or "")
+        user = next(
+            (user for user in self.data.users.values() if wanted in ("", user.user_id, user.display_name)), None
+        )
+        if user is None:
+            return oauth_error("invalid_request", "unknown user")
+        scopes = tuple(str(values.get("scope") or "profile openid").split())
+        grant = Grant(channel_id, user.user_id, scopes, 0, nonce=values.get("nonce") or None)
+        access = self.data.issue(self.data.access_tokens, grant.copy(), self.data.token_ttl)
+        body: dict[str, Any] = {
+            "access_token": access,
+            "expires_in": int(self.data.token_ttl),
+            "scope": " ".join(scopes),
+        }
+        if "openid" in scopes:
+            body["id_token"] = self._es256_id_token(grant, user)
+        response = jsonify(body)
+        response.headers["Access-Control-Allow-Origin"] = "*"  # the LIFF SDK runs in the app's page
+        return response
+
+    def _es256_id_token(self, grant: Grant, user: Any) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": issuer(),
+            "sub": user.user_id,
+            "aud": grant.client_id,
+            "exp": now + 3600,
+            "iat": now,
+            "amr": ["linesso"],
+        }
+        if grant.nonce:
+            claims["nonce"] = grant.nonce
+        if "profile" in grant.scopes:
+            claims.update(name=user.display_name, picture=self.picture_url(user))
+        if "email" in grant.scopes and user.email:
+            claims["email"] = user.email
+        header, key = self.data.keys.header_and_key("ES256", "")
+        return self.data.keys.sign(header, claims, key)
 
     def certs(self) -> Any:
         return jsonify(self.data.keys.jwks())

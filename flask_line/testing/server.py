@@ -86,6 +86,21 @@ class EmulatorServer:
             "LINE_WORKS_PRIVATE_KEY": self.platform.works_demo_key.as_pem(private=True).decode(),
         }
 
+    def liff_login(
+        self,
+        user: str | None = None,
+        *,
+        channel_id: str | None = None,
+        scope: str = "profile openid",
+        nonce: str | None = None,
+    ) -> dict[str, Any]:
+        """The credentials a LIFF app (or native app) of ``user`` would send: ``access_token``, ``id_token`` (ES256)."""
+        form = {"user": user or "", "channel_id": channel_id or "", "scope": scope, "nonce": nonce or ""}
+        answer = requests.post(f"{self.url}/_emulator/liff/token", data=form, timeout=10)
+        answer.raise_for_status()
+        body: dict[str, Any] = answer.json()
+        return body
+
     def consent(
         self,
         authorize_url: str,

@@ -1,0 +1,187 @@
+"""Credentials that LIFF apps and native clients send instead of a session: LINE access tokens and ID tokens.
+
+LINE's secure-login guidance: the server verifies what the front end sends, never a user id it posts. An access
+token is checked at LINE's verify endpoint (``client_id`` one of ours, ``expires_in`` > 0), and the answer is
+cached for a bounded time, never past the token's expiry, so a busy API does not ask LINE per request. An ID
+token is verified locally like a login's. The user's profile is fetched only when a view asks for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
+
+from .._wire.http import LineHttp
+from .._wire.idtoken import IdTokenVerifier
+from .._wire.tokens import LineToken
+from ..errors import IdTokenError, MissingLoginScope, TokenAuthError, TokenRequestError
+from .settings import LoginSettings
+from .user import LineUser
+
+#: What reads a user's profile with their token (the LINE Login flow's ``profile``).
+LineProfileReader = Callable[[LineToken], LineUser]
+
+#: The scopes an ID token proves by its claims (it carries no ``scope``).
+_CLAIM_SCOPES = {"openid": "sub", "profile": "name", "email": "email"}
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A verified credential of one request."""
+
+    channel_id: str
+    scopes: frozenset[str]
+    #: UNIX time it expires.
+    expires_at: float
+    #: The user, when the credential names them (an ID token) or once the profile was fetched.
+    user: LineUser | None = None
+    access_token: str | None = field(default=None, repr=False)
+    amr: tuple[str, ...] = ()
+
+
+class CredentialCache:
+    """Verified access tokens by a hash of the token (the token itself is not kept), bounded, thread-safe."""
+
+    def __init__(self, ttl: float, size: int) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._entries: OrderedDict[str, tuple[float, Credential]] = OrderedDict()
+        self._lock = threading.Lock()
+        #: Lookups answered from the cache and lookups that were not, for benchmarks.
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def get(self, token: str) -> Credential | None:
+        """The cached credential of ``token`` while it is fresh, or None."""
+        key = self.key(token)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= time.time():
+                self._entries.pop(key, None)
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[1]
+
+    def put(self, token: str, credential: Credential) -> None:
+        """Remember ``credential`` until the TTL or the token's expiry, whichever comes first."""
+        until = min(time.time() + self._ttl, credential.expires_at)
+        with self._lock:
+            self._entries[self.key(token)] = (until, credential)
+            self._entries.move_to_end(self.key(token))
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+class BearerVerifier:
+    """Verifies the LINE credentials requests carry, for the app's LINE Login channel and ``token_channel_ids``.
+
+    :param id_tokens: the login channel's ID-token verifier (HS256 with its secret, ES256 with LINE's keys).
+    """
+
+    def __init__(self, settings: LoginSettings, http: LineHttp, id_tokens: IdTokenVerifier) -> None:
+        self.settings = settings
+        self.http = http
+        self.channels = (settings.channel_id, *settings.token_channel_ids)
+        # Other channels' secrets are not ours: their ID tokens (LIFF, native SDKs) are ES256 only.
+        self._verifiers = {settings.channel_id: id_tokens}
+        for channel_id in settings.token_channel_ids:
+            self._verifiers[channel_id] = replace(
+                id_tokens, client_id=channel_id, client_secret=None, algorithms=("ES256",)
+            )
+        self.cache = CredentialCache(settings.token_cache_ttl, settings.token_cache_size)
+
+    def access_token(self, token: str) -> Credential:
+        """Verify an access token at LINE (once per cache lifetime)."""
+        cached = self.cache.get(token)
+        if cached is not None:
+            return cached
+        try:
+            body = self.http.json("GET", self.settings.endpoints.verify, params={"access_token": token})
+        except TokenRequestError as error:
+            expired = "expired" in (error.description or "") or "revoked" in (error.description or "")
+            raise TokenAuthError(
+                "expired_token" if expired else "invalid_token",
+                "The access token has expired or was revoked." if expired else "The access token is not valid.",
+            ) from None
+        channel_id = str(body.get("client_id", ""))
+        if channel_id not in self.channels:
+            raise TokenAuthError("foreign_channel", "The access token was issued to another channel.")
+        expires_in = body.get("expires_in")
+        if not isinstance(expires_in, int | float) or isinstance(expires_in, bool) or expires_in <= 0:
+            raise TokenAuthError("expired_token", "The access token has expired.")
+        credential = Credential(
+            channel_id=channel_id,
+            scopes=frozenset(str(body.get("scope", "")).split()),
+            expires_at=time.time() + float(expires_in),
+            access_token=token,
+        )
+        self.cache.put(token, credential)
+        return credential
+
+    def id_token(self, token: str, nonce: str | None = None) -> Credential:
+        """Verify an ID token locally: signature, ``iss``, ``aud`` (one of our channels), ``exp``, ``nonce``."""
+        channel_id = _audience(token)
+        verifier = self._verifiers.get(channel_id or "")
+        if verifier is None:
+            raise TokenAuthError("foreign_channel", "The ID token was issued to another channel.")
+        try:
+            claims = verifier.verify(token, nonce)
+        except IdTokenError as error:
+            expired = "expired" in error.message
+            raise TokenAuthError(
+                "expired_token" if expired else "invalid_token",
+                "The ID token has expired." if expired else "The ID token is not valid.",
+            ) from None
+        scopes = frozenset(scope for scope, claim in _CLAIM_SCOPES.items() if claim in claims)
+        user = LineUser(
+            user_id=claims["sub"],
+            display_name=claims.get("name"),
+            picture_url=claims.get("picture"),
+            email=claims.get("email"),
+            amr=tuple(claims.get("amr") or ()),
+            scopes=tuple(sorted(scopes)),
+        )
+        return Credential(str(channel_id), scopes, float(claims["exp"]), user=user, amr=user.amr)
+
+    def user(self, credential: Credential, profile_of: LineProfileReader) -> LineUser:
+        """The credential's user: from the ID token, or the profile endpoint (once per cached token)."""
+        if credential.user is not None:
+            return credential.user
+        if "profile" not in credential.scopes or credential.access_token is None:
+            raise MissingLoginScope("Knowing who sent this token needs the 'profile' scope, or an ID token.")
+        user = profile_of(LineToken(access_token=credential.access_token, scopes=tuple(sorted(credential.scopes))))
+        self.cache.put(credential.access_token, replace(credential, user=user))
+        return user
+
+
+def check_demands(credential: Credential, scopes: Collection[str], amr: Collection[str]) -> None:
+    """Refuse (403 ``insufficient_scope``) a credential without the scopes or authentication methods demanded."""
+    missing = set(scopes) - credential.scopes
+    if missing:
+        raise TokenAuthError("insufficient_scope", f"The credential lacks the scope(s): {', '.join(sorted(missing))}.")
+    if amr and not set(amr) & set(credential.amr):
+        raise TokenAuthError("insufficient_scope", f"Sign-in by one of {', '.join(sorted(amr))} is required.")
+
+
+def _audience(token: str) -> str | None:
+    """The ``aud`` of a JWT before verification, only to choose the channel that verifies it."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return None
+    audience = claims.get("aud") if isinstance(claims, dict) else None
+    if isinstance(audience, list) and len(audience) == 1:
+        audience = audience[0]
+    return audience if isinstance(audience, str) else None
