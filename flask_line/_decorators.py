@@ -36,7 +36,9 @@ def _current_line_user() -> LineUser | AnonymousUser:
         return AnonymousUser()
     credential = g.get(CREDENTIAL_KEY)
     if credential is not None and login.bearer is not None:
-        return login.bearer.user(credential, login.profile)
+        user = login.bearer.user(credential, login.profile)
+        setattr(g, CREDENTIAL_KEY, replace(credential, user=user))  # one profile call per request at most
+        return user
     return login.current_user()
 
 

@@ -109,10 +109,10 @@ class BearerVerifier:
         try:
             body = self.http.json("GET", self.settings.endpoints.verify, params={"access_token": token})
         except TokenRequestError as error:
-            expired = "expired" in (error.description or "") or "revoked" in (error.description or "")
+            expired = "expired" in (error.description or "")
             raise TokenAuthError(
                 "expired_token" if expired else "invalid_token",
-                "The access token has expired or was revoked." if expired else "The access token is not valid.",
+                "The access token has expired." if expired else "The access token is not valid (or was revoked).",
             ) from None
         channel_id = str(body.get("client_id", ""))
         if channel_id not in self.channels:
@@ -132,7 +132,9 @@ class BearerVerifier:
     def id_token(self, token: str, nonce: str | None = None) -> Credential:
         """Verify an ID token locally: signature, ``iss``, ``aud`` (one of our channels), ``exp``, ``nonce``."""
         channel_id = _audience(token)
-        verifier = self._verifiers.get(channel_id or "")
+        if channel_id is None:
+            raise TokenAuthError("invalid_token", "The ID token is not valid.")
+        verifier = self._verifiers.get(channel_id)
         if verifier is None:
             raise TokenAuthError("foreign_channel", "The ID token was issued to another channel.")
         try:

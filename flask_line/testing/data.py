@@ -82,6 +82,8 @@ class PlatformData:
         self.works_calls: list[tuple[str, str, Any]] = []
         self.codes: dict[str, Grant] = {}
         self.access_tokens: dict[str, Grant] = {}
+        #: Access tokens revoked (their verify answer says so).
+        self.revoked_tokens: set[str] = set()
         self.refresh_tokens: dict[str, Grant] = {}
         #: Browsers signed in to the emulator: ``{session id: {user_id, auth_time, consents: {client: scopes}}}``.
         self.browser_sessions: dict[str, dict[str, Any]] = {}

@@ -156,9 +156,16 @@ class LoginEndpoints(Endpoints):
     # Token checks and revocation ---------------------------------------------------------------------------------
 
     def verify_v21(self) -> Any:
-        grant = self.data.live_access_token(request.values.get("access_token", ""))
+        """Reference §1.6: LINE's three descriptions for a token it will not vouch for."""
+        token = request.values.get("access_token", "")
+        with self.data.lock:
+            grant = self.data.access_tokens.get(token)
+        if token in self.data.revoked_tokens:
+            return oauth_error("invalid_request", "The access token revoked")
         if grant is None:
-            return oauth_error("invalid_request", "access token expired")
+            return oauth_error("invalid_request", "The access token not JWS")
+        if grant.expires_at <= time.time():
+            return oauth_error("invalid_request", "The access token expired")
         return jsonify(
             scope=" ".join(grant.scopes),
             client_id=grant.client_id,
@@ -170,7 +177,9 @@ class LoginEndpoints(Endpoints):
         if not self._client_ok(request.form):
             return oauth_error("invalid_client", "client_id and client_secret are required")
         with self.data.lock:
-            self.data.access_tokens.pop(request.form.get("access_token", ""), None)
+            token = request.form.get("access_token", "")
+            if self.data.access_tokens.pop(token, None) is not None:
+                self.data.revoked_tokens.add(token)
         return Response(status=200)
 
     def revoke_v20(self) -> Any:
