@@ -6,10 +6,11 @@ import threading
 import time
 
 import pytest
+import requests
 from flask import Blueprint, jsonify
 
 from flask_line import current_line_user, errors, line_login_required, line_token_required, signals
-from flask_line.testing import DEMO_CHANNEL_ID
+from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
 from tests.conftest import captured, follow_login
 
 BROWN = "U4af4980629a1b2c3d4e5f60718293a4b"
