@@ -14,7 +14,7 @@ from types import ModuleType
 
 from flask_line.testing import EmulatorServer
 
-EXAMPLES = ("quickstart", "module_provider", "works")
+EXAMPLES = ("quickstart", "module_provider", "works", "liff")
 
 
 def load_example(name: str) -> ModuleType:

@@ -315,3 +315,33 @@ def test_the_session_exchange_rotates_the_session_id(api_app, line_platform):
     before = client.get_cookie("session", domain="app.test").value
     client.post("/line/session", json={"id_token": line_platform.liff_login("Brown")["id_token"]})
     assert client.get_cookie("session", domain="app.test").value != before
+
+
+def test_the_native_client_script_calls_the_liff_example(line_platform, monkeypatch, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from werkzeug.serving import make_server
+
+    from examples.run_demo import load_example
+
+    monkeypatch.setenv("LINE_EMULATOR_URL", line_platform.url)
+    app = load_example("liff").create_app()
+    app.instance_path = str(tmp_path)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        root = Path(__file__).resolve().parents[1]
+        result = subprocess.run(
+            [sys.executable, "examples/liff/client.py", f"http://127.0.0.1:{server.port}", "Sally"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**__import__("os").environ, "LINE_EMULATOR_URL": line_platform.url},
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("200 ") and "Sally" in result.stdout

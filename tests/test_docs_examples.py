@@ -89,8 +89,10 @@ def context(make_app, line_platform, tmp_path) -> dict[str, Any]:
 
         return site
 
+    unused = make_app()
     return {
         "initialised": {"app": app, "line": app.extensions["line"]},
+        "adds_routes": {"app": unused, "line": unused.extensions["line"]},
         "uninitialised": {"app": fresh, "line": LineOAuth()},
         "line_platform": line_platform,
         "bot_id": BROWN_CAFE,
@@ -110,9 +112,12 @@ def test_python_blocks_run(where, code, context, line_platform, line_app_config)
     code = code.replace("http://127.0.0.1:5005", line_platform.url)  # the emulator of this test
     initialises = "init_app(" in code or "LineOAuth(app" in code
     namespace: dict[str, Any] = {"__name__": "docs_example"}
-    namespace.update({key: value for key, value in context.items() if key not in ("initialised", "uninitialised")})
-    namespace.update(context["uninitialised" if initialises else "initialised"])
+    apps = ("initialised", "uninitialised", "adds_routes")
+    namespace.update({key: value for key, value in context.items() if key not in apps})
+    kind = "uninitialised" if initialises else "adds_routes" if "@app." in code else "initialised"
+    namespace.update(context[kind])
     app = namespace["app"]
+    routes_before = {rule.rule for rule in app.url_map.iter_rules()}
     with app.app_context():
         exec(compile(code, where, "exec"), namespace)
     test = namespace.get("test_login")
@@ -121,6 +126,12 @@ def test_python_blocks_run(where, code, context, line_platform, line_app_config)
     store = getattr(namespace.get("line"), "store", None)
     if store is not None:
         assert isinstance(store, AttachmentStore), "a documented store has the four methods"
+    if kind == "adds_routes":
+        # The routes a block adds refuse an anonymous visitor.
+        for rule in app.url_map.iter_rules():
+            if rule.rule not in routes_before:
+                answer = app.test_client().get(rule.rule, headers={"Accept": "application/json"})
+                assert answer.status_code in (401, 403), f"{where}: {rule.rule} answered {answer.status_code}"
     created = namespace["app"]
     if created is not app and isinstance(created, Flask):
         # A block that made its own app: its protected pages send a visitor to LINE.

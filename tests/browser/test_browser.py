@@ -73,3 +73,25 @@ def test_works_sign_in(page, serve_example, shoot):
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url(f"{site}/intranet")
     assert page.text_content("#member-name") == "Sato Bob"
+
+
+def test_liff_page_calls_the_api_with_line_credentials_then_starts_a_session(page, serve_example, emulator, shoot):
+    site = serve_example("liff")
+    page.goto(site)
+    page.select_option("#liff-user", "Cony")
+    page.click("#liff-login")
+    page.wait_for_function("document.querySelector('#api-result').textContent.length > 0")
+    assert page.text_content("#api-result") == "API says: Cony"
+    shoot(page, "liff")
+    page.click("#start-session")
+    page.wait_for_url(f"{site}/me")
+    assert page.text_content("#session-name") == "Cony"
+
+
+def test_an_anonymous_fetch_gets_json_not_a_redirect(page, serve_example):
+    site = serve_example("liff")
+    page.goto(site)
+    status = page.evaluate("fetch('/me').then(answer => answer.status)")
+    assert status == 401, "no 'Failed to fetch' from a cross-origin redirect to LINE"
+    refused = page.evaluate("fetch('/api/profile').then(answer => answer.json())")
+    assert refused["error"] == "missing_token"
