@@ -5,6 +5,8 @@
 2. Complete logins per second against the emulator, against the same flow written with Authlib's Flask client,
    and outbound requests per login.
 3. Import time and resident memory of an app with the extension.
+4. A request carrying a cached LINE access token (``@line_token_required``) against a session-protected request,
+   outbound calls per bearer request, and the token cache's hit rate under a realistic mix of tokens.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 from cachelib import SimpleCache
 from flask import Flask, session
 
-from flask_line import LineOAuth, line_login_required
+from flask_line import LineOAuth, line_login_required, line_token_required
 from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, EmulatorServer
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -202,6 +204,62 @@ def import_and_memory() -> dict[str, float]:
     }
 
 
+def bearer_cost(rounds: int = 15, requests: int = 300) -> dict[str, float]:
+    """Cached bearer request vs session request (interleaved A/B rounds, medians), calls, and cache hit rate."""
+    import random
+
+    with EmulatorServer() as emulator:
+        emulator.platform.register_app("http://localhost")
+        app = server_side_app()
+        app.config.update(emulator.app_config())
+        LineOAuth(app)
+
+        @app.get("/session")
+        @line_login_required
+        def by_session() -> str:
+            return "ok"
+
+        @app.get("/bearer")
+        @line_token_required
+        def by_bearer() -> str:
+            return "ok"
+
+        session_client, bearer_client = app.test_client(), app.test_client()
+        with session_client.session_transaction() as stored:
+            stored["_line_login"] = {
+                "user": {"user_id": "U1", "display_name": "Brown", "amr": [], "scopes": ["profile", "openid"]},
+                "token": {"access_token": "t", "expires_at": time.time() + 3600, "scopes": ["profile"]},
+            }
+        token = emulator.liff_login("Brown")["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        served = len(emulator.platform.requests)
+        bearer_client.get("/bearer", headers=headers)
+        first_calls = len(emulator.platform.requests) - served
+        served = len(emulator.platform.requests)
+        session_times, bearer_times = [], []
+        for _ in range(rounds):  # interleaved, so drift on the machine hits both arms alike
+            session_times.append(per_request(session_client, "/session", requests))
+            start = time.perf_counter()
+            for _ in range(requests):
+                assert bearer_client.get("/bearer", headers=headers).status_code == 200
+            bearer_times.append((time.perf_counter() - start) / requests)
+        cached_calls = (len(emulator.platform.requests) - served) / (rounds * requests)
+        # A realistic mix: 200 clients, a few very active (Zipf-like), 5,000 requests.
+        tokens = [emulator.liff_login(name)["access_token"] for name in ("Brown", "Cony", "Sally") * 67][:200]
+        cache = app.extensions["line.runtime"].login.bearer.cache
+        cache.hits = cache.misses = 0
+        weights = [1 / rank for rank in range(1, len(tokens) + 1)]
+        for chosen in random.Random(7).choices(tokens, weights, k=5000):
+            bearer_client.get("/bearer", headers={"Authorization": f"Bearer {chosen}"})
+        return {
+            "session_s": statistics.median(session_times),
+            "bearer_s": statistics.median(bearer_times),
+            "first_calls": float(first_calls),
+            "cached_calls": cached_calls,
+            "hit_rate": cache.hits / (cache.hits + cache.misses),
+        }
+
+
 def main() -> None:
     """Run everything and write RESULTS.md."""
     import logging
@@ -210,6 +268,7 @@ def main() -> None:
     overhead = decorator_overhead()
     logins = login_throughput()
     footprint = import_and_memory()
+    bearer = bearer_cost()
     none, line, login = overhead["none"], overhead["flask_line"], overhead["flask_login"]
     line_extra, login_extra = line - none, login - none
     throughput_ratio = logins["flask_line"]["logins_per_second"] / logins["authlib"]["logins_per_second"]
@@ -244,6 +303,15 @@ def main() -> None:
         "",
         f"- Throughput ratio flask-line / Authlib: **{throughput_ratio:.2f}x** (target >= 1.0x)",
         '- Each login includes the two consent-screen requests a browser makes; "outbound" counts only the app\'s.',
+        "",
+        "## LINE credentials on the request (`@line_token_required`)",
+        "",
+        f"- Session-protected request: {bearer['session_s'] * 1e6:.0f} µs; cached bearer request: "
+        f"{bearer['bearer_s'] * 1e6:.0f} µs: **{bearer['bearer_s'] / bearer['session_s']:.2f}x** (target <= 1.2x; "
+        "medians of interleaved rounds)",
+        f"- Outbound calls: first bearer request {bearer['first_calls']:.0f} (target 1), cached "
+        f"{bearer['cached_calls']:.2f} per request (target 0)",
+        f"- Token cache hit rate, 200 clients with Zipf-like activity, 5,000 requests: {bearer['hit_rate']:.1%}",
         "",
         "## Footprint",
         "",
