@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from authlib.common.security import generate_token
 from flask import session
 
 from ..errors import StateError
@@ -58,6 +57,8 @@ class PendingAuthorizations:
         extra: dict[str, Any] | None = None,
     ) -> PendingAuthorization:
         """Start one: a fresh state (and nonce and PKCE verifier when asked), saved in the session."""
+        from authlib.common.security import generate_token
+
         pending = PendingAuthorization(
             kind=kind,
             state=generate_token(STATE_LENGTH),

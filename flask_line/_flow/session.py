@@ -7,11 +7,6 @@ import os
 from typing import Any
 
 from flask import Flask, current_app, g, session
-from flask_session import Session
-from flask_session.base import ServerSideSessionInterface
-from flask_session.defaults import Defaults
-
-from .sqlite_sessions import SQLiteSessionInterface
 
 log = logging.getLogger("flask_line")
 
@@ -26,6 +21,12 @@ def setup_server_side_sessions(app: Flask, *, pending_ttl: float) -> None:
     initialised with it; any other app gets the embedded SQLite store in its instance folder (created on first
     use), and one log line says so: a WARNING in debug mode, where a developer reads it.
     """
+    from flask_session import Session
+    from flask_session.base import ServerSideSessionInterface
+    from flask_session.defaults import Defaults
+
+    from .sqlite_sessions import SQLiteSessionInterface
+
     if isinstance(app.session_interface, ServerSideSessionInterface):
         return
     if app.config.get("SESSION_TYPE"):

@@ -10,14 +10,15 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-
-import requests
 
 from ..errors import ApiTargetRefused
 from .http import LineHttp
 from .shared_token import SharedToken
+
+if TYPE_CHECKING:
+    import requests
 
 #: Percent escapes of RFC 3986 unreserved characters, which a server reads as the characters themselves.
 _UNRESERVED_ESCAPE = re.compile(r"%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])")

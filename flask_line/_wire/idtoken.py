@@ -12,16 +12,14 @@ import hmac
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
-
-from authlib.oidc.core.util import create_half_hash
-from joserfc import jwt
-from joserfc.errors import ExpiredTokenError, JoseError, MissingClaimError
-from joserfc.jwk import Key, OctKey
-from joserfc.jwt import Token
+from typing import TYPE_CHECKING, Any
 
 from ..errors import IdTokenError
 from .jwks import JwksCache
+
+if TYPE_CHECKING:
+    from joserfc.jwk import Key
+    from joserfc.jwt import Token
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,9 @@ class IdTokenVerifier:
 
     def verify_response(self, response: object) -> dict[str, Any]:
         """The claims of a JWT authorization response (JARM): signature as for ID tokens, ``iss``, ``aud``, ``exp``."""
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
         claims = self._decode(response, "response JWT").claims
         registry = jwt.JWTClaimsRegistry(
             leeway=self.leeway,
@@ -85,6 +86,9 @@ class IdTokenVerifier:
         return self.issuer if isinstance(self.issuer, str) else self.issuer()
 
     def _decode(self, value: object, what: str) -> Token:
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
         if not isinstance(value, str) or value.count(".") != 2:
             raise IdTokenError(f"LINE sent no {what}, or one that is not a signed JWT.")
         try:
@@ -101,6 +105,8 @@ class IdTokenVerifier:
             raise IdTokenError("The user signed in longer ago than max_age allows; please sign in again.")
 
     def _pick_key(self, obj: Any) -> Key:
+        from joserfc.jwk import OctKey
+
         header = obj.headers()
         alg = header.get("alg")
         if alg not in self.algorithms:
@@ -115,6 +121,9 @@ class IdTokenVerifier:
         return self.jwks.key(header.get("kid"))
 
     def _check_claims(self, claims: dict[str, Any], nonce: str | None) -> None:
+        from joserfc import jwt
+        from joserfc.errors import ExpiredTokenError, JoseError, MissingClaimError
+
         registry = jwt.JWTClaimsRegistry(
             leeway=self.leeway,
             iss={"essential": True, "value": self.expected_issuer()},
@@ -143,6 +152,8 @@ class IdTokenVerifier:
 
     @staticmethod
     def _check_at_hash(at_hash: object, access_token: str, alg: str) -> None:
+        from authlib.oidc.core.util import create_half_hash
+
         expected = create_half_hash(access_token, alg)
         if not isinstance(at_hash, str) or expected is None or not hmac.compare_digest(at_hash.encode(), expected):
             raise IdTokenError("The ID token's at_hash does not match the access token.")

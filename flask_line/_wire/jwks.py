@@ -10,12 +10,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-
-from joserfc.errors import JoseError
-from joserfc.jwk import Key, KeySet
+from typing import TYPE_CHECKING
 
 from ..errors import IdTokenError, LineError, UpstreamUnavailable
 from .http import LineHttp
+
+if TYPE_CHECKING:
+    from joserfc.jwk import Key, KeySet
 
 log = logging.getLogger("flask_line")
 
@@ -58,6 +59,9 @@ class JwksCache:
         return found
 
     def _refresh(self, seen_generation: int, *, unknown_kid: bool) -> KeySet:
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+
         with self._lock:
             stale = self._keys
             if stale is not None and self._generation != seen_generation:

@@ -9,8 +9,6 @@ import time
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-
 from .http import JsonObject, LineHttp
 from .tokens import LineToken
 
@@ -41,6 +39,8 @@ def authorization_url(
     if nonce:
         query["nonce"] = nonce
     if code_verifier:
+        from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
         query["code_challenge"] = create_s256_code_challenge(code_verifier)
         query["code_challenge_method"] = "S256"
     parts = urlsplit(endpoint)
