@@ -146,14 +146,7 @@ class BearerVerifier:
                 "The ID token has expired." if expired else "The ID token is not valid.",
             ) from None
         scopes = frozenset(scope for scope, claim in _CLAIM_SCOPES.items() if claim in claims)
-        user = LineUser(
-            user_id=claims["sub"],
-            display_name=claims.get("name"),
-            picture_url=claims.get("picture"),
-            email=claims.get("email"),
-            amr=tuple(claims.get("amr") or ()),
-            scopes=tuple(sorted(scopes)),
-        )
+        user = LineUser.from_claims(claims, tuple(sorted(scopes)))
         return Credential(str(channel_id), scopes, float(claims["exp"]), user=user, amr=user.amr)
 
     def user(self, credential: Credential, profile_of: LineProfileReader) -> LineUser:

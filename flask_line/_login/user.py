@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -32,6 +33,18 @@ class LineUser:
         data["amr"] = list(self.amr)
         data["scopes"] = list(self.scopes)
         return data
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any], scopes: tuple[str, ...]) -> LineUser:
+        """The user a verified ID token names (``sub``, ``name``, ``picture``, ``email``, ``amr``)."""
+        return cls(
+            user_id=claims["sub"],
+            display_name=claims.get("name"),
+            picture_url=claims.get("picture"),
+            email=claims.get("email"),
+            amr=tuple(claims.get("amr") or ()),
+            scopes=scopes,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LineUser:

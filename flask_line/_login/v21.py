@@ -67,14 +67,7 @@ class LoginV21Flow(LoginFlow):
             claims = self.id_tokens.verify(
                 token.id_token, pending.nonce, max_age=None if max_age is None else int(max_age)
             )
-            user = LineUser(
-                user_id=claims["sub"],
-                display_name=claims.get("name"),
-                picture_url=claims.get("picture"),
-                email=claims.get("email"),
-                amr=tuple(claims.get("amr") or ()),
-                scopes=_granted(token, self.settings.scopes, claims),
-            )
+            user = LineUser.from_claims(claims, _granted(token, self.settings.scopes, claims))
         else:
             user = self.profile(token)
         changed = params.get("friendship_status_changed")

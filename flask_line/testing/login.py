@@ -125,9 +125,8 @@ class LoginEndpoints(Endpoints):
         body["refresh_token"] = form["refresh_token"]  # LINE returns the same refresh token
         return jsonify(body)
 
-    def id_token(self, grant: Grant, fault: Fault | None) -> str:
-        """An ID token as LINE signs it, altered by ``fault`` when a test asked for a forged one."""
-        channel = self.data.channels[grant.client_id]
+    def claims(self, grant: Grant, amr: str) -> dict[str, Any]:
+        """The claims LINE puts in an ID token for ``grant`` (seed 004's ID token payload)."""
         user = self.data.users[grant.user_id]
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -136,7 +135,7 @@ class LoginEndpoints(Endpoints):
             "aud": grant.client_id,
             "exp": now + 3600,
             "iat": now,
-            "amr": ["pwd"],
+            "amr": [amr],
         }
         if grant.nonce:
             claims["nonce"] = grant.nonce
@@ -147,6 +146,12 @@ class LoginEndpoints(Endpoints):
             claims["email"] = user.email
         if "auth_time" in grant.extra:  # only when the login sent max_age (seed 004)
             claims["auth_time"] = grant.extra["auth_time"]
+        return claims
+
+    def id_token(self, grant: Grant, fault: Fault | None) -> str:
+        """An ID token as LINE signs it, altered by ``fault`` when a test asked for a forged one."""
+        channel = self.data.channels[grant.client_id]
+        claims = self.claims(grant, "pwd")
         changes = (fault.id_token if fault else None) or {}
         claims.update(changes.get("claims", {}))
         header, key = self.data.keys.header_and_key(channel.id_token_alg, channel.secret)
@@ -305,29 +310,15 @@ class LoginEndpoints(Endpoints):
             "scope": " ".join(scopes),
         }
         if "openid" in scopes:
-            body["id_token"] = self._es256_id_token(grant, user)
+            body["id_token"] = self._es256_id_token(grant)
         response = jsonify(body)
         response.headers["Access-Control-Allow-Origin"] = "*"  # the LIFF SDK runs in the app's page
         return response
 
-    def _es256_id_token(self, grant: Grant, user: Any) -> str:
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "iss": issuer(),
-            "sub": user.user_id,
-            "aud": grant.client_id,
-            "exp": now + 3600,
-            "iat": now,
-            "amr": ["linesso"],
-        }
-        if grant.nonce:
-            claims["nonce"] = grant.nonce
-        if "profile" in grant.scopes:
-            claims.update(name=user.display_name, picture=self.picture_url(user))
-        if "email" in grant.scopes and user.email:
-            claims["email"] = user.email
+    def _es256_id_token(self, grant: Grant) -> str:
+        """The ID token a LIFF app or native SDK holds: ES256 with the published keys (seed 004)."""
         header, key = self.data.keys.header_and_key("ES256", "")
-        return self.data.keys.sign(header, claims, key)
+        return self.data.keys.sign(header, self.claims(grant, "linesso"), key)
 
     def certs(self) -> Any:
         return jsonify(self.data.keys.jwks())
