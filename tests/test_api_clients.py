@@ -345,3 +345,19 @@ def test_the_native_client_script_calls_the_liff_example(line_platform, monkeypa
         server.shutdown()
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("200 ") and "Sally" in result.stdout
+
+
+def test_a_nonce_the_app_supplies_must_match(make_app, line_platform):
+    app = make_app()
+    expected = {"nonce": "n-0123456789"}
+
+    @app.get("/nonce")
+    @line_token_required(nonce=lambda: expected["nonce"])
+    def with_nonce():
+        return current_line_user.user_id
+
+    client = app.test_client()
+    good = line_platform.liff_login("Brown", nonce="n-0123456789")["id_token"]
+    assert client.get("/nonce", headers={"X-Line-Id-Token": good}).data == BROWN.encode()
+    replayed = line_platform.liff_login("Brown", nonce="another-nonce")["id_token"]
+    refused(client.get("/nonce", headers={"X-Line-Id-Token": replayed}), "invalid_token")
