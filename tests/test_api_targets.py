@@ -153,3 +153,15 @@ def test_the_data_api_host_is_allowed(make_app, line_platform, other_host):
     assert answer.status_code == 200
     assert Listener.seen[0][0] == "/v2/bot/message/1/content"
     assert Listener.seen[0][1]["X-Line-Bot-Id"] == BROWN_CAFE
+
+
+def test_proxies_from_the_environment_are_still_used(make_app, line_platform, other_host, monkeypatch):
+    # The environment is read when the app first calls LINE; a configured proxy must still carry those calls.
+    client = make_app().test_client()
+    back = line_platform.consent(client.get("/line/login").location)  # the browser, before the proxy is set
+    monkeypatch.setenv("HTTP_PROXY", other_host)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    response = client.get(back.path)
+    assert response.status_code == 502, "the listener is no LINE: the token call failed through it"
+    assert Listener.seen and Listener.seen[0][0].startswith(f"{line_platform.url}/oauth2/v2.1/token")

@@ -288,3 +288,10 @@ def test_https_or_localhost_works_callbacks_do_not_warn(make_app, url):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         make_app(LINE_WORKS_CALLBACK_URL=url)
+
+
+def test_state_is_always_alphanumeric_as_line_documents(client):
+    # Reference 1.2: "unique random alphanumeric per login session", not URL-encoded.
+    states = {state_of(client.get("/line/login").location) for _ in range(300)}
+    assert len(states) == 300
+    assert all(state.isalnum() and len(state) == 43 for state in states)

@@ -7,6 +7,7 @@ that created it (a module-attach state is refused at the login callback: no mix-
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,17 +58,16 @@ class PendingAuthorizations:
         extra: dict[str, Any] | None = None,
     ) -> PendingAuthorization:
         """Start one: a fresh state (and nonce and PKCE verifier when asked), saved in the session."""
-        from authlib.common.security import generate_token
-
         pending = PendingAuthorization(
             kind=kind,
-            state=generate_token(STATE_LENGTH),
+            # LINE documents state as alphanumeric (reference 1.2): hex, 43 characters (172 bits).
+            state=secrets.token_hex(22)[:STATE_LENGTH],
             redirect_uri=redirect_uri,
             next_url=next_url,
             created_at=time.time(),
-            nonce=generate_token(32) if nonce else None,
-            # RFC 7636: 43-128 characters; generate_token uses only unreserved ones.
-            code_verifier=generate_token(64) if pkce else None,
+            nonce=secrets.token_urlsafe(24) if nonce else None,
+            # RFC 7636: 43-128 unreserved characters; URL-safe base64 uses only those.
+            code_verifier=secrets.token_urlsafe(48) if pkce else None,
             extra=dict(extra or {}),
         )
         records = self._live_records()

@@ -63,11 +63,10 @@ class LineHttp:
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.headers["User-Agent"] = "flask-line"
-        # Proxies and CA bundles from the environment still apply when set; otherwise skip reading them per call.
-        session.trust_env = any(
-            name in os.environ or name.upper() in os.environ
-            for name in (*_PROXY_VARIABLES, "requests_ca_bundle", "curl_ca_bundle")
-        )
+        # A CA bundle from the environment is read once, as requests would; proxies (whose NO_PROXY rules depend
+        # on each URL) keep requests' own per-call reading. Without them, nothing is read per call.
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        session.trust_env = any(name in os.environ or name.upper() in os.environ for name in _PROXY_VARIABLES)
         return session
 
     def request(
