@@ -29,7 +29,9 @@ from flask_line import LineOAuth, line_login_required, line_token_required
 from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, EmulatorServer
 
 sys.path.insert(0, str(Path(__file__).parent))
-import sessions
+import apps  # noqa: E402 (beside this file)
+import concurrency  # noqa: E402
+import sessions  # noqa: E402
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -49,10 +51,12 @@ def per_request(client: Any, path: str, requests: int) -> float:
     return (time.perf_counter() - start) / requests
 
 
+#: One in-memory Flask-Session store for the in-process comparisons.
+SIMPLE_SESSIONS = {"SESSION_TYPE": "cachelib", "SESSION_CACHELIB": SimpleCache()}
+
+
 def server_side_app() -> Flask:
-    app = Flask("bench")
-    app.config.update(SECRET_KEY="bench", SESSION_TYPE="cachelib", SESSION_CACHELIB=SimpleCache())
-    return app
+    return apps.base_app(SIMPLE_SESSIONS)
 
 
 def decorator_overhead(requests: int = 2000, repeats: int = 5) -> dict[str, float]:
@@ -108,41 +112,11 @@ def decorator_overhead(requests: int = 2000, repeats: int = 5) -> dict[str, floa
 
 
 def flask_line_login_app(emulator: EmulatorServer) -> Flask:
-    app = server_side_app()
-    app.config.update(emulator.app_config())
-    LineOAuth(app)
-    return app
+    return apps.flask_line_app(emulator.url, SIMPLE_SESSIONS)
 
 
 def authlib_login_app(emulator: EmulatorServer) -> Flask:
-    """The same login written directly with Authlib's Flask client (state, nonce, PKCE, ID token check)."""
-    from authlib.integrations.flask_client import OAuth
-
-    app = server_side_app()
-    oauth = OAuth(app)
-    oauth.register(
-        "line",
-        client_id=DEMO_CHANNEL_ID,
-        client_secret=DEMO_CHANNEL_SECRET,
-        server_metadata_url=f"{emulator.url}/.well-known/openid-configuration",
-        client_kwargs={
-            "scope": "profile openid",
-            "code_challenge_method": "S256",
-            "token_endpoint_auth_method": "client_secret_post",
-        },
-    )
-
-    @app.get("/line/login")
-    def login() -> Any:
-        return oauth.line.authorize_redirect("http://localhost/line/callback")
-
-    @app.get("/line/callback")
-    def callback() -> Any:
-        token = oauth.line.authorize_access_token()
-        session["user"] = dict(token["userinfo"])
-        return "ok"
-
-    return app
+    return apps.authlib_app(emulator.url, SIMPLE_SESSIONS, "http://localhost/line/callback")
 
 
 def count_token_side_requests(emulator: EmulatorServer, before: int) -> int:
@@ -286,6 +260,34 @@ def bearer_cost(rounds: int = 15, requests: int = 300) -> dict[str, float]:
         }
 
 
+def gunicorn_lines(served: dict[int, Any] | None) -> list[str]:
+    """The gunicorn section of RESULTS.md."""
+    if served is None:
+        return ["## Under gunicorn", "", "- redis-server is not installed: not measured", ""]
+    lines = [
+        "## Under gunicorn (Redis sessions, emulator in the benchmark process)",
+        "",
+        "| workers | clients | flask-line logins/s | Authlib logins/s | flask-line app CPU ms | Authlib app CPU ms "
+        "| CPU ratio (target <= 0.75x) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for workers, kinds in served.items():
+        for clients, ours in kinds["flask_line"].items():
+            theirs = kinds["authlib"][clients]
+            lines.append(
+                f"| {workers} | {clients} | {ours['logins_per_second']:.1f} | {theirs['logins_per_second']:.1f} | "
+                f"{ours['app_cpu_ms']:.2f} | {theirs['app_cpu_ms']:.2f} | "
+                f"{ours['app_cpu_ms'] / theirs['app_cpu_ms']:.2f}x |"
+            )
+    lines += [
+        "",
+        "- App CPU: user and system time of gunicorn's master and workers, per login. Plot: "
+        "`benchmarks/concurrency.png`",
+        "",
+    ]
+    return lines
+
+
 def main() -> None:
     """Run everything and write RESULTS.md."""
     import logging
@@ -296,6 +298,7 @@ def main() -> None:
     footprint = import_and_memory()
     bearer = bearer_cost()
     scale = sessions.run(Path(__file__).with_name("sessions.png"))
+    served = concurrency.run(Path(__file__).with_name("concurrency.png"))
     empty, full = scale["rows"][0], scale["rows"][-1]
     redis_row = scale["redis"]
     none, line, login = overhead["none"], overhead["flask_line"], overhead["flask_login"]
@@ -338,6 +341,7 @@ def main() -> None:
         f"- App CPU per login flask-line / Authlib: **{cpu_ratio:.2f}x** (target <= 0.75x); interleaved rounds",
         '- Each login includes the two consent-screen requests a browser makes; "outbound" counts only the app\'s.',
         "",
+        *gunicorn_lines(served),
         "## LINE credentials on the request (`@line_token_required`)",
         "",
         f"- Session-protected request: {bearer['session_s'] * 1e6:.0f} µs; cached bearer request: "

@@ -1,0 +1,75 @@
+"""The two apps the login benchmarks compare: flask-line, and the same login written with Authlib's Flask client
+(state, nonce, PKCE, ID-token check). In-process runs call the builders; gunicorn calls :func:`create`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, session
+
+from flask_line import LineOAuth
+from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
+
+
+def base_app(sessions: dict[str, Any]) -> Flask:
+    """A Flask app with the given Flask-Session settings."""
+    app = Flask("bench")
+    app.config.update(SECRET_KEY="bench", **sessions)
+    return app
+
+
+def flask_line_app(emulator_url: str, sessions: dict[str, Any], callback_url: str | None = None) -> Flask:
+    """LINE Login with flask-line against the emulator."""
+    app = base_app(sessions)
+    app.config.update(
+        LINE_EMULATOR_URL=emulator_url,
+        LINE_LOGIN_CHANNEL_ID=DEMO_CHANNEL_ID,
+        LINE_LOGIN_CHANNEL_SECRET=DEMO_CHANNEL_SECRET,
+        LINE_LOGIN_CALLBACK_URL=callback_url,
+    )
+    LineOAuth(app)
+    return app
+
+
+def authlib_app(emulator_url: str, sessions: dict[str, Any], callback_url: str) -> Flask:
+    """The same login with Authlib's Flask client (it trusts the discovery document, which lists only ES256)."""
+    from authlib.integrations.flask_client import OAuth
+
+    app = base_app({**sessions, "LINE_URL_PREFIX": "/unused"})
+    LineOAuth(app)  # the same Flask-Session setup as the flask-line app; its routes out of Authlib's way
+    oauth = OAuth(app)
+    oauth.register(
+        "line",
+        client_id=DEMO_CHANNEL_ID,
+        client_secret=DEMO_CHANNEL_SECRET,
+        server_metadata_url=f"{emulator_url}/.well-known/openid-configuration",
+        client_kwargs={
+            "scope": "profile openid",
+            "code_challenge_method": "S256",
+            "token_endpoint_auth_method": "client_secret_post",
+        },
+    )
+
+    @app.get("/line/login")
+    def login() -> Any:
+        return oauth.line.authorize_redirect(callback_url)
+
+    @app.get("/line/callback")
+    def callback() -> Any:
+        token = oauth.line.authorize_access_token()
+        session["user"] = dict(token["userinfo"])
+        return "ok"
+
+    return app
+
+
+def create(kind: str) -> Flask:
+    """``gunicorn 'apps:create("flask_line")'``: the app of ``kind`` from BENCH_* environment variables."""
+    import redis
+
+    sessions = {"SESSION_TYPE": "redis", "SESSION_REDIS": redis.from_url(os.environ["BENCH_REDIS_URL"])}
+    emulator, callback = os.environ["BENCH_EMULATOR_URL"], os.environ["BENCH_APP_URL"] + "/line/callback"
+    if kind == "flask_line":
+        return flask_line_app(emulator, sessions, callback)
+    return authlib_app(emulator, sessions, callback)

@@ -1,0 +1,189 @@
+"""Logins per second and app CPU per login under gunicorn (2 and 4 workers, Redis sessions) at 1, 5 and 20
+concurrent clients, flask-line against the same login written with Authlib's Flask client; plotted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from flask_line.testing import EmulatorServer
+
+WORKERS = (2, 4)
+CLIENTS = (1, 5, 20)
+LOGINS_PER_LEVEL = 80
+KINDS = {"flask_line": "flask-line", "authlib": "Authlib Flask client"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def process_cpu_seconds(root: int) -> float:
+    """User and system CPU of ``root`` and its children (gunicorn's master and workers), from /proc."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(entry.name), int(fields[1])
+        if pid == root or parent == root:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def start_gunicorn(kind: str, workers: int, emulator: str, redis_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BENCH_EMULATOR_URL": emulator, "BENCH_APP_URL": url, "BENCH_REDIS_URL": redis_url}
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        f"apps:create('{kind}')",
+    ]
+    process = subprocess.Popen(command, cwd=Path(__file__).parent, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/line/login", allow_redirects=False, timeout=2)
+            return process, url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"gunicorn ({kind}) did not start")
+
+
+def one_login(app_url: str, emulator: EmulatorServer) -> None:
+    browser = requests.Session()
+    start = browser.get(app_url + "/line/login", allow_redirects=False, timeout=30)
+    assert start.status_code == 302, f"{app_url}: {start.status_code} {start.text[:300]}"
+    back = emulator.consent(start.headers["Location"], browser=browser)
+    callback = browser.get(app_url + back.path, allow_redirects=False, timeout=30)
+    assert callback.status_code in (200, 302), callback.text[:200]
+
+
+def measure(app_url: str, emulator: EmulatorServer, clients: int, gunicorn_pid: int) -> dict[str, float]:
+    per_client = max(1, LOGINS_PER_LEVEL // clients)
+
+    def client() -> None:
+        for _ in range(per_client):
+            one_login(app_url, emulator)
+
+    cpu_before = process_cpu_seconds(gunicorn_pid)
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    logins = per_client * clients
+    return {
+        "logins_per_second": logins / elapsed,
+        "app_cpu_ms": (process_cpu_seconds(gunicorn_pid) - cpu_before) / logins * 1000,
+    }
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes] | None, str | None]:
+    server = shutil.which("redis-server")
+    if server is None:
+        return None, None
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    import redis
+
+    connection = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            connection.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def run(plot_to: Path | None = None) -> dict[str, Any] | None:
+    """``{workers: {kind: {clients: figures}}}``, or None without redis-server or gunicorn."""
+    if shutil.which("redis-server") is None:
+        return None
+    results: dict[int, dict[str, dict[int, dict[str, float]]]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        redis_process, redis_url = start_redis(Path(folder))
+        assert redis_process is not None and redis_url is not None
+        try:
+            with EmulatorServer() as emulator:
+                emulator.platform.sign_id_tokens_with("ES256")  # Authlib trusts the discovery document's ES256
+                for workers in WORKERS:
+                    results[workers] = {}
+                    for kind in KINDS:
+                        process, url = start_gunicorn(kind, workers, emulator.url, redis_url)
+                        emulator.platform.register_app(url)
+                        try:
+                            one_login(url, emulator)  # warm up every worker's first LINE call
+                            results[workers][kind] = {
+                                clients: measure(url, emulator, clients, process.pid) for clients in CLIENTS
+                            }
+                        finally:
+                            process.terminate()
+                            process.wait(timeout=20)
+        finally:
+            redis_process.terminate()
+            redis_process.wait(timeout=10)
+    if plot_to is not None:
+        plot(results, plot_to)
+    return results
+
+
+def plot(results: dict[int, dict[str, dict[int, dict[str, float]]]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for workers, by_kind in results.items():
+        for kind, by_clients in by_kind.items():
+            style = "-" if kind == "flask_line" else "--"
+            axis.plot(
+                list(by_clients),
+                [figures["logins_per_second"] for figures in by_clients.values()],
+                style,
+                marker="o",
+                label=f"{KINDS[kind]}, {workers} workers",
+            )
+    axis.set_xlabel("concurrent clients")
+    axis.set_ylabel("complete logins per second")
+    axis.set_ylim(bottom=0)
+    axis.set_xticks(list(CLIENTS))
+    axis.set_title("Logins under gunicorn with Redis sessions")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
