@@ -28,10 +28,11 @@ from flask import Flask, session
 from flask_line import LineOAuth, line_login_required, line_token_required
 from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, EmulatorServer
 
+# The benchmark's own modules sit beside this file.
 sys.path.insert(0, str(Path(__file__).parent))
-import apps  # noqa: E402 (beside this file)
-import concurrency  # noqa: E402
-import sessions  # noqa: E402
+import apps
+import concurrency
+import sessions
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
