@@ -116,7 +116,7 @@ def test_default_server_side_sessions_are_set_up_and_announced(tmp_path, caplog)
     caplog.set_level(logging.INFO, logger="flask_line")
     app = app_with(tmp_path)
     LineOAuth(app)
-    assert type(app.session_interface).__name__ == "SQLiteSessionInterface"
+    assert type(app.session_interface).__name__ == "DeferredSessions"
     assert any("flask_line_sessions.sqlite3" in record.getMessage() for record in caplog.records)
 
 
