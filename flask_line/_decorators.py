@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar, cast, overload
 
-from flask import Blueprint, Response, current_app, g, jsonify, redirect, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 from werkzeug.local import LocalProxy
 
 from ._flow.anonymous import AnonymousUser
-from ._login.bearer import Credential, check_demands
+from ._login.bearer import Credential
 from ._login.user import LineUser
 from ._module.store import ModuleAttachment
-from ._responses import current_path, error_response, is_page_navigation, sign_in_required
+from ._responses import credential_refusal, current_path, error_response, is_page_navigation, sign_in_required
 from ._runtime import runtime
 from ._works.user import WorksUser
 from .errors import LineError, MissingModuleScope, ModuleSuspended, TokenAuthError
-from .signals import login_failed
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-log = logging.getLogger("flask_line")
 
 
 #: Where a request's verified credential is kept (``@line_token_required``); the session is not touched.
@@ -34,11 +30,13 @@ def _current_line_user() -> LineUser | AnonymousUser:
     login = runtime().login
     if login is None:
         return AnonymousUser()
-    credential = g.get(CREDENTIAL_KEY)
+    credential: Credential | None = g.get(CREDENTIAL_KEY)
     if credential is not None and login.bearer is not None:
-        user = login.bearer.user(credential, login.profile)
-        setattr(g, CREDENTIAL_KEY, replace(credential, user=user))  # one profile call per request at most
-        return user
+        if credential.user is None:  # an access token: its profile, read once per request at most
+            credential = replace(credential, user=login.bearer.user(credential, login.profile))
+            setattr(g, CREDENTIAL_KEY, credential)
+        assert credential.user is not None
+        return credential.user
     return login.current_user()
 
 
@@ -122,7 +120,7 @@ def line_token_required(
             try:
                 setattr(g, CREDENTIAL_KEY, _authenticate(scopes, amr, nonce))
             except LineError as error:
-                return _credential_refusal(error)
+                return credential_refusal(error)
             return view(*args, **kwargs)
 
         return cast(F, wrapper)
@@ -131,45 +129,17 @@ def line_token_required(
 
 
 def _authenticate(scopes: Collection[str], amr: Collection[str], nonce: Callable[[], str | None] | None) -> Credential:
-    login = runtime().require_login()
-    if login.bearer is None:
+    """The request's verified LINE credential: ``X-Line-Id-Token`` (or a JSON body's ``id_token``) and/or a bearer
+    access token."""
+    bearer = runtime().require_login().bearer
+    if bearer is None:
         raise TokenAuthError("invalid_token", "LINE Login v2.0 issues no credentials a client could send.")
     body = request.get_json(silent=True) if request.is_json else None
     id_token = request.headers.get("X-Line-Id-Token") or (body.get("id_token") if isinstance(body, dict) else None)
     authorization = request.headers.get("Authorization", "")
     access_token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
-    if not id_token and not access_token:
-        raise TokenAuthError("missing_token", "Send a LINE access token (Authorization: Bearer) or an ID token.")
-    credential = None
-    if id_token:
-        if not isinstance(id_token, str):
-            raise TokenAuthError("invalid_token", "The ID token is not valid.")
-        credential = login.bearer.id_token(id_token, nonce() if nonce is not None else None)
-    if access_token:
-        verified = login.bearer.access_token(access_token)
-        if credential is not None and verified.channel_id != credential.channel_id:
-            raise TokenAuthError("invalid_token", "The access token and the ID token belong to different channels.")
-        credential = (
-            verified
-            if credential is None
-            else replace(credential, scopes=credential.scopes | verified.scopes, access_token=access_token)
-        )
-    assert credential is not None
-    check_demands(credential, scopes, amr)
-    return credential
-
-
-def _credential_refusal(error: LineError) -> tuple[Response, int]:
-    """A JSON answer (credential routes are APIs), a log line and ``login_failed``."""
-    log.warning("LINE credential refused (%s): %s", error.code, error.message)
-    login_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
-    response = jsonify(error=error.code, message=error.explanation)
-    if isinstance(error, TokenAuthError):
-        kind = "insufficient_scope" if error.status_code == 403 else "invalid_token"
-        response.headers["WWW-Authenticate"] = (
-            f'Bearer realm="flask-line", error="{kind}", error_description="{error.explanation}"'
-        )
-    return response, error.status_code
+    expected_nonce = nonce() if nonce is not None else None
+    return bearer.authenticate(id_token, access_token, scopes=scopes, amr=amr, nonce=expected_nonce)
 
 
 def _current_attachment() -> ModuleAttachment | None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from .errors import LineError, MissingModuleScope
+from .errors import LineError, MissingModuleScope, TokenAuthError
+from .signals import login_failed
+
+log = logging.getLogger("flask_line")
 
 
 def wants_json() -> bool:
@@ -64,3 +69,17 @@ def current_path() -> str:
     """The path and query of this request, as a relative URL."""
     query = request.query_string.decode("latin-1")
     return f"{request.path}?{query}" if query else request.path
+
+
+def credential_refusal(error: LineError) -> tuple[Response, int]:
+    """A refused LINE credential (``@line_token_required``, ``POST /line/session``): always JSON, with a log line,
+    ``login_failed`` and, for a :class:`~flask_line.errors.TokenAuthError`, RFC 6750's ``WWW-Authenticate``."""
+    log.warning("LINE credential refused (%s): %s", error.code, error.message)
+    login_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
+    response = jsonify(error=error.code, message=error.explanation)
+    if isinstance(error, TokenAuthError):
+        kind = "insufficient_scope" if error.status_code == 403 else "invalid_token"
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="flask-line", error="{kind}", error_description="{error.explanation}"'
+        )
+    return response, error.status_code

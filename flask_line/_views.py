@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, request
+from flask import Blueprint, jsonify, redirect, request
 from werkzeug.wrappers import Response
 
 from ._flow.redirects import safe_next
 from ._module.webhook import MAX_BODY_BYTES, handle_webhook
+from ._responses import credential_refusal
 from ._runtime import runtime
 from .errors import CrossSiteRequest, NotConfigured, TokenAuthError
-from .signals import login_failed
 
 
 def create_blueprint() -> Blueprint:
@@ -63,8 +63,7 @@ def session_exchange() -> Response | tuple[Response, int]:
             raise TokenAuthError("missing_token", "Send the LIFF app's ID token as id_token.")
         credential = flow.bearer.id_token(token)
     except TokenAuthError as error:
-        login_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
-        return jsonify(error=error.code, message=error.explanation), error.status_code
+        return credential_refusal(error)
     assert credential.user is not None
     flow.sign_in_as(credential.user, None)
     return jsonify(user_id=credential.user.user_id, display_name=credential.user.display_name)

@@ -295,3 +295,39 @@ def test_state_is_always_alphanumeric_as_line_documents(client):
     states = {state_of(client.get("/line/login").location) for _ in range(300)}
     assert len(states) == 300
     assert all(state.isalnum() and len(state) == 43 for state in states)
+
+
+@pytest.mark.parametrize(
+    "start,callback,denied,failed",
+    [
+        ("/line/login", "/line/callback", signals.login_denied, signals.login_failed),
+        ("/line/attach", "/line/attach/callback", signals.module_attach_denied, signals.module_attach_failed),
+        ("/line/works/login", "/line/works/callback", signals.works_login_denied, signals.works_login_failed),
+    ],
+    ids=["login", "attach", "works"],
+)
+@pytest.mark.parametrize(
+    "code,status,kind",
+    [
+        ("access_denied", 403, "denied"),
+        ("ACCESS_DENIED", 403, "denied"),
+        ("server_error", 502, "failed"),
+        ("temporarily_unavailable", 502, "failed"),
+        ("invalid_request", 500, "failed"),
+        ("invalid_scope", 500, "failed"),
+        ("unauthorized_client", 500, "failed"),
+        ("unsupported_response_type", 500, "failed"),
+        ("something_new", 400, "failed"),
+    ],
+)
+def test_every_flow_reads_every_callback_error_code(
+    client, line_platform, start, callback, denied, failed, code, status, kind
+):
+    follow_login(client, line_platform, user="Brown")
+    state = state_of(client.get(start).location)
+    with captured(denied) as was_denied, captured(failed) as was_failed:
+        response = client.get(f"{callback}?error={code}&state={state}")
+    assert response.status_code == status
+    assert was_denied if kind == "denied" else was_failed, "the right signal"
+    assert not (was_failed if kind == "denied" else was_denied)
+    assert 'id="try-again"' in response.data.decode()

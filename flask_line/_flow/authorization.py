@@ -175,23 +175,25 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         next_url: str | None = None
         try:
             params = self.callback_params(params)
-            if params.get("error"):
-                return self._callback_error(params)
+            # Errors too need a state we issued: without it anyone could link here with an error and their own
+            # text. A missing or unknown state is a failed callback.
             pending = self.pending.finish(self.kind, params.get("state"))
             next_url = pending.next_url
+            if params.get("error"):
+                return self._answer_callback_error(params, pending)
             code = params.get("code")
             if not code or len(code) > MAX_CODE_LENGTH:
                 raise CallbackError("The callback carries no valid authorization code.")
             result = self._complete(code, pending, params)
             self.commit(result, pending)
         except AuthorizationDenied as denial:
-            denial.retry_url = denial.retry_url or url_for(self.start_endpoint, next=next_url)
+            denial.retry_url = url_for(self.start_endpoint, next=next_url)
             log.info("%s denied by LINE: %s", self.kind, denial.error)
             details: dict[str, Any] = {"error": denial.error, "description": denial.description, **denial.extra}
             self.signals.denied.send(app, **details)
             raise
         except LineError as error:
-            error.retry_url = error.retry_url or url_for(self.start_endpoint, next=next_url)
+            error.retry_url = url_for(self.start_endpoint, next=next_url)
             log.warning("%s callback rejected (%s): %s", self.kind, error.code, error.message)
             self.signals.failed.send(app, error=error)
             raise
@@ -213,16 +215,6 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
             raise SignInMisconfigured(
                 f"LINE refused the client credentials ({error.error}); check {self.credential_settings}."
             ) from None
-
-    def _callback_error(self, params: Mapping[str, str]) -> Response:
-        # Only a state we issued proves the error came back from our own request: without it, anyone could
-        # link here with an error and their own text. A missing or unknown state is a failed callback.
-        pending = self.pending.finish(self.kind, params.get("state"))
-        try:
-            return self._answer_callback_error(params, pending)
-        except LineError as error:
-            error.retry_url = url_for(self.start_endpoint, next=pending.next_url)
-            raise
 
     def _answer_callback_error(self, params: Mapping[str, str], pending: PendingAuthorization) -> Response:
         code = str(params.get("error", "")).lower()

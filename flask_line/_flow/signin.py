@@ -80,20 +80,18 @@ class SignInFlow(AuthorizationFlow[SignIn[UserT]]):
         """Rebuild the user saved in the session."""
 
     def commit(self, result: SignIn[UserT], pending: PendingAuthorization) -> None:
-        previous = self.slot.load()
-        if previous is not None and previous["user"].get("user_id") != result.user.user_id:
-            self._drop_linked()  # another person signs in on this browser: nothing of the last one stays
-        self.slot.save({"user": result.user.to_dict(), "token": result.token.to_dict()}, new_login=True)
-        log.info("%s succeeded for %s", self.kind, result.user.user_id)
-        self.signals.succeeded.send(_app(), user=result.user, token=result.token)
+        self.sign_in_as(result.user, result.token)
 
     def sign_in_as(self, user: UserT, token: LineToken | None) -> None:
-        """Start a session for ``user``, verified elsewhere (a LIFF app's ID token): as a login's commit does."""
+        """Sign ``user`` in to this session (after a login, or a LIFF app's verified ID token: then no token).
+
+        The session id is rotated; if another person was signed in on this browser, nothing of theirs stays.
+        """
         previous = self.slot.load()
         if previous is not None and previous["user"].get("user_id") != user.user_id:
             self._drop_linked()
         self.slot.save({"user": user.to_dict(), "token": token.to_dict() if token else None}, new_login=True)
-        log.info("%s session started from a client credential for %s", self.kind, user.user_id)
+        log.info("%s succeeded for %s", self.kind, user.user_id)
         self.signals.succeeded.send(_app(), user=user, token=token)
 
     def sign_out(self) -> None:

@@ -131,10 +131,6 @@ class SQLiteSessionInterface(ServerSideSessionInterface):  # type: ignore[misc]
             if cursor.rowcount < _SWEEP_BATCH:
                 return removed
 
-    def count(self) -> int:
-        """How many sessions are stored (expired ones included until the next sweep)."""
-        return int(self._connection().execute("SELECT COUNT(*) FROM flask_line_sessions").fetchone()[0])
-
     def _start_sweeper(self, pid: int) -> None:
         if self.sweep_interval is None or self._sweeper_started_in == pid:
             return

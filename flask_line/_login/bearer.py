@@ -149,6 +149,35 @@ class BearerVerifier:
         user = LineUser.from_claims(claims, tuple(sorted(scopes)))
         return Credential(str(channel_id), scopes, float(claims["exp"]), user=user, amr=user.amr)
 
+    def authenticate(
+        self,
+        id_token: object,
+        access_token: str | None,
+        *,
+        scopes: Collection[str] = (),
+        amr: Collection[str] = (),
+        nonce: str | None = None,
+    ) -> Credential:
+        """Verify what a request carries (an ID token, an access token, or both of one channel) and the demands."""
+        if not id_token and not access_token:
+            raise TokenAuthError("missing_token", "Send a LINE access token (Authorization: Bearer) or an ID token.")
+        credential = None
+        if id_token:
+            if not isinstance(id_token, str):
+                raise TokenAuthError("invalid_token", "The ID token is not valid.")
+            credential = self.id_token(id_token, nonce)
+        if access_token:
+            verified = self.access_token(access_token)
+            if credential is None:
+                credential = verified
+            elif verified.channel_id != credential.channel_id:
+                raise TokenAuthError("invalid_token", "The access token and the ID token belong to different channels.")
+            else:
+                credential = replace(credential, scopes=credential.scopes | verified.scopes, access_token=access_token)
+        assert credential is not None
+        check_demands(credential, scopes, amr)
+        return credential
+
     def user(self, credential: Credential, profile_of: LineProfileReader) -> LineUser:
         """The credential's user: from the ID token, or the profile endpoint (once per cached token)."""
         if credential.user is not None:

@@ -35,8 +35,9 @@ def verify_signature(channel_secret: str, body: bytes, signature: str | None) ->
     return hmac.compare_digest(expected, signature.encode("ascii"))
 
 
-def parse_events(body: bytes) -> list[dict[str, Any]]:
-    """The ``events`` of a verified delivery; :class:`CallbackError` when the body is not LINE's shape."""
+def parse_delivery(body: bytes) -> tuple[str | None, list[dict[str, Any]]]:
+    """The ``destination`` (the bot) and the ``events`` of a verified delivery; :class:`CallbackError` when the
+    body is not LINE's shape."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):
@@ -44,7 +45,8 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
         raise CallbackError("The webhook body has no list of event objects.")
-    return events
+    destination = payload.get("destination")
+    return (destination if isinstance(destination, str) else None), events
 
 
 def handle_webhook(service: ModuleService, body: bytes, signature: str | None) -> int:
@@ -61,13 +63,6 @@ def handle_webhook(service: ModuleService, body: bytes, signature: str | None) -
         log.warning("Signed module webhook refused: %s", error.message)
         raise
     return sum(1 for event in events if apply_event(service, destination, event))
-
-
-def parse_delivery(body: bytes) -> tuple[str | None, list[dict[str, Any]]]:
-    """The ``destination`` (the bot) and the ``events`` of a verified delivery."""
-    events = parse_events(body)
-    destination = json.loads(body).get("destination")
-    return (destination if isinstance(destination, str) else None), events
 
 
 def apply_event(service: ModuleService, destination: str | None, event: dict[str, Any]) -> bool:

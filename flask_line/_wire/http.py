@@ -42,8 +42,6 @@ class LineHttp:
         self._pool_size = pool_size
         self._session: requests.Session | None = None
         self._session_lock = threading.Lock()
-        #: Number of requests sent, for benchmarks and tests that count round trips.
-        self.request_count = 0
 
     @property
     def session(self) -> requests.Session:
@@ -96,7 +94,6 @@ class LineHttp:
         """
         import requests
 
-        self.request_count += 1
         try:
             return self._send(method, url, kwargs)
         except requests.Timeout:
@@ -114,7 +111,8 @@ class LineHttp:
 
         session = self.session
         if session.trust_env or not set(kwargs) <= _PLAIN_ARGUMENTS:
-            return session.request(method, url, timeout=self.timeout, **kwargs)
+            # LINE's endpoints do not redirect; a token is never carried to wherever a redirect points.
+            return session.request(method, url, timeout=self.timeout, **{"allow_redirects": False, **kwargs})
         # No environment to consult and no cookies to keep: prepare the request directly, skipping the
         # per-call merging of session settings (about a millisecond of every token call).
         headers = {**session.headers, **(kwargs.get("headers") or {})}

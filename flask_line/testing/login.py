@@ -70,19 +70,13 @@ class LoginEndpoints(Endpoints):
     # Tokens -------------------------------------------------------------------------------------------------------
 
     def token_v21(self) -> Any:
-        form = request.form
-        if not self._client_ok(form):
-            return oauth_error("invalid_client", "invalid client_id or client_secret")
-        if form.get("grant_type") == "refresh_token":
-            return self._refresh(form)
-        if form.get("grant_type") != "authorization_code":
-            return oauth_error("unsupported_grant_type", "unsupported grant_type")
-        grant = self.consent.redeem(form, "v2.1")
-        if not isinstance(grant, Grant):
-            return oauth_error("invalid_grant", grant)
-        return jsonify(self._token_answer(grant, with_id_token="openid" in grant.scopes))
+        return self._token("v2.1")
 
     def token_v20(self) -> Any:
+        return self._token("v2.0")
+
+    def _token(self, protocol: str) -> Any:
+        """The token endpoint of one LINE Login version: authorization code or refresh token."""
         form = request.form
         if not self._client_ok(form):
             return oauth_error("invalid_client", "invalid client_id or client_secret")
@@ -90,11 +84,12 @@ class LoginEndpoints(Endpoints):
             return self._refresh(form)
         if form.get("grant_type") != "authorization_code":
             return oauth_error("unsupported_grant_type", "unsupported grant_type")
-        grant = self.consent.redeem(form, "v2.0")
+        grant = self.consent.redeem(form, protocol)
         if not isinstance(grant, Grant):
             return oauth_error("invalid_grant", grant)
-        body = self._token_answer(grant, with_id_token=False)
-        body["scope"] = "P"  # v2.0 reports the profile permission as "P"
+        body = self._token_answer(grant, with_id_token=protocol == "v2.1" and "openid" in grant.scopes)
+        if protocol == "v2.0":
+            body["scope"] = "P"  # v2.0 reports the profile permission as "P"
         return jsonify(body)
 
     def _client_ok(self, form: Mapping[str, str]) -> bool:
