@@ -204,3 +204,14 @@ def test_every_screenshot_the_browser_tests_take_is_in_the_docs():
     taken = set(re.findall(r'shoot\(page, "([\w-]+)"\)', (ROOT / "tests" / "browser" / "test_browser.py").read_text()))
     assert {f"{name}.png" for name in taken} == shown, "each picture a browser test takes is shown, and no other"
     assert shown <= pictures, "docs show only pictures that exist"
+
+
+def test_the_readme_documents_every_setting_and_signal():
+    from flask_line import signals
+    from flask_line._config import DEFAULTS
+
+    readme = (ROOT / "README.md").read_text()
+    assert [key for key in DEFAULTS if f"`{key}`" not in readme and key not in readme] == []
+    names = [name for name in vars(signals) if type(getattr(signals, name)).__name__ == "NamedSignal"]
+    assert len(names) >= 17
+    assert [name for name in names if f"`{name}`" not in readme] == []
