@@ -19,7 +19,7 @@ from ._extension import LineOAuth
 from ._flow.anonymous import AnonymousUser
 from ._login.user import LineUser
 from ._module.service import ModuleService
-from ._module.store import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore
+from ._store.attachments import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore
 from ._wire.api_client import ApiClient
 from ._wire.tokens import LineToken
 from ._works.service import WorksService

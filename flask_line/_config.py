@@ -9,6 +9,7 @@ Each product validates its own settings beside its code (``_login/settings.py``,
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import logging
 import math
 import warnings
@@ -68,6 +69,10 @@ DEFAULTS: dict[str, Any] = {
     "LINE_ID_TOKEN_LEEWAY": 30,
     "LINE_JWKS_CACHE_TTL": 3600,
     "LINE_JWKS_MIN_REFETCH_INTERVAL": 10,
+    # Where attachments and account links live (None: SQLite in the instance folder).
+    "LINE_DATABASE_URI": None,
+    # Flask-Login bridge: login_user(..., remember=LINE_REMEMBER_USER) after a LINE sign-in.
+    "LINE_REMEMBER_USER": False,
     "LINE_LOGIN_VERSION": "2.1",
     "LINE_LOGIN_CHANNEL_ID": None,
     "LINE_LOGIN_CHANNEL_SECRET": None,
@@ -314,6 +319,10 @@ class CommonSettings:
     jwks_min_refetch_interval: float
     #: ``LINE_EMULATOR_URL``: a local emulator stands in for LINE (None: the real LINE).
     emulator_url: str | None
+    #: ``LINE_DATABASE_URI``: an SQLAlchemy URL for attachments and account links (None: the embedded SQLite).
+    database_uri: str | None
+    #: ``LINE_REMEMBER_USER``: the Flask-Login bridge signs users in with a remember-me cookie.
+    remember_user: bool
 
 
 def load_common(read: ConfigReader) -> CommonSettings:
@@ -330,4 +339,17 @@ def load_common(read: ConfigReader) -> CommonSettings:
         jwks_cache_ttl=int(read.positive_number("LINE_JWKS_CACHE_TTL")),
         jwks_min_refetch_interval=read.positive_number("LINE_JWKS_MIN_REFETCH_INTERVAL"),
         emulator_url=read.optional_url("LINE_EMULATOR_URL"),
+        database_uri=_database_uri(read),
+        remember_user=read.boolean("LINE_REMEMBER_USER"),
     )
+
+
+def _database_uri(read: ConfigReader) -> str | None:
+    uri = read.optional_string("LINE_DATABASE_URI")
+    if uri is None or uri.startswith("sqlite:///"):
+        return uri
+    if "://" not in uri:
+        raise read.fail("LINE_DATABASE_URI", "must be a database URL such as postgresql+psycopg://user@host/db")
+    if importlib.util.find_spec("sqlalchemy") is None:
+        raise read.fail("LINE_DATABASE_URI", "needs SQLAlchemy: pip install 'flask-line[sqlalchemy]'")
+    return uri

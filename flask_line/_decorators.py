@@ -13,9 +13,9 @@ from werkzeug.local import LocalProxy
 from ._flow.anonymous import AnonymousUser
 from ._login.bearer import Credential
 from ._login.user import LineUser
-from ._module.store import ModuleAttachment
 from ._responses import credential_refusal, current_path, error_response, is_page_navigation, sign_in_required
 from ._runtime import runtime
+from ._store.attachments import ModuleAttachment
 from ._works.user import WorksUser
 from .errors import LineError, MissingModuleScope, ModuleSuspended, TokenAuthError
 

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from flask import Flask
 
 from ._cli import line_cli
 from ._config import ConfigReader, check_unknown_keys
+from ._flow.accounts import LinkUserHook
 from ._flow.session import setup_server_side_sessions
 from ._module.service import AccessRule, ModuleService
-from ._module.store import AttachmentStore
 from ._responses import error_response
-from ._runtime import EXTENSION_KEY, Runtime, Settings, load_settings, runtime
+from ._runtime import EXTENSION_KEY, AppHooks, Runtime, Settings, load_settings, runtime
+from ._store.attachments import AttachmentStore
+from ._store.links import AccountLinkStore
 from ._views import create_blueprint
 from ._wire.tokens import LineToken
 from ._works.service import WorksService
 from .errors import LineError
+
+
+class Storage(Protocol):
+    """Anything holding both stores, such as :class:`flask_line.sqlalchemy.SQLAlchemyStorage`."""
+
+    @property
+    def attachments(self) -> AttachmentStore: ...
+
+    @property
+    def links(self) -> AccountLinkStore: ...
 
 
 class LineOAuth:
@@ -23,13 +37,27 @@ class LineOAuth:
     Use ``LineOAuth(app)``, or ``line = LineOAuth()`` then ``line.init_app(app)`` in an app factory; one object
     can serve several apps. Settings are read from ``app.config`` (``LINE_*`` keys) and validated at once.
 
-    :param store: where module attachments are kept (default: SQLite in the instance folder).
+    :param storage: keeps both module attachments and account links, such as
+        :class:`flask_line.sqlalchemy.SQLAlchemyStorage` (default: ``LINE_DATABASE_URI``, else SQLite in the
+        instance folder).
+    :param store: where module attachments are kept (overrides ``storage`` for them).
+    :param links: where account links are kept (overrides ``storage`` for them).
     """
 
-    def __init__(self, app: Flask | None = None, *, store: AttachmentStore | None = None) -> None:
-        #: The module attachment store given by the app (None: the default SQLite store).
-        self.store = store
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        storage: Storage | None = None,
+        store: AttachmentStore | None = None,
+        links: AccountLinkStore | None = None,
+    ) -> None:
+        #: The module attachment store given by the app (None: ``LINE_DATABASE_URI`` or the SQLite file).
+        self.store = store or (storage.attachments if storage is not None else None)
+        #: The account-link store given by the app (None: ``LINE_DATABASE_URI`` or the SQLite file).
+        self.links = links or (storage.links if storage is not None else None)
         self._module_access_rule: AccessRule | None = None
+        self._link_user: LinkUserHook | None = None
         if app is not None:
             self.init_app(app)
 
@@ -42,7 +70,8 @@ class LineOAuth:
         settings = load_settings(reader)
         check_unknown_keys(app.config, reader)
         app.extensions["line"] = self
-        app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, self.store, lambda: self._module_access_rule)
+        hooks = AppHooks(self.store, self.links, lambda: self._module_access_rule, lambda: self._link_user)
+        app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, hooks)
         if settings.common.session_setup:
             setup_server_side_sessions(app, pending_ttl=settings.common.flow_ttl)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
@@ -68,6 +97,36 @@ class LineOAuth:
         """
         self._module_access_rule = rule
         return rule
+
+    def link_user(self, hook: LinkUserHook) -> LinkUserHook:
+        """Decorator: turn a verified LINE identity into your site's user (the one hook of account linking).
+
+        ``hook(identity, linked_user_id)`` gets a :class:`~flask_line.LineUser` (or a
+        :class:`~flask_line.WorksUser`) whose token and ID token have passed every check, and the id of the site
+        user that identity was linked to before (None at its first sign-in). Return your user (found or just
+        created), or None to refuse the sign-in::
+
+            @line.link_user
+            def user_for(identity, linked_user_id):
+                if linked_user_id is not None:
+                    return db.session.get(User, int(linked_user_id))
+                user = User(name=identity.display_name)
+                db.session.add(user)
+                db.session.commit()
+                return user
+
+        The user's id is read from ``get_id()`` (Flask-Login's ``UserMixin``) or ``id``. flask-line records the
+        first link, keeps the site user in the session (:meth:`site_user_id`), and with Flask-Login calls
+        ``login_user``. None (or an inactive user) is a 403 and an exception a 500; either sends
+        ``login_failed`` and leaves the session as it was. It also enables ``/line/link`` and ``/line/unlink``
+        (and ``/line/works/link``, ``/line/works/unlink``) for a signed-in site user.
+        """
+        self._link_user = hook
+        return hook
+
+    def site_user_id(self) -> str | None:
+        """The id of this session's site user: Flask-Login's ``current_user``, or the one a LINE sign-in set."""
+        return runtime().accounts.signed_in_user_id()
 
     @property
     def settings(self) -> Settings:

@@ -8,12 +8,14 @@ import socket
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
 from . import _login
 from ._config import CommonSettings, ConfigReader, load_common
+from ._flow.accounts import AccountLinking, LinkUserHook
 from ._flow.anonymous import AnonymousUser
 from ._flow.pending import PendingAuthorizations
 from ._login.flow import LoginFlow
@@ -25,7 +27,9 @@ from ._module.selection import AttachmentSelection
 from ._module.service import AccessRule, ModuleService
 from ._module.settings import ModuleSettings
 from ._module.settings import load_settings as load_module_settings
-from ._module.store import AttachmentStore, SQLiteAttachmentStore
+from ._store.attachments import AttachmentStore, SQLiteAttachmentStore
+from ._store.lazy import LazyStore
+from ._store.links import AccountLinkStore, SQLiteAccountLinks
 from ._wire.discovery import DiscoveryDocument
 from ._wire.http import LineHttp
 from ._wire.idtoken import IdTokenVerifier
@@ -73,26 +77,27 @@ class Runtime:
     module: ModuleService | None
     works: WorksService | None
 
+    accounts: AccountLinking
+
     @classmethod
-    def build(
-        cls,
-        app: Flask,
-        settings: Settings,
-        store: AttachmentStore | None,
-        module_access_rule: Callable[[], AccessRule | None] = lambda: None,
-    ) -> Runtime:
-        """Build the flows ``settings`` enable; ``module_access_rule`` gives the app's rule when one is set."""
+    def build(cls, app: Flask, settings: Settings, hooks: AppHooks) -> Runtime:
+        """Build the flows ``settings`` enable, with the stores and hooks the app gave."""
         common = settings.common
         http = LineHttp(common.http_timeout, emulator_url=common.emulator_url)
         if common.emulator_url:
             warn_if_not_answering(common.emulator_url)
         pending = PendingAuthorizations(common.flow_ttl)
+        stores = Stores(app, settings, hooks)
+        accounts = AccountLinking(stores.links(), hooks.link_user, remember=common.remember_user)
         login = _build_login(settings, http, pending) if settings.login.enabled else None
         module = None
         if settings.module.enabled:
-            module = _build_module(app, settings.module, http, pending, store, login, module_access_rule)
+            module = _build_module(settings.module, http, pending, stores.attachments(), login, hooks.access_rule)
         works = _build_works(settings, http, pending) if settings.works.enabled else None
-        return cls(settings, http, pending, login, module, works)
+        for flow in (login, works.sign_in if works else None):
+            if flow is not None:
+                flow.accounts = accounts
+        return cls(settings, http, pending, login, module, works, accounts)
 
     def require_login(self) -> LoginFlow:
         """The LINE Login flow; a 404 when the app has not configured a LINE Login channel."""
@@ -167,19 +172,72 @@ def _build_login(settings: Settings, http: LineHttp, pending: PendingAuthorizati
     return flow_class(login, pending, http, verifier)
 
 
+@dataclass
+class AppHooks:
+    """What the app gave the extension object: stores, and functions it registered (asked for at each use)."""
+
+    attachments: AttachmentStore | None = None
+    links: AccountLinkStore | None = None
+    access_rule: Callable[[], AccessRule | None] = lambda: None
+    link_user: Callable[[], LinkUserHook | None] = lambda: None
+
+
+class Stores:
+    """Where attachments and account links live: the app's stores, ``LINE_DATABASE_URI``, or the SQLite file.
+
+    A store the app did not give is built on first use (SQLAlchemy and its connection only when needed).
+    """
+
+    def __init__(self, app: Flask, settings: Settings, hooks: AppHooks) -> None:
+        self.hooks = hooks
+        self.database_uri = settings.common.database_uri
+        default_file = os.path.join(app.instance_path, DEFAULT_STORE_FILE)
+        self.sqlite_file = _sqlite_path(self.database_uri) or default_file
+        self.attachments_file = _sqlite_path(settings.module.store_uri) or self.sqlite_file
+        self._sqlalchemy = LazyStore(self._build_sqlalchemy)
+
+    def _uses_sqlalchemy(self) -> bool:
+        return self.database_uri is not None and not self.database_uri.startswith("sqlite:///")
+
+    def _build_sqlalchemy(self) -> Any:
+        from ._store.sql import SQLAlchemyStorage
+
+        assert self.database_uri is not None
+        return SQLAlchemyStorage(self.database_uri)
+
+    def attachments(self) -> AttachmentStore:
+        """The module attachment store."""
+        if self.hooks.attachments is not None:
+            return self.hooks.attachments
+        if self._uses_sqlalchemy() and self.attachments_file == self.sqlite_file:
+            return cast(AttachmentStore, LazyStore(lambda: self._sqlalchemy.attachments))
+        return SQLiteAttachmentStore(self.attachments_file)
+
+    def links(self) -> AccountLinkStore:
+        """The account-link store."""
+        if self.hooks.links is not None:
+            return self.hooks.links
+        if self._uses_sqlalchemy():
+            return cast(AccountLinkStore, LazyStore(lambda: self._sqlalchemy.links))
+        return cast(AccountLinkStore, LazyStore(lambda: SQLiteAccountLinks(self.sqlite_file)))
+
+
+def _sqlite_path(uri: str | None) -> str | None:
+    return uri.removeprefix("sqlite:///") if uri is not None and uri.startswith("sqlite:///") else None
+
+
+#: The embedded store's file (attachments, account links) in the app's instance folder.
+DEFAULT_STORE_FILE = "flask_line.sqlite3"
+
+
 def _build_module(
-    app: Flask,
     settings: ModuleSettings,
     http: LineHttp,
     pending: PendingAuthorizations,
-    store: AttachmentStore | None,
+    store: AttachmentStore,
     login: LoginFlow | None,
     access_rule: Callable[[], AccessRule | None],
 ) -> ModuleService:
-    if store is None:
-        uri = settings.store_uri or f"sqlite:///{os.path.join(app.instance_path, 'flask_line.sqlite3')}"
-        store = SQLiteAttachmentStore.from_uri(uri)
-
     def current_user() -> LineUser | AnonymousUser:
         return login.current_user() if login is not None else AnonymousUser()
 

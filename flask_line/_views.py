@@ -21,12 +21,16 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/callback", "callback", callback, methods=["GET", "POST"])
     blueprint.add_url_rule("/logout", "logout", logout, methods=["POST"])
     blueprint.add_url_rule("/session", "session", session_exchange, methods=["POST"])
+    blueprint.add_url_rule("/link", "link", link, methods=["GET"])
+    blueprint.add_url_rule("/unlink", "unlink", unlink, methods=["POST"])
     blueprint.add_url_rule("/attach", "attach", attach, methods=["GET"])
     blueprint.add_url_rule("/attach/callback", "attach_callback", attach_callback, methods=["GET"])
     blueprint.add_url_rule("/module/webhook", "module_webhook", module_webhook, methods=["POST"])
     blueprint.add_url_rule("/works/login", "works_login", works_login, methods=["GET"])
     blueprint.add_url_rule("/works/callback", "works_callback", works_callback, methods=["GET"])
     blueprint.add_url_rule("/works/logout", "works_logout", works_logout, methods=["POST"])
+    blueprint.add_url_rule("/works/link", "works_link", works_link, methods=["GET"])
+    blueprint.add_url_rule("/works/unlink", "works_unlink", works_unlink, methods=["POST"])
     return blueprint
 
 
@@ -46,6 +50,19 @@ def logout() -> Response:
     flow = runtime().require_login()
     flow.logout()
     return redirect(safe_next(_next_target(), flow.settings.logout_redirect))
+
+
+def link() -> Response:
+    """Link a LINE account to the signed-in site user: a LINE Login whose callback records the link."""
+    return runtime().require_login().start_linking(request.args)
+
+
+def unlink() -> Response:
+    """Unlink the signed-in site user's LINE account (POST only, same-site only)."""
+    refuse_cross_site()
+    flow = runtime().require_login()
+    flow.unlink()
+    return redirect(safe_next(_next_target(), flow.default_next))
 
 
 def session_exchange() -> Response | tuple[Response, int]:
@@ -105,6 +122,19 @@ def works_logout() -> Response:
     refuse_cross_site()
     flow = runtime().require_works_sign_in()
     flow.sign_out()
+    return redirect(safe_next(_next_target(), flow.default_next))
+
+
+def works_link() -> Response:
+    """Link a LINE WORKS account to the signed-in site user."""
+    return runtime().require_works_sign_in().start_linking(request.args)
+
+
+def works_unlink() -> Response:
+    """Unlink the signed-in site user's LINE WORKS account (POST only, same-site only)."""
+    refuse_cross_site()
+    flow = runtime().require_works_sign_in()
+    flow.unlink()
     return redirect(safe_next(_next_target(), flow.default_next))
 
 

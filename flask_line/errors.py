@@ -319,3 +319,51 @@ class EmulatorNotAnswering(UpstreamUnavailable):
         super().__init__(message)
         #: A development setup: the visitor is the developer, so the page says what to do.
         self.explanation = message
+
+
+class StoreUnavailable(LineError):
+    """The database behind flask-line's records (attachments, account links) cannot be reached right now.
+
+    Nothing was half-written: every write is one transaction. Answered with 503; the request can be retried.
+    """
+
+    explanation = "This site cannot reach its database right now. Please try again in a moment."
+
+    status_code = 503
+    code = "store_unavailable"
+    title = "Please try again in a moment"
+
+
+class SignInRefused(LineError):
+    """The site's account-linking hook (``@line.link_user``) returned None, or an inactive user: no sign-in.
+
+    The LINE identity was verified, but this site does not let it in; nothing was stored in the session.
+    """
+
+    explanation = "This account cannot be used to sign in to this site."
+
+    status_code = 403
+    code = "sign_in_refused"
+    title = "Sign-in refused"
+
+
+class SiteUserError(LineError):
+    """The site's account-linking hook raised an exception: answered with 500, nothing stored in the session."""
+
+    explanation = "This site could not sign you in just now. Please try again."
+
+    code = "site_user_error"
+    title = "Sign-in failed"
+
+
+class AccountLinkConflict(LineError):
+    """The LINE (or LINE WORKS) account is already linked to another user of this site (answered with 409)."""
+
+    explanation = (
+        "This LINE account is already linked to another account on this site. Sign in with it and unlink it there "
+        "first."
+    )
+
+    status_code = 409
+    code = "account_already_linked"
+    title = "This account is linked to someone else"

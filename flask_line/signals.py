@@ -15,7 +15,8 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: A LINE Login completed. Arguments: ``user`` (:class:`~flask_line.LineUser`), ``token``.
+#: A LINE Login completed. Arguments: ``user`` (:class:`~flask_line.LineUser`), ``token``; with a
+#: ``@line.link_user`` hook also ``site_user`` (what the hook returned).
 login_succeeded = _signals.signal("login-succeeded")
 #: LINE returned an error to the callback (the user declined, or LINE refused the request).
 #: Arguments: ``error`` (lower-case code), ``description``, and for LINE Login v2.0 ``error_code`` and
@@ -49,9 +50,17 @@ module_suspended = _signals.signal("module-suspended")
 #: LINE resumed the Official Account (webhook ``botResumed``). Argument: ``bot_id``.
 module_resumed = _signals.signal("module-resumed")
 
-#: A LINE WORKS sign-in completed. Arguments: ``user`` (:class:`~flask_line.WorksUser`), ``token``.
+#: A LINE WORKS sign-in completed. Arguments: ``user`` (:class:`~flask_line.WorksUser`), ``token``; with a
+#: ``@line.link_user`` hook also ``site_user``.
 works_login_succeeded = _signals.signal("works-login-succeeded")
 #: LINE WORKS returned an error to the sign-in callback. Arguments: ``error``, ``description``.
 works_login_denied = _signals.signal("works-login-denied")
 #: We rejected a LINE WORKS sign-in callback. Argument: ``error``.
 works_login_failed = _signals.signal("works-login-failed")
+
+#: A LINE or LINE WORKS account was linked to a site user (a first sign-in through ``@line.link_user``, or the
+#: ``link`` route). Arguments: ``link`` (:class:`~flask_line.AccountLink`), ``identity`` (the verified user).
+account_linked = _signals.signal("account-linked")
+#: A site user unlinked their LINE or LINE WORKS account. Argument: ``link`` (the removed
+#: :class:`~flask_line.AccountLink`).
+account_unlinked = _signals.signal("account-unlinked")

@@ -163,9 +163,15 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         options = self.options_from(args)
         return self._send_to_line(safe_next(args.get("next"), self.default_next), options)
 
-    def _send_to_line(self, next_url: str, options: dict[str, Any]) -> Response:
+    def _send_to_line(self, next_url: str, options: dict[str, Any], link_to: str | None = None) -> Response:
         pending = self.pending.begin(
-            self.kind, self.redirect_uri(), next_url, nonce=self.uses_nonce, pkce=self.uses_pkce, extra=options
+            self.kind,
+            self.redirect_uri(),
+            next_url,
+            nonce=self.uses_nonce,
+            pkce=self.uses_pkce,
+            extra=options,
+            link_to=link_to,
         )
         return redirect(self.authorization_url_for(pending))
 
@@ -226,7 +232,7 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         if meaning == INTERACTION_NEEDED and self.asked_silently(pending):
             # A silent sign-in LINE cannot do without a screen: ask again with the screen, once.
             log.info("%s: LINE needs the user (%s); falling back to the interactive sign-in", self.kind, code)
-            return self._send_to_line(pending.next_url, {**pending.extra, "prompt": None})
+            return self._send_to_line(pending.next_url, {**pending.extra, "prompt": None}, pending.link_to)
         if meaning == LINE_FAILED:
             raise UpstreamUnavailable(f"LINE reported an error on its side ({code}).")
         if meaning == MISCONFIGURED:

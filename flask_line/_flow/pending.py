@@ -36,6 +36,8 @@ class PendingAuthorization:
     code_verifier: str | None = field(default=None, repr=False)
     #: Flow-specific values sent again with the token call (module attach: region, scope...).
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Set when a signed-in site user started linking an account: that user's id.
+    link_to: str | None = None
 
 
 class PendingAuthorizations:
@@ -56,6 +58,7 @@ class PendingAuthorizations:
         nonce: bool,
         pkce: bool,
         extra: dict[str, Any] | None = None,
+        link_to: str | None = None,
     ) -> PendingAuthorization:
         """Start one: a fresh state (and nonce and PKCE verifier when asked), saved in the session."""
         pending = PendingAuthorization(
@@ -69,6 +72,7 @@ class PendingAuthorizations:
             # RFC 7636: 43-128 unreserved characters; URL-safe base64 uses only those.
             code_verifier=secrets.token_urlsafe(48) if pkce else None,
             extra=dict(extra or {}),
+            link_to=link_to,
         )
         records = self._live_records()
         records[pending.state] = _to_record(pending)
@@ -116,6 +120,7 @@ def _to_record(pending: PendingAuthorization) -> dict[str, Any]:
         "nonce": pending.nonce,
         "code_verifier": pending.code_verifier,
         "extra": pending.extra,
+        "link_to": pending.link_to,
     }
 
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import time
 from abc import abstractmethod
+from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from blinker import NamedSignal
 from flask import current_app, g, session
+from werkzeug.wrappers import Response
 
 from .._wire.oauth import OAuthClient
 from .._wire.tokens import LineToken
-from ..errors import NotAuthenticated, TokenRequestError
+from ..errors import NotAuthenticated, NotConfigured, TokenRequestError
+from .accounts import AccountLinking
 from .anonymous import AnonymousUser
 from .authorization import AuthorizationFlow
 from .pending import PendingAuthorization, PendingAuthorizations
+from .redirects import safe_next
 from .session import SignedInSlot
 
 log = logging.getLogger("flask_line")
@@ -52,6 +56,8 @@ class SignInFlow(AuthorizationFlow[SignIn[UserT]]):
 
     #: Session key of the signed-in record.
     slot_key: ClassVar[str]
+    #: The ``provider`` of this identity in account links (``"line"``, ``"works"``).
+    provider: ClassVar[str]
     #: Sent after a transparent refresh (None: no signal).
     refreshed_signal: ClassVar[NamedSignal | None] = None
 
@@ -74,31 +80,69 @@ class SignInFlow(AuthorizationFlow[SignIn[UserT]]):
         self.linked_session_keys: list[str] = []
         #: Kinds of pending authorization this identity's sign-out drops besides its own.
         self.linked_pending_kinds: set[str] = set()
+        #: Account linking (set by the runtime; it acts only once the app registers ``@line.link_user``).
+        self.accounts: AccountLinking | None = None
 
     @abstractmethod
     def user_from_dict(self, data: dict[str, Any]) -> UserT:
         """Rebuild the user saved in the session."""
 
     def commit(self, result: SignIn[UserT], pending: PendingAuthorization) -> None:
-        self.sign_in_as(result.user, result.token)
+        self.sign_in_as(result.user, result.token, link_to=pending.link_to)
 
-    def sign_in_as(self, user: UserT, token: LineToken | None) -> None:
+    def start_linking(self, args: Mapping[str, str]) -> Response:
+        """Start a sign-in whose identity will be linked to the signed-in site user (not sign them in anew)."""
+        user_id = self._linking().require_signed_in_user_id()
+        return self._send_to_line(safe_next(args.get("next"), self.default_next), self.options_from(args), user_id)
+
+    def unlink(self) -> None:
+        """Unlink the signed-in site user's account of this provider; its identity leaves the session too."""
+        link = self._linking().unlink_signed_in_user(self.provider)
+        record = self.slot.load()
+        if link is not None and record is not None and record["user"].get("user_id") == link.subject:
+            self.slot.clear()
+            self._drop_linked()
+
+    def _linking(self) -> AccountLinking:
+        if self.accounts is None:
+            raise NotConfigured("Account linking is not set up: register a @line.link_user function.")
+        return self.accounts
+
+    def sign_in_as(self, user: UserT, token: LineToken | None, *, link_to: str | None = None) -> None:
         """Sign ``user`` in to this session (after a login, or a LIFF app's verified ID token: then no token).
 
-        The session id is rotated; if another person was signed in on this browser, nothing of theirs stays.
+        With a ``@line.link_user`` hook, the site user it returns is signed in too; ``link_to`` (a site user id)
+        instead links ``user`` to that already signed-in site user. The hook and the link store run before the
+        session is touched, so a refusal leaves it as it was. The session id is rotated; if another person was
+        signed in on this browser, nothing of theirs stays.
         """
+        site_user: tuple[Any, str] | None = None
+        accounts = self.accounts if self.accounts is not None and self.accounts.enabled else None
+        if link_to is not None:
+            self._linking().link_signed_in_user(self.provider, user, link_to)
+        elif accounts is not None:
+            site_user = accounts.site_user_for(self.provider, user)
         previous = self.slot.load()
         if previous is not None and previous["user"].get("user_id") != user.user_id:
             self._drop_linked()
         self.slot.save({"user": user.to_dict(), "token": token.to_dict() if token else None}, new_login=True)
+        extra: dict[str, Any] = {}
+        if accounts is not None and site_user is not None:
+            accounts.sign_in(site_user[0], site_user[1], self.provider)
+            extra["site_user"] = site_user[0]
         log.info("%s succeeded for %s", self.kind, user.user_id)
-        self.signals.succeeded.send(_app(), user=user, token=token)
+        self.signals.succeeded.send(_app(), user=user, token=token, **extra)
 
     def sign_out(self) -> None:
-        """Forget this identity and everything that belongs to it; other sign-ins in the session stay."""
+        """Forget this identity and everything that belongs to it; other sign-ins in the session stay.
+
+        A site user (``@line.link_user``, Flask-Login) is signed out too.
+        """
         self.slot.clear()
         self._drop_linked()
         self.pending.drop({self.kind, *self.linked_pending_kinds})
+        if self.accounts is not None and self.accounts.enabled:
+            self.accounts.sign_out()
 
     def _drop_linked(self) -> None:
         for key in self.linked_session_keys:

@@ -18,6 +18,7 @@ from .._flow.anonymous import AnonymousUser
 from .._flow.authorization import FlowSignals
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
 from .._flow.signin import SignIn, SignInFlow
+from .._store.links import LINE
 from .._wire.http import LineHttp
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.oauth import OAuthClient
@@ -47,6 +48,7 @@ class LoginFlow(SignInFlow[LineUser]):
     """LINE Login and the signed-in state it leaves in the session."""
 
     kind = "login"
+    provider = LINE
     signals = FlowSignals(login_succeeded, login_denied, login_failed)
     callback_endpoint = "line.callback"
     start_endpoint = "line.login"

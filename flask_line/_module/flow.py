@@ -12,12 +12,12 @@ from .. import signals
 from .._config import ValueReader
 from .._flow.authorization import AuthorizationFlow, FlowSignals
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
+from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
 from .._wire.http import LineHttp
 from .._wire.oauth import OAuthClient
 from ..errors import AttachmentStoreError, BadRequestOption, UpstreamUnavailable
 from .selection import AttachmentSelection
 from .settings import BRAND_TYPES, MODULE_REGIONS, MODULE_SCOPES, ModuleSettings, basic_search_id
-from .store import AttachmentStore, ModuleAttachment, utc_now
 
 log = logging.getLogger("flask_line")
 

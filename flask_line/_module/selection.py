@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, session
 
-from .store import AttachmentStore, ModuleAttachment
+from .._store.attachments import AttachmentStore, ModuleAttachment
 
 SESSION_KEY = "_line_module"
 

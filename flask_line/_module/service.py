@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app, has_request_context
 
 from .. import signals
+from .._store.attachments import AttachmentStore, ModuleAttachment
 from .._wire.http import LineHttp, oauth_error
 from .._wire.oauth import OAuthClient
 from .._wire.shared_token import SharedToken
@@ -20,7 +21,6 @@ from .flow import AttachFlow
 from .scopes import required_scope
 from .selection import AttachmentSelection
 from .settings import ModuleSettings
-from .store import AttachmentStore, ModuleAttachment
 
 log = logging.getLogger("flask_line")
 

@@ -52,7 +52,7 @@ def load_settings(read: ConfigReader) -> ModuleSettings:
     channel_id, channel_secret = read.credentials("LINE_MODULE_CHANNEL_ID", "LINE_MODULE_CHANNEL_SECRET")
     store_uri = read.optional_string("LINE_MODULE_STORE_URI")
     if store_uri is not None and not store_uri.startswith("sqlite:///"):
-        raise read.fail("LINE_MODULE_STORE_URI", "must be sqlite:///<path> (pass store= for other databases)")
+        raise read.fail("LINE_MODULE_STORE_URI", "must be sqlite:///<path> (LINE_DATABASE_URI takes other databases)")
     return ModuleSettings(
         enabled=bool(channel_id),
         channel_id=channel_id,

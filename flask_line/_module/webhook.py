@@ -17,9 +17,9 @@ from typing import Any
 from flask import current_app
 
 from .. import signals
+from .._store.attachments import ModuleAttachment, utc_now
 from ..errors import CallbackError, WebhookSignatureError
 from .service import ModuleService
-from .store import ModuleAttachment, utc_now
 
 log = logging.getLogger("flask_line")
 

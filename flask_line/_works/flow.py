@@ -8,6 +8,7 @@ from typing import Any
 from .._flow.authorization import FlowSignals
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
 from .._flow.signin import SignIn, SignInFlow
+from .._store.links import WORKS
 from .._wire.http import LineHttp
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.oauth import OAuthClient
@@ -22,6 +23,7 @@ class WorksSignInFlow(SignInFlow[WorksUser]):
     """Sign-in with a LINE WORKS account, kept apart from any LINE Login in the same session."""
 
     kind = "works"
+    provider = WORKS
     signals = FlowSignals(works_login_succeeded, works_login_denied, works_login_failed)
     callback_endpoint = "line.works_callback"
     start_endpoint = "line.works_login"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+from .sqlite import SQLiteFile
 
 
 @dataclass(frozen=True)
@@ -52,21 +51,13 @@ class AttachmentStore(Protocol):
 class SQLiteAttachmentStore:
     """Attachments in an SQLite file (standard library), safe for several threads and processes.
 
-    WAL journaling lets readers run beside a writer; every write is one transaction, and a busy database is
-    waited for (``timeout``) instead of failing.
+    WAL journaling lets readers run beside a writer; every write is one transaction, and a busy file is waited
+    for (``timeout``) instead of failing.
     """
 
     def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
-        self.path = Path(path)
-        self.timeout = timeout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS line_module_attachments ("
-                " bot_id TEXT PRIMARY KEY, scopes TEXT NOT NULL, attached_at TEXT NOT NULL,"
-                " attached_by TEXT, region TEXT, basic_search_id TEXT, active INTEGER NOT NULL DEFAULT 1)"
-            )
+        self.file = SQLiteFile(path, ATTACHMENT_SCHEMA, timeout)
+        with self.file.write() as connection:
             columns = {row[1] for row in connection.execute("PRAGMA table_info(line_module_attachments)")}
             if "active" not in columns:  # a store made by flask-line 0.1
                 connection.execute("ALTER TABLE line_module_attachments ADD COLUMN active INTEGER NOT NULL DEFAULT 1")
@@ -76,17 +67,8 @@ class SQLiteAttachmentStore:
         """A store for ``sqlite:///<path>``."""
         return cls(uri.removeprefix("sqlite:///"))
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=self.timeout)
-        try:
-            with connection:  # one transaction: committed on success, rolled back on error
-                yield connection
-        finally:
-            connection.close()
-
     def save(self, attachment: ModuleAttachment) -> None:
-        with self._connect() as connection:
+        with self.file.write() as connection:
             connection.execute(
                 "INSERT INTO line_module_attachments"
                 " (bot_id, scopes, attached_at, attached_by, region, basic_search_id, active)"
@@ -95,7 +77,7 @@ class SQLiteAttachmentStore:
                 " region=excluded.region, basic_search_id=excluded.basic_search_id, active=excluded.active",
                 (
                     attachment.bot_id,
-                    json.dumps(sorted(attachment.scopes)),
+                    encode_scopes(attachment.scopes),
                     attachment.attached_at.isoformat(),
                     attachment.attached_by,
                     attachment.region,
@@ -105,24 +87,29 @@ class SQLiteAttachmentStore:
             )
 
     def get(self, bot_id: str) -> ModuleAttachment | None:
-        with self._connect() as connection:
+        with self.file.read() as connection:
             row = connection.execute(
                 f"SELECT {_COLUMNS} FROM line_module_attachments WHERE bot_id = ?", (bot_id,)
             ).fetchone()
         return _attachment(row) if row else None
 
     def delete(self, bot_id: str) -> bool:
-        with self._connect() as connection:
+        with self.file.write() as connection:
             cursor = connection.execute("DELETE FROM line_module_attachments WHERE bot_id = ?", (bot_id,))
         return cursor.rowcount > 0
 
     def list(self) -> list[ModuleAttachment]:
-        with self._connect() as connection:
+        with self.file.read() as connection:
             query = f"SELECT {_COLUMNS} FROM line_module_attachments ORDER BY attached_at"
             rows = connection.execute(query).fetchall()
         return [_attachment(row) for row in rows]
 
 
+ATTACHMENT_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS line_module_attachments ("
+    " bot_id TEXT PRIMARY KEY, scopes TEXT NOT NULL, attached_at TEXT NOT NULL,"
+    " attached_by TEXT, region TEXT, basic_search_id TEXT, active INTEGER NOT NULL DEFAULT 1)",
+)
 _COLUMNS = "bot_id, scopes, attached_at, attached_by, region, basic_search_id, active"
 
 
@@ -130,7 +117,7 @@ def _attachment(row: tuple[str, str, str, str | None, str | None, str | None, in
     bot_id, scopes, attached_at, attached_by, region, basic_search_id, active = row
     return ModuleAttachment(
         bot_id=bot_id,
-        scopes=frozenset(json.loads(scopes)),
+        scopes=decode_scopes(scopes),
         attached_at=datetime.fromisoformat(attached_at),
         attached_by=attached_by,
         region=region,
@@ -142,3 +129,13 @@ def _attachment(row: tuple[str, str, str, str | None, str | None, str | None, in
 def utc_now() -> datetime:
     """The current time, timezone-aware."""
     return datetime.now(timezone.utc)
+
+
+def encode_scopes(scopes: frozenset[str]) -> str:
+    """Scopes as stored: a sorted JSON list."""
+    return json.dumps(sorted(scopes))
+
+
+def decode_scopes(stored: str) -> frozenset[str]:
+    """Scopes from their stored form."""
+    return frozenset(json.loads(stored))

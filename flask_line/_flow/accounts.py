@@ -1,0 +1,148 @@
+"""Account linking: the site's one hook turns a verified LINE identity into the site's own user.
+
+The hook (``@line.link_user``) runs inside the callback after every check has passed and before anything is
+stored in the session. It gets the identity and the id of the site user it is linked to (None the first time)
+and returns the site user, creating it if it likes; flask-line records the link, remembers the site user in the
+session, and with Flask-Login calls ``login_user``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, session
+
+from .._store.links import AccountLink, AccountLinkStore
+from ..errors import CallbackError, LineError, NotAuthenticated, NotConfigured, SignInRefused, SiteUserError
+from ..signals import account_linked, account_unlinked
+from . import site_login
+
+log = logging.getLogger("flask_line")
+
+#: Session key of the site user a LINE sign-in brought: ``{"id": ..., "via": "line" | "works"}``.
+SESSION_KEY = "_line_site_user"
+
+#: ``link_user(identity, linked_user_id)`` -> the site's user, or None to refuse.
+LinkUserHook = Callable[[Any, "str | None"], Any]
+
+
+class AccountLinking:
+    """The hook, the link store, and the site user in the session.
+
+    :param links: the account-link store.
+    :param hook: gives the app's ``@line.link_user`` function, or None while none is registered.
+    :param remember: the Flask-Login bridge's ``remember`` (``LINE_REMEMBER_USER``).
+    """
+
+    def __init__(self, links: AccountLinkStore, hook: Callable[[], LinkUserHook | None], *, remember: bool) -> None:
+        self.links = links
+        self._hook = hook
+        self.remember = remember
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the app registered a ``@line.link_user`` hook."""
+        return self._hook() is not None
+
+    def require_enabled(self) -> LinkUserHook:
+        """The hook; a 404 when the app registered none."""
+        hook = self._hook()
+        if hook is None:
+            raise NotConfigured("Account linking is not set up: register a @line.link_user function.")
+        return hook
+
+    # Sign-in ------------------------------------------------------------------------------------------------
+
+    def site_user_for(self, provider: str, identity: Any) -> tuple[Any, str]:
+        """Ask the hook for the site user of ``identity``; record a first link. Nothing goes into the session.
+
+        :raises SignInRefused: the hook returned None, or an inactive user.
+        :raises SiteUserError: the hook raised.
+        """
+        hook = self.require_enabled()
+        link = self.links.find(provider, identity.user_id)
+        try:
+            user = hook(identity, link.user_id if link else None)
+        except LineError:
+            raise
+        except Exception as error:
+            log.exception("The @line.link_user hook raised for %s %s", provider, identity.user_id)
+            raise SiteUserError(f"The @line.link_user hook raised {type(error).__name__}.") from None
+        if user is None:
+            raise SignInRefused(f"The @line.link_user hook refused {provider} user {identity.user_id}.")
+        if getattr(user, "is_active", True) is False:
+            raise SignInRefused(f"The site user for {provider} user {identity.user_id} is not active.")
+        user_id = id_of(user)
+        if link is None:
+            self._record(self.links.link(provider, identity.user_id, user_id), identity)
+        elif link.user_id != user_id:
+            # The hook chose another user than the link names; the site decides who signs in, the link stays.
+            log.warning("@line.link_user returned user %s for %s linked to user %s", user_id, provider, link.user_id)
+        return user, user_id
+
+    def sign_in(self, user: Any, user_id: str, provider: str) -> None:
+        """Make ``user`` the session's site user (after the LINE identity is saved and the session id rotated)."""
+        session[SESSION_KEY] = {"id": user_id, "via": provider}
+        if site_login.has_flask_login():
+            site_login.log_in(user, remember=self.remember)
+
+    def sign_out(self) -> None:
+        """Forget the session's site user (and ``logout_user`` with Flask-Login)."""
+        session.pop(SESSION_KEY, None)
+        if site_login.has_flask_login():
+            site_login.log_out()
+
+    # Link and unlink ----------------------------------------------------------------------------------------
+
+    def signed_in_user_id(self) -> str | None:
+        """The id of the site user signed in now: Flask-Login's ``current_user``, or the one a LINE sign-in set."""
+        if site_login.has_flask_login():
+            return site_login.signed_in_user_id()
+        record = session.get(SESSION_KEY)
+        return str(record["id"]) if record else None
+
+    def require_signed_in_user_id(self) -> str:
+        """The signed-in site user's id; :class:`NotAuthenticated` (401) when nobody is signed in."""
+        self.require_enabled()
+        user_id = self.signed_in_user_id()
+        if user_id is None:
+            raise NotAuthenticated("Sign in to this site first, then link your account.")
+        return user_id
+
+    def link_signed_in_user(self, provider: str, identity: Any, expected_user_id: str) -> AccountLink:
+        """Link ``identity`` to the site user who started linking (still signed in, still the same person).
+
+        :raises AccountLinkConflict: the identity belongs to another site user.
+        """
+        if self.signed_in_user_id() != expected_user_id:
+            raise CallbackError("The signed-in account changed while linking; nothing was linked.")
+        return self._record(self.links.link(provider, identity.user_id, expected_user_id), identity)
+
+    def unlink_signed_in_user(self, provider: str) -> AccountLink | None:
+        """Remove the signed-in site user's link for ``provider``; return it (None: there was none)."""
+        link = self.links.unlink(provider, self.require_signed_in_user_id())
+        if link is not None:
+            log.info("Unlinked %s account %s from site user %s", provider, link.subject, link.user_id)
+            account_unlinked.send(_app(), link=link)
+        return link
+
+    def _record(self, link: AccountLink, identity: Any) -> AccountLink:
+        log.info("Linked %s account %s to site user %s", link.provider, link.subject, link.user_id)
+        account_linked.send(_app(), link=link, identity=identity)
+        return link
+
+
+def id_of(user: Any) -> str:
+    """The site user's id as text: ``get_id()`` (Flask-Login's ``UserMixin``), else its ``id`` attribute."""
+    get_id = getattr(user, "get_id", None)
+    value = get_id() if callable(get_id) else getattr(user, "id", None)
+    if value is None:
+        log.error("The @line.link_user hook returned %r, which has neither get_id() nor id", type(user).__name__)
+        raise SiteUserError("The @line.link_user hook returned a user without get_id() or id.")
+    return str(value)
+
+
+def _app() -> Any:
+    return current_app._get_current_object()  # type: ignore[attr-defined]

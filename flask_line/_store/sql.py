@@ -1,0 +1,289 @@
+"""The SQLAlchemy stores (``flask-line[sqlalchemy]``): PostgreSQL, or any database the app already runs.
+
+The tables are SQLAlchemy Core tables on a ``MetaData`` of your choice, so Flask-SQLAlchemy's ``db.create_all()``
+and Alembic manage them with the app's own tables. Every write is one transaction; a lost connection raises
+:class:`~flask_line.errors.StoreUnavailable` (a 503), and the pool reconnects once the database is back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    insert,
+    make_url,
+    select,
+    true,
+    update,
+)
+from sqlalchemy import exc as sa_errors
+
+from ..errors import AccountLinkConflict, StoreUnavailable
+from .attachments import ModuleAttachment, decode_scopes, encode_scopes, utc_now
+from .links import AccountLink, check_same_user
+
+ATTACHMENTS_TABLE = "line_module_attachments"
+LINKS_TABLE = "line_account_links"
+
+#: Seconds to wait for a new database connection before answering 503 (engines built from a URI).
+CONNECT_TIMEOUT = 5
+
+
+def line_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """flask-line's two tables on ``metadata`` (defined once; calling again returns the same tables)."""
+    if ATTACHMENTS_TABLE in metadata.tables:
+        return metadata.tables[ATTACHMENTS_TABLE], metadata.tables[LINKS_TABLE]
+    attachments = Table(
+        ATTACHMENTS_TABLE,
+        metadata,
+        Column("bot_id", String(64), primary_key=True),
+        Column("scopes", Text, nullable=False),
+        Column("attached_at", DateTime(timezone=True), nullable=False),
+        Column("attached_by", String(64)),
+        Column("region", String(16)),
+        Column("basic_search_id", String(64)),
+        Column("active", Boolean, nullable=False, server_default=true()),
+    )
+    links = Table(
+        LINKS_TABLE,
+        metadata,
+        Column("provider", String(16), primary_key=True),
+        Column("subject", String(255), primary_key=True),
+        Column("user_id", String(255), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False),
+        UniqueConstraint("provider", "user_id", name="uq_line_account_links_user"),
+    )
+    return attachments, links
+
+
+EngineSource = Engine | str | Callable[[], Engine]
+
+
+class Database:
+    """An engine (given, made from a URL on first use, or asked for each time), and the tables on it.
+
+    :param create_tables: create missing tables on first use (default: only when flask-line owns ``metadata``).
+    """
+
+    def __init__(self, engine: EngineSource, metadata: MetaData | None, create_tables: bool | None) -> None:
+        self._source = engine
+        self._engine: Engine | None = engine if isinstance(engine, Engine) else None
+        self.metadata = metadata if metadata is not None else MetaData()
+        self.attachments, self.links = line_tables(self.metadata)
+        self._create = create_tables if create_tables is not None else metadata is None
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine; one made from a URL checks each pooled connection before use (survives restarts)."""
+        if self._engine is not None:
+            return self._engine
+        if callable(self._source):
+            return self._source()  # Flask-SQLAlchemy's db.engine belongs to the current app
+        with self._lock:
+            if self._engine is None:
+                self._engine = engine_from_url(str(self._source))
+        return self._engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction; a database that cannot be reached raises :class:`StoreUnavailable`."""
+        with unavailable_as_503():
+            if self._create:
+                self._create_tables()
+            with self.engine.begin() as connection:
+                yield connection
+
+    def _create_tables(self) -> None:
+        with self._lock:
+            if not self._create:
+                return
+            try:
+                self.metadata.create_all(self.engine, tables=[self.attachments, self.links])
+            except (sa_errors.IntegrityError, sa_errors.ProgrammingError):
+                # Another process created them at the same moment: check again.
+                self.metadata.create_all(self.engine, tables=[self.attachments, self.links])
+            self._create = False
+
+
+def engine_from_url(url: str) -> Engine:
+    """An engine for ``url`` with pre-ping (a restarted database costs no failed request) and a connect timeout."""
+    parsed = make_url(url)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+
+
+@contextmanager
+def unavailable_as_503() -> Iterator[None]:
+    """Turn "the database is gone" (refused, dropped, timed out) into :class:`StoreUnavailable`."""
+    try:
+        yield
+    except (sa_errors.OperationalError, sa_errors.InterfaceError, sa_errors.TimeoutError) as error:
+        cause = getattr(error, "orig", None) or error
+        raise StoreUnavailable(f"The database is unavailable: {type(cause).__name__}") from error
+    except sa_errors.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        raise StoreUnavailable("The database connection was lost.") from error
+
+
+class SQLAlchemyAttachmentStore:
+    """Module attachments in an SQLAlchemy table (see :class:`~flask_line.sqlalchemy.SQLAlchemyStorage`)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.table = database.attachments
+
+    def save(self, attachment: ModuleAttachment) -> None:
+        values = {
+            "scopes": encode_scopes(attachment.scopes),
+            "attached_at": attachment.attached_at,
+            "attached_by": attachment.attached_by,
+            "region": attachment.region,
+            "basic_search_id": attachment.basic_search_id,
+            "active": attachment.active,
+        }
+        statement = update(self.table).where(self.table.c.bot_id == attachment.bot_id).values(values)
+        try:
+            self._update_or_insert(statement, {"bot_id": attachment.bot_id, **values})
+        except sa_errors.IntegrityError:
+            # Another worker inserted the same bot between our update and insert: now the update finds it.
+            self._update_or_insert(statement, {"bot_id": attachment.bot_id, **values})
+
+    def _update_or_insert(self, statement: Any, row: dict[str, Any]) -> None:
+        with self.database.transaction() as connection:
+            if connection.execute(statement).rowcount == 0:
+                connection.execute(insert(self.table).values(row))
+
+    def get(self, bot_id: str) -> ModuleAttachment | None:
+        with self.database.transaction() as connection:
+            row = connection.execute(select(self.table).where(self.table.c.bot_id == bot_id)).first()
+        return _attachment(row._mapping) if row else None
+
+    def delete(self, bot_id: str) -> bool:
+        with self.database.transaction() as connection:
+            result = connection.execute(delete(self.table).where(self.table.c.bot_id == bot_id))
+        return result.rowcount > 0
+
+    def list(self) -> list[ModuleAttachment]:
+        with self.database.transaction() as connection:
+            rows = connection.execute(select(self.table).order_by(self.table.c.attached_at)).all()
+        return [_attachment(row._mapping) for row in rows]
+
+
+class SQLAlchemyAccountLinks:
+    """Account links in an SQLAlchemy table (see :class:`~flask_line.sqlalchemy.SQLAlchemyStorage`)."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.table = database.links
+
+    def find(self, provider: str, subject: str) -> AccountLink | None:
+        return self._one(self.table.c.provider == provider, self.table.c.subject == subject)
+
+    def for_user(self, provider: str, user_id: str) -> AccountLink | None:
+        return self._one(self.table.c.provider == provider, self.table.c.user_id == user_id)
+
+    def _one(self, *where: Any) -> AccountLink | None:
+        with self.database.transaction() as connection:
+            row = connection.execute(select(self.table).where(*where)).first()
+        return _link(row._mapping) if row else None
+
+    def link(self, provider: str, subject: str, user_id: str) -> AccountLink:
+        table, now = self.table, utc_now()
+        this_account = (table.c.provider == provider, table.c.subject == subject)
+        try:
+            with self.database.transaction() as connection:
+                row = connection.execute(select(table).where(*this_account).with_for_update()).first()
+                if row is not None:
+                    check_same_user(_link(row._mapping), user_id)
+                    connection.execute(update(table).where(*this_account).values(updated_at=now))
+                    return _link({**row._mapping, "updated_at": now})
+                connection.execute(delete(table).where(table.c.provider == provider, table.c.user_id == user_id))
+                values = {"provider": provider, "subject": subject, "user_id": user_id}
+                connection.execute(insert(table).values(**values, created_at=now, updated_at=now))
+        except sa_errors.IntegrityError:
+            # Linked by someone else between our read and our insert.
+            raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
+        return AccountLink(provider, subject, user_id, now, now)
+
+    def unlink(self, provider: str, user_id: str) -> AccountLink | None:
+        where = (self.table.c.provider == provider, self.table.c.user_id == user_id)
+        with self.database.transaction() as connection:
+            row = connection.execute(select(self.table).where(*where).with_for_update()).first()
+            if row is not None:
+                connection.execute(delete(self.table).where(*where))
+        return _link(row._mapping) if row else None
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone-aware columns; we store UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def _attachment(row: Any) -> ModuleAttachment:
+    return ModuleAttachment(
+        bot_id=row["bot_id"],
+        scopes=decode_scopes(row["scopes"]),
+        attached_at=_aware(row["attached_at"]),
+        attached_by=row["attached_by"],
+        region=row["region"],
+        basic_search_id=row["basic_search_id"],
+        active=bool(row["active"]),
+    )
+
+
+def _link(row: Any) -> AccountLink:
+    return AccountLink(
+        provider=row["provider"],
+        subject=row["subject"],
+        user_id=row["user_id"],
+        created_at=_aware(row["created_at"]),
+        updated_at=_aware(row["updated_at"]),
+    )
+
+
+class SQLAlchemyStorage:
+    """Both of flask-line's stores on one SQLAlchemy engine: pass it as ``LineOAuth(app, storage=...)``.
+
+    :param engine: an ``Engine``, a database URL, or a function returning the engine (asked on each use, so
+        it may belong to the current app).
+    :param metadata: the ``MetaData`` the two tables join (default: flask-line's own).
+    :param create_tables: create missing tables on first use; default True only when ``metadata`` is not given
+        (with your own ``MetaData``, your ``create_all()`` or migrations create them).
+    """
+
+    def __init__(
+        self, engine: EngineSource, metadata: MetaData | None = None, *, create_tables: bool | None = None
+    ) -> None:
+        database = Database(engine, metadata, create_tables)
+        #: The module attachment store.
+        self.attachments = SQLAlchemyAttachmentStore(database)
+        #: The account-link store.
+        self.links = SQLAlchemyAccountLinks(database)
+        #: The tables: ``line_module_attachments`` and ``line_account_links``.
+        self.tables: tuple[Table, Table] = (database.attachments, database.links)
+
+    @classmethod
+    def for_flask_sqlalchemy(cls, db: Any) -> SQLAlchemyStorage:
+        """The storage of a Flask-SQLAlchemy ``db``: its engine for the current app, its ``metadata``."""
+        return cls(lambda: db.engine, db.metadata)
