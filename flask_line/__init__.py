@@ -20,12 +20,15 @@ from ._flow.anonymous import AnonymousUser
 from ._login.user import LineUser
 from ._module.service import ModuleService
 from ._store.attachments import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore
+from ._store.links import AccountLink, AccountLinkStore, SQLiteAccountLinks
 from ._wire.api_client import ApiClient
 from ._wire.tokens import LineToken
 from ._works.service import WorksService
 from ._works.user import WorksUser
 
 __all__ = [
+    "AccountLink",
+    "AccountLinkStore",
     "AnonymousUser",
     "ApiClient",
     "AttachmentStore",
@@ -34,6 +37,7 @@ __all__ = [
     "LineUser",
     "ModuleAttachment",
     "ModuleService",
+    "SQLiteAccountLinks",
     "SQLiteAttachmentStore",
     "SignInRequired",
     "WorksService",

@@ -173,3 +173,22 @@ def expire_token(client: FlaskClient, slot: str = "_line_login") -> None:
         record = stored[slot]
         record["token"]["expires_at"] = time.time() - 10
         stored[slot] = record
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A real PostgreSQL server for the whole run (see ``tests/postgres.py``)."""
+    from tests.postgres import start_postgres
+
+    server = start_postgres()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """``LINE_DATABASE_URI`` for the embedded SQLite file, then for a fresh database on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'links.sqlite3'}"
+    server = request.getfixturevalue("postgres")
+    return str(server.new_database())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -15,7 +16,7 @@ from .._flow.pending import PendingAuthorization, PendingAuthorizations
 from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
 from .._wire.http import LineHttp
 from .._wire.oauth import OAuthClient
-from ..errors import AttachmentStoreError, BadRequestOption, UpstreamUnavailable
+from ..errors import AttachmentStoreError, BadRequestOption, StoreUnavailable, UpstreamUnavailable
 from .selection import AttachmentSelection
 from .settings import BRAND_TYPES, MODULE_REGIONS, MODULE_SCOPES, ModuleSettings, basic_search_id
 
@@ -103,7 +104,7 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
 
     def commit(self, result: ModuleAttachment, pending: PendingAuthorization) -> None:
         try:
-            self.store.save(result)
+            self._save(result)
         except Exception as error:  # any store backend: log everything an operator needs, then fail loudly
             log.exception(
                 "Module attached at LINE but NOT stored: bot_id=%s scopes=%s attached_by=%s",
@@ -111,13 +112,34 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
                 " ".join(sorted(result.scopes)),
                 result.attached_by,
             )
-            raise AttachmentStoreError(
+            failure = AttachmentStoreError(
                 f"LINE attached the module to bot {result.bot_id}, but saving it failed; an operator has been told."
-            ) from error
+            )
+            if isinstance(error, StoreUnavailable):
+                failure.status_code = StoreUnavailable.status_code  # a database outage: retry later
+            raise failure from error
         self.selection.remember(result.bot_id)
         log.info("Module attached to bot %s with scopes %s", result.bot_id, " ".join(sorted(result.scopes)))
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         self.signals.succeeded.send(app, attachment=result)
+
+
+    def _save(self, attachment: ModuleAttachment) -> None:
+        # LINE has attached already: a database that is briefly away (a restart, a failover) is waited for, so
+        # the record is not lost.
+        for delay in (*SAVE_RETRY_DELAYS, None):
+            try:
+                self.store.save(attachment)
+                return
+            except StoreUnavailable:
+                if delay is None:
+                    raise
+                log.warning("Saving the attachment of bot %s failed; retrying in %.2gs", attachment.bot_id, delay)
+                time.sleep(delay)
+
+
+#: Seconds to wait before each retry of saving an attachment while the database is unavailable.
+SAVE_RETRY_DELAYS = (0.25, 0.75, 2.0)
 
 
 def granted_scopes(answer: Mapping[str, object]) -> frozenset[str] | None:

@@ -88,7 +88,8 @@ class Database:
         self.metadata = metadata if metadata is not None else MetaData()
         self.attachments, self.links = line_tables(self.metadata)
         self._create = create_tables if create_tables is not None else metadata is None
-        self._lock = threading.Lock()
+        self._engine_lock = threading.Lock()
+        self._tables_lock = threading.Lock()
 
     @property
     def engine(self) -> Engine:
@@ -97,7 +98,7 @@ class Database:
             return self._engine
         if callable(self._source):
             return self._source()  # Flask-SQLAlchemy's db.engine belongs to the current app
-        with self._lock:
+        with self._engine_lock:
             if self._engine is None:
                 self._engine = engine_from_url(str(self._source))
         return self._engine
@@ -112,7 +113,7 @@ class Database:
                 yield connection
 
     def _create_tables(self) -> None:
-        with self._lock:
+        with self._tables_lock:
             if not self._create:
                 return
             try:
