@@ -124,7 +124,11 @@ def test_a_first_sign_in_signs_up_and_links_then_the_next_finds_the_same_user(si
 
 @pytest.mark.parametrize(
     "behaviour,status,error",
-    [("refuse", 403, errors.SignInRefused), ("inactive", 403, errors.SignInRefused), ("raise", 500, errors.SiteUserError)],
+    [
+        ("refuse", 403, errors.SignInRefused),
+        ("inactive", 403, errors.SignInRefused),
+        ("raise", 500, errors.SiteUserError),
+    ],
 )
 def test_a_refusing_or_failing_hook_is_a_clean_refusal_that_leaves_the_session_alone(
     site, line_platform, behaviour, status, error, caplog

@@ -1,4 +1,4 @@
-"""The app the multi-worker test runs under gunicorn: production settings (Redis sessions, shared SQLite store)."""
+"""The app the two-host test runs under gunicorn: production settings (Redis sessions, PostgreSQL stores)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from flask import Flask, jsonify
 from werkzeug.wrappers import Response
 
 from flask_line import LineOAuth, current_attachment, current_line_user, line_login_required, requires_module_scope
+
+
+class SiteUser:
+    def __init__(self, user_id: str) -> None:
+        self.id = user_id
 
 
 def create_app() -> Flask:
@@ -24,20 +29,29 @@ def create_app() -> Flask:
         LINE_LOGIN_CHANNEL_SECRET=os.environ["LINE_LOGIN_CHANNEL_SECRET"],
         LINE_MODULE_CHANNEL_ID=os.environ["LINE_MODULE_CHANNEL_ID"],
         LINE_MODULE_CHANNEL_SECRET=os.environ["LINE_MODULE_CHANNEL_SECRET"],
-        LINE_LOGIN_CALLBACK_URL=os.environ["SCALE_APP_URL"] + "/line/callback",
-        LINE_MODULE_CALLBACK_URL=os.environ["SCALE_APP_URL"] + "/line/attach/callback",
+        # Both hosts sit behind one public URL (the load balancer): LINE redirects there, whichever host started.
+        LINE_LOGIN_CALLBACK_URL=os.environ["SCALE_PUBLIC_URL"] + "/line/callback",
+        LINE_MODULE_CALLBACK_URL=os.environ["SCALE_PUBLIC_URL"] + "/line/attach/callback",
+        LINE_DATABASE_URI=os.environ["SCALE_DATABASE_URL"],
     )
-    LineOAuth(app)
+    line = LineOAuth(app)
+
+    @line.link_user
+    def site_user(identity: Any, linked_user_id: str | None) -> SiteUser:
+        # The site's users are named after the LINE user: what matters here is that every link is stored.
+        return SiteUser(linked_user_id or f"site-{identity.user_id}")
 
     @app.after_request
     def tag_worker(response: Response) -> Response:
-        response.headers["X-Worker"] = str(os.getpid())
+        response.headers["X-Worker"] = f"{os.environ['SCALE_HOST']}:{os.getpid()}"
         return response
 
     @app.get("/profile")
     @line_login_required
     def profile() -> Any:
-        return jsonify(user_id=current_line_user.user_id, name=current_line_user.display_name)
+        return jsonify(
+            user_id=current_line_user.user_id, name=current_line_user.display_name, site_user=line.site_user_id()
+        )
 
     @app.get("/dashboard")
     @requires_module_scope("message:send")
