@@ -1,6 +1,6 @@
 """``make demo``: an example site on http://127.0.0.1:5000 against a LINE emulator on 127.0.0.1:5005.
 
-``python examples/run_demo.py [quickstart|module_provider|works]`` (default: quickstart).
+``python examples/run_demo.py [quickstart|module_provider|works|liff|members]`` (default: quickstart).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from types import ModuleType
 
 from flask_line.testing import EmulatorServer
 
-EXAMPLES = ("quickstart", "module_provider", "works", "liff")
+EXAMPLES = ("quickstart", "module_provider", "works", "liff", "members")
 
 
 def load_example(name: str) -> ModuleType:

@@ -124,6 +124,11 @@ class LineOAuth:
         self._link_user = hook
         return hook
 
+    @property
+    def account_links(self) -> AccountLinkStore:
+        """The current app's account-link store (to show a member which accounts are linked)."""
+        return runtime().accounts.links
+
     def site_user_id(self) -> str | None:
         """The id of this session's site user: Flask-Login's ``current_user``, or the one a LINE sign-in set."""
         return runtime().accounts.signed_in_user_id()

@@ -84,6 +84,7 @@ def serve_example(
         monkeypatch.delenv(key, raising=False)
 
     def start(name: str) -> str:
+        monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / name))  # the members example keeps its database there
         app = load_example(name).create_app()
         app.instance_path = str(tmp_path / name)
         server = make_server("127.0.0.1", 0, app, threaded=True)
