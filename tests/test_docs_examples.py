@@ -1,9 +1,9 @@
 """Every code block of the README and the docs runs, so none can rot.
 
 Python blocks run in a fresh namespace each, with the context the docs assume: ``app`` (pointed at a running
-emulator), ``line``, ``line_platform``, an attached ``bot_id``, a ``chat_id``, and, for the deployment recipe,
-a ``pool``. Blocks that create their own app (the quickstarts) are then driven: their protected page sends a
-visitor to LINE. Jinja blocks render; shell blocks name commands that exist, with options they accept.
+emulator), ``line``, ``line_platform``, an attached ``bot_id``, a ``chat_id``, and a Flask-SQLAlchemy ``db``.
+Blocks that create their own app (the quickstarts) are then driven: their protected page sends a visitor to
+LINE. Jinja blocks render; shell blocks name commands that exist, with options they accept.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask, render_template_string
+from flask_sqlalchemy import SQLAlchemy
 
 from flask_line import AttachmentStore, LineOAuth, line_login_required
 from tests.test_module import BROWN_CAFE, attach
@@ -74,9 +75,6 @@ def context(make_app, line_platform, tmp_path) -> dict[str, Any]:
     fresh = Flask("fresh", instance_path=str(tmp_path / "fresh"))
     fresh.config.update({key: value for key, value in app.config.items() if key.startswith(("LINE_", "SECRET"))})
 
-    class Pool:
-        """A stand-in for a psycopg pool: the recipe only constructs its store here."""
-
     def create_app(config: dict[str, Any]) -> Flask:
         site = Flask("doc_site", instance_path=str(tmp_path / "doc_site"))
         site.config.update(config)
@@ -98,7 +96,7 @@ def context(make_app, line_platform, tmp_path) -> dict[str, Any]:
         "bot_id": BROWN_CAFE,
         "chat_id": "U4af4980629a1b2c3d4e5f60718293a4b",
         "admins_of": lambda bot_id: {"U4af4980629a1b2c3d4e5f60718293a4b"},
-        "pool": Pool(),
+        "db": SQLAlchemy(),
         "create_app": create_app,
     }
 
@@ -201,7 +199,8 @@ def test_every_screenshot_the_browser_tests_take_is_in_the_docs():
     shown = set(
         re.findall(r"_static/screenshots/([\w-]+\.png)", "".join(p.read_text() for p in (ROOT / "docs").glob("*.rst")))
     )
-    taken = set(re.findall(r'shoot\(page, "([\w-]+)"\)', (ROOT / "tests" / "browser" / "test_browser.py").read_text()))
+    browser_tests = "".join(path.read_text() for path in (ROOT / "tests" / "browser").glob("test_*.py"))
+    taken = set(re.findall(r'shoot\(page, "([\w-]+)"\)', browser_tests))
     assert {f"{name}.png" for name in taken} == shown, "each picture a browser test takes is shown, and no other"
     assert shown <= pictures, "docs show only pictures that exist"
 

@@ -123,7 +123,6 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         self.signals.succeeded.send(app, attachment=result)
 
-
     def _save(self, attachment: ModuleAttachment) -> None:
         # LINE has attached already: a database that is briefly away (a restart, a failover) is waited for, so
         # the record is not lost.
