@@ -334,3 +334,21 @@ def test_every_link_event_is_logged_without_secrets(member_site, line_platform, 
     assert f"Linked line account {BROWN} to site user 1" in caplog.text
     assert f"Unlinked line account {BROWN} from site user 1" in caplog.text
     assert member_site.app.config["LINE_LOGIN_CHANNEL_SECRET"] not in caplog.text
+
+
+def test_two_tabs_signing_up_at_once_end_as_the_same_member(site, line_platform):
+    # The other tab's sign-in links Brown while this one's hook is still creating a member.
+    original = site.line._link_user
+
+    def racing(identity, linked_user_id):
+        if not site.calls:
+            winner = site.add("Brown (other tab)")
+            site.links().link("line", identity.user_id, str(winner.id))
+        return original(identity, linked_user_id)
+
+    site.line.link_user(racing)
+    client = site.app.test_client()
+    assert follow_login(client, line_platform, user="Brown").status_code == 302
+    assert site.calls[-1][1] == "1", "the hook is asked again with the member the other tab linked"
+    assert client.get("/site-user").json == {"id": "1"}
+    assert site.links().find("line", BROWN).user_id == "1"

@@ -15,7 +15,15 @@ from typing import Any
 from flask import current_app, session
 
 from .._store.links import AccountLink, AccountLinkStore
-from ..errors import CallbackError, LineError, NotAuthenticated, NotConfigured, SignInRefused, SiteUserError
+from ..errors import (
+    AccountLinkConflict,
+    CallbackError,
+    LineError,
+    NotAuthenticated,
+    NotConfigured,
+    SignInRefused,
+    SiteUserError,
+)
 from ..signals import account_linked, account_unlinked
 from . import site_login
 
@@ -63,8 +71,24 @@ class AccountLinking:
         """
         hook = self.require_enabled()
         link = self.links.find(provider, identity.user_id)
+        user, user_id = self._ask(hook, provider, identity, link.user_id if link else None)
+        if link is None:
+            try:
+                self._record(self.links.link(provider, identity.user_id, user_id), identity)
+            except AccountLinkConflict:
+                # The same person's sign-in in another tab linked first: sign in as the user it linked.
+                link = self.links.find(provider, identity.user_id)
+                if link is None:
+                    raise
+                user, user_id = self._ask(hook, provider, identity, link.user_id)
+        elif link.user_id != user_id:
+            # The hook chose another user than the link names; the site decides who signs in, the link stays.
+            log.warning("@line.link_user returned user %s for %s linked to user %s", user_id, provider, link.user_id)
+        return user, user_id
+
+    def _ask(self, hook: LinkUserHook, provider: str, identity: Any, linked_user_id: str | None) -> tuple[Any, str]:
         try:
-            user = hook(identity, link.user_id if link else None)
+            user = hook(identity, linked_user_id)
         except LineError:
             raise
         except Exception as error:
@@ -72,15 +96,9 @@ class AccountLinking:
             raise SiteUserError(f"The @line.link_user hook raised {type(error).__name__}.") from None
         if user is None:
             raise SignInRefused(f"The @line.link_user hook refused {provider} user {identity.user_id}.")
-        if getattr(user, "is_active", True) is False:
+        if not getattr(user, "is_active", True):
             raise SignInRefused(f"The site user for {provider} user {identity.user_id} is not active.")
-        user_id = id_of(user)
-        if link is None:
-            self._record(self.links.link(provider, identity.user_id, user_id), identity)
-        elif link.user_id != user_id:
-            # The hook chose another user than the link names; the site decides who signs in, the link stays.
-            log.warning("@line.link_user returned user %s for %s linked to user %s", user_id, provider, link.user_id)
-        return user, user_id
+        return user, id_of(user)
 
     def sign_in(self, user: Any, user_id: str, provider: str) -> None:
         """Make ``user`` the session's site user (after the LINE identity is saved and the session id rotated)."""
