@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -29,7 +29,7 @@ class LineUser:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict for the session store."""
-        data = asdict(self)
+        data = dict(vars(self))  # shallow: every field is a plain value
         data["amr"] = list(self.amr)
         data["scopes"] = list(self.scopes)
         return data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UpstreamUnavailable
@@ -51,7 +51,7 @@ class LineToken:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict for the session store."""
-        data = asdict(self)
+        data = dict(vars(self))  # shallow: every field is a plain value (asdict deep-copies, per login)
         data["scopes"] = list(self.scopes)
         return data
 

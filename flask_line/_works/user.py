@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -22,7 +22,7 @@ class WorksUser:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict for the session store."""
-        return {**asdict(self), "scopes": list(self.scopes)}
+        return {**vars(self), "scopes": list(self.scopes)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WorksUser:
