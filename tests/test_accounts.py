@@ -352,3 +352,16 @@ def test_two_tabs_signing_up_at_once_end_as_the_same_member(site, line_platform)
     assert site.calls[-1][1] == "1", "the hook is asked again with the member the other tab linked"
     assert client.get("/site-user").json == {"id": "1"}
     assert site.links().find("line", BROWN).user_id == "1"
+
+
+def test_line_login_v20_signs_members_in_through_the_same_hook(make_app, database_url, line_platform):
+    with pytest.warns(DeprecationWarning):
+        app = make_app(LINE_DATABASE_URI=database_url, LINE_LOGIN_VERSION="2.0")
+    site = Site(app)
+    with_flask_login(app, site)
+    client = app.test_client()
+    follow_login(client, line_platform, user="Cony")
+    identity, linked_user_id = site.calls[0]
+    assert identity.user_id == CONY and linked_user_id is None
+    assert client.get("/members").json == {"id": 1, "name": "Cony"}
+    assert site.links().find("line", CONY).user_id == "1"
