@@ -14,7 +14,7 @@ import logging
 import math
 import warnings
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -320,7 +320,7 @@ class CommonSettings:
     #: ``LINE_EMULATOR_URL``: a local emulator stands in for LINE (None: the real LINE).
     emulator_url: str | None
     #: ``LINE_DATABASE_URI``: an SQLAlchemy URL for attachments and account links (None: the embedded SQLite).
-    database_uri: str | None
+    database_uri: str | None = field(repr=False)  # it may carry the database password
     #: ``LINE_REMEMBER_USER``: the Flask-Login bridge signs users in with a remember-me cookie.
     remember_user: bool
 

@@ -190,34 +190,32 @@ class Stores:
 
     def __init__(self, app: Flask, settings: Settings, hooks: AppHooks) -> None:
         self.hooks = hooks
-        self.database_uri = settings.common.database_uri
-        default_file = os.path.join(app.instance_path, DEFAULT_STORE_FILE)
-        self.sqlite_file = _sqlite_path(self.database_uri) or default_file
-        self.attachments_file = _sqlite_path(settings.module.store_uri) or self.sqlite_file
+        uri = settings.common.database_uri
+        #: ``LINE_DATABASE_URI`` when it names a database other than an SQLite file.
+        self.sqlalchemy_uri = uri if uri is not None and not uri.startswith("sqlite:///") else None
+        self.sqlite_file = _sqlite_path(uri) or os.path.join(app.instance_path, DEFAULT_STORE_FILE)
+        #: ``LINE_MODULE_STORE_URI``: an SQLite file for attachments alone.
+        self.attachments_file = _sqlite_path(settings.module.store_uri)
         self._sqlalchemy = LazyStore(self._build_sqlalchemy)
-
-    def _uses_sqlalchemy(self) -> bool:
-        return self.database_uri is not None and not self.database_uri.startswith("sqlite:///")
 
     def _build_sqlalchemy(self) -> Any:
         from ._store.sql import SQLAlchemyStorage
 
-        assert self.database_uri is not None
-        return SQLAlchemyStorage(self.database_uri)
+        return SQLAlchemyStorage(str(self.sqlalchemy_uri))
 
     def attachments(self) -> AttachmentStore:
         """The module attachment store."""
         if self.hooks.attachments is not None:
             return self.hooks.attachments
-        if self._uses_sqlalchemy() and self.attachments_file == self.sqlite_file:
+        if self.attachments_file is None and self.sqlalchemy_uri is not None:
             return cast(AttachmentStore, LazyStore(lambda: self._sqlalchemy.attachments))
-        return SQLiteAttachmentStore(self.attachments_file)
+        return SQLiteAttachmentStore(self.attachments_file or self.sqlite_file)
 
     def links(self) -> AccountLinkStore:
         """The account-link store."""
         if self.hooks.links is not None:
             return self.hooks.links
-        if self._uses_sqlalchemy():
+        if self.sqlalchemy_uri is not None:
             return cast(AccountLinkStore, LazyStore(lambda: self._sqlalchemy.links))
         return cast(AccountLinkStore, LazyStore(lambda: SQLiteAccountLinks(self.sqlite_file)))
 

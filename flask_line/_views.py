@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, redirect, request
 from werkzeug.wrappers import Response
 
 from ._flow.redirects import safe_next
+from ._flow.signin import SignInFlow
 from ._module.webhook import MAX_BODY_BYTES, handle_webhook
 from ._responses import credential_refusal
 from ._runtime import runtime
@@ -59,10 +61,7 @@ def link() -> Response:
 
 def unlink() -> Response:
     """Unlink the signed-in site user's LINE account (POST only, same-site only)."""
-    refuse_cross_site()
-    flow = runtime().require_login()
-    flow.unlink()
-    return redirect(safe_next(_next_target(), flow.default_next))
+    return _unlink(runtime().require_login())
 
 
 def session_exchange() -> Response | tuple[Response, int]:
@@ -132,8 +131,11 @@ def works_link() -> Response:
 
 def works_unlink() -> Response:
     """Unlink the signed-in site user's LINE WORKS account (POST only, same-site only)."""
+    return _unlink(runtime().require_works_sign_in())
+
+
+def _unlink(flow: SignInFlow[Any]) -> Response:
     refuse_cross_site()
-    flow = runtime().require_works_sign_in()
     flow.unlink()
     return redirect(safe_next(_next_target(), flow.default_next))
 

@@ -109,3 +109,23 @@ def test_error_pages_and_messages_carry_no_secret(make_app, line_platform):
     assert response.status_code >= 400
     assert b"wrong-secret-that-must-not-show-0001" not in response.data
     assert DEMO_CHANNEL_SECRET.encode() not in response.data
+
+
+def test_the_database_password_never_shows(make_app, line_platform, caplog):
+    password = "pg-password-must-not-show-0002"
+    app = make_app(LINE_DATABASE_URI=f"postgresql+psycopg://site:{password}@127.0.0.1:1/site")
+    line = app.extensions["line"]
+    line.link_user(lambda identity, linked_user_id: None)
+    client = app.test_client()
+    caplog.set_level(logging.DEBUG)
+    response = follow_login(client, line_platform, user="Brown")  # the link store cannot be reached
+    assert response.status_code == 503
+    send = client.post("/send", headers={"Accept": "application/json"})  # reads the attachment store
+    assert send.status_code in (401, 403, 503) and password not in send.get_data(as_text=True)
+    with app.app_context():
+        roots = [line, line.settings, app.extensions["line.runtime"]]
+        objects = [obj for root in roots for obj in reachable(root)]
+        shown = "".join(repr(obj) + str(obj) for obj in objects) + repr(line.account_links)
+    assert password not in shown
+    assert password not in response.get_data(as_text=True)
+    assert password not in caplog.text
