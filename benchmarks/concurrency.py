@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,8 @@ from flask_line.testing import EmulatorServer
 WORKERS = (2, 4)
 CLIENTS = (1, 5, 20)
 LOGINS_PER_LEVEL = 160
+#: Alternating rounds per client level; figures are medians.
+ROUNDS = 3
 KINDS = {"flask_line": "flask-line", "authlib": "Authlib Flask client"}
 
 
@@ -129,8 +132,12 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes] | None, str | Non
     return process, f"redis://127.0.0.1:{port}/0"
 
 
-def run(plot_to: Path | None = None) -> dict[str, Any] | None:
-    """``{workers: {kind: {clients: figures}}}``, or None without redis-server or gunicorn."""
+def run(plot_to: Path | None = None, rounds: int = ROUNDS) -> dict[str, Any] | None:
+    """``{workers: {kind: {clients: figures}}}``, or None without redis-server or gunicorn.
+
+    Both apps run side by side and are measured in alternating rounds at each level, so drift in the machine
+    falls on both alike; each figure is the median of its rounds.
+    """
     if shutil.which("redis-server") is None:
         return None
     results: dict[int, dict[str, dict[int, dict[str, float]]]] = {}
@@ -141,25 +148,44 @@ def run(plot_to: Path | None = None) -> dict[str, Any] | None:
             with EmulatorServer() as emulator:
                 emulator.platform.sign_id_tokens_with("ES256")  # Authlib trusts the discovery document's ES256
                 for workers in WORKERS:
-                    results[workers] = {}
-                    for kind in KINDS:
-                        process, url = start_gunicorn(kind, workers, emulator.url, redis_url)
-                        emulator.platform.register_app(url)
-                        try:
-                            # Warm up every worker (its first LINE call loads what it needs), then measure.
-                            measure(url, emulator, workers * 4, process.pid)
-                            results[workers][kind] = {
-                                clients: measure(url, emulator, clients, process.pid) for clients in CLIENTS
-                            }
-                        finally:
-                            process.terminate()
-                            process.wait(timeout=20)
+                    results[workers] = measure_side_by_side(emulator, workers, redis_url, rounds)
         finally:
             redis_process.terminate()
             redis_process.wait(timeout=10)
     if plot_to is not None:
         plot(results, plot_to)
     return results
+
+
+def measure_side_by_side(
+    emulator: EmulatorServer, workers: int, redis_url: str, rounds: int
+) -> dict[str, dict[int, dict[str, float]]]:
+    """Every kind under gunicorn with ``workers`` workers, in alternating rounds; medians per client level."""
+    servers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    try:
+        for kind in KINDS:
+            servers[kind] = start_gunicorn(kind, workers, emulator.url, redis_url)
+            emulator.platform.register_app(servers[kind][1])
+        for process, url in servers.values():
+            measure(
+                url, emulator, workers * 4, process.pid
+            )  # warm up every worker: its first login loads what it needs
+        samples: dict[str, dict[int, list[dict[str, float]]]] = {kind: {c: [] for c in CLIENTS} for kind in KINDS}
+        for _ in range(rounds):
+            for clients in CLIENTS:
+                for kind, (process, url) in servers.items():
+                    samples[kind][clients].append(measure(url, emulator, clients, process.pid))
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+            process.wait(timeout=20)
+    return {
+        kind: {
+            clients: {name: statistics.median(sample[name] for sample in runs) for name in runs[0]}
+            for clients, runs in by_clients.items()
+        }
+        for kind, by_clients in samples.items()
+    }
 
 
 def plot(results: dict[int, dict[str, dict[int, dict[str, float]]]], path: Path) -> None:

@@ -11,6 +11,7 @@ import functools
 import logging
 import os
 import threading
+from http.cookiejar import DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -63,6 +64,9 @@ class LineHttp:
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         session.headers["User-Agent"] = "flask-line"
+        # One session serves every user of the app: a cookie LINE set on one user's call must not ride along
+        # on the next user's, so none is kept.
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         # A CA bundle from the environment is read once, as requests would; proxies (whose NO_PROXY rules depend
         # on each URL) keep requests' own per-call reading. Without them, nothing is read per call.
         session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
@@ -115,9 +119,10 @@ class LineHttp:
         if session.trust_env or not set(kwargs) <= _PLAIN_ARGUMENTS:
             # LINE's endpoints do not redirect; a token is never carried to wherever a redirect points.
             return session.request(method, url, timeout=self.timeout, **{"allow_redirects": False, **kwargs})
-        # No environment to consult and no cookies to keep: prepare the request directly, skipping the
-        # per-call merging of session settings (about a millisecond of every token call). The URL of each
-        # endpoint is parsed once, and a form body is encoded here rather than by requests' generic encoder.
+        # No environment to consult and no cookies to keep: prepare the request directly and hand it to the
+        # session's transport adapter, skipping the per-call merging of session settings and the cookie jar
+        # (about a millisecond of every token call). The URL of each endpoint is parsed once, and a form body
+        # is encoded here rather than by requests' generic encoder.
         prepared = requests.PreparedRequest()
         prepared.method = method
         params = kwargs.get("params")
@@ -132,8 +137,11 @@ class LineHttp:
             prepared.headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         prepared.prepare_body(data, None, kwargs.get("json"))
         prepared.prepare_auth(kwargs.get("auth"), prepared.url)
-        prepared.hooks = requests.hooks.default_hooks()
-        return session.send(prepared, timeout=self.timeout, allow_redirects=False)
+        adapter = session.get_adapter(str(prepared.url))
+        verify = True if session.verify is None else session.verify
+        response = adapter.send(prepared, timeout=self.timeout, verify=verify, cert=session.cert)
+        response.content  # noqa: B018  read the body now, so the connection goes back to the pool
+        return response
 
     def json(self, method: str, url: str, **kwargs: Any) -> JsonObject:
         """Send a request and return LINE's JSON object; an OAuth error body raises :class:`TokenRequestError`."""

@@ -85,7 +85,7 @@ def serve_forever(
     :param module_webhook_url: where module events are posted, signed with the module channel secret.
     :param allow_faults: accept faults over HTTP at ``/_emulator/faults``.
     """
-    from werkzeug.serving import run_simple
+    from .keepalive import KeepAliveServer
 
     platform = LinePlatform()
     for base_url in apps:
@@ -104,4 +104,4 @@ def serve_forever(
         print(f"   callbacks of {client_id}: {', '.join(sorted(urls))}")
     if allow_faults:
         print(f"   faults accepted at http://{host}:{port}/_emulator/faults")
-    run_simple(host, port, platform, threaded=True)
+    KeepAliveServer(host, port, platform).serve_forever()

@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import accounts
+from .keepalive import KeepAliveServer
 from .platform import LinePlatform
 
 
@@ -40,9 +40,14 @@ class EmulatorServer:
 
     def __init__(self, platform: LinePlatform | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.platform = platform or LinePlatform()
-        self._server: BaseWSGIServer = make_server(host, port, self.platform, threaded=True)
+        self._server = KeepAliveServer(host, port, self.platform)
         self._thread = threading.Thread(target=self._serve, name="line-emulator", daemon=True)
         self.browser = requests.Session()
+
+    @property
+    def connections_accepted(self) -> int:
+        """TCP connections accepted so far: a keep-alive client opens one and reuses it."""
+        return self._server.connections_accepted
 
     @property
     def url(self) -> str:

@@ -1,0 +1,116 @@
+"""The one HTTP client the app uses to call LINE: connections kept alive and reused, no cookies carried from
+one user's call to the next; and the emulator, which like LINE keeps connections open between requests."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from flask_line import errors
+from flask_line._wire.http import LineHttp
+from flask_line.testing import EmulatorServer
+from tests.conftest import follow_login
+
+
+def test_calls_to_line_reuse_one_connection(line_platform):
+    http = LineHttp(timeout=5)
+    before = line_platform.connections_accepted
+    for _ in range(5):
+        assert "keys" in http.json("GET", f"{line_platform.url}/oauth2/v2.1/certs")
+    assert line_platform.connections_accepted - before == 1
+
+
+def test_after_the_first_login_a_login_opens_no_connection(app, client, line_platform):
+    follow_login(client, line_platform)  # opens the app's connection (and the browser's)
+    client.post("/line/logout")
+    before, calls = line_platform.connections_accepted, len(line_platform.platform.requests)
+    for user in ("Brown", "Cony", "Sally"):
+        assert follow_login(client, line_platform, user=user).status_code == 302
+        client.post("/line/logout")
+    token_calls = line_platform.platform.requests[calls:].count("POST /oauth2/v2.1/token")
+    assert token_calls == 3
+    assert line_platform.connections_accepted == before, "every token call went over the kept connection"
+
+
+def test_a_body_the_emulator_did_not_read_does_not_leak_into_the_next_request(line_platform):
+    # A fault answers before the form is parsed; the next request on the same connection must still be read
+    # from its own first line.
+    http = LineHttp(timeout=5)
+    url = f"{line_platform.url}/oauth2/v2.1/token"
+    line_platform.platform.inject("POST /oauth2/v2.1/token", status=503, body="down")
+    before = line_platform.connections_accepted
+    with pytest.raises(errors.UpstreamUnavailable):
+        http.json("POST", url, data={"grant_type": "authorization_code", "code": "x" * 5000})
+    with pytest.raises(errors.TokenRequestError) as refused:
+        http.json("POST", url, data={"grant_type": "authorization_code", "code": "unknown"})
+    assert refused.value.error == "invalid_client", "LINE's answer to the second form, read from its own first line"
+    assert line_platform.connections_accepted - before == 1
+
+
+def test_a_stopped_emulator_ends_the_connections_it_kept_open():
+    server = EmulatorServer().start()
+    http = LineHttp(timeout=5, emulator_url=server.url)
+    certs = f"{server.url}/oauth2/v2.1/certs"
+    http.json("GET", certs)
+    server.stop()
+    with pytest.raises(errors.EmulatorNotAnswering):
+        http.json("GET", certs)
+
+
+def test_a_chunked_request_body_closes_the_connection(line_platform):
+    # Without a length the emulator cannot find where the body ends, so it does not read on.
+    connection = http.client.HTTPConnection("127.0.0.1", int(line_platform.url.rsplit(":", 1)[1]), timeout=5)
+    connection.request(
+        "POST",
+        "/oauth2/v2.1/token",
+        body=iter([b"grant_type=authorization_code&code=x"]),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        encode_chunked=True,
+    )
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.getheader("Connection") == "close"
+    connection.close()
+
+
+class CookieSetter(BaseHTTPRequestHandler):
+    """A host that sets a cookie on every answer and records the Cookie header of every request."""
+
+    protocol_version = "HTTP/1.1"
+    cookies_seen: list[str | None] = []
+
+    def do_GET(self) -> None:
+        CookieSetter.cookies_seen.append(self.headers.get("Cookie"))
+        body = b"{}"
+        self.send_response(200)
+        self.send_header("Set-Cookie", f"lb=user-{len(CookieSetter.cookies_seen)}; Path=/")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def cookie_host() -> Iterator[str]:
+    CookieSetter.cookies_seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CookieSetter)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("options", [{}, {"allow_redirects": False}], ids=["direct", "through requests"])
+def test_a_cookie_from_one_call_is_never_sent_on_the_next(cookie_host, options):
+    # One client serves every user of the app: a cookie set during one user's call must not reach another's.
+    http = LineHttp(timeout=5)
+    for _ in range(3):
+        assert http.transport("GET", f"{cookie_host}/v2/profile", **options).status_code == 200
+    assert CookieSetter.cookies_seen == [None, None, None]
