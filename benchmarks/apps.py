@@ -1,12 +1,17 @@
-"""The two apps the login benchmarks compare: flask-line, and the same login written with Authlib's Flask client
-(state, nonce, PKCE, ID-token check). In-process runs call the builders; gunicorn calls :func:`create`."""
+"""The apps the login benchmarks compare: flask-line, and the same login written with Authlib's Flask client
+(state, nonce, PKCE, ID-token check); and a floor, the same two requests doing no OAuth work at all.
+In-process runs call the builders; gunicorn calls :func:`create`."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import secrets
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, session
+from flask import Flask, abort, redirect, request, session
 
 from flask_line import LineOAuth
 from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
@@ -64,12 +69,52 @@ def authlib_app(emulator_url: str, sessions: dict[str, Any], callback_url: str) 
     return app
 
 
+def floor_app(emulator_url: str, sessions: dict[str, Any], callback_url: str) -> Flask:
+    """The two requests of a login with the same session store, and only what any login must do: keep state,
+    nonce and a PKCE verifier in the session, send the browser to the authorize URL, check the state and keep a
+    user. No token call, no signature check: the CPU no OAuth client can go below."""
+    app = base_app({**sessions, "LINE_URL_PREFIX": "/unused"})
+    LineOAuth(app)  # the same Flask-Session setup as the other apps
+
+    @app.get("/line/login")
+    def login() -> Any:
+        pending = {
+            "state": secrets.token_hex(22),
+            "nonce": secrets.token_urlsafe(24),
+            "verifier": secrets.token_urlsafe(48),
+        }
+        session["pending"] = pending
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(pending["verifier"].encode()).digest()).rstrip(b"=")
+        query = {
+            "response_type": "code",
+            "client_id": DEMO_CHANNEL_ID,
+            "redirect_uri": callback_url,
+            "state": pending["state"],
+            "scope": "profile openid",
+            "nonce": pending["nonce"],
+            "code_challenge": challenge.decode(),
+            "code_challenge_method": "S256",
+        }
+        return redirect(f"{emulator_url}/oauth2/v2.1/authorize?{urlencode(query)}")
+
+    @app.get("/line/callback")
+    def callback() -> Any:
+        pending = session.pop("pending", None)
+        if not pending or pending["state"] != request.args.get("state"):
+            abort(400)
+        session["user"] = {"sub": "U" + "0" * 32, "name": "Brown"}
+        return "ok"
+
+    return app
+
+
+BUILDERS = {"flask_line": flask_line_app, "authlib": authlib_app, "floor": floor_app}
+
+
 def create(kind: str) -> Flask:
     """``gunicorn 'apps:create("flask_line")'``: the app of ``kind`` from BENCH_* environment variables."""
     import redis
 
     sessions = {"SESSION_TYPE": "redis", "SESSION_REDIS": redis.from_url(os.environ["BENCH_REDIS_URL"])}
     emulator, callback = os.environ["BENCH_EMULATOR_URL"], os.environ["BENCH_APP_URL"] + "/line/callback"
-    if kind == "flask_line":
-        return flask_line_app(emulator, sessions, callback)
-    return authlib_app(emulator, sessions, callback)
+    return BUILDERS[kind](emulator, sessions, callback)

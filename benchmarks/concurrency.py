@@ -23,8 +23,8 @@ WORKERS = (2, 4)
 CLIENTS = (1, 5, 20)
 LOGINS_PER_LEVEL = 160
 #: Alternating rounds per client level; figures are medians.
-ROUNDS = 3
-KINDS = {"flask_line": "flask-line", "authlib": "Authlib Flask client"}
+ROUNDS = 5
+KINDS = {"flask_line": "flask-line", "authlib": "Authlib Flask client", "floor": "floor (no OAuth work)"}
 
 
 def free_port() -> int:
@@ -166,10 +166,8 @@ def measure_side_by_side(
         for kind in KINDS:
             servers[kind] = start_gunicorn(kind, workers, emulator.url, redis_url)
             emulator.platform.register_app(servers[kind][1])
-        for process, url in servers.values():
-            measure(
-                url, emulator, workers * 4, process.pid
-            )  # warm up every worker: its first login loads what it needs
+        for process, url in servers.values():  # warm up every worker: its first login loads what it needs
+            measure(url, emulator, workers * 4, process.pid)
         samples: dict[str, dict[int, list[dict[str, float]]]] = {kind: {c: [] for c in CLIENTS} for kind in KINDS}
         for _ in range(rounds):
             for clients in CLIENTS:
@@ -179,13 +177,23 @@ def measure_side_by_side(
         for process, _ in servers.values():
             process.terminate()
             process.wait(timeout=20)
-    return {
+    results = {
         kind: {
             clients: {name: statistics.median(sample[name] for sample in runs) for name in runs[0]}
             for clients, runs in by_clients.items()
         }
         for kind, by_clients in samples.items()
     }
+    for clients in CLIENTS:
+        # Each round measured both apps back to back: its ratio cancels drift that medians of each app keep.
+        ratios = [
+            ours["app_cpu_ms"] / theirs["app_cpu_ms"]
+            for ours, theirs in zip(samples["flask_line"][clients], samples["authlib"][clients], strict=True)
+        ]
+        results["flask_line"][clients].update(
+            cpu_ratio=statistics.median(ratios), cpu_ratio_low=min(ratios), cpu_ratio_high=max(ratios)
+        )
+    return results
 
 
 def plot(results: dict[int, dict[str, dict[int, dict[str, float]]]], path: Path) -> None:
@@ -197,7 +205,7 @@ def plot(results: dict[int, dict[str, dict[int, dict[str, float]]]], path: Path)
     figure, axis = plt.subplots(figsize=(7, 4))
     for workers, by_kind in results.items():
         for kind, by_clients in by_kind.items():
-            style = "-" if kind == "flask_line" else "--"
+            style = {"flask_line": "-", "authlib": "--"}.get(kind, ":")
             axis.plot(
                 list(by_clients),
                 [figures["logins_per_second"] for figures in by_clients.values()],

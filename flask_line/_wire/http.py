@@ -11,7 +11,6 @@ import functools
 import logging
 import os
 import threading
-from http.cookiejar import DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -56,6 +55,8 @@ class LineHttp:
         return self._session
 
     def _new_session(self) -> requests.Session:
+        from http.cookiejar import DefaultCookiePolicy
+
         import requests
         from requests.adapters import HTTPAdapter
 
