@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from local import free_port, start_redis
 
 from flask_line.testing import EmulatorServer
 
@@ -25,12 +25,6 @@ LOGINS_PER_LEVEL = 160
 #: Alternating rounds per client level; figures are medians.
 ROUNDS = 5
 KINDS = {"flask_line": "flask-line", "authlib": "Authlib Flask client", "floor": "floor (no OAuth work)"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def process_cpu_seconds(root: int) -> float:
@@ -109,27 +103,6 @@ def measure(app_url: str, emulator: EmulatorServer, clients: int, gunicorn_pid: 
         "logins_per_second": logins / elapsed,
         "app_cpu_ms": (process_cpu_seconds(gunicorn_pid) - cpu_before) / logins * 1000,
     }
-
-
-def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes] | None, str | None]:
-    server = shutil.which("redis-server")
-    if server is None:
-        return None, None
-    port = free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
-    import redis
-
-    connection = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            connection.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    return process, f"redis://127.0.0.1:{port}/0"
 
 
 def run(plot_to: Path | None = None, rounds: int = ROUNDS) -> dict[str, Any] | None:

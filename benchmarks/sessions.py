@@ -4,17 +4,15 @@ comparison. Rows are written straight into the store, as that many real logins w
 
 from __future__ import annotations
 
-import shutil
-import socket
 import sqlite3
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from local import start_redis
 
 from flask_line import LineOAuth, line_login_required
 
@@ -100,26 +98,13 @@ def sqlite_scale(root: Path) -> dict[str, Any]:
 
 def redis_baseline(root: Path) -> dict[str, float] | None:
     """The same request on Redis sessions (Flask-Session), when redis-server is installed."""
-    server = shutil.which("redis-server")
-    if server is None:
-        return None
     import redis
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(root)],
-        stdout=subprocess.DEVNULL,
-    )
+    process, url = start_redis(root)
+    if process is None or url is None:
+        return None
     try:
-        connection = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                connection.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+        connection = redis.Redis.from_url(url)
         app = make_app(root / "redis", SESSION_TYPE="redis", SESSION_REDIS=connection)
         return summary(latencies(signed_in_client(app)))
     finally:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.local import free_port
+
 
 def postgres_bin_dir() -> Path | None:
     """The folder with ``initdb`` and ``pg_ctl``: on PATH, or Debian's ``/usr/lib/postgresql/<version>/bin``."""
@@ -26,12 +28,6 @@ def postgres_bin_dir() -> Path | None:
         return Path(os.path.realpath(found)).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     return Path(candidates[-1]).parent if candidates else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PostgresServer:

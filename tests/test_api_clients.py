@@ -167,28 +167,28 @@ def test_an_expired_id_token_is_refused(api_app, line_platform):
     refused(response, "expired_token")
 
 
-def test_another_channels_credentials_are_refused_unless_configured(make_app, line_platform):
-    line_platform.platform.add_channel("1999999999", "another-channel-secret-000000000")
-    credentials = line_platform.liff_login("Brown", channel_id="1999999999")
-    app = make_app()
+def pinged_app(make_app, **config):
+    """An app whose ``/ping`` needs LINE credentials and answers the user's id."""
+    app = make_app(**config)
 
     @app.get("/ping")
     @line_token_required
     def ping():
         return current_line_user.user_id
 
+    return app
+
+
+def test_another_channels_credentials_are_refused_unless_configured(make_app, line_platform):
+    line_platform.platform.add_channel("1999999999", "another-channel-secret-000000000")
+    credentials = line_platform.liff_login("Brown", channel_id="1999999999")
+    app = pinged_app(make_app)
     for headers in (
         {"X-Line-Id-Token": credentials["id_token"]},
         {"Authorization": f"Bearer {credentials['access_token']}"},
     ):
         refused(app.test_client().get("/ping", headers=headers), "foreign_channel")
-    liff_app = make_app(LINE_TOKEN_CHANNEL_IDS=["1999999999"])
-
-    @liff_app.get("/ping")
-    @line_token_required
-    def liff_ping():
-        return current_line_user.user_id
-
+    liff_app = pinged_app(make_app, LINE_TOKEN_CHANNEL_IDS=["1999999999"])
     assert (
         liff_app.test_client().get("/ping", headers={"X-Line-Id-Token": credentials["id_token"]}).data == BROWN.encode()
     )
@@ -207,13 +207,7 @@ def test_a_revoked_or_unknown_access_token_is_refused(api_app, line_platform, ho
 
 def test_the_cache_never_outlives_the_token(make_app, line_platform):
     line_platform.platform.token_ttl = 1.5
-    app = make_app(LINE_TOKEN_CACHE_TTL=300)
-
-    @app.get("/ping")
-    @line_token_required
-    def ping():
-        return "ok"
-
+    app = pinged_app(make_app, LINE_TOKEN_CACHE_TTL=300)
     bearer = {"Authorization": f"Bearer {line_platform.liff_login('Brown')['access_token']}"}
     client = app.test_client()
     assert client.get("/ping", headers=bearer).status_code == 200
@@ -222,13 +216,7 @@ def test_the_cache_never_outlives_the_token(make_app, line_platform):
 
 
 def test_the_cache_ttl_bounds_how_long_line_is_not_asked(make_app, line_platform):
-    app = make_app(LINE_TOKEN_CACHE_TTL=0.5)
-
-    @app.get("/ping")
-    @line_token_required
-    def ping():
-        return "ok"
-
+    app = pinged_app(make_app, LINE_TOKEN_CACHE_TTL=0.5)
     bearer = {"Authorization": f"Bearer {line_platform.liff_login('Brown')['access_token']}"}
     client = app.test_client()
     client.get("/ping", headers=bearer)

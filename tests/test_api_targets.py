@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from flask_line import errors
+from tests.local import http_host
 from tests.test_module import BROWN_CAFE, attach
 
 # An attachment holding message:receive only: none of these may reach LINE's push endpoint.
@@ -49,12 +49,8 @@ class Listener(BaseHTTPRequestHandler):
 @pytest.fixture
 def other_host() -> Iterator[str]:
     Listener.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Listener)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with http_host(Listener) as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,11 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.local import free_port
 
 
 def test_python_m_flask_line_testing_serves_lines_endpoints():

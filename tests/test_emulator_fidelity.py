@@ -7,10 +7,9 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -28,6 +27,7 @@ from flask_line.testing import (
     DEMO_WORKS_SERVICE_ACCOUNT,
 )
 from tests.conftest import follow_login
+from tests.local import http_host
 from tests.test_module import BROWN_CAFE, CONY_FLOWERS, attach
 from tests.test_module_seed import SEED_TABLE
 
@@ -341,12 +341,9 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def webhook_receiver(line_platform) -> Iterator[list]:
     Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    line_platform.platform.webhook_urls[DEMO_MODULE_CHANNEL_ID] = f"http://127.0.0.1:{server.server_port}/hook"
-    yield Receiver.received
-    server.shutdown()
-    server.server_close()
+    with http_host(Receiver) as url:
+        line_platform.platform.webhook_urls[DEMO_MODULE_CHANNEL_ID] = f"{url}/hook"
+        yield Receiver.received
 
 
 def wait_for(received: list, count: int) -> None:

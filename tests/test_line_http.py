@@ -4,9 +4,8 @@ one user's call to the next; and the emulator, which like LINE keeps connections
 from __future__ import annotations
 
 import http.client
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -14,6 +13,7 @@ from flask_line import errors
 from flask_line._wire.http import LineHttp
 from flask_line.testing import EmulatorServer
 from tests.conftest import follow_login
+from tests.local import http_host
 
 
 def test_calls_to_line_reuse_one_connection(line_platform):
@@ -100,11 +100,8 @@ class CookieSetter(BaseHTTPRequestHandler):
 @pytest.fixture
 def cookie_host() -> Iterator[str]:
     CookieSetter.cookies_seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CookieSetter)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with http_host(CookieSetter) as url:
+        yield url
 
 
 @pytest.mark.parametrize("options", [{}, {"allow_redirects": False}], ids=["direct", "through requests"])

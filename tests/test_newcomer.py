@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import warnings
 
 import pytest
@@ -11,6 +10,7 @@ from flask import Flask
 
 from flask_line import LineOAuth, errors, signals
 from tests.conftest import captured, follow_login
+from tests.local import free_port
 
 
 def bare_app(tmp_path, **config) -> Flask:
@@ -188,14 +188,8 @@ def test_an_app_template_overrides_the_error_page(make_app, line_platform, tmp_p
     assert response.data.decode().startswith("custom: ")
 
 
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_an_emulator_that_is_not_running_is_named_with_how_to_start_it(make_app, caplog):
-    url = f"http://127.0.0.1:{unused_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     caplog.set_level(logging.WARNING, logger="flask_line")
     app = make_app(LINE_EMULATOR_URL=url)
     assert f"The LINE emulator at {url} is not answering" in caplog.text, "init_app warns once"

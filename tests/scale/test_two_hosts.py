@@ -26,6 +26,7 @@ import requests
 import sqlalchemy as sa
 
 from flask_line.testing import EmulatedBot, EmulatedUser, EmulatorServer
+from tests.local import free_port
 
 pytestmark = pytest.mark.scale
 
@@ -33,12 +34,6 @@ REPO = Path(__file__).resolve().parents[2]
 LOGINS, ATTACHES, BROWSERS = 200, 50, 20
 #: Where LINE sends callbacks: the load balancer in front of both hosts (the test plays its part).
 PUBLIC_URL = "http://lb.app.test"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until(check, what: str, seconds: float = 30) -> None:
