@@ -16,7 +16,7 @@ from ._decorators import (
     works_login_required,
 )
 from ._extension import LineOAuth
-from ._flow.anonymous import AnonymousUser
+from ._identity.anonymous import AnonymousUser
 from ._login.user import LineUser
 from ._module.service import ModuleService
 from ._store.attachments import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast, overload
 from flask import Blueprint, g, redirect, request, url_for
 from werkzeug.local import LocalProxy
 
-from ._flow.anonymous import AnonymousUser
+from ._identity.anonymous import AnonymousUser
 from ._login.bearer import Credential
 from ._login.user import LineUser
 from ._responses import credential_refusal, current_path, error_response, is_page_navigation, sign_in_required
@@ -33,11 +33,11 @@ def _current_line_user() -> LineUser | AnonymousUser:
     credential: Credential | None = g.get(CREDENTIAL_KEY)
     if credential is not None and login.bearer is not None:
         if credential.user is None:  # an access token: its profile, read once per request at most
-            credential = replace(credential, user=login.bearer.user(credential, login.profile))
+            credential = replace(credential, user=login.bearer.user(credential, login.profiles.profile))
             setattr(g, CREDENTIAL_KEY, credential)
         assert credential.user is not None
         return credential.user
-    return login.current_user()
+    return login.identity.current_user()
 
 
 #: The user signed in with LINE Login in this session: a :class:`~flask_line.LineUser`, or an anonymous user
@@ -185,7 +185,7 @@ def requires_module_scope(*scopes: str) -> Callable[[F], F]:
 def _current_works_user() -> WorksUser | AnonymousUser:
     works = runtime().works
     sign_in = works.sign_in if works is not None else None
-    return sign_in.current_user() if sign_in is not None else AnonymousUser()
+    return sign_in.identity.current_user() if sign_in is not None else AnonymousUser()
 
 
 #: The member signed in with LINE WORKS in this session: a :class:`~flask_line.WorksUser` or an anonymous user.

@@ -6,13 +6,14 @@ from typing import Protocol
 
 from flask import Flask
 
+from ._accounts.linking import LinkUserHook
 from ._cli import line_cli
 from ._config import ConfigReader, check_unknown_keys
-from ._flow.accounts import LinkUserHook
-from ._flow.session import setup_server_side_sessions
+from ._login.service import LoginService
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response
 from ._runtime import EXTENSION_KEY, AppHooks, Runtime, Settings, load_settings, runtime
+from ._sessions.setup import setup_server_side_sessions
 from ._store.attachments import AttachmentStore
 from ._store.links import AccountLinkStore
 from ._views import create_blueprint
@@ -139,6 +140,11 @@ class LineOAuth:
         return runtime().settings
 
     @property
+    def login(self) -> LoginService:
+        """The current app's LINE Login service: its ``identity``, ``flow``, ``bearer``, ``is_friend()``, ``logout()``."""
+        return runtime().require_login()
+
+    @property
     def module(self) -> ModuleService:
         """The current app's module service: attachments, ``select``, ``detach``, ``api(bot_id)``."""
         return runtime().require_module()
@@ -151,7 +157,7 @@ class LineOAuth:
     def current_token(self) -> LineToken | None:
         """The signed-in user's LINE token as stored (it may have expired), or None."""
         login = runtime().login
-        return login.current_token() if login is not None else None
+        return login.identity.current_token() if login is not None else None
 
     def get_access_token(self) -> str:
         """A valid access token for the user signed in with LINE Login, refreshed first if it expired.
@@ -160,7 +166,7 @@ class LineOAuth:
 
         :raises ~flask_line.errors.NotAuthenticated: nobody is signed in, or the refresh token was refused.
         """
-        return runtime().require_login().fresh_token().access_token
+        return runtime().require_login().identity.fresh_token().access_token
 
     def is_friend(self) -> bool:
         """Ask LINE whether the signed-in user is a friend of the channel's linked Official Account."""

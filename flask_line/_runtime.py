@@ -13,32 +13,41 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
-from . import _login
+from ._accounts.linking import AccountLinking, LinkUserHook
 from ._config import CommonSettings, ConfigReader, load_common
-from ._flow.accounts import AccountLinking, LinkUserHook
-from ._flow.anonymous import AnonymousUser
 from ._flow.pending import PendingAuthorizations
+from ._identity.anonymous import AnonymousUser
+from ._identity.household import Identities
+from ._identity.signed_in import IdentitySignals, SignedInIdentity
+from ._login.bearer import BearerVerifier
 from ._login.flow import LoginFlow
+from ._login.profile import ProfileClient
+from ._login.service import LoginService
 from ._login.settings import LoginSettings
 from ._login.user import LineUser
+from ._login.versions import VERSIONS
+from ._login.versions import load_settings as load_login_settings
 from ._module.flow import AttachFlow
-from ._module.selection import SESSION_KEY as SELECTION_KEY
 from ._module.selection import AttachmentSelection
 from ._module.service import AccessRule, ModuleService
 from ._module.settings import ModuleSettings
 from ._module.settings import load_settings as load_module_settings
+from ._sessions.keys import LOGIN_IDENTITY_KEY, WORKS_IDENTITY_KEY
 from ._store.attachments import AttachmentStore, SQLiteAttachmentStore
 from ._store.lazy import LazyStore
-from ._store.links import AccountLinkStore, SQLiteAccountLinks
+from ._store.links import LINE, WORKS, AccountLinkStore, SQLiteAccountLinks
 from ._wire.discovery import DiscoveryDocument
 from ._wire.http import LineHttp
 from ._wire.idtoken import IdTokenVerifier
 from ._wire.jwks import JwksCache
+from ._wire.oauth import OAuthClient
 from ._works.flow import WorksSignInFlow
 from ._works.service import WorksService
 from ._works.settings import WorksSettings
 from ._works.settings import load_settings as load_works_settings
+from ._works.user import WorksUser
 from .errors import NotConfigured
+from .signals import login_succeeded, token_refreshed, works_login_succeeded
 
 log = logging.getLogger("flask_line")
 
@@ -60,7 +69,7 @@ def load_settings(config: ConfigReader) -> Settings:
     """Read and validate every ``LINE_`` setting; raise ``ConfigurationError`` naming the first bad key."""
     return Settings(
         common=load_common(config),
-        login=_login.load_settings(config),
+        login=load_login_settings(config),
         module=load_module_settings(config),
         works=load_works_settings(config),
     )
@@ -71,36 +80,35 @@ class Runtime:
     """The per-app objects ``init_app`` builds (one extension object may serve several apps)."""
 
     settings: Settings
+    #: The HTTP client every call to LINE goes through (one keep-alive connection pool).
     http: LineHttp
     pending: PendingAuthorizations
-    login: LoginFlow | None
+    #: Every signed-in identity and what belongs to it, asked together at sign-out.
+    identities: Identities
+    accounts: AccountLinking
+    login: LoginService | None
     module: ModuleService | None
     works: WorksService | None
 
-    accounts: AccountLinking
-
     @classmethod
     def build(cls, app: Flask, settings: Settings, hooks: AppHooks) -> Runtime:
-        """Build the flows ``settings`` enable, with the stores and hooks the app gave."""
+        """Build the products ``settings`` enable, with the stores and hooks the app gave."""
         common = settings.common
         http = LineHttp(common.http_timeout, emulator_url=common.emulator_url)
         if common.emulator_url:
             warn_if_not_answering(common.emulator_url)
         pending = PendingAuthorizations(common.flow_ttl)
+        identities = Identities(pending)
         stores = Stores(app, settings, hooks)
         accounts = AccountLinking(stores.links(), hooks.link_user, remember=common.remember_user)
-        login = _build_login(settings, http, pending) if settings.login.enabled else None
-        module = None
-        if settings.module.enabled:
-            module = _build_module(settings.module, http, pending, stores.attachments(), login, hooks.access_rule)
-        works = _build_works(settings, http, pending) if settings.works.enabled else None
-        for flow in (login, works.sign_in if works else None):
-            if flow is not None:
-                flow.accounts = accounts
-        return cls(settings, http, pending, login, module, works, accounts)
+        parts = _Parts(settings, http, pending, identities, accounts)
+        login = parts.login() if settings.login.enabled else None
+        module = parts.module(stores.attachments(), login, hooks.access_rule) if settings.module.enabled else None
+        works = parts.works() if settings.works.enabled else None
+        return cls(settings, http, pending, identities, accounts, login, module, works)
 
-    def require_login(self) -> LoginFlow:
-        """The LINE Login flow; a 404 when the app has not configured a LINE Login channel."""
+    def require_login(self) -> LoginService:
+        """The LINE Login service; a 404 when the app has not configured a LINE Login channel."""
         if self.login is None:
             raise NotConfigured(
                 "LINE Login is not configured (set LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET)."
@@ -150,26 +158,6 @@ def runtime(app: Flask | None = None) -> Runtime:
         return target.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
     except KeyError:
         raise RuntimeError("flask-line is not initialised on this app: call LineOAuth(app) or init_app(app).") from None
-
-
-def _build_login(settings: Settings, http: LineHttp, pending: PendingAuthorizations) -> LoginFlow:
-    login = settings.login
-    flow_class = _login.FLOWS[login.version]
-    if flow_class.deprecation:
-        warnings.warn(flow_class.deprecation, DeprecationWarning, stacklevel=4)
-        log.warning(flow_class.deprecation)
-    common = settings.common
-    verifier = None
-    if flow_class.has_id_tokens:
-        verifier = IdTokenVerifier(
-            issuer=login.endpoints.issuer,
-            client_id=login.channel_id,
-            algorithms=login.id_token_algorithms,
-            leeway=common.id_token_leeway,
-            client_secret=login.channel_secret,
-            jwks=JwksCache(http, login.endpoints.jwks, common.jwks_cache_ttl, common.jwks_min_refetch_interval),
-        )
-    return flow_class(login, pending, http, verifier)
 
 
 @dataclass
@@ -228,40 +216,101 @@ def _sqlite_path(uri: str | None) -> str | None:
 DEFAULT_STORE_FILE = "flask_line.sqlite3"
 
 
-def _build_module(
-    settings: ModuleSettings,
-    http: LineHttp,
-    pending: PendingAuthorizations,
-    store: AttachmentStore,
-    login: LoginFlow | None,
-    access_rule: Callable[[], AccessRule | None],
-) -> ModuleService:
-    def current_user() -> LineUser | AnonymousUser:
-        return login.current_user() if login is not None else AnonymousUser()
+@dataclass
+class _Parts:
+    """Builds each product from what they share; every object gets what it needs when it is built."""
 
-    def signed_in_user_id() -> str | None:
-        user = current_user()
-        return user.user_id if isinstance(user, LineUser) else None
+    settings: Settings
+    http: LineHttp
+    pending: PendingAuthorizations
+    identities: Identities
+    accounts: AccountLinking
 
-    selection = AttachmentSelection(store)
-    if login is not None:
+    def login(self) -> LoginService:
+        login, common = self.settings.login, self.settings.common
+        version = VERSIONS[login.version]
+        if version.deprecation:
+            warnings.warn(version.deprecation, DeprecationWarning, stacklevel=5)
+            log.warning(version.deprecation)
+        client = OAuthClient(self.http, login.channel_id, login.channel_secret)
+        identity = self.identities.register(
+            SignedInIdentity(
+                provider=LINE,
+                key=LOGIN_IDENTITY_KEY,
+                channel=login.channel_id,
+                user_from_dict=LineUser.from_dict,
+                client=client,
+                token_url=login.endpoints.token,
+                accounts=self.accounts,
+                household=self.identities,
+                signals=IdentitySignals(login_succeeded, token_refreshed),
+                pending_kinds=frozenset({LoginFlow.kind}),
+            )
+        )
+        verifier = None
+        if version.has_id_tokens:
+            verifier = IdTokenVerifier(
+                issuer=login.endpoints.issuer,
+                client_id=login.channel_id,
+                algorithms=login.id_token_algorithms,
+                leeway=common.id_token_leeway,
+                client_secret=login.channel_secret,
+                jwks=self._jwks(login.endpoints.jwks),
+            )
+        profiles = ProfileClient(self.http, login.endpoints, version.profile_scopes)
+        flow = LoginFlow(login, version, self.pending, client, profiles=profiles, identity=identity, id_tokens=verifier)
+        bearer = BearerVerifier(login, self.http, verifier) if verifier is not None else None
+        return LoginService(login, version, client, flow=flow, identity=identity, profiles=profiles, bearer=bearer)
+
+    def module(
+        self,
+        store: AttachmentStore,
+        login: LoginService | None,
+        access_rule: Callable[[], AccessRule | None],
+    ) -> ModuleService:
+        settings = self.settings.module
+        identity = login.identity if login is not None else None
+
+        def current_user() -> LineUser | AnonymousUser:
+            return identity.current_user() if identity is not None else AnonymousUser()
+
+        def signed_in_user_id() -> str | None:
+            user = current_user()
+            return user.user_id if isinstance(user, LineUser) else None
+
         # The selected Official Account belongs to the LINE Login identity: it goes when that person does.
-        login.linked_session_keys.append(SELECTION_KEY)
-        login.linked_pending_kinds.add(AttachFlow.kind)
-    flow = AttachFlow(settings, pending, http, store, selection, signed_in_user_id)
-    return ModuleService(settings, http, store, flow, current_user, access_rule)
+        selection = self.identities.register(AttachmentSelection(store, settings.channel_id))
+        flow = AttachFlow(settings, self.pending, self.http, store, selection, signed_in_user_id)
+        return ModuleService(settings, self.http, store, flow, current_user, access_rule)
 
+    def works(self) -> WorksService:
+        works, common = self.settings.works, self.settings.common
+        client = OAuthClient(self.http, works.client_id, works.client_secret)
+        discovery = DiscoveryDocument(self.http, works.discovery_url)
+        verifier = IdTokenVerifier(
+            issuer=works.issuer or discovery.issuer,
+            client_id=works.client_id,
+            algorithms=("RS256",),
+            leeway=common.id_token_leeway,
+            jwks=self._jwks(works.jwks_url or discovery.jwks_uri),
+        )
+        identity = self.identities.register(
+            SignedInIdentity(
+                provider=WORKS,
+                key=WORKS_IDENTITY_KEY,
+                channel=works.client_id,
+                user_from_dict=WorksUser.from_dict,
+                client=client,
+                token_url=works.token_url,
+                accounts=self.accounts,
+                household=self.identities,
+                signals=IdentitySignals(works_login_succeeded),
+                pending_kinds=frozenset({WorksSignInFlow.kind}),
+            )
+        )
+        flow = WorksSignInFlow(works, self.pending, self.http, client, id_tokens=verifier, identity=identity)
+        return WorksService(works, self.http, flow)
 
-def _build_works(settings: Settings, http: LineHttp, pending: PendingAuthorizations) -> WorksService:
-    works, common = settings.works, settings.common
-    discovery = DiscoveryDocument(http, works.discovery_url)
-    verifier = IdTokenVerifier(
-        issuer=works.issuer or discovery.issuer,
-        client_id=works.client_id,
-        algorithms=("RS256",),
-        leeway=common.id_token_leeway,
-        jwks=JwksCache(
-            http, works.jwks_url or discovery.jwks_uri, common.jwks_cache_ttl, common.jwks_min_refetch_interval
-        ),
-    )
-    return WorksService(works, http, WorksSignInFlow(works, pending, http, verifier))
+    def _jwks(self, url: Any) -> JwksCache:
+        common = self.settings.common
+        return JwksCache(self.http, url, common.jwks_cache_ttl, common.jwks_min_refetch_interval)

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, redirect, request
 from werkzeug.wrappers import Response
 
 from ._flow.redirects import safe_next
-from ._flow.signin import SignInFlow
+from ._identity.signed_in import SignedInIdentity
 from ._module.webhook import MAX_BODY_BYTES, handle_webhook
 from ._responses import credential_refusal
 from ._runtime import runtime
@@ -38,30 +38,31 @@ def create_blueprint() -> Blueprint:
 
 def login() -> Response:
     """Start a LINE Login; ``next`` says where to land afterwards, other query parameters are LINE options."""
-    return runtime().require_login().start(request.args)
+    return runtime().require_login().flow.start(request.args)
 
 
 def callback() -> Response:
     """LINE's redirect back (GET), or its form post (``LINE_LOGIN_RESPONSE_MODE='form_post'``)."""
-    return runtime().require_login().finish(request.form if request.method == "POST" else request.args)
+    return runtime().require_login().flow.finish(request.form if request.method == "POST" else request.args)
 
 
 def logout() -> Response:
     """Sign out (POST only, same-site only: a link, an image or another site's form must not log anyone out)."""
     refuse_cross_site()
-    flow = runtime().require_login()
-    flow.logout()
-    return redirect(safe_next(_next_target(), flow.settings.logout_redirect))
+    login = runtime().require_login()
+    login.logout()
+    return redirect(safe_next(_next_target(), login.settings.logout_redirect))
 
 
 def link() -> Response:
     """Link a LINE account to the signed-in site user: a LINE Login whose callback records the link."""
-    return runtime().require_login().start_linking(request.args)
+    return runtime().require_login().flow.start(request.args, link_to=_site_user_to_link())
 
 
 def unlink() -> Response:
     """Unlink the signed-in site user's LINE account (POST only, same-site only)."""
-    return _unlink(runtime().require_login())
+    login = runtime().require_login()
+    return _unlink(login.identity, login.settings.default_next)
 
 
 def session_exchange() -> Response | tuple[Response, int]:
@@ -69,19 +70,19 @@ def session_exchange() -> Response | tuple[Response, int]:
     refuse_cross_site()
     if not request.is_json:
         return jsonify(error="unsupported_media_type", message="Send a JSON body with the id_token."), 415
-    flow = runtime().require_login()
-    if flow.bearer is None:
+    login = runtime().require_login()
+    if login.bearer is None:
         raise NotConfigured("LINE Login v2.0 issues no ID tokens.")
     body = request.get_json(silent=True)
     token = body.get("id_token") if isinstance(body, dict) else None
     try:
         if not isinstance(token, str) or not token:
             raise TokenAuthError("missing_token", "Send the LIFF app's ID token as id_token.")
-        credential = flow.bearer.id_token(token)
+        credential = login.bearer.id_token(token)
     except TokenAuthError as error:
         return credential_refusal(error)
     assert credential.user is not None
-    flow.sign_in_as(credential.user, None)
+    login.identity.sign_in(credential.user, None)
     return jsonify(user_id=credential.user.user_id, display_name=credential.user.display_name)
 
 
@@ -120,24 +121,30 @@ def works_logout() -> Response:
     """Forget the LINE WORKS member (POST only, same-site only); a LINE Login in the same session stays."""
     refuse_cross_site()
     flow = runtime().require_works_sign_in()
-    flow.sign_out()
+    flow.identity.sign_out()
     return redirect(safe_next(_next_target(), flow.default_next))
 
 
 def works_link() -> Response:
     """Link a LINE WORKS account to the signed-in site user."""
-    return runtime().require_works_sign_in().start_linking(request.args)
+    return runtime().require_works_sign_in().start(request.args, link_to=_site_user_to_link())
 
 
 def works_unlink() -> Response:
     """Unlink the signed-in site user's LINE WORKS account (POST only, same-site only)."""
-    return _unlink(runtime().require_works_sign_in())
+    flow = runtime().require_works_sign_in()
+    return _unlink(flow.identity, flow.default_next)
 
 
-def _unlink(flow: SignInFlow[Any]) -> Response:
+def _site_user_to_link() -> str:
+    """The signed-in site user who asked to link an account (401 when nobody is signed in)."""
+    return runtime().accounts.require_signed_in_user_id()
+
+
+def _unlink(identity: SignedInIdentity[Any], default_next: str) -> Response:
     refuse_cross_site()
-    flow.unlink()
-    return redirect(safe_next(_next_target(), flow.default_next))
+    identity.unlink()
+    return redirect(safe_next(_next_target(), default_next))
 
 
 def refuse_cross_site() -> None:

@@ -81,11 +81,12 @@ def secrets_of(line_platform) -> list[str]:
 def test_no_object_shows_a_secret_in_repr_or_str(everything_used, line_platform):
     line = everything_used.extensions["line"]
     with everything_used.app_context():
-        roots = [line, line.settings, line.module, line.works]
+        roots = [line, line.settings, line.login, line.module, line.works]
         objects = [obj for root in roots for obj in reachable(root)]
     names = {type(obj).__name__ for obj in objects}
     assert {"LoginSettings", "ModuleSettings", "WorksSettings", "IdTokenVerifier", "OAuthClient"} <= names
-    assert {"LoginV21Flow", "AttachFlow", "WorksSignInFlow", "SharedToken", "LineToken"} <= names
+    assert {"LoginFlow", "AttachFlow", "WorksSignInFlow", "SharedToken", "LineToken"} <= names
+    assert {"LoginService", "SignedInIdentity", "AttachmentSelection"} <= names
     secrets = secrets_of(line_platform)
     assert len(secrets) > 8
     for obj in objects:

@@ -1,5 +1,6 @@
-"""What every browser flow shares: the authorization dance, pending authorizations, sign-in slots, redirects.
+"""The authorization dance every LINE flow shares, and nothing else: start, go to LINE, come back, verify, commit.
 
 The product flows (``_login``, ``_module``, ``_works``) subclass :class:`~.authorization.AuthorizationFlow`;
-this package owns state, nonce, PKCE verifiers, the ``next`` target, signals and logging for all of them.
+this package owns ``state``, nonce, PKCE verifiers, pending authorizations, the ``next`` target, and the meaning
+of LINE's callback errors for all of them. It imports no product (an import-linter contract keeps it so).
 """

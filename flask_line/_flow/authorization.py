@@ -158,10 +158,12 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         """The callback URL LINE redirects to: the configured one, or ours made external."""
         return self.callback_url or url_for(self.callback_endpoint, _external=True)
 
-    def start(self, args: Mapping[str, str]) -> Response:
-        """Create a pending authorization from the start request's query and send the browser to LINE."""
-        options = self.options_from(args)
-        return self._send_to_line(safe_next(args.get("next"), self.default_next), options)
+    def start(self, args: Mapping[str, str], *, link_to: str | None = None) -> Response:
+        """Create a pending authorization from the start request's query and send the browser to LINE.
+
+        :param link_to: the signed-in site user who asked to link the identity this sign-in brings.
+        """
+        return self._send_to_line(safe_next(args.get("next"), self.default_next), self.options_from(args), link_to)
 
     def _send_to_line(self, next_url: str, options: dict[str, Any], link_to: str | None = None) -> Response:
         pending = self.pending.begin(
@@ -176,7 +178,11 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         return redirect(self.authorization_url_for(pending))
 
     def finish(self, params: Mapping[str, str]) -> Response:
-        """Handle the callback; on any error send the signal, log, and re-raise for the error handler."""
+        """Handle the callback; on any error send the signal, log, and re-raise for the error handler.
+
+        The path to LINE is short on purpose (docs/architecture.rst draws it): this method calls ``complete``,
+        which sends the token call.
+        """
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         next_url: str | None = None
         try:
@@ -190,7 +196,7 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
             code = params.get("code")
             if not code or len(code) > MAX_CODE_LENGTH:
                 raise CallbackError("The callback carries no valid authorization code.")
-            result = self._complete(code, pending, params)
+            result = self.complete(code, pending, params)
             self.commit(result, pending)
         except AuthorizationDenied as denial:
             denial.retry_url = url_for(self.start_endpoint, next=next_url)
@@ -198,29 +204,26 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
             details: dict[str, Any] = {"error": denial.error, "description": denial.description, **denial.extra}
             self.signals.denied.send(app, **details)
             raise
-        except LineError as error:
+        except LineError as caught:
+            error = self._credentials_refused(caught) if isinstance(caught, TokenRequestError) else caught
             error.retry_url = url_for(self.start_endpoint, next=next_url)
             log.warning("%s callback rejected (%s): %s", self.kind, error.code, error.message)
             self.signals.failed.send(app, error=error)
-            raise
+            if error is caught:
+                raise
+            raise error from None
         return redirect(pending.next_url)
 
-    def _complete(self, code: str, pending: PendingAuthorization, params: Mapping[str, str]) -> ResultT:
-        try:
-            return self.complete(code, pending, params)
-        except TokenRequestError as error:
-            if error.error not in ("invalid_client", "unauthorized_client"):
-                raise
-            # LINE refused our client id or secret: the site's configuration, not the visitor's doing.
-            log.error(
-                "LINE refused the %s client credentials (%s): check %s",
-                self.kind,
-                error.error,
-                self.credential_settings,
-            )
-            raise SignInMisconfigured(
-                f"LINE refused the client credentials ({error.error}); check {self.credential_settings}."
-            ) from None
+    def _credentials_refused(self, error: TokenRequestError) -> LineError:
+        """LINE refusing our client id or secret is the site's configuration, not the visitor's doing."""
+        if error.error not in ("invalid_client", "unauthorized_client"):
+            return error
+        log.error(
+            "LINE refused the %s client credentials (%s): check %s", self.kind, error.error, self.credential_settings
+        )
+        return SignInMisconfigured(
+            f"LINE refused the client credentials ({error.error}); check {self.credential_settings}."
+        )
 
     def _answer_callback_error(self, params: Mapping[str, str], pending: PendingAuthorization) -> Response:
         code = str(params.get("error", "")).lower()

@@ -14,10 +14,9 @@ from typing import Any
 
 from flask import session
 
+from .._sessions.keys import PENDING_KEY
 from ..errors import StateError
 
-#: Session key of the pending authorizations (``{state: record}``).
-SESSION_KEY = "_line_pending"
 #: Older pending authorizations are dropped beyond this many, so a session cannot grow without bound.
 MAX_PENDING = 8
 STATE_LENGTH = 43
@@ -79,20 +78,20 @@ class PendingAuthorizations:
         while len(records) > MAX_PENDING:
             oldest = min(records, key=lambda state: records[state]["created_at"])
             del records[oldest]
-        session[SESSION_KEY] = records
+        session[PENDING_KEY] = records
         return pending
 
     def finish(self, kind: str, state: object) -> PendingAuthorization:
         """Consume the authorization ``state`` names, or raise :class:`StateError` (the session is unchanged)."""
         if not isinstance(state, str) or not state:
             raise StateError("The callback has no state parameter.")
-        records = session.get(SESSION_KEY) or {}
+        records = session.get(PENDING_KEY) or {}
         record = records.get(state) if len(state) == STATE_LENGTH else None
         if record is None:
             raise StateError("The state is unknown to this browser session (replayed, foreign, or forged).")
         if record["kind"] != kind:
             raise StateError(f"The state belongs to a {record['kind']} flow, not to {kind}.")
-        session[SESSION_KEY] = {key: value for key, value in records.items() if key != state}
+        session[PENDING_KEY] = {key: value for key, value in records.items() if key != state}
         pending = _from_record(state, record)
         if time.time() - pending.created_at > self.ttl:
             raise StateError("The sign-in took too long and expired; please start again.")
@@ -100,14 +99,14 @@ class PendingAuthorizations:
 
     def drop(self, kinds: set[str]) -> None:
         """Forget every pending authorization of these kinds (a sign-out ends what its identity started)."""
-        records = session.get(SESSION_KEY) or {}
+        records = session.get(PENDING_KEY) or {}
         kept = {state: record for state, record in records.items() if record["kind"] not in kinds}
         if len(kept) != len(records):
-            session[SESSION_KEY] = kept
+            session[PENDING_KEY] = kept
 
     def _live_records(self) -> dict[str, dict[str, Any]]:
         now = time.time()
-        records = session.get(SESSION_KEY) or {}
+        records = session.get(PENDING_KEY) or {}
         return {state: record for state, record in records.items() if now - record["created_at"] <= self.ttl}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
@@ -17,8 +17,10 @@ from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
 from .._wire.http import LineHttp
 from .._wire.oauth import OAuthClient
 from ..errors import AttachmentStoreError, BadRequestOption, StoreUnavailable, UpstreamUnavailable
-from .selection import AttachmentSelection
 from .settings import BRAND_TYPES, MODULE_REGIONS, MODULE_SCOPES, ModuleSettings, basic_search_id
+
+if TYPE_CHECKING:
+    from .selection import AttachmentSelection
 
 log = logging.getLogger("flask_line")
 

@@ -1,35 +1,64 @@
-"""Which attachment this browser session works with (``current_attachment``)."""
+"""Which attachment this browser works with (``current_attachment``): the module's part of a signed-in session."""
 
 from __future__ import annotations
 
-from flask import g, session
+from flask import g
 
+from .._identity.storage import IdentityStorage, SessionStorage
+from .._sessions.keys import SELECTED_ATTACHMENT_KEY
 from .._store.attachments import AttachmentStore, ModuleAttachment
-
-SESSION_KEY = "_line_module"
+from .._store.links import LINE
+from .flow import AttachFlow
 
 
 class AttachmentSelection:
-    """The session's selected bot, looked up in the store once per request."""
+    """The browser's selected bot, looked up in the store once per request.
 
-    def __init__(self, store: AttachmentStore) -> None:
+    It belongs to the LINE Login identity: that person's sign-out, or another person's sign-in, clears it (the
+    app's :class:`~flask_line._identity.household.Identities` asks it).
+
+    :param channel: the module channel; a selection another channel made reads as none.
+    """
+
+    provider = "attachment"
+    owner = LINE
+    pending_kinds = frozenset({AttachFlow.kind})
+
+    def __init__(self, store: AttachmentStore, channel: str, storage: IdentityStorage | None = None) -> None:
         self.store = store
+        self.channel = channel
+        self.storage: IdentityStorage = storage or SessionStorage()
 
-    def remember(self, bot_id: str) -> None:
+    def remember(self, bot_id: str, *, storage: IdentityStorage | None = None) -> None:
         """Select ``bot_id`` (after an attach, or when the app switches bots)."""
-        session[SESSION_KEY] = {"selected": bot_id}
-        g.pop(SESSION_KEY, None)
+        record = {"channel": self.channel, "selected": bot_id}
+        (storage or self.storage).set(SELECTED_ATTACHMENT_KEY, record, new_login=False)
+        g.pop(_LOOKED_UP, None)
+
+    def selected_bot_id(self, storage: IdentityStorage | None = None) -> str | None:
+        """The selected bot id as stored (it may have been detached since), or None."""
+        record = (storage or self.storage).get(SELECTED_ATTACHMENT_KEY) or {}
+        bot_id = record.get("selected") if record.get("channel") == self.channel else None
+        return bot_id if isinstance(bot_id, str) and bot_id else None
 
     def forget(self, bot_id: str) -> None:
         """Unselect ``bot_id`` if it is the selected one (after a detach)."""
-        if (session.get(SESSION_KEY) or {}).get("selected") == bot_id:
-            session.pop(SESSION_KEY, None)
-        g.pop(SESSION_KEY, None)
+        if self.selected_bot_id() == bot_id:
+            self.clear()
+
+    def clear(self) -> None:
+        """Unselect whatever is selected."""
+        self.storage.delete(SELECTED_ATTACHMENT_KEY)
+        g.pop(_LOOKED_UP, None)
 
     def current(self) -> ModuleAttachment | None:
-        """The selected attachment, or None (nothing selected, or detached since)."""
-        if SESSION_KEY not in g:
-            bot_id = (session.get(SESSION_KEY) or {}).get("selected")
-            setattr(g, SESSION_KEY, self.store.get(bot_id) if bot_id else None)
-        attachment: ModuleAttachment | None = g.get(SESSION_KEY)
+        """The selected attachment, or None (nothing selected, or detached since); one store read per request."""
+        if _LOOKED_UP not in g:
+            bot_id = self.selected_bot_id()
+            setattr(g, _LOOKED_UP, self.store.get(bot_id) if bot_id else None)
+        attachment: ModuleAttachment | None = g.get(_LOOKED_UP)
         return attachment
+
+
+#: Where ``flask.g`` keeps the selected attachment for the rest of the request.
+_LOOKED_UP = "_line_selected_attachment"

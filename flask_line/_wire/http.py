@@ -84,15 +84,7 @@ class LineHttp:
 
         4xx answers other than 429 are returned for the caller to read.
         """
-        response = self.transport(method, url, **kwargs)
-        if response.status_code == 429:
-            retry_after = _retry_after(response)
-            log.warning("LINE rate-limited %s %s (Retry-After: %s)", method, _public(url), retry_after)
-            raise UpstreamUnavailable("LINE is rate-limiting requests; try again shortly", retry_after)
-        if response.status_code >= 500:
-            log.warning("LINE answered %s to %s %s", response.status_code, method, _public(url))
-            raise UpstreamUnavailable(f"LINE answered with HTTP {response.status_code}")
-        return response
+        return _unless_unavailable(self.transport(method, url, **kwargs), method, url)
 
     def transport(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """Send one request and return any answer; only a timeout or an unreachable LINE raises.
@@ -102,7 +94,19 @@ class LineHttp:
         import requests
 
         try:
-            return self._send(method, url, kwargs)
+            session = self.session
+            if session.trust_env or not set(kwargs) <= _PLAIN_ARGUMENTS:
+                # LINE's endpoints do not redirect; a token is never carried to wherever a redirect points.
+                return session.request(method, url, timeout=self.timeout, **{"allow_redirects": False, **kwargs})
+            # No environment to consult and no cookies to keep: the request is prepared directly and handed to the
+            # session's transport adapter, skipping the per-call merging of session settings and the cookie jar
+            # (about a millisecond of every token call).
+            prepared = _prepare(session, method, url, kwargs)
+            adapter = session.get_adapter(str(prepared.url))
+            verify = True if session.verify is None else session.verify
+            response = adapter.send(prepared, timeout=self.timeout, verify=verify, cert=session.cert)
+            response.content  # noqa: B018  read the body now, so the connection goes back to the pool
+            return response
         except requests.Timeout:
             log.warning("LINE did not answer %s %s within %ss", method, _public(url), self.timeout)
             raise UpstreamTimeout(f"LINE did not answer within {self.timeout:g} seconds") from None
@@ -113,47 +117,16 @@ class LineHttp:
                 raise EmulatorNotAnswering(emulator) from None
             raise UpstreamUnavailable("LINE could not be reached") from None
 
-    def _send(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
-        import requests
-
-        session = self.session
-        if session.trust_env or not set(kwargs) <= _PLAIN_ARGUMENTS:
-            # LINE's endpoints do not redirect; a token is never carried to wherever a redirect points.
-            return session.request(method, url, timeout=self.timeout, **{"allow_redirects": False, **kwargs})
-        # No environment to consult and no cookies to keep: prepare the request directly and hand it to the
-        # session's transport adapter, skipping the per-call merging of session settings and the cookie jar
-        # (about a millisecond of every token call). The URL of each endpoint is parsed once, and a form body
-        # is encoded here rather than by requests' generic encoder.
-        prepared = requests.PreparedRequest()
-        prepared.method = method
-        params = kwargs.get("params")
-        if params:  # never cached: a query may carry a token
-            prepared.prepare_url(url, params)
-        else:
-            prepared.url = _prepared_url(url)
-        prepared.headers = requests.structures.CaseInsensitiveDict({**session.headers, **(kwargs.get("headers") or {})})
-        data = kwargs.get("data")
-        if isinstance(data, dict):
-            data = urlencode(data)
-            prepared.headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        prepared.prepare_body(data, None, kwargs.get("json"))
-        prepared.prepare_auth(kwargs.get("auth"), prepared.url)
-        adapter = session.get_adapter(str(prepared.url))
-        verify = True if session.verify is None else session.verify
-        response = adapter.send(prepared, timeout=self.timeout, verify=verify, cert=session.cert)
-        response.content  # noqa: B018  read the body now, so the connection goes back to the pool
-        return response
-
     def json(self, method: str, url: str, **kwargs: Any) -> JsonObject:
         """Send a request and return LINE's JSON object; an OAuth error body raises :class:`TokenRequestError`."""
-        response = self.request(method, url, **kwargs)
+        response = _unless_unavailable(self.transport(method, url, **kwargs), method, url)
         if response.status_code >= 400:
             raise oauth_error(response)
         return json_object(response)
 
     def send(self, method: str, url: str, **kwargs: Any) -> None:
         """Send a request whose success has no body worth reading (revoke, detach)."""
-        response = self.request(method, url, **kwargs)
+        response = _unless_unavailable(self.transport(method, url, **kwargs), method, url)
         if response.status_code >= 400:
             raise oauth_error(response)
 
@@ -164,6 +137,39 @@ class LineHttp:
 
 
 @functools.lru_cache(maxsize=256)
+def _unless_unavailable(response: requests.Response, method: str, url: str) -> requests.Response:
+    """``response``, unless LINE said it cannot answer now (429 or 5xx): then :class:`UpstreamUnavailable`."""
+    if response.status_code == 429:
+        retry_after = _retry_after(response)
+        log.warning("LINE rate-limited %s %s (Retry-After: %s)", method, _public(url), retry_after)
+        raise UpstreamUnavailable("LINE is rate-limiting requests; try again shortly", retry_after)
+    if response.status_code >= 500:
+        log.warning("LINE answered %s to %s %s", response.status_code, method, _public(url))
+        raise UpstreamUnavailable(f"LINE answered with HTTP {response.status_code}")
+    return response
+
+
+def _prepare(session: requests.Session, method: str, url: str, kwargs: dict[str, Any]) -> requests.PreparedRequest:
+    """The request, prepared as requests would: the URL of each endpoint parsed once, a form body encoded here."""
+    import requests
+
+    prepared = requests.PreparedRequest()
+    prepared.method = method
+    params = kwargs.get("params")
+    if params:  # never cached: a query may carry a token
+        prepared.prepare_url(url, params)
+    else:
+        prepared.url = _prepared_url(url)
+    prepared.headers = requests.structures.CaseInsensitiveDict({**session.headers, **(kwargs.get("headers") or {})})
+    data = kwargs.get("data")
+    if isinstance(data, dict):
+        data = urlencode(data)
+        prepared.headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+    prepared.prepare_body(data, None, kwargs.get("json"))
+    prepared.prepare_auth(kwargs.get("auth"), prepared.url)
+    return prepared
+
+
 def _prepared_url(url: str) -> str:
     """``url`` as requests prepares it (parsed, IDNA-encoded, requoted), once per endpoint."""
     import requests

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from .http import JsonObject, LineHttp
@@ -71,38 +72,32 @@ class OAuthClient:
         body = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, **extra}
         if code_verifier:
             body["code_verifier"] = code_verifier
-        return self._post(url, body)
+        return self.http.json("POST", url, **self._authenticated(body))
 
     def refresh(self, url: str, token: LineToken) -> LineToken:
         """A new access token from ``token``'s refresh token (what the answer leaves out is kept)."""
         body = {"grant_type": "refresh_token", "refresh_token": token.refresh_token or ""}
-        return LineToken.from_response(self._post(url, body), previous=token)
+        return LineToken.from_response(self.http.json("POST", url, **self._authenticated(body)), previous=token)
 
     def client_credentials(self, url: str, **extra: str) -> LineToken:
         """A token for the client itself (module channel access token)."""
-        return LineToken.from_response(self._post(url, {"grant_type": "client_credentials", **extra}))
+        body = {"grant_type": "client_credentials", **extra}
+        return LineToken.from_response(self.http.json("POST", url, **self._authenticated(body)))
 
     def jwt_bearer(self, url: str, assertion: str, **extra: str) -> LineToken:
         """A token for a signed JWT assertion (RFC 7523; LINE WORKS service accounts)."""
-        return LineToken.from_response(self._post(url, {"grant_type": JWT_BEARER, "assertion": assertion, **extra}))
+        body = {"grant_type": JWT_BEARER, "assertion": assertion, **extra}
+        return LineToken.from_response(self.http.json("POST", url, **self._authenticated(body)))
 
     def revoke(self, url: str, *, authenticate: bool = True, **params: str) -> None:
         """Invalidate a token at ``url`` (``authenticate=False`` for LINE Login v2.0, which takes no client)."""
-        if authenticate:
-            self._post(url, params, expect_json=False)
-        else:
-            self.http.send("POST", url, data=params)
+        self.http.send("POST", url, **(self._authenticated(params) if authenticate else {"data": params}))
 
-    def _post(self, url: str, body: dict[str, str], *, expect_json: bool = True) -> JsonObject:
+    def _authenticated(self, body: dict[str, str]) -> dict[str, Any]:
+        """The request's keyword arguments: ``body`` with our credentials, in the body or as HTTP Basic."""
         if self._basic_auth:
-            auth: tuple[str, str] | None = (self.client_id, self._client_secret)
-        else:
-            auth = None
-            body = {**body, "client_id": self.client_id, "client_secret": self._client_secret}
-        if expect_json:
-            return self.http.json("POST", url, data=body, auth=auth)
-        self.http.send("POST", url, data=body, auth=auth)
-        return {}
+            return {"data": body, "auth": (self.client_id, self._client_secret)}
+        return {"data": {**body, "client_id": self.client_id, "client_secret": self._client_secret}}
 
 
 def jwt_assertion(client_id: str, subject: str, private_key_pem: str, lifetime: int) -> str:

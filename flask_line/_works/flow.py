@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from .._flow.authorization import FlowSignals
+from .._flow.authorization import AuthorizationFlow, FlowSignals
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
-from .._flow.signin import SignIn, SignInFlow
-from .._store.links import WORKS
+from .._identity.signed_in import SignedInIdentity, SignIn
 from .._wire.http import LineHttp
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.oauth import OAuthClient
@@ -19,32 +17,37 @@ from .settings import WorksSettings
 from .user import WorksUser
 
 
-class WorksSignInFlow(SignInFlow[WorksUser]):
+class WorksSignInFlow(AuthorizationFlow[SignIn[WorksUser]]):
     """Sign-in with a LINE WORKS account, kept apart from any LINE Login in the same session."""
 
     kind = "works"
-    provider = WORKS
     signals = FlowSignals(works_login_succeeded, works_login_denied, works_login_failed)
     callback_endpoint = "line.works_callback"
     start_endpoint = "line.works_login"
     credential_settings = "LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET"
     settings_to_check = "LINE_WORKS_SCOPES, LINE_WORKS_CLIENT_ID and LINE_WORKS_CALLBACK_URL"
-    slot_key = "_line_works"
 
     def __init__(
-        self, settings: WorksSettings, pending: PendingAuthorizations, http: LineHttp, id_tokens: IdTokenVerifier
+        self,
+        settings: WorksSettings,
+        pending: PendingAuthorizations,
+        http: LineHttp,
+        client: OAuthClient,
+        *,
+        id_tokens: IdTokenVerifier,
+        identity: SignedInIdentity[WorksUser],
     ) -> None:
         super().__init__(
             pending,
-            OAuthClient(http, settings.client_id, settings.client_secret),
+            client,
             authorize_url=settings.authorize_url,
-            token_url=settings.token_url,
             callback_url=settings.callback_url,
             default_next=settings.default_next,
         )
         self.settings = settings
         self.http = http
         self.id_tokens = id_tokens
+        self.identity = identity
 
     @property
     def uses_nonce(self) -> bool:
@@ -58,7 +61,7 @@ class WorksSignInFlow(SignInFlow[WorksUser]):
         return {"scope": " ".join(self.settings.scopes), "domain": self.settings.domain}
 
     def complete(self, code: str, pending: PendingAuthorization, params: Mapping[str, str]) -> SignIn[WorksUser]:
-        answer = self.client.exchange_code(self.token_url, code, pending.redirect_uri, pending.code_verifier)
+        answer = self.client.exchange_code(self.settings.token_url, code, pending.redirect_uri, pending.code_verifier)
         token = LineToken.from_response(answer)
         user = self._user_from_id_token(token, pending) if self.settings.uses_openid else self._user_from_api(token)
         return SignIn(user, token)
@@ -92,8 +95,8 @@ class WorksSignInFlow(SignInFlow[WorksUser]):
             scopes=token.scopes or self.settings.scopes,
         )
 
-    def user_from_dict(self, data: dict[str, Any]) -> WorksUser:
-        return WorksUser.from_dict(data)
+    def commit(self, result: SignIn[WorksUser], pending: PendingAuthorization) -> None:
+        self.identity.sign_in(result.user, result.token, link_to=pending.link_to)
 
 
 def _text(value: object) -> str | None:

@@ -40,7 +40,7 @@ class WorksService:
         """
         if self.sign_in is None:
             raise NotAuthenticated("LINE WORKS sign-in is not configured.")
-        return self.sign_in.fresh_token().access_token
+        return self.sign_in.identity.fresh_token().access_token
 
     def service_token(self) -> LineToken:
         """The service account's access token: cached across threads, reissued shortly before it expires."""

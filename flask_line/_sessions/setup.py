@@ -1,4 +1,4 @@
-"""Server-side sessions: Flask-Session setup, the signed-in state we keep in the session, and id rotation."""
+"""The Flask session kept server-side: Flask-Session setup, the embedded default store, and id rotation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import Any
 
-from flask import Flask, Request, Response, current_app, g, session
+from flask import Flask, Request, Response, current_app, session
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 
 log = logging.getLogger("flask_line")
@@ -51,7 +51,7 @@ class FreshSession(SecureCookieSession):
 
 
 class DeferredSessions(SessionInterface):
-    """The embedded store (:class:`~.sqlite_sessions.SQLiteSessionInterface`), made on first need.
+    """The embedded store (:class:`~.sqlite.SQLiteSessionInterface`), made on first need.
 
     A request without a session cookie gets a :class:`FreshSession`; the SQLite interface (Flask-Session, and
     its serializer) is built only when such a session must be stored, or a session cookie arrives. So a page that
@@ -79,7 +79,7 @@ class DeferredSessions(SessionInterface):
     def _build(self) -> Any:
         from flask_session.defaults import Defaults
 
-        from .sqlite_sessions import SQLiteSessionInterface
+        from .sqlite import SQLiteSessionInterface
 
         config = self._app.config
         return SQLiteSessionInterface(
@@ -126,36 +126,3 @@ def rotate_session_id() -> None:
     regenerate = getattr(interface, "regenerate", None)
     if regenerate is not None and getattr(session, "sid", None):
         regenerate(session)
-
-
-class SignedInSlot:
-    """One signed-in identity in the session (LINE Login, LINE WORKS), kept apart from any other.
-
-    :param key: the session key; a per-request cache in ``g`` uses the same name.
-    """
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-    def load(self) -> dict[str, Any] | None:
-        """The saved record, cached for the rest of the request."""
-        cached = g.get(self.key, _MISSING)
-        if cached is _MISSING:
-            cached = session.get(self.key)
-            setattr(g, self.key, cached)
-        return cached  # type: ignore[no-any-return]
-
-    def save(self, record: dict[str, Any], *, new_login: bool) -> None:
-        """Store ``record``; a new login also rotates the session id."""
-        if new_login:
-            rotate_session_id()
-        session[self.key] = record
-        setattr(g, self.key, record)
-
-    def clear(self) -> None:
-        """Forget this identity, leaving other identities and pending flows alone."""
-        session.pop(self.key, None)
-        setattr(g, self.key, None)
-
-
-_MISSING = object()

@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 
-from .pending import SESSION_KEY as PENDING_KEY
+from .keys import PENDING_KEY
 
 log = logging.getLogger("flask_line")
 

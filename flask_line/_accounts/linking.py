@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app, session
 
+from .._sessions.keys import SITE_USER_KEY
 from .._store.links import AccountLink, AccountLinkStore
 from ..errors import (
     AccountLinkConflict,
@@ -25,12 +26,10 @@ from ..errors import (
     SiteUserError,
 )
 from ..signals import account_linked, account_unlinked
-from . import site_login
+from . import flask_login_bridge
 
 log = logging.getLogger("flask_line")
 
-#: Session key of the site user a LINE sign-in brought: ``{"id": ..., "via": "line" | "works"}``.
-SESSION_KEY = "_line_site_user"
 
 #: ``link_user(identity, linked_user_id)`` -> the site's user, or None to refuse.
 LinkUserHook = Callable[[Any, "str | None"], Any]
@@ -102,23 +101,23 @@ class AccountLinking:
 
     def sign_in(self, user: Any, user_id: str, provider: str) -> None:
         """Make ``user`` the session's site user (after the LINE identity is saved and the session id rotated)."""
-        session[SESSION_KEY] = {"id": user_id, "via": provider}
-        if site_login.has_flask_login():
-            site_login.log_in(user, remember=self.remember)
+        session[SITE_USER_KEY] = {"id": user_id, "via": provider}
+        if flask_login_bridge.has_flask_login():
+            flask_login_bridge.log_in(user, remember=self.remember)
 
     def sign_out(self) -> None:
         """Forget the session's site user (and ``logout_user`` with Flask-Login)."""
-        session.pop(SESSION_KEY, None)
-        if site_login.has_flask_login():
-            site_login.log_out()
+        session.pop(SITE_USER_KEY, None)
+        if flask_login_bridge.has_flask_login():
+            flask_login_bridge.log_out()
 
     # Link and unlink ----------------------------------------------------------------------------------------
 
     def signed_in_user_id(self) -> str | None:
         """The id of the site user signed in now: Flask-Login's ``current_user``, or the one a LINE sign-in set."""
-        if site_login.has_flask_login():
-            return site_login.signed_in_user_id()
-        record = session.get(SESSION_KEY)
+        if flask_login_bridge.has_flask_login():
+            return flask_login_bridge.signed_in_user_id()
+        record = session.get(SITE_USER_KEY)
         return str(record["id"]) if record else None
 
     def require_signed_in_user_id(self) -> str:

@@ -1,0 +1,77 @@
+"""``line.login``: the LINE Login identity, its profile and friendship, logout, and credentials clients send."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+
+from .._identity.anonymous import AnonymousUser
+from .._identity.signed_in import SignedInIdentity
+from .._wire.oauth import OAuthClient
+from .._wire.tokens import LineToken
+from ..errors import LineError
+from ..signals import logged_out
+from .bearer import BearerVerifier
+from .flow import LoginFlow
+from .profile import ProfileClient
+from .settings import LoginSettings
+from .user import LineUser
+from .versions import LoginVersion
+
+log = logging.getLogger("flask_line")
+
+
+class LoginService:
+    """LINE Login for one channel: the flow, the signed-in identity, and what is done with the user's token.
+
+    :param bearer: verifies credentials sent instead of a session (None: this version has no ID tokens).
+    """
+
+    def __init__(
+        self,
+        settings: LoginSettings,
+        version: LoginVersion,
+        client: OAuthClient,
+        *,
+        flow: LoginFlow,
+        identity: SignedInIdentity[LineUser],
+        profiles: ProfileClient,
+        bearer: BearerVerifier | None,
+    ) -> None:
+        self.settings = settings
+        self.version = version
+        self.client = client
+        self.flow = flow
+        self.identity = identity
+        self.profiles = profiles
+        self.bearer = bearer
+
+    def __repr__(self) -> str:
+        return f"<LoginService channel {self.settings.channel_id} v{self.version.number}>"
+
+    def is_friend(self) -> bool:
+        """Ask LINE whether the signed-in user is a friend of the channel's linked Official Account."""
+        return self.profiles.is_friend(self.identity.fresh_token())
+
+    def revoke(self, token: LineToken) -> None:
+        """Invalidate ``token`` at LINE, the way this version does."""
+        authenticate, form = self.version.revoke_form(token)
+        self.client.revoke(self.settings.endpoints.revoke, authenticate=authenticate, **form)
+
+    def logout(self) -> LineUser | AnonymousUser:
+        """Revoke the token at LINE (best effort) and forget the user; return who was signed in."""
+        user = self.identity.current_user()
+        token = self.identity.current_token()
+        if token is not None:
+            try:
+                self.revoke(token)
+            except LineError as error:
+                # The local logout must still happen; the token expires at LINE on its own.
+                log.warning("Could not revoke the LINE token at logout (%s)", error.code)
+        self.identity.sign_out()
+        if user.is_authenticated:
+            app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
+            logged_out.send(app, user=user)
+        return user

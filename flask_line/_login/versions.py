@@ -1,0 +1,140 @@
+"""What differs between LINE Login versions, as data and small functions: v2.1 and the deprecated v2.0.
+
+One :class:`LoginFlow <flask_line._login.flow.LoginFlow>` serves both; it reads its version's answers here, so no
+code asks ``version == "2.0"`` and no version is a subclass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from .._config import ConfigReader
+from .._wire.tokens import LineToken
+from .settings import LOGIN_VERSIONS, LoginSettings, check_login_scopes, read_login_settings
+
+#: Every per-request option of ``line.login`` any version knows, and the values LINE accepts (None: any text).
+LOGIN_OPTIONS: dict[str, tuple[str, ...] | None] = {
+    "prompt": ("consent", "none", "login"),
+    "bot_prompt": ("normal", "aggressive"),
+    "ui_locales": None,
+    "max_age": None,
+    "disable_auto_login": ("true", "false"),
+    "disable_ios_auto_login": ("true", "false"),
+    "initial_amr_display": ("lineqr",),
+    "switch_amr": ("true", "false"),
+}
+
+
+@dataclass(frozen=True)
+class LoginVersion:
+    """One LINE Login version's answers."""
+
+    #: The ``LINE_LOGIN_VERSION`` value.
+    number: str
+    #: Prefix of the config keys of this version's authorize, token, verify and revoke URLs.
+    endpoint_prefix: str
+    #: The per-request options (names from :data:`LOGIN_OPTIONS`) this version accepts.
+    accepted_options: frozenset[str]
+    #: Whether this version issues ID tokens (and so nonces, and credentials from LIFF and native clients).
+    has_id_tokens: bool
+    #: How this version's tokens name the profile permission.
+    profile_scopes: frozenset[str]
+    #: This version's rules for the settings, after their types were checked.
+    check_settings: Callable[[ConfigReader, LoginSettings], LoginSettings]
+    #: Authorize parameters from the settings (per-request options are added after).
+    authorization_params: Callable[[LoginSettings], dict[str, str | None]]
+    #: Whether revocation authenticates the client, and the token form field it sends.
+    revoke_form: Callable[[LineToken], tuple[bool, dict[str, str]]]
+    #: Extra fields of a denial: ``(LINE's name, ours)``.
+    denial_fields: tuple[tuple[str, str], ...] = ()
+    #: The scopes every signed-in user of this version holds (None: what the token or ID token says).
+    user_scopes: tuple[str, ...] | None = None
+    #: Why this version should not be used (a warning at ``init_app``), or None.
+    deprecation: str | None = None
+
+    def load_settings(self, read: ConfigReader) -> LoginSettings:
+        """Every ``LINE_LOGIN_*`` setting, checked by this version's rules."""
+        return self.check_settings(read, read_login_settings(read, self.number, self.endpoint_prefix))
+
+
+def _v21_settings(read: ConfigReader, settings: LoginSettings) -> LoginSettings:
+    check_login_scopes(settings.scopes, lambda message: read.fail("LINE_LOGIN_SCOPES", message))
+    return settings
+
+
+def _v21_params(settings: LoginSettings) -> dict[str, str | None]:
+    return {
+        "scope": " ".join(settings.scopes),
+        "response_mode": settings.response_mode if settings.response_mode != "query" else None,
+        "prompt": settings.prompt,
+        "bot_prompt": settings.bot_prompt,
+        "ui_locales": settings.ui_locales,
+        "max_age": None if settings.max_age is None else str(settings.max_age),
+    }
+
+
+_ONLY_V21 = "is a LINE Login v2.1 feature; LINE_LOGIN_VERSION is '2.0'"
+
+
+def _v20_settings(read: ConfigReader, settings: LoginSettings) -> LoginSettings:
+    """Settings only v2.1 understands are errors in v2.0, so a half-migrated config fails loudly."""
+    if read.is_set("LINE_LOGIN_SCOPES") and set(settings.scopes) - {"profile"}:
+        raise read.fail("LINE_LOGIN_SCOPES", f"'openid'/'email' {_ONLY_V21} (v2.0 has no scopes)")
+    if settings.bot_prompt:
+        raise read.fail("LINE_LOGIN_BOT_PROMPT", _ONLY_V21)
+    if read.is_set("LINE_LOGIN_PKCE") and settings.pkce:
+        raise read.fail("LINE_LOGIN_PKCE", _ONLY_V21 + " (set it to False)")
+    if settings.response_mode != "query":
+        raise read.fail("LINE_LOGIN_RESPONSE_MODE", _ONLY_V21)
+    for key in ("LINE_LOGIN_PROMPT", "LINE_LOGIN_UI_LOCALES", "LINE_LOGIN_MAX_AGE"):
+        if read.raw(key) not in (None, ""):
+            raise read.fail(key, _ONLY_V21)
+    # v2.0 has no scope parameter and no PKCE: the token always carries the profile permission.
+    return replace(settings, scopes=("profile",), pkce=False)
+
+
+V21 = LoginVersion(
+    number="2.1",
+    endpoint_prefix="LINE_LOGIN_",
+    accepted_options=frozenset(LOGIN_OPTIONS),
+    has_id_tokens=True,
+    profile_scopes=frozenset({"profile"}),
+    check_settings=_v21_settings,
+    authorization_params=_v21_params,
+    revoke_form=lambda token: (True, {"access_token": token.access_token}),
+)
+
+V20 = LoginVersion(
+    number="2.0",
+    endpoint_prefix="LINE_LOGIN_V20_",
+    accepted_options=frozenset(),
+    has_id_tokens=False,
+    # v2.0 tokens report the profile permission as "P".
+    profile_scopes=frozenset({"P", "profile"}),
+    check_settings=_v20_settings,
+    authorization_params=lambda settings: {},
+    # v2.0 revokes with the refresh token, and sends no client credentials.
+    revoke_form=lambda token: (False, {"refresh_token": token.refresh_token or ""}),
+    # v2.0 sends errorCode=417 and errorMessage=DISALLOWED beside error=access_denied.
+    denial_fields=(("errorCode", "error_code"), ("errorMessage", "error_message")),
+    user_scopes=("profile",),
+    deprecation="LINE Login v2.0 is deprecated by LINE; set LINE_LOGIN_VERSION='2.1' to migrate.",
+)
+
+#: Each ``LINE_LOGIN_VERSION``'s answers.
+VERSIONS: dict[str, LoginVersion] = {"2.1": V21, "2.0": V20}
+assert set(VERSIONS) == set(LOGIN_VERSIONS)
+
+
+def configured_version(read: ConfigReader) -> LoginVersion:
+    """The version ``LINE_LOGIN_VERSION`` names (``"2.1"``, or the number ``2.1`` as an env var gives it)."""
+    value = read.raw("LINE_LOGIN_VERSION")
+    if isinstance(value, float) and str(value) in VERSIONS:
+        return VERSIONS[str(value)]
+    return VERSIONS[str(read.choice("LINE_LOGIN_VERSION", LOGIN_VERSIONS, optional=False))]
+
+
+def load_settings(read: ConfigReader) -> LoginSettings:
+    """The LINE Login settings, checked by the rules of the configured version."""
+    return configured_version(read).load_settings(read)
