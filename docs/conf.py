@@ -3,7 +3,12 @@
 project = "flask-line"
 author = "flask-line developers"
 release = "0.1.0"
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.intersphinx"]
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.intersphinx", "line_settings"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 html_theme = "alabaster"

@@ -1,9 +1,9 @@
-"""The ``LINE_`` settings table, the typed reader ``init_app`` validates with, and emulator URL rewriting.
+"""How a ``LINE_`` setting is declared, the typed reader ``init_app`` validates with, and emulator URL rewriting.
 
-Settings are read from ``app.config``; a key the app does not set takes the default below. Endpoint URLs default
-to LINE's real ones; ``LINE_EMULATOR_URL`` points every URL the app has not set itself at a local emulator.
-Each product validates its own settings beside its code (``_login/settings.py``, ``_module/settings.py``,
-``_works/settings.py``); LINE's rules for values live there, not here.
+Each product declares its settings once, beside its code (``_login/settings.py``, ``_module/settings.py``,
+``_works/settings.py``; the shared ones below): key, default, kind and documentation. A key the app does not set
+takes its declared default. Endpoint URLs default to LINE's real ones; ``LINE_EMULATOR_URL`` points every URL
+the app has not set itself at a local emulator. LINE's rules for values live beside each product too.
 """
 
 from __future__ import annotations
@@ -22,107 +22,76 @@ from .errors import ConfigurationError
 
 log = logging.getLogger("flask_line")
 
-#: Endpoint URLs and their real defaults (LINE's docs; see ``shared/spec``).
-ENDPOINT_DEFAULTS: dict[str, str] = {
-    # LINE Login v2.1 (developers.line.biz/en/reference/line-login/)
-    "LINE_LOGIN_AUTHORIZE_URL": "https://access.line.me/oauth2/v2.1/authorize",
-    "LINE_LOGIN_TOKEN_URL": "https://api.line.me/oauth2/v2.1/token",
-    "LINE_LOGIN_VERIFY_URL": "https://api.line.me/oauth2/v2.1/verify",
-    "LINE_LOGIN_REVOKE_URL": "https://api.line.me/oauth2/v2.1/revoke",
-    "LINE_LOGIN_JWKS_URL": "https://api.line.me/oauth2/v2.1/certs",
-    "LINE_LOGIN_ISSUER": "https://access.line.me",
-    "LINE_PROFILE_URL": "https://api.line.me/v2/profile",
-    "LINE_FRIENDSHIP_URL": "https://api.line.me/friendship/v1/status",
-    # LINE Login v2.0 (developers.line.biz/en/reference/line-login-v2/)
-    "LINE_LOGIN_V20_AUTHORIZE_URL": "https://access.line.me/dialog/oauth/weblogin",
-    "LINE_LOGIN_V20_TOKEN_URL": "https://api.line.me/v2/oauth/accessToken",
-    "LINE_LOGIN_V20_VERIFY_URL": "https://api.line.me/v2/oauth/verify",
-    "LINE_LOGIN_V20_REVOKE_URL": "https://api.line.me/v2/oauth/revoke",
-    # Module channels (developers.line.biz/en/docs/partner-docs/module-technical-attach-channel/)
-    "LINE_MODULE_AUTHORIZE_URL": "https://manager.line.biz/module/auth/v1/authorize",
-    "LINE_MODULE_TOKEN_URL": "https://manager.line.biz/module/auth/v1/token",
-    # Stateless channel access tokens: unlimited issuance, so workers and restarts never revoke each other's
-    # tokens (short-lived ones are capped at 30 per channel, the oldest revoked).
-    "LINE_MODULE_CHANNEL_TOKEN_URL": "https://api.line.me/oauth2/v3/token",
-    "LINE_MODULE_DETACH_URL": "https://api.line.me/v2/bot/channel/detach",
-    "LINE_MESSAGING_API_URL": "https://api.line.me",
-    # Message content, rich menu images: the only other host a module's channel token may go to.
-    "LINE_MESSAGING_API_DATA_URL": "https://api-data.line.me",
-    # LINE WORKS API 2.0 (developers.worksmobile.com/en/docs/auth-oauth and /auth-oidc). The authorize and token
-    # URLs are in LINE WORKS' docs. The issuer and key set come from the discovery document at
-    # https://auth.worksmobile.com/.well-known/openid-configuration, whose literal values the public docs do not
-    # print: these are the documented host and its v2.0 "certs" path; override them if your tenant differs.
-    "LINE_WORKS_AUTHORIZE_URL": "https://auth.worksmobile.com/oauth2/v2.0/authorize",
-    "LINE_WORKS_TOKEN_URL": "https://auth.worksmobile.com/oauth2/v2.0/token",
-    "LINE_WORKS_DISCOVERY_URL": "https://auth.worksmobile.com/.well-known/openid-configuration",
-    "LINE_WORKS_API_URL": "https://www.worksapis.com/v1.0",
-}
 
-#: Every other setting and its default.
-DEFAULTS: dict[str, Any] = {
-    "LINE_URL_PREFIX": "/line",
-    "LINE_STRICT_CONFIG": False,
-    "LINE_EMULATOR_URL": None,
-    "LINE_HTTP_TIMEOUT": 10,
-    "LINE_FLOW_TTL": 600,
-    "LINE_SESSION_SETUP": True,
-    "LINE_ID_TOKEN_LEEWAY": 30,
-    "LINE_JWKS_CACHE_TTL": 3600,
-    "LINE_JWKS_MIN_REFETCH_INTERVAL": 10,
-    # Where attachments and account links live (None: SQLite in the instance folder).
-    "LINE_DATABASE_URI": None,
-    # Flask-Login bridge: login_user(..., remember=LINE_REMEMBER_USER) after a LINE sign-in.
-    "LINE_REMEMBER_USER": False,
-    "LINE_LOGIN_VERSION": "2.1",
-    "LINE_LOGIN_CHANNEL_ID": None,
-    "LINE_LOGIN_CHANNEL_SECRET": None,
-    "LINE_LOGIN_SCOPES": "profile openid",
-    "LINE_LOGIN_PKCE": True,
-    "LINE_LOGIN_RESPONSE_MODE": "query",
-    "LINE_LOGIN_BOT_PROMPT": None,
-    "LINE_LOGIN_PROMPT": None,
-    "LINE_LOGIN_UI_LOCALES": None,
-    "LINE_LOGIN_MAX_AGE": None,
-    "LINE_LOGIN_CALLBACK_URL": None,
-    "LINE_LOGIN_DEFAULT_NEXT": "/",
-    "LINE_LOGOUT_REDIRECT": "/",
-    "LINE_LOGIN_ID_TOKEN_ALGORITHMS": ["HS256", "ES256"],
-    # Credentials sent by LIFF apps and native clients (@line_token_required, POST /line/session).
-    "LINE_TOKEN_CHANNEL_IDS": [],
-    "LINE_TOKEN_CACHE_TTL": 300,
-    "LINE_TOKEN_CACHE_SIZE": 10_000,
-    "LINE_MODULE_CHANNEL_ID": None,
-    "LINE_MODULE_CHANNEL_SECRET": None,
-    "LINE_MODULE_SCOPES": "message:send message:receive",
-    "LINE_MODULE_REGION": None,
-    "LINE_MODULE_BASIC_SEARCH_ID": None,
-    "LINE_MODULE_BRAND_TYPE": None,
-    "LINE_MODULE_PKCE": True,
-    "LINE_MODULE_CALLBACK_URL": None,
-    "LINE_MODULE_DEFAULT_NEXT": "/",
-    "LINE_MODULE_STORE_URI": None,
-    "LINE_MODULE_BOT_ID_HEADER": "X-Line-Bot-Id",
-    "LINE_WORKS_CLIENT_ID": None,
-    "LINE_WORKS_CLIENT_SECRET": None,
-    "LINE_WORKS_SCOPES": "openid",
-    "LINE_WORKS_DOMAIN": None,
-    "LINE_WORKS_PKCE": True,
-    "LINE_WORKS_CALLBACK_URL": None,
-    "LINE_WORKS_DEFAULT_NEXT": "/",
-    "LINE_WORKS_SERVICE_ACCOUNT": None,
-    "LINE_WORKS_PRIVATE_KEY": None,
-    "LINE_WORKS_PRIVATE_KEY_PATH": None,
-    "LINE_WORKS_SERVICE_SCOPES": "bot",
-    # Overrides of what the discovery document says (None: ask the document).
-    "LINE_WORKS_ISSUER": None,
-    "LINE_WORKS_JWKS_URL": None,
-    **ENDPOINT_DEFAULTS,
-}
+@dataclass(frozen=True)
+class Setting:
+    """One ``LINE_`` setting, declared once beside the product that reads it.
+
+    The reader takes its default from here, ``init_app`` knows every key from the tables, and the
+    configuration reference in the docs is generated from them (``docs/_ext/line_settings.py``).
+    """
+
+    key: str
+    default: Any
+    #: What the value is, in words a reader of the reference understands ("seconds", "URL", "True/False"...).
+    kind: str
+    doc: str
+    #: A LINE endpoint: its default is LINE's real URL, and ``LINE_EMULATOR_URL`` moves it to the emulator.
+    endpoint: bool = False
+    #: Where the emulator serves this endpoint when the path differs from LINE's (two hosts, one emulator).
+    emulator_path: str | None = None
+    #: The key's former name, still read (with a deprecation warning) when the new one is not set.
+    renamed_from: str | None = None
 
 
-#: Endpoints the emulator serves at another path than LINE: LINE Login's and LINE WORKS' discovery documents
-#: share a path on two different hosts, and the emulator is one host.
-EMULATOR_PATHS = {"LINE_WORKS_DISCOVERY_URL": "/works/.well-known/openid-configuration"}
+#: The settings every product shares.
+COMMON_SETTINGS = (
+    Setting("LINE_URL_PREFIX", "/line", "path", "The ``line`` blueprint's URL prefix."),
+    Setting(
+        "LINE_STRICT_CONFIG",
+        False,
+        "True/False",
+        "An unknown ``LINE_`` key is an error at ``init_app``, not a warning.",
+    ),
+    Setting(
+        "LINE_EMULATOR_URL",
+        None,
+        "URL",
+        "Points every endpoint URL the app has not set itself at a LINE emulator (``flask line emulator``).",
+    ),
+    Setting("LINE_HTTP_TIMEOUT", 10, "seconds", "How long to wait for LINE on each call."),
+    Setting(
+        "LINE_PENDING_TTL",
+        600,
+        "seconds",
+        "How long a pending authorization (a started sign-in or attach) may take to come back.",
+        renamed_from="LINE_FLOW_TTL",
+    ),
+    Setting(
+        "LINE_SESSION_SETUP",
+        True,
+        "True/False",
+        "Set up server-side Flask sessions (an SQLite file in the instance folder) when the app has none.",
+    ),
+    Setting("LINE_ID_TOKEN_LEEWAY", 30, "seconds", "Clock skew allowed on an ID token's ``exp`` and ``iat``."),
+    Setting("LINE_JWKS_CACHE_TTL", 3600, "seconds", "How long LINE's public keys are cached."),
+    Setting(
+        "LINE_JWKS_MIN_REFETCH_INTERVAL",
+        10,
+        "seconds",
+        "Least time between two refetches of the keys caused by an unknown ``kid``.",
+    ),
+    Setting(
+        "LINE_DATABASE_URI",
+        None,
+        "SQLAlchemy URL",
+        "Where attachments and account links live (unset: ``flask_line.sqlite3`` in the instance folder). Any "
+        "other database (``postgresql+psycopg://...``) needs ``flask-line[sqlalchemy]``.",
+    ),
+    Setting(
+        "LINE_REMEMBER_USER", False, "True/False", "The Flask-Login bridge calls ``login_user(user, remember=True)``."
+    ),
+)
 
 
 class ValueReader:
@@ -244,21 +213,31 @@ class ValueReader:
 
 
 class ConfigReader(ValueReader):
-    """Reads ``app.config``: unset keys take their default, and endpoint URLs follow ``LINE_EMULATOR_URL``."""
+    """Reads ``app.config``: unset keys take their declared default, endpoint URLs follow ``LINE_EMULATOR_URL``.
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    :param settings: every declared setting (the products' tables).
+    """
+
+    def __init__(self, config: Mapping[str, Any], settings: Iterable[Setting]) -> None:
         super().__init__(config)
+        #: The declared settings by key.
+        self.settings = {setting.key: setting for setting in settings}
         self._emulator = self.optional_url("LINE_EMULATOR_URL")
 
     def raw(self, key: str) -> Any:
         """The app's value for ``key``, or the default."""
         if key in self._values:
             return self._values[key]
-        if key in ENDPOINT_DEFAULTS and self._emulator:
-            if key in EMULATOR_PATHS:
-                return self._emulator.rstrip("/") + EMULATOR_PATHS[key]
-            return emulated_url(ENDPOINT_DEFAULTS[key], self._emulator)
-        return DEFAULTS.get(key)
+        setting = self.settings.get(key)
+        if setting is None:
+            raise LookupError(f"{key} is read but not declared: add a Setting beside the product that reads it")
+        if setting.renamed_from is not None and setting.renamed_from in self._values:
+            return self._values[setting.renamed_from]
+        if setting.endpoint and self._emulator:
+            if setting.emulator_path is not None:
+                return self._emulator.rstrip("/") + setting.emulator_path
+            return emulated_url(setting.default, self._emulator)
+        return setting.default
 
     def is_set(self, key: str) -> bool:
         """Whether the app set ``key`` itself."""
@@ -286,9 +265,14 @@ class ConfigReader(ValueReader):
 
 def check_unknown_keys(config: Mapping[str, Any], read: ConfigReader) -> None:
     """Warn about ``LINE_`` keys nobody reads (a typo passes silently otherwise); an error when strict."""
-    known = set(DEFAULTS)
+    known = set(read.settings)
+    renamed = {setting.renamed_from: key for key, setting in read.settings.items() if setting.renamed_from}
     for key in config:
         if not isinstance(key, str) or not key.startswith("LINE_") or key in known:
+            continue
+        if key in renamed:
+            message = f"{key} is now called {renamed[key]}; the old name still works but will be removed"
+            warnings.warn(message, DeprecationWarning, stacklevel=4)
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         hint = f"; did you mean {close[0]}?" if close else ""
@@ -312,7 +296,8 @@ class CommonSettings:
 
     url_prefix: str
     http_timeout: float
-    flow_ttl: int
+    #: ``LINE_PENDING_TTL``: seconds a pending authorization may take.
+    pending_ttl: int
     session_setup: bool
     id_token_leeway: int
     jwks_cache_ttl: int
@@ -333,7 +318,7 @@ def load_common(read: ConfigReader) -> CommonSettings:
     return CommonSettings(
         url_prefix=prefix.rstrip("/"),
         http_timeout=read.positive_number("LINE_HTTP_TIMEOUT"),
-        flow_ttl=int(read.positive_number("LINE_FLOW_TTL")),
+        pending_ttl=int(read.positive_number("LINE_PENDING_TTL")),
         session_setup=read.boolean("LINE_SESSION_SETUP"),
         id_token_leeway=read.optional_int("LINE_ID_TOKEN_LEEWAY") or 0,
         jwks_cache_ttl=int(read.positive_number("LINE_JWKS_CACHE_TTL")),

@@ -12,7 +12,7 @@ from ._config import ConfigReader, check_unknown_keys
 from ._login.service import LoginService
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response
-from ._runtime import EXTENSION_KEY, AppHooks, Runtime, Settings, load_settings, runtime
+from ._runtime import ALL_SETTINGS, EXTENSION_KEY, AppHooks, Runtime, Settings, load_settings, runtime
 from ._sessions.setup import setup_server_side_sessions
 from ._store.attachments import AttachmentStore
 from ._store.links import AccountLinkStore
@@ -67,14 +67,14 @@ class LineOAuth:
 
         :raises ~flask_line.errors.ConfigurationError: naming the first invalid ``LINE_`` setting.
         """
-        reader = ConfigReader(app.config)
+        reader = ConfigReader(app.config, ALL_SETTINGS)
         settings = load_settings(reader)
         check_unknown_keys(app.config, reader)
         app.extensions["line"] = self
         hooks = AppHooks(self.store, self.links, lambda: self._module_access_rule, lambda: self._link_user)
         app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, hooks)
         if settings.common.session_setup:
-            setup_server_side_sessions(app, pending_ttl=settings.common.flow_ttl)
+            setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
         app.cli.add_command(line_cli)
         if LineError not in app.error_handler_spec[None][None]:
@@ -141,7 +141,7 @@ class LineOAuth:
 
     @property
     def login(self) -> LoginService:
-        """The current app's LINE Login service: its ``identity``, ``flow``, ``bearer``, ``is_friend()``, ``logout()``."""
+        """The current app's LINE Login service: ``identity``, ``flow``, ``bearer``, ``is_friend()``, ``logout()``."""
         return runtime().require_login()
 
     @property

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 from ._accounts.linking import AccountLinking, LinkUserHook
-from ._config import CommonSettings, ConfigReader, load_common
+from ._config import COMMON_SETTINGS, CommonSettings, ConfigReader, Setting, load_common
 from ._flow.pending import PendingAuthorizations
 from ._identity.anonymous import AnonymousUser
 from ._identity.household import Identities
@@ -23,14 +23,14 @@ from ._login.bearer import BearerVerifier
 from ._login.flow import LoginFlow
 from ._login.profile import ProfileClient
 from ._login.service import LoginService
-from ._login.settings import LoginSettings
+from ._login.settings import LOGIN_SETTINGS, LoginSettings
 from ._login.user import LineUser
 from ._login.versions import VERSIONS
 from ._login.versions import load_settings as load_login_settings
 from ._module.flow import AttachFlow
 from ._module.selection import AttachmentSelection
 from ._module.service import AccessRule, ModuleService
-from ._module.settings import ModuleSettings
+from ._module.settings import MODULE_SETTINGS, ModuleSettings
 from ._module.settings import load_settings as load_module_settings
 from ._sessions.keys import LOGIN_IDENTITY_KEY, WORKS_IDENTITY_KEY
 from ._store.attachments import AttachmentStore, SQLiteAttachmentStore
@@ -43,7 +43,7 @@ from ._wire.jwks import JwksCache
 from ._wire.oauth import OAuthClient
 from ._works.flow import WorksSignInFlow
 from ._works.service import WorksService
-from ._works.settings import WorksSettings
+from ._works.settings import WORKS_SETTINGS, WorksSettings
 from ._works.settings import load_settings as load_works_settings
 from ._works.user import WorksUser
 from .errors import NotConfigured
@@ -63,6 +63,16 @@ class Settings:
     login: LoginSettings
     module: ModuleSettings
     works: WorksSettings
+
+
+#: Every ``LINE_`` setting, declared beside its product; the docs' configuration reference is made from these.
+SETTINGS_BY_PRODUCT: dict[str, tuple[Setting, ...]] = {
+    "Shared": COMMON_SETTINGS,
+    "LINE Login": LOGIN_SETTINGS,
+    "Module channels": MODULE_SETTINGS,
+    "LINE WORKS": WORKS_SETTINGS,
+}
+ALL_SETTINGS = tuple(setting for table in SETTINGS_BY_PRODUCT.values() for setting in table)
 
 
 def load_settings(config: ConfigReader) -> Settings:
@@ -97,7 +107,7 @@ class Runtime:
         http = LineHttp(common.http_timeout, emulator_url=common.emulator_url)
         if common.emulator_url:
             warn_if_not_answering(common.emulator_url)
-        pending = PendingAuthorizations(common.flow_ttl)
+        pending = PendingAuthorizations(common.pending_ttl)
         identities = Identities(pending)
         stores = Stores(app, settings, hooks)
         accounts = AccountLinking(stores.links(), hooks.link_user, remember=common.remember_user)

@@ -87,9 +87,9 @@ def test_replayed_callback_is_rejected(client, line_platform):
 
 
 def test_expired_state_is_rejected(make_app, line_platform):
-    client = make_app(LINE_FLOW_TTL=1).test_client()
+    client = make_app(LINE_PENDING_TTL=1).test_client()
     back = start_and_consent(client, line_platform)
-    time.sleep(1.1)  # LINE_FLOW_TTL is whole seconds
+    time.sleep(1.1)  # LINE_PENDING_TTL is whole seconds
     with captured(signals.login_failed) as failed:
         response = deliver(client, back)
     assert response.status_code == 400

@@ -39,7 +39,7 @@ def app_with(tmp_path, **config) -> Flask:
         ({"LINE_LOGIN_ID_TOKEN_ALGORITHMS": []}, "LINE_LOGIN_ID_TOKEN_ALGORITHMS"),
         ({"LINE_HTTP_TIMEOUT": 0}, "LINE_HTTP_TIMEOUT"),
         ({"LINE_HTTP_TIMEOUT": "soon"}, "LINE_HTTP_TIMEOUT"),
-        ({"LINE_FLOW_TTL": -1}, "LINE_FLOW_TTL"),
+        ({"LINE_PENDING_TTL": -1}, "LINE_PENDING_TTL"),
         ({"LINE_URL_PREFIX": "line"}, "LINE_URL_PREFIX"),
         ({"LINE_LOGIN_VERSION": "3.0"}, "LINE_LOGIN_VERSION"),
     ],
@@ -145,3 +145,12 @@ def test_apps_own_error_handler_wins(tmp_path):
     response = app.test_client().get("/line/callback?code=x&state=y")
     assert response.status_code == 418
     assert response.data == b"custom invalid_state"
+
+
+def test_the_former_name_of_a_renamed_setting_still_works_and_says_so(tmp_path):
+    app = Flask("renamed", instance_path=str(tmp_path))
+    app.config.update(SECRET_KEY="x", LINE_FLOW_TTL=42)
+    with pytest.warns(DeprecationWarning, match="LINE_FLOW_TTL is now called LINE_PENDING_TTL"):
+        line = LineOAuth(app)
+    with app.app_context():
+        assert line.settings.common.pending_ttl == 42

@@ -205,12 +205,33 @@ def test_every_screenshot_the_browser_tests_take_is_in_the_docs():
     assert shown <= pictures, "docs show only pictures that exist"
 
 
-def test_the_readme_documents_every_setting_and_signal():
+def test_every_setting_is_declared_once_with_its_documentation():
+    from flask_line._runtime import ALL_SETTINGS
+
+    keys = [setting.key for setting in ALL_SETTINGS]
+    assert len(keys) == len(set(keys)), "no setting is declared twice"
+    assert [setting.key for setting in ALL_SETTINGS if not setting.doc or not setting.kind] == []
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    from line_settings import reference_lines
+
+    reference = "\n".join(reference_lines())
+    assert [key for key in keys if f"``{key}``" not in reference] == []
+
+
+def test_reading_an_undeclared_setting_is_a_programming_error():
+    from flask_line._config import ConfigReader
+    from flask_line._runtime import ALL_SETTINGS
+
+    reader = ConfigReader({}, ALL_SETTINGS)
+    assert reader.raw("LINE_HTTP_TIMEOUT") == 10
+    with pytest.raises(LookupError, match="LINE_NOT_DECLARED"):
+        reader.raw("LINE_NOT_DECLARED")
+
+
+def test_the_readme_documents_every_signal():
     from flask_line import signals
-    from flask_line._config import DEFAULTS
 
     readme = (ROOT / "README.md").read_text()
-    assert [key for key in DEFAULTS if f"`{key}`" not in readme and key not in readme] == []
     names = [name for name in vars(signals) if type(getattr(signals, name)).__name__ == "NamedSignal"]
     assert len(names) >= 17
     assert [name for name in names if f"`{name}`" not in readme] == []

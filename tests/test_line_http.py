@@ -4,6 +4,7 @@ one user's call to the next; and the emulator, which like LINE keeps connections
 from __future__ import annotations
 
 import http.client
+import inspect
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
@@ -111,3 +112,21 @@ def test_a_cookie_from_one_call_is_never_sent_on_the_next(cookie_host, options):
     for _ in range(3):
         assert http.transport("GET", f"{cookie_host}/v2/profile", **options).status_code == 200
     assert CookieSetter.cookies_seen == [None, None, None]
+
+
+def test_the_callback_reaches_the_transport_in_six_frames(app, client, line_platform, monkeypatch):
+    # docs/architecture.rst draws this path; a layer that adds a hop to every login shows up here.
+    from requests.adapters import HTTPAdapter
+
+    paths: list[list[str]] = []
+    send = HTTPAdapter.send
+
+    def recording_send(self, request, *args, **kwargs):
+        stack = [frame.function for frame in inspect.stack()[1:]]
+        if "callback" in stack:
+            paths.append(list(reversed(stack[: stack.index("callback") + 1])))
+        return send(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(HTTPAdapter, "send", recording_send)
+    assert follow_login(client, line_platform).status_code == 302
+    assert paths == [["callback", "finish", "complete", "exchange_code", "json", "transport"]]

@@ -63,7 +63,7 @@ def test_the_choice_is_announced_once_louder_in_debug_mode(tmp_path, line_platfo
 
 
 def test_an_anonymous_login_start_lives_only_as_long_as_a_flow(tmp_path, line_platform):
-    app = default_store_app(tmp_path, line_platform, LINE_FLOW_TTL=120)
+    app = default_store_app(tmp_path, line_platform, LINE_PENDING_TTL=120)
     app.test_client().get("/line/login")
     ((_, expires_at),) = rows(app)
     assert expires_at - time.time() == pytest.approx(120, abs=5)

@@ -1,7 +1,7 @@
 """Pending authorizations: what a browser's started login or attach needs when LINE sends it back.
 
 Each authorization gets its own random ``state``, so several tabs can sign in at once. A state is bound to the
-browser's session, can be used once, expires after ``LINE_FLOW_TTL`` seconds, and is tied to the kind of flow
+browser's session, can be used once, expires after ``LINE_PENDING_TTL`` seconds, and is tied to the kind of flow
 that created it (a module-attach state is refused at the login callback: no mix-up).
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from .._config import ConfigReader
+from .._config import ConfigReader, Setting
 from ..errors import ConfigurationError
 
 LOGIN_VERSIONS = ("2.1", "2.0")
@@ -17,6 +17,83 @@ RESPONSE_MODES = ("query", "form_post", "query.jwt", "form_post.jwt", "jwt")
 JWT_RESPONSE_MODES = frozenset({"query.jwt", "form_post.jwt", "jwt"})
 #: Signature algorithms an ID token may use. ``none`` is never accepted.
 ID_TOKEN_ALGORITHMS = frozenset({"HS256", "ES256", "RS256"})
+
+
+#: The LINE Login settings (LINE Login v2.1 API reference; v2.0 for the ``V20`` URLs).
+LOGIN_SETTINGS = (
+    Setting("LINE_LOGIN_VERSION", "2.1", "``2.1`` or ``2.0``", "``2.0`` switches to LINE's deprecated v2.0 protocol."),
+    Setting("LINE_LOGIN_CHANNEL_ID", None, "channel id", "The LINE Login channel (LINE Developers Console)."),
+    Setting("LINE_LOGIN_CHANNEL_SECRET", None, "secret", "Its channel secret; with the id, it turns LINE Login on."),
+    Setting(
+        "LINE_LOGIN_SCOPES",
+        "profile openid",
+        "words",
+        "``profile``, ``openid``, ``email`` (``email`` needs ``openid``). With ``openid`` a login costs one call "
+        "to LINE: name and picture come from the ID token.",
+    ),
+    Setting("LINE_LOGIN_PKCE", True, "True/False", "Send a PKCE S256 challenge."),
+    Setting(
+        "LINE_LOGIN_RESPONSE_MODE",
+        "query",
+        "choice",
+        "``query``, ``form_post``, or a signed JWT response: ``query.jwt``, ``jwt``, ``form_post.jwt``.",
+    ),
+    Setting(
+        "LINE_LOGIN_BOT_PROMPT", None, "choice", "``normal`` or ``aggressive``: offer the linked Official Account."
+    ),
+    Setting("LINE_LOGIN_PROMPT", None, "choice", "``consent``, ``none`` or ``login`` on every authorize request."),
+    Setting("LINE_LOGIN_UI_LOCALES", None, "language tags", "The language of LINE's screens, such as ``ja-JP``."),
+    Setting("LINE_LOGIN_MAX_AGE", None, "seconds", "Longest time since the user last authenticated at LINE."),
+    Setting("LINE_LOGIN_CALLBACK_URL", None, "URL", "The external callback URL, when a proxy hides it."),
+    Setting("LINE_LOGIN_DEFAULT_NEXT", "/", "path", "Where a login lands without a valid ``next``."),
+    Setting("LINE_LOGOUT_REDIRECT", "/", "path", "Where a logout lands without a valid ``next``."),
+    Setting(
+        "LINE_LOGIN_ID_TOKEN_ALGORITHMS",
+        ["HS256", "ES256"],
+        "words",
+        "The ID-token algorithms accepted (HS256: web login, channel secret; ES256: LINE's keys). Never ``none``.",
+    ),
+    Setting(
+        "LINE_TOKEN_CHANNEL_IDS",
+        [],
+        "words",
+        "Further channels whose tokens ``@line_token_required`` accepts (a LIFF or native app on another channel).",
+    ),
+    Setting("LINE_TOKEN_CACHE_TTL", 300, "seconds", "How long a verified access token is trusted without asking LINE."),
+    Setting("LINE_TOKEN_CACHE_SIZE", 10_000, "count", "How many verified access tokens are remembered."),
+    Setting(
+        "LINE_LOGIN_AUTHORIZE_URL", "https://access.line.me/oauth2/v2.1/authorize", "URL", "Authorize.", endpoint=True
+    ),
+    Setting("LINE_LOGIN_TOKEN_URL", "https://api.line.me/oauth2/v2.1/token", "URL", "Token calls.", endpoint=True),
+    Setting("LINE_LOGIN_VERIFY_URL", "https://api.line.me/oauth2/v2.1/verify", "URL", "Token checks.", endpoint=True),
+    Setting("LINE_LOGIN_REVOKE_URL", "https://api.line.me/oauth2/v2.1/revoke", "URL", "Revocation.", endpoint=True),
+    Setting(
+        "LINE_LOGIN_JWKS_URL", "https://api.line.me/oauth2/v2.1/certs", "URL", "LINE's public keys.", endpoint=True
+    ),
+    Setting("LINE_LOGIN_ISSUER", "https://access.line.me", "URL", "The ``iss`` of LINE's ID tokens.", endpoint=True),
+    Setting("LINE_PROFILE_URL", "https://api.line.me/v2/profile", "URL", "The user's profile.", endpoint=True),
+    Setting(
+        "LINE_FRIENDSHIP_URL",
+        "https://api.line.me/friendship/v1/status",
+        "URL",
+        "Friendship with the linked Official Account.",
+        endpoint=True,
+    ),
+    Setting(
+        "LINE_LOGIN_V20_AUTHORIZE_URL",
+        "https://access.line.me/dialog/oauth/weblogin",
+        "URL",
+        "v2.0 authorize.",
+        endpoint=True,
+    ),
+    Setting(
+        "LINE_LOGIN_V20_TOKEN_URL", "https://api.line.me/v2/oauth/accessToken", "URL", "v2.0 tokens.", endpoint=True
+    ),
+    Setting("LINE_LOGIN_V20_VERIFY_URL", "https://api.line.me/v2/oauth/verify", "URL", "v2.0 checks.", endpoint=True),
+    Setting(
+        "LINE_LOGIN_V20_REVOKE_URL", "https://api.line.me/v2/oauth/revoke", "URL", "v2.0 revocation.", endpoint=True
+    ),
+)
 
 
 @dataclass(frozen=True)

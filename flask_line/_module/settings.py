@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .._config import ConfigReader, ValueReader
+from .._config import ConfigReader, Setting, ValueReader
 
 #: The scopes of seed 003's scope table.
 MODULE_SCOPES = frozenset(
@@ -21,6 +21,64 @@ MODULE_SCOPES = frozenset(
 )
 MODULE_REGIONS = ("JP", "TW")
 BRAND_TYPES = frozenset({"premium", "verified", "unverified"})
+
+
+#: The module channel settings (LINE's "Attach the module channel" and Messaging API documents).
+MODULE_SETTINGS = (
+    Setting("LINE_MODULE_CHANNEL_ID", None, "channel id", "The module channel."),
+    Setting("LINE_MODULE_CHANNEL_SECRET", None, "secret", "Its channel secret; with the id, it turns attach on."),
+    Setting("LINE_MODULE_SCOPES", "message:send message:receive", "words", "The scopes asked for at attach."),
+    Setting("LINE_MODULE_REGION", None, "``JP`` or ``TW``", "The Official Account's region, sent at attach."),
+    Setting("LINE_MODULE_BASIC_SEARCH_ID", None, "``@basic_id``", "Preselects one Official Account at attach."),
+    Setting("LINE_MODULE_BRAND_TYPE", None, "words", "``premium``, ``verified``, ``unverified``: accounts offered."),
+    Setting("LINE_MODULE_PKCE", True, "True/False", "Send a PKCE S256 challenge at attach."),
+    Setting("LINE_MODULE_CALLBACK_URL", None, "URL", "The external attach callback URL, when a proxy hides it."),
+    Setting("LINE_MODULE_DEFAULT_NEXT", "/", "path", "Where an attach lands without a valid ``next``."),
+    Setting(
+        "LINE_MODULE_STORE_URI",
+        None,
+        "``sqlite:///<path>``",
+        "An SQLite file for attachments only, apart from ``LINE_DATABASE_URI``.",
+    ),
+    Setting(
+        "LINE_MODULE_BOT_ID_HEADER",
+        "X-Line-Bot-Id",
+        "header name",
+        "The bot id header of module API calls (LINE discloses its name to Marketplace partners: check yours).",
+    ),
+    Setting(
+        "LINE_MODULE_AUTHORIZE_URL",
+        "https://manager.line.biz/module/auth/v1/authorize",
+        "URL",
+        "LINE Official Account Manager's consent.",
+        endpoint=True,
+    ),
+    Setting(
+        "LINE_MODULE_TOKEN_URL",
+        "https://manager.line.biz/module/auth/v1/token",
+        "URL",
+        "The attach call.",
+        endpoint=True,
+    ),
+    Setting(
+        "LINE_MODULE_CHANNEL_TOKEN_URL",
+        "https://api.line.me/oauth2/v3/token",
+        "URL",
+        # Stateless channel access tokens: unlimited issuance, so workers and restarts never revoke each other's
+        # tokens (short-lived ones are capped at 30 per channel, the oldest revoked).
+        "Stateless channel access tokens.",
+        endpoint=True,
+    ),
+    Setting("LINE_MODULE_DETACH_URL", "https://api.line.me/v2/bot/channel/detach", "URL", "Detach.", endpoint=True),
+    Setting("LINE_MESSAGING_API_URL", "https://api.line.me", "URL", "Base of ``module.api()``.", endpoint=True),
+    Setting(
+        "LINE_MESSAGING_API_DATA_URL",
+        "https://api-data.line.me",
+        "URL",
+        "The other host ``module.api()`` may send the token to (message content, rich menu images).",
+        endpoint=True,
+    ),
+)
 
 
 @dataclass(frozen=True)

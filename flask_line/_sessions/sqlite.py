@@ -3,7 +3,7 @@
 Chosen over cachelib's file cache, which scans every file once it holds 100,000 sessions (seconds per request)
 and then evicts the session closest to expiry, signing a live user out. Here a request reads or writes one row
 by its key and never lists the store; nothing is evicted to make room; a session that only holds pending
-authorizations (an anonymous ``/line/login``) lives ``LINE_FLOW_TTL`` seconds, not the 31 days of a signed-in
+authorizations (an anonymous ``/line/login``) lives ``LINE_PENDING_TTL`` seconds, not the 31 days of a signed-in
 one; expired rows are swept outside the request path (a background thread, and ``flask line sweep-sessions``).
 The file is created on first use, so ``flask --help`` creates nothing.
 """
@@ -35,7 +35,7 @@ class SQLiteSessionInterface(ServerSideSessionInterface):  # type: ignore[misc]
     """Server-side sessions in an SQLite file, safe for several threads and worker processes.
 
     :param path: the database file (created with its folder on first use).
-    :param pending_ttl: seconds a session holding only pending authorizations lives (``LINE_FLOW_TTL``).
+    :param pending_ttl: seconds a session holding only pending authorizations lives (``LINE_PENDING_TTL``).
     :param sweep_interval: seconds between background sweeps of expired sessions (None: no thread).
     """
 

@@ -7,12 +7,56 @@ import warnings
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .._config import ConfigReader
+from .._config import ConfigReader, Setting
 
 log = logging.getLogger("flask_line")
 
 #: Hosts where a plain-http callback is fine (development).
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+#: The LINE WORKS settings (LINE WORKS Developers: "OAuth", "OpenID Connect", "Service Account").
+WORKS_SETTINGS = (
+    Setting("LINE_WORKS_CLIENT_ID", None, "client id", "The LINE WORKS app (Developer Console)."),
+    Setting("LINE_WORKS_CLIENT_SECRET", None, "secret", "Its client secret; with the id, it turns LINE WORKS on."),
+    Setting(
+        "LINE_WORKS_SCOPES", "openid", "words", "Sign-in scopes (``openid``, ``profile``, ``email``, ``user.read``...)."
+    ),
+    Setting("LINE_WORKS_DOMAIN", None, "domain", "Sent as ``domain`` on the authorize request."),
+    Setting("LINE_WORKS_PKCE", True, "True/False", "Send a PKCE S256 challenge."),
+    Setting("LINE_WORKS_CALLBACK_URL", None, "URL", "The external sign-in callback URL (HTTPS off localhost)."),
+    Setting("LINE_WORKS_DEFAULT_NEXT", "/", "path", "Where a sign-in lands without a valid ``next``."),
+    Setting("LINE_WORKS_SERVICE_ACCOUNT", None, "account id", "The service account (``xxx.serviceaccount@domain``)."),
+    Setting("LINE_WORKS_PRIVATE_KEY", None, "PEM", "The service account's RSA private key."),
+    Setting("LINE_WORKS_PRIVATE_KEY_PATH", None, "path", "Or the file that holds it."),
+    Setting("LINE_WORKS_SERVICE_SCOPES", "bot", "words", "The scopes of the service token."),
+    Setting("LINE_WORKS_ISSUER", None, "URL", "Overrides the discovery document's ``issuer``."),
+    Setting("LINE_WORKS_JWKS_URL", None, "URL", "Overrides the discovery document's ``jwks_uri``."),
+    Setting(
+        "LINE_WORKS_AUTHORIZE_URL",
+        "https://auth.worksmobile.com/oauth2/v2.0/authorize",
+        "URL",
+        "Authorize.",
+        endpoint=True,
+    ),
+    Setting(
+        "LINE_WORKS_TOKEN_URL",
+        "https://auth.worksmobile.com/oauth2/v2.0/token",
+        "URL",
+        "Code, refresh and JWT grants.",
+        endpoint=True,
+    ),
+    Setting(
+        "LINE_WORKS_DISCOVERY_URL",
+        "https://auth.worksmobile.com/.well-known/openid-configuration",
+        "URL",
+        "Where the issuer and key set are read (once per process).",
+        endpoint=True,
+        # LINE Login's and LINE WORKS' documents share a path on two hosts; the emulator is one host.
+        emulator_path="/works/.well-known/openid-configuration",
+    ),
+    Setting("LINE_WORKS_API_URL", "https://www.worksapis.com/v1.0", "URL", "Base of ``works.api()``.", endpoint=True),
+)
 
 
 @dataclass(frozen=True)
