@@ -27,8 +27,8 @@ from cachelib import SimpleCache
 from flask import Flask, session
 
 import flask_line
-from flask_line import LineOAuth, line_login_required, line_token_required
-from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, EmulatorServer
+from flask_line import LineOAuth, LineToken, LineUser, line_login_required, line_token_required
+from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, EmulatorServer, sign_in_line_user
 
 # The benchmark's own modules sit beside this file.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -56,6 +56,12 @@ def per_request(client: Any, path: str, requests: int) -> float:
 
 #: One in-memory Flask-Session store for the in-process comparisons.
 SIMPLE_SESSIONS = {"SESSION_TYPE": "cachelib", "SESSION_CACHELIB": SimpleCache()}
+#: The signed-in user of the signed-in request benchmarks (put in place with flask_line.testing's helper).
+SIGNED_IN_USER = LineUser("U1", display_name="Brown", scopes=("profile", "openid"))
+
+
+def signed_in_token() -> LineToken:
+    return LineToken("t", expires_at=time.time() + 3600, scopes=("profile",))
 
 
 def server_side_app() -> Flask:
@@ -103,12 +109,12 @@ def decorator_overhead(requests: int = 2000, repeats: int = 5) -> dict[str, floa
         "flask_login": login_app.test_client(),
     }
     # Every client carries the same signed-in session, so only the decorators differ.
+    sign_in_line_user(clients["flask_line"], SIGNED_IN_USER, signed_in_token())
+    with clients["flask_line"].session_transaction() as stored:
+        signed_in = dict(stored)
     for client in clients.values():
         with client.session_transaction() as stored:
-            stored["_line_login"] = {
-                "user": {"user_id": "U1", "display_name": "Brown", "amr": [], "scopes": ["profile", "openid"]},
-                "token": {"access_token": "t", "expires_at": time.time() + 3600, "scopes": ["profile"]},
-            }
+            stored.update(signed_in)
             stored["_user_id"] = "U1"
             stored["_fresh"] = True
     return {name: best_of(repeats, lambda c=client: per_request(c, "/", requests)) for name, client in clients.items()}
@@ -231,11 +237,7 @@ def bearer_cost(rounds: int = 15, requests: int = 300) -> dict[str, float]:
             return "ok"
 
         session_client, bearer_client = app.test_client(), app.test_client()
-        with session_client.session_transaction() as stored:
-            stored["_line_login"] = {
-                "user": {"user_id": "U1", "display_name": "Brown", "amr": [], "scopes": ["profile", "openid"]},
-                "token": {"access_token": "t", "expires_at": time.time() + 3600, "scopes": ["profile"]},
-            }
+        sign_in_line_user(session_client, SIGNED_IN_USER, signed_in_token())
         token = emulator.liff_login("Brown")["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         served = len(emulator.platform.requests)
@@ -255,7 +257,7 @@ def bearer_cost(rounds: int = 15, requests: int = 300) -> dict[str, float]:
         cached_calls = (len(emulator.platform.requests) - served - session_calls) / (rounds * requests)
         # A realistic mix: 200 clients, a few very active (Zipf-like), 5,000 requests.
         tokens = [emulator.liff_login(name)["access_token"] for name in ("Brown", "Cony", "Sally") * 67][:200]
-        cache = app.extensions["line.runtime"].login.bearer.cache
+        cache = app.extensions["line"].login.bearer.cache
         cache.hits = cache.misses = 0
         weights = [1 / rank for rank in range(1, len(tokens) + 1)]
         for chosen in random.Random(7).choices(tokens, weights, k=5000):

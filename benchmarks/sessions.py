@@ -19,7 +19,8 @@ from flask_line import LineOAuth, line_login_required
 STEPS = (0, 50_000, 100_000, 150_000, 200_000)
 PENDING = 1_000_000
 SIGNED_IN = {
-    "_line_login": {
+    "_line_login": {  # the shape flask_line._identity stores: the record's size is what is measured
+        "channel": "1650000000",
         "user": {"user_id": "U1", "display_name": "Brown", "amr": [], "scopes": ["profile", "openid"]},
         "token": {"access_token": "t", "expires_at": time.time() + 86400, "scopes": ["profile"]},
     }

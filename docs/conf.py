@@ -1,11 +1,11 @@
 """Sphinx configuration."""
 
-project = "flask-line"
-author = "flask-line developers"
-release = "0.1.0"
 import sys
 from pathlib import Path
 
+project = "flask-line"
+author = "flask-line developers"
+release = "0.1.0"
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.intersphinx", "line_settings"]

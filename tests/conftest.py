@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -167,12 +168,14 @@ def captured(signal: Any) -> Iterator[list[dict[str, Any]]]:
         signal.disconnect(receiver)
 
 
-def expire_token(client: FlaskClient, slot: str = "_line_login") -> None:
-    """Make the stored access token of ``slot`` look expired, as it will be after 30 days."""
-    with client.session_transaction() as stored:
-        record = stored[slot]
-        record["token"]["expires_at"] = time.time() - 10
-        stored[slot] = record
+def expire_token(client: FlaskClient, *, works: bool = False) -> None:
+    """Make the stored access token of the LINE Login (or LINE WORKS) identity look expired, as after 30 days."""
+    line = client.application.extensions["line"]
+    with client.application.app_context():
+        identity = line.works.sign_in.identity if works else line.login.identity
+        with client.session_transaction() as stored:
+            user, token = identity.current_user(session=stored), identity.current_token(session=stored)
+            identity.save(user, dataclasses.replace(token, expires_at=time.time() - 10), session=stored)
 
 
 @pytest.fixture(scope="session")

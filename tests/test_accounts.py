@@ -62,7 +62,8 @@ class Site:
         return user
 
     def links(self) -> Any:
-        return self.app.extensions["line.runtime"].accounts.links
+        with self.app.app_context():
+            return self.line.account_links
 
 
 def with_flask_login(app: Flask, site: Site) -> LoginManager:
@@ -173,10 +174,15 @@ def test_a_works_sign_in_goes_through_the_same_hook_as_a_works_link(site, line_p
 
 
 def test_without_a_hook_nothing_changes(make_app, line_platform):
-    client = make_app().test_client()
+    app = make_app()
+
+    @app.get("/site-user")
+    def site_user() -> Any:
+        return jsonify(id=app.extensions["line"].site_user_id())
+
+    client = app.test_client()
     follow_login(client, line_platform, user="Brown")
-    with client.session_transaction() as stored:
-        assert "_line_site_user" not in stored
+    assert client.get("/site-user").json["id"] is None, "no site user without a hook"
     assert client.get("/line/link").status_code == 404
     assert client.post("/line/unlink").status_code == 404
 

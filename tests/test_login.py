@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from flask_line import signals
+from flask_line.testing import signed_in_line_user
 from tests.conftest import captured, deliver, follow_login
 
 
@@ -146,8 +147,7 @@ def test_bot_prompt_login_exposes_friendship_and_asks_line_only_when_asked(make_
     client = app.test_client()
     start = client.get("/line/login")
     deliver(client, line_platform.consent(start.location, user="Cony", add_friend=True))
-    with client.session_transaction() as stored:
-        assert stored["_line_login"]["user"]["friendship_status_changed"] is True
+    assert signed_in_line_user(client).friendship_status_changed is True
     assert line_platform.platform.calls("/friendship/v1/status") == 0
     assert client.get("/friend").data == b"True"
     assert line_platform.platform.calls("/friendship/v1/status") == 1

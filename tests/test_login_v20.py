@@ -59,7 +59,7 @@ def test_v20_refresh_uses_the_v20_token_endpoint(v20_app, line_platform):
     client = v20_app.test_client()
     follow_login(client, line_platform)
     old = client.get("/token").data.decode()
-    expire_token(client, "_line_login")
+    expire_token(client)
     new = client.get("/token").data.decode()
     assert new != old and new in line_platform.platform.access_tokens
     assert line_platform.platform.calls("/v2/oauth/accessToken") == 2

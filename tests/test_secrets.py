@@ -124,7 +124,7 @@ def test_the_database_password_never_shows(make_app, line_platform, caplog):
     send = client.post("/send", headers={"Accept": "application/json"})  # reads the attachment store
     assert send.status_code in (401, 403, 503) and password not in send.get_data(as_text=True)
     with app.app_context():
-        roots = [line, line.settings, app.extensions["line.runtime"]]
+        roots = [line, line.settings, line.login, line.module, line.account_links]
         objects = [obj for root in roots for obj in reachable(root)]
         shown = "".join(repr(obj) + str(obj) for obj in objects) + repr(line.account_links)
     assert password not in shown

@@ -5,6 +5,10 @@ The ID-token cases (bad signature, ``alg=none``, HS256 keyed with the public key
 in ``test_callback_rejections.py`` and ``test_works.py``; state (missing, foreign, replayed, expired), code
 replay, open redirects and session fixation in ``test_callback_rejections.py`` and ``test_session.py``. This file
 adds PKCE, parameter abuse, flow mix-up, and a property-based fuzz of the callback.
+
+This is the one test module that reads and writes flask-line's private Flask session keys (``_line_pending``,
+``_line_login``): its point is what happens when the stored state is tampered with, or how much of it is kept,
+which no public API shows. Every other test goes through ``flask_line.testing``'s helpers.
 """
 
 from __future__ import annotations
@@ -15,6 +19,13 @@ from hypothesis import strategies as st
 
 from flask_line import errors, signals
 from tests.conftest import captured, deliver, follow_login
+
+
+def test_pending_authorizations_are_bounded(client):
+    for _ in range(30):
+        client.get("/line/login")
+    with client.session_transaction() as stored:
+        assert len(stored["_line_pending"]) <= 8
 
 
 def test_pkce_verifier_mismatch_is_refused_by_line_and_rejected(client, line_platform):

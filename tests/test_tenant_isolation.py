@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flask_line import errors
+from flask_line.testing import select_attachment, selected_bot_id
 from tests.conftest import follow_login
 from tests.test_module import BROWN, BROWN_CAFE, CONY, CONY_FLOWERS, attach, stored
 
@@ -41,8 +42,7 @@ def test_another_user_cannot_pass_the_scope_decorator_or_push(tenants, line_plat
 
 def test_a_foreign_session_selection_is_not_honoured(app, tenants, line_platform):
     _brown, cony = tenants
-    with cony.session_transaction() as session:
-        session["_line_module"] = {"selected": BROWN_CAFE}  # as if selected before the rule, or planted
+    select_attachment(cony, BROWN_CAFE)  # as if selected before the rule, or planted
     assert cony.get("/bots/current").json["bot_id"] is None
     assert cony.post("/send").status_code == 302
 
@@ -95,8 +95,7 @@ def test_logout_drops_the_selected_bot_for_the_next_person(app, client, line_pla
     assert client.get("/bots/current").json["bot_id"] == BROWN_CAFE
     client.post("/line/logout")
     assert client.get("/bots/current").json["bot_id"] is None
-    with client.session_transaction() as session:
-        assert "_line_module" not in session
+    assert selected_bot_id(client) is None
     follow_login(client, line_platform, user="Cony")
     assert client.post("/send").status_code == 302, "Cony inherits nothing"
     assert line_platform.platform.messages == []
@@ -105,8 +104,7 @@ def test_logout_drops_the_selected_bot_for_the_next_person(app, client, line_pla
 def test_a_new_login_as_someone_else_drops_the_previous_bot(app, client, line_platform):
     attach(client, line_platform, admin="Brown")
     follow_login(client, line_platform, user="Cony")  # no logout in between
-    with client.session_transaction() as session:
-        assert "_line_module" not in session
+    assert selected_bot_id(client) is None
     assert client.get("/bots/current").json["bot_id"] is None
 
 

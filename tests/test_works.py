@@ -112,7 +112,7 @@ def test_member_token_is_refreshed_transparently(app, line_platform):
     client = app.test_client()
     works_login(client, line_platform)
     old = client.get("/works/token").data.decode()
-    expire_token(client, "_line_works")
+    expire_token(client, works=True)
     new = client.get("/works/token").data.decode()
     assert new != old and new in line_platform.platform.access_tokens
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any, Generic, Protocol, TypeVar
 
 from blinker import NamedSignal
@@ -16,7 +16,7 @@ from .._wire.tokens import LineToken
 from ..errors import NotAuthenticated, NotConfigured, TokenRequestError
 from .anonymous import AnonymousUser
 from .household import Identities
-from .storage import IdentityStorage, Record, SessionStorage
+from .storage import IdentityStorage, MappingStorage, Record, SessionStorage
 
 log = logging.getLogger("flask_line")
 
@@ -93,19 +93,23 @@ class SignedInIdentity(Generic[UserT]):
 
     # Reading ------------------------------------------------------------------------------------------------
 
-    def record(self, storage: IdentityStorage | None = None) -> Record | None:
-        """The stored record of this channel, or None."""
-        record = (storage or self.storage).get(self.key)
+    def record(self, session: MutableMapping[str, Any] | None = None) -> Record | None:
+        """The stored record of this channel, or None.
+
+        :param session: read this mapping (a test client's ``session_transaction()``), not the request's session.
+        """
+        storage = self.storage if session is None else MappingStorage(session)
+        record = storage.get(self.key)
         return record if record is not None and record.get("channel") == self.channel else None
 
-    def current_user(self) -> UserT | AnonymousUser:
-        """The signed-in user, or an :class:`AnonymousUser`."""
-        record = self.record()
+    def current_user(self, session: MutableMapping[str, Any] | None = None) -> UserT | AnonymousUser:
+        """The signed-in user, or an :class:`AnonymousUser` (``session``: see :meth:`record`)."""
+        record = self.record(session)
         return self._user_from_dict(record["user"]) if record else AnonymousUser()
 
-    def current_token(self) -> LineToken | None:
-        """The signed-in user's token as stored (possibly expired), or None."""
-        record = self.record()
+    def current_token(self, session: MutableMapping[str, Any] | None = None) -> LineToken | None:
+        """The signed-in user's token as stored (possibly expired), or None (``session``: see :meth:`record`)."""
+        record = self.record(session)
         return LineToken.from_dict(record["token"]) if record and record.get("token") else None
 
     def fresh_token(self) -> LineToken:
@@ -132,10 +136,21 @@ class SignedInIdentity(Generic[UserT]):
 
     # Writing ------------------------------------------------------------------------------------------------
 
-    def save(self, user: UserT, token: LineToken | None, *, storage: IdentityStorage | None = None) -> None:
-        """Store ``user`` and ``token`` as this identity's record (no hook, no signal: a test sets up a session)."""
+    def save(
+        self, user: UserT | str, token: LineToken | None, *, session: MutableMapping[str, Any] | None = None
+    ) -> None:
+        """Store ``user`` (or a bare user id) and ``token`` as this identity's record, with no hook and no signal.
+
+        :param session: write into this mapping (a test client's ``session_transaction()``) instead of the
+            request's session; see :class:`flask_line.testing.LineTestClient`.
+        """
+        if isinstance(user, str):
+            user = self._user_from_dict({"user_id": user})
         record = {"channel": self.channel, "user": user.to_dict(), "token": token.to_dict() if token else None}
-        (storage or self.storage).set(self.key, record, new_login=storage is None)
+        if session is None:
+            self.storage.set(self.key, record, new_login=True)
+        else:
+            MappingStorage(session).set(self.key, record, new_login=False)
 
     def sign_in(self, user: UserT, token: LineToken | None, *, link_to: str | None = None) -> None:
         """Sign ``user`` in (after a login, or a LIFF app's verified ID token: then no token).

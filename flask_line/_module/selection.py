@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 from flask import g
 
-from .._identity.storage import IdentityStorage, SessionStorage
+from .._identity.storage import IdentityStorage, MappingStorage, SessionStorage
 from .._sessions.keys import SELECTED_ATTACHMENT_KEY
 from .._store.attachments import AttachmentStore, ModuleAttachment
 from .._store.links import LINE
@@ -29,15 +32,22 @@ class AttachmentSelection:
         self.channel = channel
         self.storage: IdentityStorage = storage or SessionStorage()
 
-    def remember(self, bot_id: str, *, storage: IdentityStorage | None = None) -> None:
-        """Select ``bot_id`` (after an attach, or when the app switches bots)."""
+    def remember(self, bot_id: str, *, session: MutableMapping[str, Any] | None = None) -> None:
+        """Select ``bot_id`` (after an attach, or when the app switches bots).
+
+        :param session: write into this mapping (a test client's ``session_transaction()``) instead.
+        """
         record = {"channel": self.channel, "selected": bot_id}
-        (storage or self.storage).set(SELECTED_ATTACHMENT_KEY, record, new_login=False)
+        if session is not None:
+            MappingStorage(session).set(SELECTED_ATTACHMENT_KEY, record, new_login=False)
+            return
+        self.storage.set(SELECTED_ATTACHMENT_KEY, record, new_login=False)
         g.pop(_LOOKED_UP, None)
 
-    def selected_bot_id(self, storage: IdentityStorage | None = None) -> str | None:
-        """The selected bot id as stored (it may have been detached since), or None."""
-        record = (storage or self.storage).get(SELECTED_ATTACHMENT_KEY) or {}
+    def selected_bot_id(self, session: MutableMapping[str, Any] | None = None) -> str | None:
+        """The selected bot id as stored (it may have been detached since), or None (``session``: as above)."""
+        storage = self.storage if session is None else MappingStorage(session)
+        record = storage.get(SELECTED_ATTACHMENT_KEY) or {}
         bot_id = record.get("selected") if record.get("channel") == self.channel else None
         return bot_id if isinstance(bot_id, str) and bot_id else None
 

@@ -8,6 +8,8 @@
         app.config.update(line.app_config())
         ...
 
+``LineTestClient`` (and the functions beside it) signs a test client in without the dance.
+
 The emulator shares no rule with the rest of flask-line: it is written from LINE's documents, so a test that
 passes against it checks the product against LINE, not against itself.
 """
@@ -23,6 +25,16 @@ from .accounts import (
     EmulatedBot,
     EmulatedUser,
     EmulatedWorksMember,
+)
+from .client import (
+    LineTestClient,
+    select_attachment,
+    selected_bot_id,
+    sign_in_line_user,
+    sign_in_works_member,
+    signed_in_line_token,
+    signed_in_line_user,
+    signed_in_works_member,
 )
 from .faults import Fault
 from .platform import LinePlatform
@@ -43,4 +55,12 @@ __all__ = [
     "EmulatorServer",
     "Fault",
     "LinePlatform",
+    "LineTestClient",
+    "select_attachment",
+    "selected_bot_id",
+    "sign_in_line_user",
+    "sign_in_works_member",
+    "signed_in_line_token",
+    "signed_in_line_user",
+    "signed_in_works_member",
 ]
