@@ -5,6 +5,8 @@ The names below, and the modules :mod:`flask_line.errors`, :mod:`flask_line.sign
 """
 
 from . import errors, signals
+from ._accounts.linking import LinkUserHook
+from ._config import CommonSettings, Setting
 from ._decorators import (
     SignInRequired,
     current_attachment,
@@ -15,32 +17,55 @@ from ._decorators import (
     requires_module_scope,
     works_login_required,
 )
-from ._extension import LineOAuth
+from ._extension import LineOAuth, Storage
 from ._identity.anonymous import AnonymousUser
+from ._identity.signed_in import SignedInIdentity
+from ._identity.storage import IdentityStorage
+from ._login.service import LoginService
+from ._login.settings import LoginSettings
 from ._login.user import LineUser
-from ._module.service import ModuleService
+from ._module.api import ModuleApiClient
+from ._module.selection import AttachmentSelection
+from ._module.service import AccessRule, ModuleService
+from ._module.settings import ModuleSettings
+from ._runtime import Settings
 from ._store.attachments import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore
 from ._store.links import AccountLink, AccountLinkStore, SQLiteAccountLinks
 from ._wire.api_client import ApiClient
 from ._wire.tokens import LineToken
 from ._works.service import WorksService
+from ._works.settings import WorksSettings
 from ._works.user import WorksUser
 
 __all__ = [
+    "AccessRule",
     "AccountLink",
     "AccountLinkStore",
     "AnonymousUser",
     "ApiClient",
+    "AttachmentSelection",
     "AttachmentStore",
+    "CommonSettings",
+    "IdentityStorage",
     "LineOAuth",
     "LineToken",
     "LineUser",
+    "LinkUserHook",
+    "LoginService",
+    "LoginSettings",
+    "ModuleApiClient",
     "ModuleAttachment",
     "ModuleService",
+    "ModuleSettings",
     "SQLiteAccountLinks",
     "SQLiteAttachmentStore",
+    "Setting",
+    "Settings",
     "SignInRequired",
+    "SignedInIdentity",
+    "Storage",
     "WorksService",
+    "WorksSettings",
     "WorksUser",
     "current_attachment",
     "current_line_user",

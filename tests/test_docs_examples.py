@@ -8,6 +8,7 @@ LINE. Jinja blocks render; shell blocks name commands that exist, with options t
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import shlex
@@ -118,9 +119,11 @@ def test_python_blocks_run(where, code, context, line_platform, line_app_config)
     routes_before = {rule.rule for rule in app.url_map.iter_rules()}
     with app.app_context():
         exec(compile(code, where, "exec"), namespace)
-    test = namespace.get("test_login")
-    if callable(test):
-        test(line_platform, line_app_config)
+    fixtures = {"line_platform": line_platform, "line_app_config": line_app_config, "app": app}
+    for name, test in list(namespace.items()):
+        if name.startswith("test_") and callable(test):
+            # A documented test runs, with the fixtures it names.
+            test(**{parameter: fixtures[parameter] for parameter in inspect.signature(test).parameters})
     store = getattr(namespace.get("line"), "store", None)
     if store is not None:
         assert isinstance(store, AttachmentStore), "a documented store has the four methods"

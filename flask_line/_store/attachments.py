@@ -89,7 +89,7 @@ class SQLiteAttachmentStore:
     def get(self, bot_id: str) -> ModuleAttachment | None:
         with self.file.read() as connection:
             row = connection.execute(
-                f"SELECT {_COLUMNS} FROM line_module_attachments WHERE bot_id = ?", (bot_id,)
+                f"SELECT {_ATTACHMENT_COLUMNS} FROM line_module_attachments WHERE bot_id = ?", (bot_id,)
             ).fetchone()
         return _attachment(row) if row else None
 
@@ -100,7 +100,7 @@ class SQLiteAttachmentStore:
 
     def list(self) -> list[ModuleAttachment]:
         with self.file.read() as connection:
-            query = f"SELECT {_COLUMNS} FROM line_module_attachments ORDER BY attached_at"
+            query = f"SELECT {_ATTACHMENT_COLUMNS} FROM line_module_attachments ORDER BY attached_at"
             rows = connection.execute(query).fetchall()
         return [_attachment(row) for row in rows]
 
@@ -110,7 +110,7 @@ ATTACHMENT_SCHEMA = (
     " bot_id TEXT PRIMARY KEY, scopes TEXT NOT NULL, attached_at TEXT NOT NULL,"
     " attached_by TEXT, region TEXT, basic_search_id TEXT, active INTEGER NOT NULL DEFAULT 1)",
 )
-_COLUMNS = "bot_id, scopes, attached_at, attached_by, region, basic_search_id, active"
+_ATTACHMENT_COLUMNS = "bot_id, scopes, attached_at, attached_by, region, basic_search_id, active"
 
 
 def _attachment(row: tuple[str, str, str, str | None, str | None, str | None, int]) -> ModuleAttachment:

@@ -67,14 +67,14 @@ class SQLiteAccountLinks:
 
     def _one(self, where: str, values: tuple[str, str]) -> AccountLink | None:
         with self.file.read() as connection:
-            row = connection.execute(f"SELECT {_COLUMNS} FROM line_account_links WHERE {where}", values).fetchone()
+            row = connection.execute(f"SELECT {_LINK_COLUMNS} FROM line_account_links WHERE {where}", values).fetchone()
         return _link(row) if row else None
 
     def link(self, provider: str, subject: str, user_id: str) -> AccountLink:
         now = utc_now().isoformat()
         with self.file.write() as connection:
             row = connection.execute(
-                f"SELECT {_COLUMNS} FROM line_account_links WHERE provider = ? AND subject = ?", (provider, subject)
+                f"SELECT {_LINK_COLUMNS} FROM line_account_links WHERE provider = ? AND subject = ?", (provider, subject)
             ).fetchone()
             if row is not None:
                 check_same_user(_link(row), user_id)
@@ -86,7 +86,7 @@ class SQLiteAccountLinks:
             connection.execute("DELETE FROM line_account_links WHERE provider = ? AND user_id = ?", (provider, user_id))
             try:
                 connection.execute(
-                    f"INSERT INTO line_account_links ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                    f"INSERT INTO line_account_links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
                     (provider, subject, user_id, now, now),
                 )
             except sqlite3.IntegrityError:
@@ -97,7 +97,7 @@ class SQLiteAccountLinks:
     def unlink(self, provider: str, user_id: str) -> AccountLink | None:
         with self.file.write() as connection:
             row = connection.execute(
-                f"DELETE FROM line_account_links WHERE provider = ? AND user_id = ? RETURNING {_COLUMNS}",
+                f"DELETE FROM line_account_links WHERE provider = ? AND user_id = ? RETURNING {_LINK_COLUMNS}",
                 (provider, user_id),
             ).fetchone()
         return _link(row) if row else None
@@ -118,7 +118,7 @@ LINK_SCHEMA = (
     " PRIMARY KEY (provider, subject), UNIQUE (provider, user_id))",
 )
 
-_COLUMNS = "provider, subject, user_id, created_at, updated_at"
+_LINK_COLUMNS = "provider, subject, user_id, created_at, updated_at"
 
 
 def _link(row: tuple[str, str, str, str, str]) -> AccountLink:
