@@ -257,7 +257,8 @@ def bearer_cost(rounds: int = 15, requests: int = 300) -> dict[str, float]:
         cached_calls = (len(emulator.platform.requests) - served - session_calls) / (rounds * requests)
         # A realistic mix: 200 clients, a few very active (Zipf-like), 5,000 requests.
         tokens = [emulator.liff_login(name)["access_token"] for name in ("Brown", "Cony", "Sally") * 67][:200]
-        cache = app.extensions["line"].login.bearer.cache
+        with app.app_context():
+            cache = app.extensions["line"].login.bearer.cache
         cache.hits = cache.misses = 0
         weights = [1 / rank for rank in range(1, len(tokens) + 1)]
         for chosen in random.Random(7).choices(tokens, weights, k=5000):

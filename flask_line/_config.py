@@ -23,25 +23,42 @@ from .errors import ConfigurationError
 log = logging.getLogger("flask_line")
 
 
-@dataclass(frozen=True)
 class Setting:
     """One ``LINE_`` setting, declared once beside the product that reads it.
 
     The reader takes its default from here, ``init_app`` knows every key from the tables, and the
     configuration reference in the docs is generated from them (``docs/_ext/line_settings.py``).
+
+    :param kind: what the value is, in words a reader of the reference understands ("seconds", "URL"...).
+    :param endpoint: a LINE endpoint: its default is LINE's real URL, and ``LINE_EMULATOR_URL`` moves it.
+    :param emulator_path: where the emulator serves this endpoint when the path differs from LINE's.
+    :param renamed_from: the key's former name, still read (with a deprecation warning) when the new one is unset.
     """
 
-    key: str
-    default: Any
-    #: What the value is, in words a reader of the reference understands ("seconds", "URL", "True/False"...).
-    kind: str
-    doc: str
-    #: A LINE endpoint: its default is LINE's real URL, and ``LINE_EMULATOR_URL`` moves it to the emulator.
-    endpoint: bool = False
-    #: Where the emulator serves this endpoint when the path differs from LINE's (two hosts, one emulator).
-    emulator_path: str | None = None
-    #: The key's former name, still read (with a deprecation warning) when the new one is not set.
-    renamed_from: str | None = None
+    # A plain class, not a dataclass: about seventy are built at import, and import time is measured.
+    __slots__ = ("default", "doc", "emulator_path", "endpoint", "key", "kind", "renamed_from")
+
+    def __init__(
+        self,
+        key: str,
+        default: Any,
+        kind: str,
+        doc: str,
+        *,
+        endpoint: bool = False,
+        emulator_path: str | None = None,
+        renamed_from: str | None = None,
+    ) -> None:
+        self.key = key
+        self.default = default
+        self.kind = kind
+        self.doc = doc
+        self.endpoint = endpoint
+        self.emulator_path = emulator_path
+        self.renamed_from = renamed_from
+
+    def __repr__(self) -> str:
+        return f"<Setting {self.key}>"
 
 
 #: The settings every product shares.

@@ -226,15 +226,22 @@ def _sqlite_path(uri: str | None) -> str | None:
 DEFAULT_STORE_FILE = "flask_line.sqlite3"
 
 
-@dataclass
 class _Parts:
     """Builds each product from what they share; every object gets what it needs when it is built."""
 
-    settings: Settings
-    http: LineHttp
-    pending: PendingAuthorizations
-    identities: Identities
-    accounts: AccountLinking
+    def __init__(
+        self,
+        settings: Settings,
+        http: LineHttp,
+        pending: PendingAuthorizations,
+        identities: Identities,
+        accounts: AccountLinking,
+    ) -> None:
+        self.settings = settings
+        self.http = http
+        self.pending = pending
+        self.identities = identities
+        self.accounts = accounts
 
     def login(self) -> LoginService:
         login, common = self.settings.login, self.settings.common

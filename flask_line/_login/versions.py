@@ -7,7 +7,7 @@ code asks ``version == "2.0"`` and no version is a subclass.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .._config import ConfigReader
 from .._wire.tokens import LineToken
@@ -26,32 +26,49 @@ LOGIN_OPTIONS: dict[str, tuple[str, ...] | None] = {
 }
 
 
-@dataclass(frozen=True)
 class LoginVersion:
-    """One LINE Login version's answers."""
+    """One LINE Login version's answers (a plain class: two are built at import)."""
 
-    #: The ``LINE_LOGIN_VERSION`` value.
-    number: str
-    #: Prefix of the config keys of this version's authorize, token, verify and revoke URLs.
-    endpoint_prefix: str
-    #: The per-request options (names from :data:`LOGIN_OPTIONS`) this version accepts.
-    accepted_options: frozenset[str]
-    #: Whether this version issues ID tokens (and so nonces, and credentials from LIFF and native clients).
-    has_id_tokens: bool
-    #: How this version's tokens name the profile permission.
-    profile_scopes: frozenset[str]
-    #: This version's rules for the settings, after their types were checked.
-    check_settings: Callable[[ConfigReader, LoginSettings], LoginSettings]
-    #: Authorize parameters from the settings (per-request options are added after).
-    authorization_params: Callable[[LoginSettings], dict[str, str | None]]
-    #: Whether revocation authenticates the client, and the token form field it sends.
-    revoke_form: Callable[[LineToken], tuple[bool, dict[str, str]]]
-    #: Extra fields of a denial: ``(LINE's name, ours)``.
-    denial_fields: tuple[tuple[str, str], ...] = ()
-    #: The scopes every signed-in user of this version holds (None: what the token or ID token says).
-    user_scopes: tuple[str, ...] | None = None
-    #: Why this version should not be used (a warning at ``init_app``), or None.
-    deprecation: str | None = None
+    def __init__(
+        self,
+        *,
+        number: str,
+        endpoint_prefix: str,
+        accepted_options: frozenset[str],
+        has_id_tokens: bool,
+        profile_scopes: frozenset[str],
+        check_settings: Callable[[ConfigReader, LoginSettings], LoginSettings],
+        authorization_params: Callable[[LoginSettings], dict[str, str | None]],
+        revoke_form: Callable[[LineToken], tuple[bool, dict[str, str]]],
+        denial_fields: tuple[tuple[str, str], ...] = (),
+        user_scopes: tuple[str, ...] | None = None,
+        deprecation: str | None = None,
+    ) -> None:
+        #: The ``LINE_LOGIN_VERSION`` value.
+        self.number = number
+        #: Prefix of the config keys of this version's authorize, token, verify and revoke URLs.
+        self.endpoint_prefix = endpoint_prefix
+        #: The per-request options (names from :data:`LOGIN_OPTIONS`) this version accepts.
+        self.accepted_options = accepted_options
+        #: Whether this version issues ID tokens (and so nonces, and credentials from LIFF and native clients).
+        self.has_id_tokens = has_id_tokens
+        #: How this version's tokens name the profile permission.
+        self.profile_scopes = profile_scopes
+        #: This version's rules for the settings, after their types were checked.
+        self.check_settings = check_settings
+        #: Authorize parameters from the settings (per-request options are added after).
+        self.authorization_params = authorization_params
+        #: Whether revocation authenticates the client, and the token form field it sends.
+        self.revoke_form = revoke_form
+        #: Extra fields of a denial: ``(LINE's name, ours)``.
+        self.denial_fields = denial_fields
+        #: The scopes every signed-in user of this version holds (None: what the token or ID token says).
+        self.user_scopes = user_scopes
+        #: Why this version should not be used (a warning at ``init_app``), or None.
+        self.deprecation = deprecation
+
+    def __repr__(self) -> str:
+        return f"<LoginVersion {self.number}>"
 
     def load_settings(self, read: ConfigReader) -> LoginSettings:
         """Every ``LINE_LOGIN_*`` setting, checked by this version's rules."""

@@ -74,7 +74,8 @@ class SQLiteAccountLinks:
         now = utc_now().isoformat()
         with self.file.write() as connection:
             row = connection.execute(
-                f"SELECT {_LINK_COLUMNS} FROM line_account_links WHERE provider = ? AND subject = ?", (provider, subject)
+                f"SELECT {_LINK_COLUMNS} FROM line_account_links WHERE provider = ? AND subject = ?",
+                (provider, subject),
             ).fetchone()
             if row is not None:
                 check_same_user(_link(row), user_id)
