@@ -59,7 +59,11 @@ def main() -> None:
         os.environ.setdefault("LINE_EMULATOR_URL", emulator.url)
         print(f" * LINE emulator: {emulator.url}")
         print(f" * {name} site:  http://127.0.0.1:{site_port}  (no LINE credentials needed)")
-        load_example(name).create_app().run(host="127.0.0.1", port=site_port)
+        example = load_example(name)
+        app = example.create_app()
+        if hasattr(example, "create_tables"):  # a site with its own database: the deploy step, once
+            example.create_tables(app)
+        app.run(host="127.0.0.1", port=site_port)
 
 
 if __name__ == "__main__":

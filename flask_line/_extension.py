@@ -6,7 +6,7 @@ from typing import Protocol
 
 from flask import Flask
 
-from ._accounts.linking import LinkUserHook
+from ._accounts.linking import LinkUndoHook, LinkUserHook
 from ._cli import line_cli
 from ._config import ConfigReader, check_unknown_keys
 from ._login.service import LoginService
@@ -59,6 +59,7 @@ class LineOAuth:
         self.links = links or (storage.links if storage is not None else None)
         self._module_access_rule: AccessRule | None = None
         self._link_user: LinkUserHook | None = None
+        self._link_user_undo: LinkUndoHook | None = None
         if app is not None:
             self.init_app(app)
 
@@ -71,7 +72,13 @@ class LineOAuth:
         settings = load_settings(reader)
         check_unknown_keys(app.config, reader)
         app.extensions["line"] = self
-        hooks = AppHooks(self.store, self.links, lambda: self._module_access_rule, lambda: self._link_user)
+        hooks = AppHooks(
+            self.store,
+            self.links,
+            lambda: self._module_access_rule,
+            lambda: self._link_user,
+            lambda: self._link_user_undo,
+        )
         app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, hooks)
         if settings.common.session_setup:
             setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
@@ -105,25 +112,43 @@ class LineOAuth:
         ``hook(identity, linked_user_id)`` gets a :class:`~flask_line.LineUser` (or a
         :class:`~flask_line.WorksUser`) whose token and ID token have passed every check, and the id of the site
         user that identity was linked to before (None at its first sign-in). Return your user (found or just
-        created), or None to refuse the sign-in::
+        created), or None to refuse the sign-in. With SQLAlchemy (Flask-SQLAlchemy's ``db.session``), add a new
+        user and do **not** commit: flask-line adds the link and commits both in one transaction, so a failure
+        leaves neither::
 
             @line.link_user
             def user_for(identity, linked_user_id):
                 if linked_user_id is not None:
                     return db.session.get(User, int(linked_user_id))
                 user = User(name=identity.display_name)
-                db.session.add(user)
-                db.session.commit()
+                db.session.add(user)  # no commit: flask-line commits the user and the link together
                 return user
 
-        The user's id is read from ``get_id()`` (Flask-Login's ``UserMixin``) or ``id``. flask-line records the
-        first link, keeps the site user in the session (:meth:`site_user_id`), and with Flask-Login calls
-        ``login_user``. None (or an inactive user) is a 403 and an exception a 500; either sends
-        ``login_failed`` and leaves the session as it was. It also enables ``/line/link`` and ``/line/unlink``
-        (and ``/line/works/link``, ``/line/works/unlink``) for a signed-in site user.
+        Users kept elsewhere: register :meth:`link_user_undo` too. The user's id is read from ``get_id()``
+        (Flask-Login's ``UserMixin``) or ``id``. flask-line records the first link, keeps the site user in the
+        session (:meth:`site_user_id`), and with Flask-Login calls ``login_user``. None (or an inactive user) is
+        a 403 and an exception a 500; either sends ``login_failed`` and leaves the session as it was. It also
+        enables ``/line/link`` and ``/line/unlink`` (and ``/line/works/link``, ``/line/works/unlink``) for a
+        signed-in site user.
         """
         self._link_user = hook
         return hook
+
+    def link_user_undo(self, undo: LinkUndoHook) -> LinkUndoHook:
+        """Decorator: remove a site user the ``@line.link_user`` hook just created, whose link could not be written.
+
+        For sites whose users are not in the SQLAlchemy session flask-line writes links with (an API, another
+        database): ``undo(user, identity)`` runs when recording a first sign-in's link fails (the database is
+        away, or the same person's sign-in in another tab linked first), so no site user is left without a link::
+
+            @line.link_user_undo
+            def forget(user, identity):
+                members_api.delete(user.id)
+
+        It runs only for a user created at a first sign-in, never for one found through a link.
+        """
+        self._link_user_undo = undo
+        return undo
 
     @property
     def account_links(self) -> AccountLinkStore:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
-from ._accounts.linking import AccountLinking, LinkUserHook
+from ._accounts.linking import AccountLinking, LinkUndoHook, LinkUserHook
 from ._config import COMMON_SETTINGS, CommonSettings, ConfigReader, Setting, load_common
 from ._flow.pending import PendingAuthorizations
 from ._identity.anonymous import AnonymousUser
@@ -110,7 +110,9 @@ class Runtime:
         pending = PendingAuthorizations(common.pending_ttl)
         identities = Identities(pending)
         stores = Stores(app, settings, hooks)
-        accounts = AccountLinking(stores.links(), hooks.link_user, remember=common.remember_user)
+        accounts = AccountLinking(
+            stores.links(), hooks.link_user, remember=common.remember_user, undo=hooks.link_user_undo
+        )
         parts = _Parts(settings, http, pending, identities, accounts)
         login = parts.login() if settings.login.enabled else None
         module = parts.module(stores.attachments(), login, hooks.access_rule) if settings.module.enabled else None
@@ -178,6 +180,7 @@ class AppHooks:
     links: AccountLinkStore | None = None
     access_rule: Callable[[], AccessRule | None] = lambda: None
     link_user: Callable[[], LinkUserHook | None] = lambda: None
+    link_user_undo: Callable[[], LinkUndoHook | None] = lambda: None
 
 
 class Stores:
@@ -195,6 +198,8 @@ class Stores:
         #: ``LINE_MODULE_STORE_URI``: an SQLite file for attachments alone.
         self.attachments_file = _sqlite_path(settings.module.store_uri)
         self._sqlalchemy = LazyStore(self._build_sqlalchemy)
+        #: The app's Flask-SQLAlchemy storage, when the app runs Flask-SQLAlchemy and set no other store.
+        self.flask_sqlalchemy = _flask_sqlalchemy_storage(app) if uri is None else None
 
     def _build_sqlalchemy(self) -> Any:
         from ._store.sql import SQLAlchemyStorage
@@ -205,6 +210,8 @@ class Stores:
         """The module attachment store."""
         if self.hooks.attachments is not None:
             return self.hooks.attachments
+        if self.attachments_file is None and self.flask_sqlalchemy is not None:
+            return cast(AttachmentStore, self.flask_sqlalchemy.attachments)
         if self.attachments_file is None and self.sqlalchemy_uri is not None:
             return cast(AttachmentStore, LazyStore(lambda: self._sqlalchemy.attachments))
         return SQLiteAttachmentStore(self.attachments_file or self.sqlite_file)
@@ -213,9 +220,23 @@ class Stores:
         """The account-link store."""
         if self.hooks.links is not None:
             return self.hooks.links
+        if self.flask_sqlalchemy is not None:
+            return cast(AccountLinkStore, self.flask_sqlalchemy.links)
         if self.sqlalchemy_uri is not None:
             return cast(AccountLinkStore, LazyStore(lambda: self._sqlalchemy.links))
         return cast(AccountLinkStore, LazyStore(lambda: SQLiteAccountLinks(self.sqlite_file)))
+
+
+def _flask_sqlalchemy_storage(app: Flask) -> Any:
+    """Flask-SQLAlchemy's ``db`` of ``app`` as flask-line's storage: the tables join ``db.metadata`` (Flask-Migrate
+    and ``db.create_all()`` see them) and a first sign-in's user and link share ``db.session``."""
+    db = app.extensions.get("sqlalchemy")
+    if db is None or not hasattr(db, "metadata") or not hasattr(db, "session"):
+        return None
+    from ._store.sql import SQLAlchemyStorage
+
+    log.info("flask-line keeps attachments and account links in the app's Flask-SQLAlchemy database")
+    return SQLAlchemyStorage.for_flask_sqlalchemy(db)
 
 
 def _sqlite_path(uri: str | None) -> str | None:

@@ -23,6 +23,8 @@ from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, DEMO_WORKS_
 
 db = SQLAlchemy()
 login_manager = LoginManager()
+# flask-line's two tables join db.metadata (Flask-Migrate sees them), and a first sign-in's member and link are
+# written in one transaction of db.session.
 line = LineOAuth(storage=SQLAlchemyStorage.for_flask_sqlalchemy(db))
 
 
@@ -51,9 +53,19 @@ def user_for(identity: LineUser | WorksUser, linked_user_id: str | None) -> User
         user = User(name=identity.name or "Staff member", email=identity.email, is_staff=True)
     else:
         user = User(name=identity.display_name or "LINE user", picture_url=identity.picture_url)
-    db.session.add(user)
-    db.session.commit()
+    db.session.add(user)  # no commit: flask-line commits the member and the link together, or neither
     return user
+
+
+def create_tables(app: Flask) -> None:
+    """Create the members table and flask-line's tables: a deploy step (``flask --app ... create-tables``), run
+    once, never in every worker. With migrations, ``flask db upgrade`` (Flask-Migrate) does this instead."""
+    with app.app_context():
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Two deploys at once wait for each other instead of racing to create the same types.
+                connection.execute(db.text("SELECT pg_advisory_xact_lock(hashtext('members-create-tables'))"))
+            db.metadata.create_all(connection)
 
 
 def create_app() -> Flask:
@@ -82,8 +94,7 @@ def create_app() -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "sign_in"
     line.init_app(app)
-    with app.app_context():
-        db.create_all()  # the members table and flask-line's two tables
+    app.cli.command("create-tables")(lambda: create_tables(app))
 
     @app.get("/")
     def home() -> str:

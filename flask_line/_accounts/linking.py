@@ -33,6 +33,8 @@ log = logging.getLogger("flask_line")
 
 #: ``link_user(identity, linked_user_id)`` -> the site's user, or None to refuse.
 LinkUserHook = Callable[[Any, "str | None"], Any]
+#: ``link_user_undo(user, identity)``: remove the user the hook just made, whose link could not be written.
+LinkUndoHook = Callable[[Any, Any], None]
 
 
 class AccountLinking:
@@ -41,11 +43,20 @@ class AccountLinking:
     :param links: the account-link store.
     :param hook: gives the app's ``@line.link_user`` function, or None while none is registered.
     :param remember: the Flask-Login bridge's ``remember`` (``LINE_REMEMBER_USER``).
+    :param undo: gives the app's ``@line.link_user_undo`` function, or None.
     """
 
-    def __init__(self, links: AccountLinkStore, hook: Callable[[], LinkUserHook | None], *, remember: bool) -> None:
+    def __init__(
+        self,
+        links: AccountLinkStore,
+        hook: Callable[[], LinkUserHook | None],
+        *,
+        remember: bool,
+        undo: Callable[[], LinkUndoHook | None] = lambda: None,
+    ) -> None:
         self.links = links
         self._hook = hook
+        self._undo_hook = undo
         self.remember = remember
 
     @property
@@ -65,27 +76,67 @@ class AccountLinking:
     def site_user_for(self, provider: str, identity: Any) -> tuple[Any, str]:
         """Ask the hook for the site user of ``identity``; record a first link. Nothing goes into the session.
 
+        A first sign-in writes the site's new user and its link together: in one transaction when the link store
+        shares the site's ORM session, else with the ``@line.link_user_undo`` hook run when the link cannot be
+        written. Either way a failure leaves no user without a link.
+
         :raises SignInRefused: the hook returned None, or an inactive user.
         :raises SiteUserError: the hook raised.
         """
         hook = self.require_enabled()
         link = self.links.find(provider, identity.user_id)
-        user, user_id = self._ask(hook, provider, identity, link.user_id if link else None)
         if link is None:
             try:
-                self._record(self.links.link(provider, identity.user_id, user_id), identity)
+                return self._first_link(hook, provider, identity)
             except AccountLinkConflict:
-                # The same person's sign-in in another tab linked first: sign in as the user it linked.
+                # The same person's sign-in in another tab or worker linked first, and ours wrote nothing (or was
+                # undone): sign in as the user it linked.
                 link = self.links.find(provider, identity.user_id)
                 if link is None:
                     raise
-                user, user_id = self._ask(hook, provider, identity, link.user_id)
-        elif link.user_id != user_id:
+        user, user_id = self._ask(hook, provider, identity, link.user_id)
+        if link.user_id != user_id:
             # The hook chose another user than the link names; the site decides who signs in, the link stays.
             log.warning("@line.link_user returned user %s for %s linked to user %s", user_id, provider, link.user_id)
         return user, user_id
 
+    def _first_link(self, hook: LinkUserHook, provider: str, identity: Any) -> tuple[Any, str]:
+        if getattr(self.links, "writes_with_site_users", False):
+            user, link = self.links.link_new_user(  # type: ignore[attr-defined]
+                provider, identity.user_id, lambda: self._ask_user(hook, provider, identity, None), id_of
+            )
+            self._record(link, identity)
+            return user, link.user_id
+        user, user_id = self._ask(hook, provider, identity, None)
+        try:
+            self._record(self.links.link(provider, identity.user_id, user_id), identity)
+        except BaseException:
+            self._undo(user, identity, provider)
+            raise
+        return user, user_id
+
+    def _undo(self, user: Any, identity: Any, provider: str) -> None:
+        """The link of a user the hook just made could not be written: let the site remove that user."""
+        undo = self._undo_hook()
+        if undo is None:
+            log.error(
+                "The link of %s user %s could not be written after @line.link_user returned a user: register "
+                "@line.link_user_undo (or keep users in SQLAlchemy) so no site user is left without a link",
+                provider,
+                identity.user_id,
+            )
+            return
+        try:
+            undo(user, identity)
+        except Exception:
+            log.exception("@line.link_user_undo raised for %s user %s", provider, identity.user_id)
+
     def _ask(self, hook: LinkUserHook, provider: str, identity: Any, linked_user_id: str | None) -> tuple[Any, str]:
+        user = self._ask_user(hook, provider, identity, linked_user_id)
+        return user, id_of(user)
+
+    def _ask_user(self, hook: LinkUserHook, provider: str, identity: Any, linked_user_id: str | None) -> Any:
+        """The hook's user (not flushed yet, so maybe without an id), refused when None or inactive."""
         try:
             user = hook(identity, linked_user_id)
         except LineError:
@@ -97,7 +148,7 @@ class AccountLinking:
             raise SignInRefused(f"The @line.link_user hook refused {provider} user {identity.user_id}.")
         if not getattr(user, "is_active", True):
             raise SignInRefused(f"The site user for {provider} user {identity.user_id} is not active.")
-        return user, id_of(user)
+        return user
 
     def sign_in(self, user: Any, user_id: str, provider: str) -> None:
         """Make ``user`` the session's site user (after the LINE identity is saved and the session id rotated)."""

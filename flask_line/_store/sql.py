@@ -192,11 +192,56 @@ class SQLAlchemyAttachmentStore:
 
 
 class SQLAlchemyAccountLinks:
-    """Account links in an SQLAlchemy table (see :class:`~flask_line.sqlalchemy.SQLAlchemyStorage`)."""
+    """Account links in an SQLAlchemy table (see :class:`~flask_line.sqlalchemy.SQLAlchemyStorage`).
 
-    def __init__(self, database: Database) -> None:
+    :param orm_session: the site's ORM session (Flask-SQLAlchemy's ``db.session``); with it, a first sign-in
+        writes the site's new user and its link in one transaction (:meth:`link_new_user`).
+    """
+
+    def __init__(self, database: Database, orm_session: Callable[[], Any] | None = None) -> None:
         self.database = database
         self.table = database.links
+        self._orm_session = orm_session
+
+    @property
+    def writes_with_site_users(self) -> bool:
+        """Whether a first sign-in's user and link are written in one transaction of the site's ORM session."""
+        return self._orm_session is not None
+
+    def link_new_user(
+        self, provider: str, subject: str, make_user: Callable[[], Any], id_of: Callable[[Any], str]
+    ) -> tuple[Any, AccountLink]:
+        """Write the user ``make_user`` adds to the site's ORM session and its link, in one transaction.
+
+        ``make_user`` (the ``@line.link_user`` hook) adds the user and does not commit; this flushes it (so it has
+        an id), adds the link, and commits once. Any failure rolls both back.
+
+        :raises ~flask_line.errors.AccountLinkConflict: the account was linked meanwhile (nothing was written).
+        :raises ~flask_line.errors.StoreUnavailable: the database is away (nothing was written).
+        """
+        if self._orm_session is None:
+            raise RuntimeError("link_new_user needs the site's ORM session (SQLAlchemyStorage(session=...)).")
+        session = self._orm_session()
+        now = utc_now()
+        try:
+            with unavailable_as_503():
+                user = make_user()
+                session.flush()  # the new user's id, from the database
+                user_id = id_of(user)
+                try:
+                    with session.begin_nested():  # a savepoint: only the link's own failure is a conflict
+                        session.execute(
+                            insert(self.table).values(
+                                provider=provider, subject=subject, user_id=user_id, created_at=now, updated_at=now
+                            )
+                        )
+                except sa_errors.IntegrityError:
+                    raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return user, AccountLink(provider, subject, user_id, now, now)
 
     def find(self, provider: str, subject: str) -> AccountLink | None:
         return self._one(self.table.c.provider == provider, self.table.c.subject == subject)
@@ -271,20 +316,30 @@ class SQLAlchemyStorage:
     :param metadata: the ``MetaData`` the two tables join (default: flask-line's own).
     :param create_tables: create missing tables on first use; default True only when ``metadata`` is not given
         (with your own ``MetaData``, your ``create_all()`` or migrations create them).
+    :param session: a function returning the site's ORM session (Flask-SQLAlchemy's ``db.session``, a
+        ``scoped_session``): a first sign-in then writes the site's user and its link in one transaction.
     """
 
     def __init__(
-        self, engine: EngineSource, metadata: MetaData | None = None, *, create_tables: bool | None = None
+        self,
+        engine: EngineSource,
+        metadata: MetaData | None = None,
+        *,
+        create_tables: bool | None = None,
+        session: Callable[[], Any] | None = None,
     ) -> None:
         database = Database(engine, metadata, create_tables)
+        self.database = database
         #: The module attachment store.
         self.attachments = SQLAlchemyAttachmentStore(database)
         #: The account-link store.
-        self.links = SQLAlchemyAccountLinks(database)
+        self.links = SQLAlchemyAccountLinks(database, session)
         #: The tables: ``line_module_attachments`` and ``line_account_links``.
         self.tables: tuple[Table, Table] = (database.attachments, database.links)
 
     @classmethod
     def for_flask_sqlalchemy(cls, db: Any) -> SQLAlchemyStorage:
-        """The storage of a Flask-SQLAlchemy ``db``: its engine for the current app, its ``metadata``."""
-        return cls(lambda: db.engine, db.metadata)
+        """The storage of a Flask-SQLAlchemy ``db``: its engine for the current app, its ``metadata`` (so
+        Flask-Migrate and ``db.create_all()`` see the tables), and its ``db.session`` (a first sign-in's user and
+        link in one transaction)."""
+        return cls(lambda: db.engine, db.metadata, session=lambda: db.session)

@@ -85,8 +85,11 @@ def serve_example(
 
     def start(name: str) -> str:
         monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / name))  # the members example keeps its database there
-        app = load_example(name).create_app()
+        example = load_example(name)
+        app = example.create_app()
         app.instance_path = str(tmp_path / name)
+        if hasattr(example, "create_tables"):  # the members site's deploy step
+            example.create_tables(app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         servers.append(server)
