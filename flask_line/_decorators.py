@@ -173,8 +173,7 @@ def requires_module_scope(*scopes: str) -> Callable[[F], F]:
             if not missing:
                 return view(*args, **kwargs)
             if not is_page_navigation():
-                response, status = error_response(MissingModuleScope(missing))
-                return response, status
+                return error_response(MissingModuleScope(missing))
             return redirect(url_for("line.attach", scope=" ".join(sorted(held | needed)), next=current_path()))
 
         return cast(F, wrapper)

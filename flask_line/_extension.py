@@ -13,6 +13,7 @@ from ._login.service import LoginService
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response
 from ._runtime import ALL_SETTINGS, EXTENSION_KEY, AppHooks, Runtime, Settings, load_settings, runtime
+from ._sessions.outage import OutageTolerantSessions
 from ._sessions.setup import setup_server_side_sessions
 from ._store.attachments import AttachmentStore
 from ._store.links import AccountLinkStore
@@ -82,6 +83,8 @@ class LineOAuth:
         app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, hooks)
         if settings.common.session_setup:
             setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
+            if not isinstance(app.session_interface, OutageTolerantSessions):
+                app.session_interface = OutageTolerantSessions(app.session_interface, error_response)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
         app.cli.add_command(line_cli)
         if LineError not in app.error_handler_spec[None][None]:

@@ -21,11 +21,12 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def error_response(error: LineError) -> tuple[Response | str, int]:
+def error_response(error: LineError) -> Response:
     """The default answer to a :class:`LineError`: JSON for API clients, else the styled error page.
 
     Visitors read the error's plain ``explanation`` and a "Try again" link; the technical ``message`` is in the
     log, and on the page or in the JSON only when ``app.debug`` is on. JSON clients get the stable ``error`` code.
+    A 503 says when to try again (``Retry-After``).
     """
     debug = current_app.debug
     if wants_json():
@@ -34,9 +35,17 @@ def error_response(error: LineError) -> tuple[Response | str, int]:
             details["missing_scopes"] = sorted(error.missing)
         if debug:
             details["detail"] = error.message
-        return jsonify(error=error.code, message=error.explanation, **details), error.status_code
-    page = render_template("flask_line/error.html", error=error, show_detail=debug)
-    return page, error.status_code
+        response = jsonify(error=error.code, message=error.explanation, **details)
+    else:
+        response = current_app.make_response(render_template("flask_line/error.html", error=error, show_detail=debug))
+    response.status_code = error.status_code
+    if error.status_code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+#: What a 503 asks the client to wait before trying again: outages of a store are usually seconds long.
+RETRY_AFTER_SECONDS = 5
 
 
 def is_page_navigation() -> bool:

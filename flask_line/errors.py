@@ -321,6 +321,19 @@ class EmulatorNotAnswering(UpstreamUnavailable):
         self.explanation = message
 
 
+class SessionStoreUnavailable(LineError):
+    """The session store (Redis, the embedded SQLite file, Flask-Session's others) cannot be reached right now.
+
+    Answered with 503 and ``Retry-After`` when the request uses its session; pages that do not keep working.
+    """
+
+    explanation = "This site cannot reach its session store right now. Please try again in a moment."
+
+    status_code = 503
+    code = "session_store_unavailable"
+    title = "Please try again in a moment"
+
+
 class StoreUnavailable(LineError):
     """The database behind flask-line's records (attachments, account links) cannot be reached right now.
 

@@ -116,7 +116,7 @@ def test_default_server_side_sessions_are_set_up_and_announced(tmp_path, caplog)
     caplog.set_level(logging.INFO, logger="flask_line")
     app = app_with(tmp_path)
     LineOAuth(app)
-    assert type(app.session_interface).__name__ == "DeferredSessions"
+    assert type(app.session_interface.inner).__name__ == "DeferredSessions"
     assert any("flask_line_sessions.sqlite3" in record.getMessage() for record in caplog.records)
 
 
@@ -125,7 +125,7 @@ def test_app_session_type_is_respected(tmp_path):
 
     app = app_with(tmp_path, SESSION_TYPE="cachelib", SESSION_CACHELIB=SimpleCache())
     LineOAuth(app)
-    assert app.session_interface.cache is app.config["SESSION_CACHELIB"]
+    assert app.session_interface.inner.cache is app.config["SESSION_CACHELIB"]
 
 
 def test_session_setup_can_be_turned_off(tmp_path):

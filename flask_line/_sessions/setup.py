@@ -24,12 +24,12 @@ def setup_server_side_sessions(app: Flask, *, pending_ttl: float) -> None:
     initialised with it; any other app gets the embedded SQLite store in its instance folder (created on first
     use), and one log line says so: a WARNING in debug mode, where a developer reads it.
     """
-    if isinstance(app.session_interface, DeferredSessions):
+    if isinstance(getattr(app.session_interface, "inner", app.session_interface), DeferredSessions):
         return
     if "flask_session" in sys.modules:  # only then can the app already run a Flask-Session interface
         from flask_session.base import ServerSideSessionInterface
 
-        if isinstance(app.session_interface, ServerSideSessionInterface):
+        if isinstance(getattr(app.session_interface, "inner", app.session_interface), ServerSideSessionInterface):
             return
     if app.config.get("SESSION_TYPE"):
         from flask_session import Session

@@ -9,9 +9,7 @@ or goes missing. A PostgreSQL restart mid-run gives clean errors and full recove
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +24,7 @@ import requests
 import sqlalchemy as sa
 
 from flask_line.testing import EmulatedBot, EmulatedUser, EmulatorServer
-from tests.local import free_port
+from tests.local import RedisServer, free_port, start_redis_or_skip
 
 pytestmark = pytest.mark.scale
 
@@ -48,44 +46,9 @@ def wait_until(check, what: str, seconds: float = 30) -> None:
         time.sleep(0.1)
 
 
-@dataclass
-class Redis:
-    port: int
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is not installed"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-
-        def answers() -> bool:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as connection:
-                connection.sendall(b"PING\r\n")
-                return connection.recv(16).startswith(b"+PONG")
-
-        wait_until(answers, "redis-server")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def redis_server() -> Iterator[Redis]:
-    if not shutil.which("redis-server"):
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is not installed: .ci/run must install it")
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    server = Redis(free_port())
-    server.start()
+def redis_server() -> Iterator[RedisServer]:
+    server = start_redis_or_skip()
     yield server
     server.stop()
 
@@ -113,7 +76,9 @@ def database_url(postgres) -> str:
 
 
 @pytest.fixture(scope="module")
-def hosts(redis_server: Redis, emulator: EmulatorServer, database_url: str, tmp_path_factory) -> Iterator[list[Host]]:
+def hosts(
+    redis_server: RedisServer, emulator: EmulatorServer, database_url: str, tmp_path_factory
+) -> Iterator[list[Host]]:
     emulator.platform.register_app(PUBLIC_URL)
     config = emulator.app_config()
     started = []
