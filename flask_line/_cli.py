@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask.cli import AppGroup
 
@@ -66,3 +68,68 @@ def works_token_command(show: bool) -> None:
     click.echo(f"expires: {expires}")
     if show:
         click.echo(f"token: {token.access_token}")
+
+
+db_cli = AppGroup("db", help="flask-line's tables: create, check and upgrade them (without Alembic).")
+line_cli.add_command(db_cli)
+
+
+def _databases() -> list[Any]:
+    """The SQLAlchemy databases flask-line's stores use (an SQLite file store upgrades itself)."""
+    from flask import current_app
+
+    found: list[Any] = []
+    state = runtime()
+    stores: list[Any] = [state.accounts.links]
+    if state.module is not None:
+        stores.append(state.module.store)
+    for store in stores:
+        database = getattr(store, "database", None)
+        if database is not None and hasattr(database, "upgrade") and all(database is not d for d in found):
+            found.append(database)
+    if not found:
+        click.echo(
+            f"flask-line keeps its records in SQLite files in {current_app.instance_path}: they upgrade themselves."
+        )
+    return found
+
+
+def _guarded(action: Any) -> Any:
+    from .errors import StoreUnavailable
+
+    try:
+        return action()
+    except StoreUnavailable as error:
+        raise click.ClickException(f"{error.message} Is the database running, and LINE_DATABASE_URI right?") from None
+
+
+@db_cli.command("create")
+def db_create_command() -> None:
+    """Create flask-line's missing tables (safe when several deploys run it at once)."""
+    for database in _databases():
+        _guarded(database.create)
+        click.echo("flask-line's tables exist.")
+
+
+@db_cli.command("check")
+def db_check_command() -> None:
+    """Say whether flask-line's tables are what this version needs; exit 1 when they are not."""
+    problems = [problem for database in _databases() for problem in _guarded(database.problems)]
+    for problem in problems:
+        click.echo(f"out of date: {problem}")
+    if problems:
+        raise click.ClickException("run `flask line db upgrade` (or your migrations) to fix the schema.")
+    click.echo("flask-line's tables are up to date.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade_command() -> None:
+    """Create missing tables and add missing columns, then check."""
+    for database in _databases():
+        done = _guarded(database.upgrade)
+        for change in done:
+            click.echo(change)
+        problems = _guarded(database.problems)
+        if problems:
+            raise click.ClickException(f"still out of date after the upgrade: {'; '.join(problems)}")
+        click.echo("flask-line's tables are up to date." if done else "nothing to do: the tables are up to date.")

@@ -334,6 +334,20 @@ class SessionStoreUnavailable(LineError):
     title = "Please try again in a moment"
 
 
+class SchemaOutOfDate(LineError):
+    """flask-line's tables in the database are not what this version needs (a table or column is missing).
+
+    The log names the table, the column and the command that fixes it (``flask line db upgrade``, or the app's
+    migrations); answered with 503 until then, and it recovers without a restart once the schema is fixed.
+    """
+
+    explanation = "This site's database needs an update before this works. The site's team can see the details."
+
+    status_code = 503
+    code = "schema_out_of_date"
+    title = "Please try again later"
+
+
 class StoreUnavailable(LineError):
     """The database behind flask-line's records (attachments, account links) cannot be reached right now.
 

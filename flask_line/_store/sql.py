@@ -7,7 +7,9 @@ and Alembic manage them with the app's own tables. Every write is one transactio
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -34,9 +36,12 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_errors
 
-from ..errors import AccountLinkConflict, StoreUnavailable
+from ..errors import AccountLinkConflict, SchemaOutOfDate, StoreUnavailable
 from .attachments import ModuleAttachment, decode_scopes, encode_scopes, utc_now
 from .links import AccountLink, check_same_user
+from .schema import UPGRADE_COMMAND, create_tables, schema_problems, upgrade
+
+log = logging.getLogger("flask_line")
 
 ATTACHMENTS_TABLE = "line_module_attachments"
 LINKS_TABLE = "line_account_links"
@@ -79,7 +84,8 @@ EngineSource = Engine | str | Callable[[], Engine]
 class Database:
     """An engine (given, made from a URL on first use, or asked for each time), and the tables on it.
 
-    :param create_tables: create missing tables on first use (default: only when flask-line owns ``metadata``).
+    :param create_tables: create (and upgrade) missing tables on first use (default: only when flask-line owns
+        ``metadata``); otherwise the app's migrations or ``flask line db`` do, and a mismatch is a clear error.
     """
 
     def __init__(self, engine: EngineSource, metadata: MetaData | None, create_tables: bool | None) -> None:
@@ -90,6 +96,9 @@ class Database:
         self._create = create_tables if create_tables is not None else metadata is None
         self._engine_lock = threading.Lock()
         self._tables_lock = threading.Lock()
+        self._schema_ok = False
+        self._recheck_at = 0.0
+        self._problem_text = ""
 
     @property
     def engine(self) -> Engine:
@@ -105,23 +114,61 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction; a database that cannot be reached raises :class:`StoreUnavailable`."""
+        """One transaction; a database that cannot be reached raises :class:`StoreUnavailable`, one whose
+        flask-line tables are not what this version needs :class:`SchemaOutOfDate`."""
         with unavailable_as_503():
-            if self._create:
-                self._create_tables()
+            if not self._schema_ok:
+                self._check_schema()
             with self.engine.begin() as connection:
                 yield connection
 
-    def _create_tables(self) -> None:
+    def _check_schema(self) -> None:
+        """At first use: create (and, when flask-line owns them, upgrade) the tables, then compare them."""
         with self._tables_lock:
-            if not self._create:
+            if self._schema_ok:
                 return
-            try:
-                self.metadata.create_all(self.engine, tables=[self.attachments, self.links])
-            except (sa_errors.IntegrityError, sa_errors.ProgrammingError):
-                # Another process created them at the same moment: check again.
-                self.metadata.create_all(self.engine, tables=[self.attachments, self.links])
-            self._create = False
+            if time.monotonic() < self._recheck_at:
+                raise SchemaOutOfDate(self._problem_text)
+            tables = [self.attachments, self.links]
+            if self._create:
+                create_tables(self.engine, self.metadata, tables)
+                for change in upgrade(self.engine, self.metadata, tables):
+                    log.warning("flask-line upgraded its tables: %s", change)
+            with self.engine.connect() as connection:
+                problems = schema_problems(connection, tables)
+            if not problems:
+                self._schema_ok = True
+                return
+            self._problem_text = (
+                f"flask-line's tables do not match this version: {'; '.join(problems)}. Run `{UPGRADE_COMMAND}` "
+                "(or, with Flask-Migrate or Alembic, generate and apply a migration: the tables are in your MetaData)."
+            )
+            log.error("%s", self._problem_text)
+            self._recheck_at = time.monotonic() + SCHEMA_RECHECK_SECONDS
+            raise SchemaOutOfDate(self._problem_text)
+
+    def problems(self) -> list[str]:
+        """What differs between the database and this version's tables (``flask line db check``)."""
+        with unavailable_as_503(), self.engine.connect() as connection:
+            return schema_problems(connection, [self.attachments, self.links])
+
+    def create(self) -> None:
+        """Create the missing tables (``flask line db create``): safe from several processes at once."""
+        with unavailable_as_503():
+            create_tables(self.engine, self.metadata, [self.attachments, self.links])
+
+    def upgrade(self) -> list[str]:
+        """Create missing tables and add missing columns (``flask line db upgrade``); what was done."""
+        with unavailable_as_503():
+            done = upgrade(self.engine, self.metadata, [self.attachments, self.links])
+        with self._tables_lock:
+            self._schema_ok, self._recheck_at = False, 0.0  # the next use checks again at once
+        return done
+
+
+#: Seconds between checks of a schema found out of date (so fixing it needs no restart, and a broken schema costs
+#: one inspection per interval, not one per request).
+SCHEMA_RECHECK_SECONDS = 2.0
 
 
 def engine_from_url(url: str) -> Engine:
