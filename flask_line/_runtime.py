@@ -34,6 +34,7 @@ from ._module.settings import MODULE_SETTINGS, ModuleSettings
 from ._module.settings import load_settings as load_module_settings
 from ._sessions.keys import LOGIN_IDENTITY_KEY, WORKS_IDENTITY_KEY
 from ._store.attachments import AttachmentStore, SQLiteAttachmentStore
+from ._store.checked import CheckedAttachments, CheckedLinks
 from ._store.lazy import LazyStore
 from ._store.links import LINE, WORKS, AccountLinkStore, SQLiteAccountLinks
 from ._wire.discovery import DiscoveryDocument
@@ -111,11 +112,13 @@ class Runtime:
         identities = Identities(pending)
         stores = Stores(app, settings, hooks)
         accounts = AccountLinking(
-            stores.links(), hooks.link_user, remember=common.remember_user, undo=hooks.link_user_undo
+            CheckedLinks(stores.links()), hooks.link_user, remember=common.remember_user, undo=hooks.link_user_undo
         )
         parts = _Parts(settings, http, pending, identities, accounts)
         login = parts.login() if settings.login.enabled else None
-        module = parts.module(stores.attachments(), login, hooks.access_rule) if settings.module.enabled else None
+        module = None
+        if settings.module.enabled:
+            module = parts.module(CheckedAttachments(stores.attachments()), login, hooks.access_rule)
         works = parts.works() if settings.works.enabled else None
         return cls(settings, http, pending, identities, accounts, login, module, works)
 

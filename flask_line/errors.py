@@ -334,6 +334,16 @@ class SessionStoreUnavailable(LineError):
     title = "Please try again in a moment"
 
 
+class InvalidIdentifier(LineError):
+    """An id (bot id, account id, site user id) that no store can keep: a NUL byte, too long, not UTF-8."""
+
+    explanation = "The request names something that cannot exist here."
+
+    status_code = 400
+    code = "invalid_identifier"
+    title = "This request cannot be handled"
+
+
 class SchemaOutOfDate(LineError):
     """flask-line's tables in the database are not what this version needs (a table or column is missing).
 

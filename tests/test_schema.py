@@ -163,3 +163,33 @@ def test_the_cli_says_so_in_one_line_when_the_database_is_away(line_app_config, 
     result = run_cli(app, "check")
     assert result.exit_code == 1
     assert "Traceback" not in result.output and "Is the database running" in result.output
+
+
+ODD_IDS = ["U" + "\x00" * 3, "U" * 300, "U\udcff", "U\nforged", ""]
+
+
+@pytest.mark.parametrize("bot_id", ODD_IDS)
+def test_an_odd_bot_id_is_not_attached_on_every_backend(make_app, database_url, bot_id, line_platform):
+    app = make_app(LINE_DATABASE_URI=database_url)
+    line = app.extensions["line"]
+    with app.app_context():
+        with pytest.raises(LookupError):
+            line.module.select(bot_id)
+        with pytest.raises(LookupError):
+            line.module.api(bot_id)
+        assert line.module.store.get(bot_id) is None
+
+
+@pytest.mark.parametrize("user_id", ["1\x00", "x" * 256, "\udcff"])
+def test_an_odd_site_user_id_is_a_clean_400_on_every_backend(make_app, database_url, user_id, line_platform):
+    app = make_app(LINE_DATABASE_URI=database_url)
+    line = app.extensions["line"]
+
+    @line.link_user
+    def odd(identity: LineUser, linked_user_id: str | None) -> Any:
+        return type("SiteUser", (), {"id": user_id})()
+
+    answer = follow_login(app.test_client(), line_platform, user="Brown")
+    assert answer.status_code == 400 and b"Traceback" not in answer.data
+    with app.app_context():
+        assert line.account_links.find("line", "U4af4980629a1b2c3d4e5f60718293a4b") is None

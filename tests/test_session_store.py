@@ -138,3 +138,17 @@ def test_the_background_sweeper_runs_outside_requests(tmp_path, line_platform):
     while any(row[0] == "session:gone" for row in rows(app)):
         assert time.monotonic() < deadline, "the sweeper did not run"
         time.sleep(0.05)
+
+
+def test_the_files_that_hold_tokens_and_links_are_private(tmp_path, line_platform):
+    import stat
+
+    app = default_store_app(tmp_path, line_platform)
+    client = app.test_client()
+    follow_login(client, line_platform, user="Brown")  # writes the session file
+    with app.app_context():
+        app.extensions["line"].account_links.find("line", "U1")  # opens the store file
+    files = [path for path in Path(app.instance_path).iterdir() if path.name.startswith("flask_line")]
+    assert {path.name for path in files} >= {"flask_line_sessions.sqlite3", "flask_line.sqlite3"}
+    for path in files:  # the databases and their -wal/-shm files
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

@@ -130,7 +130,7 @@ def test_the_tables_join_the_apps_metadata_and_its_create_all(postgres, monkeypa
     engine = sa.create_engine(postgres.new_database())
     storage = SQLAlchemyStorage(engine, metadata)
     assert {"users", "line_module_attachments", "line_account_links"} <= set(metadata.tables)
-    with pytest.raises(errors.SchemaOutOfDate, match="table line_account_links is missing.*flask line db upgrade"):
+    with pytest.raises(errors.SchemaOutOfDate, match=r"table line_account_links is missing.*flask line db upgrade"):
         storage.links.find("line", "U1")  # the app's migrations own these tables: nothing created behind its back
     metadata.create_all(engine)
     storage.links.link("line", "U1", "1")

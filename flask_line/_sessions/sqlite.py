@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 
+from .._store.sqlite import create_private_file
 from .keys import PENDING_KEY
 
 log = logging.getLogger("flask_line")
@@ -78,7 +79,7 @@ class SQLiteSessionInterface(ServerSideSessionInterface):  # type: ignore[misc]
         with self._schema_lock:
             if self._schema_ready_in == pid:
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(self.path)  # every user's tokens: readable by the app's account only
             with sqlite3.connect(self.path, timeout=30) as connection:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(

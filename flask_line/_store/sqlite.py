@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ..errors import StoreUnavailable
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0600) unless it exists: it will hold tokens or account links.
+
+    SQLite gives its -wal and -shm files the database file's permissions, so they are private too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 class SQLiteFile:
@@ -21,7 +32,7 @@ class SQLiteFile:
     def __init__(self, path: str | Path, schema: Iterable[str], timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.timeout = timeout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(self.path)
         with self.write() as connection:
             for statement in schema:
                 connection.execute(statement)

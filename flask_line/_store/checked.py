@@ -1,0 +1,109 @@
+"""Identifiers checked before any store sees them, so every backend answers odd ones the same clean way.
+
+A NUL byte (PostgreSQL refuses it in text), an id longer than its column, a lone surrogate from non-UTF-8 input or
+a control character never reaches a database: looking one up finds nothing (a 404 where the app asked for a bot),
+and writing one is :class:`~flask_line.errors.InvalidIdentifier` (a 400), never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import InvalidIdentifier
+from .attachments import AttachmentStore, ModuleAttachment
+from .links import AccountLink, AccountLinkStore
+
+#: Longest bot id, account-link subject and site user id, and provider name the stores keep (their columns).
+BOT_ID_LIMIT, SUBJECT_LIMIT, USER_ID_LIMIT, PROVIDER_LIMIT = 64, 255, 255, 16
+
+
+def is_identifier(value: object, limit: int) -> bool:
+    """Whether ``value`` is text a store can keep: 1 to ``limit`` characters, UTF-8, no control character."""
+    if not isinstance(value, str) or not 0 < len(value) <= limit or not value.isprintable():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: bytes that were not UTF-8
+        return False
+    return True
+
+
+def require_identifier(value: object, limit: int, what: str) -> str:
+    """``value``, or :class:`InvalidIdentifier` naming ``what`` is wrong with it."""
+    if not is_identifier(value, limit):
+        raise InvalidIdentifier(f"The {what} is not a valid identifier (1-{limit} printable UTF-8 characters).")
+    return str(value)
+
+
+class CheckedAttachments:
+    """An :class:`AttachmentStore` whose bot ids are checked first; anything else is the wrapped store's."""
+
+    def __init__(self, inner: AttachmentStore) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (a copy being made): never recurse
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def save(self, attachment: ModuleAttachment) -> None:
+        require_identifier(attachment.bot_id, BOT_ID_LIMIT, "bot id")
+        self.inner.save(attachment)
+
+    def get(self, bot_id: str) -> ModuleAttachment | None:
+        return self.inner.get(bot_id) if is_identifier(bot_id, BOT_ID_LIMIT) else None
+
+    def delete(self, bot_id: str) -> bool:
+        return self.inner.delete(bot_id) if is_identifier(bot_id, BOT_ID_LIMIT) else False
+
+    def list(self) -> list[ModuleAttachment]:
+        return self.inner.list()
+
+
+class CheckedLinks:
+    """An :class:`AccountLinkStore` whose providers, subjects and user ids are checked first."""
+
+    def __init__(self, inner: AccountLinkStore) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (a copy being made): never recurse
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def find(self, provider: str, subject: str) -> AccountLink | None:
+        if not (is_identifier(provider, PROVIDER_LIMIT) and is_identifier(subject, SUBJECT_LIMIT)):
+            return None
+        return self.inner.find(provider, subject)
+
+    def for_user(self, provider: str, user_id: str) -> AccountLink | None:
+        if not (is_identifier(provider, PROVIDER_LIMIT) and is_identifier(user_id, USER_ID_LIMIT)):
+            return None
+        return self.inner.for_user(provider, user_id)
+
+    def link(self, provider: str, subject: str, user_id: str) -> AccountLink:
+        self._require(provider, subject)
+        return self.inner.link(provider, subject, require_identifier(user_id, USER_ID_LIMIT, "site user id"))
+
+    def link_new_user(
+        self, provider: str, subject: str, make_user: Callable[[], Any], id_of: Callable[[Any], str]
+    ) -> tuple[Any, AccountLink]:
+        self._require(provider, subject)
+
+        def checked_id(user: Any) -> str:
+            return require_identifier(id_of(user), USER_ID_LIMIT, "site user id")
+
+        result: tuple[Any, AccountLink] = self.inner.link_new_user(  # type: ignore[attr-defined]
+            provider, subject, make_user, checked_id
+        )
+        return result
+
+    def unlink(self, provider: str, user_id: str) -> AccountLink | None:
+        if not (is_identifier(provider, PROVIDER_LIMIT) and is_identifier(user_id, USER_ID_LIMIT)):
+            return None
+        return self.inner.unlink(provider, user_id)
+
+    def _require(self, provider: str, subject: str) -> None:
+        require_identifier(provider, PROVIDER_LIMIT, "provider")
+        require_identifier(subject, SUBJECT_LIMIT, "account id")
