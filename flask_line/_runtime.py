@@ -239,6 +239,11 @@ def _flask_sqlalchemy_storage(app: Flask) -> Any:
     from ._store.sql import SQLAlchemyStorage
 
     log.info("flask-line keeps attachments and account links in the app's Flask-SQLAlchemy database")
+    if not (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):
+        log.warning(
+            "Flask-SQLAlchemy's pooled connections are not checked before use: after a database restart each "
+            'worker\'s first request fails. Set SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}.'
+        )
     return SQLAlchemyStorage.for_flask_sqlalchemy(db)
 
 

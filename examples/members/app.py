@@ -60,12 +60,11 @@ def user_for(identity: LineUser | WorksUser, linked_user_id: str | None) -> User
 def create_tables(app: Flask) -> None:
     """Create the members table and flask-line's tables: a deploy step (``flask --app ... create-tables``), run
     once, never in every worker. With migrations, ``flask db upgrade`` (Flask-Migrate) does this instead."""
-    with app.app_context():
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                # Two deploys at once wait for each other instead of racing to create the same types.
-                connection.execute(db.text("SELECT pg_advisory_xact_lock(hashtext('members-create-tables'))"))
-            db.metadata.create_all(connection)
+    with app.app_context(), db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two deploys at once wait for each other instead of racing to create the same types.
+            connection.execute(db.text("SELECT pg_advisory_xact_lock(hashtext('members-create-tables'))"))
+        db.metadata.create_all(connection)
 
 
 def create_app() -> Flask:
@@ -73,6 +72,8 @@ def create_app() -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH"))
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///members.sqlite3")
+    # A restarted database costs no failed request: each pooled connection is checked before use.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     app.config["LINE_WORKS_SCOPES"] = "openid profile email"
     if os.environ.get("LINE_LOGIN_CHANNEL_ID"):
         for key in (
