@@ -279,19 +279,15 @@ class _Parts:
             warnings.warn(version.deprecation, DeprecationWarning, stacklevel=5)
             log.warning(version.deprecation)
         client = OAuthClient(self.http, login.channel_id, login.channel_secret)
-        identity = self.identities.register(
-            SignedInIdentity(
-                provider=LINE,
-                key=LOGIN_IDENTITY_KEY,
-                channel=login.channel_id,
-                user_from_dict=LineUser.from_dict,
-                client=client,
-                token_url=login.endpoints.token,
-                accounts=self.accounts,
-                household=self.identities,
-                signals=IdentitySignals(login_succeeded, token_refreshed),
-                pending_kinds=frozenset({LoginFlow.kind}),
-            )
+        identity = self._identity(
+            LINE,
+            LOGIN_IDENTITY_KEY,
+            login.channel_id,
+            LineUser.from_dict,
+            client,
+            login.endpoints.token,
+            IdentitySignals(login_succeeded, token_refreshed),
+            LoginFlow.kind,
         )
         verifier = None
         if version.has_id_tokens:
@@ -340,22 +336,45 @@ class _Parts:
             leeway=common.id_token_leeway,
             jwks=self._jwks(works.jwks_url or discovery.jwks_uri),
         )
-        identity = self.identities.register(
-            SignedInIdentity(
-                provider=WORKS,
-                key=WORKS_IDENTITY_KEY,
-                channel=works.client_id,
-                user_from_dict=WorksUser.from_dict,
-                client=client,
-                token_url=works.token_url,
-                accounts=self.accounts,
-                household=self.identities,
-                signals=IdentitySignals(works_login_succeeded),
-                pending_kinds=frozenset({WorksSignInFlow.kind}),
-            )
+        identity = self._identity(
+            WORKS,
+            WORKS_IDENTITY_KEY,
+            works.client_id,
+            WorksUser.from_dict,
+            client,
+            works.token_url,
+            IdentitySignals(works_login_succeeded),
+            WorksSignInFlow.kind,
         )
         flow = WorksSignInFlow(works, self.pending, self.http, client, id_tokens=verifier, identity=identity)
         return WorksService(works, self.http, flow)
+
+    def _identity(
+        self,
+        provider: str,
+        key: str,
+        channel: str,
+        user_from_dict: Callable[[dict[str, Any]], Any],
+        client: OAuthClient,
+        token_url: str,
+        signals: IdentitySignals,
+        pending_kind: str,
+    ) -> SignedInIdentity[Any]:
+        """A provider's signed-in identity, registered with the app's identities."""
+        return self.identities.register(
+            SignedInIdentity(
+                provider=provider,
+                key=key,
+                channel=channel,
+                user_from_dict=user_from_dict,
+                client=client,
+                token_url=token_url,
+                accounts=self.accounts,
+                household=self.identities,
+                signals=signals,
+                pending_kinds=frozenset({pending_kind}),
+            )
+        )
 
     def _jwks(self, url: Any) -> JwksCache:
         common = self.settings.common

@@ -52,7 +52,9 @@ def test_cold_boots_of_two_workers_on_an_empty_database_all_come_up(postgres, tm
         try:
             errors = [creator.communicate(timeout=60)[1].decode() for creator in creators]
             assert [creator.returncode for creator in creators] == [0, 0], errors
-            wait_until(lambda: requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200, "gunicorn")
+            wait_until(
+                lambda port=port: requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200, "gunicorn"
+            )
             signed_up = requests.post(
                 f"http://127.0.0.1:{port}/signup",
                 data={"name": "Brown", "email": f"brown{boot}@example.com", "password": "correct horse"},
