@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
-import logging
 import math
 import warnings
 from collections.abc import Collection, Iterable, Mapping
@@ -18,9 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._log import log
 from .errors import ConfigurationError
-
-log = logging.getLogger("flask_line")
 
 
 class Setting:

@@ -13,7 +13,14 @@ from werkzeug.local import LocalProxy
 from ._identity.anonymous import AnonymousUser
 from ._login.bearer import Credential
 from ._login.user import LineUser
-from ._responses import credential_refusal, current_path, error_response, is_page_navigation, sign_in_required
+from ._responses import (
+    credential_body,
+    credential_refusal,
+    current_path,
+    error_response,
+    is_page_navigation,
+    sign_in_required,
+)
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
 from ._works.user import WorksUser
@@ -131,15 +138,25 @@ def line_token_required(
 def _authenticate(scopes: Collection[str], amr: Collection[str], nonce: Callable[[], str | None] | None) -> Credential:
     """The request's verified LINE credential: ``X-Line-Id-Token`` (or a JSON body's ``id_token``) and/or a bearer
     access token."""
-    bearer = runtime().require_login().bearer
+    login = runtime().require_login()
+    bearer = login.bearer
     if bearer is None:
         raise TokenAuthError("invalid_token", "LINE Login v2.0 issues no credentials a client could send.")
-    body = request.get_json(silent=True) if request.is_json else None
+    body = credential_body()
     id_token = request.headers.get("X-Line-Id-Token") or (body.get("id_token") if isinstance(body, dict) else None)
     authorization = request.headers.get("Authorization", "")
     access_token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
+    # A nonce demand whose expected value is missing (a fresh session) refuses: it never turns itself off.
     expected_nonce = nonce() if nonce is not None else None
-    return bearer.authenticate(id_token, access_token, scopes=scopes, amr=amr, nonce=expected_nonce)
+    return bearer.authenticate(
+        id_token,
+        access_token,
+        scopes=scopes,
+        amr=amr,
+        nonce=expected_nonce,
+        nonce_required=nonce is not None,
+        profile_of=login.profiles.profile,
+    )
 
 
 def _current_attachment() -> ModuleAttachment | None:

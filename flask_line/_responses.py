@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ._log import log
+from ._wire.untrusted_json import UntrustedJsonError, parse
 from .errors import LineError, MissingModuleScope, TokenAuthError
 from .signals import login_failed
-
-log = logging.getLogger("flask_line")
 
 
 def wants_json() -> bool:
@@ -92,3 +90,17 @@ def credential_refusal(error: LineError) -> tuple[Response, int]:
             f'Bearer realm="flask-line", error="{kind}", error_description="{error.explanation}"'
         )
     return response, error.status_code
+
+
+def credential_body() -> object:
+    """A JSON request body that may carry an ``id_token``: bounded in size and depth (None otherwise)."""
+    if not request.is_json or (request.content_length or 0) > MAX_CREDENTIAL_BODY:
+        return None
+    try:
+        return parse(request.get_data(cache=True), max_bytes=MAX_CREDENTIAL_BODY)
+    except UntrustedJsonError:
+        return None
+
+
+#: Largest JSON body read for a credential (an ID token is about a kilobyte).
+MAX_CREDENTIAL_BODY = 16_384

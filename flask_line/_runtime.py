@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import warnings
@@ -19,6 +18,7 @@ from ._flow.pending import PendingAuthorizations
 from ._identity.anonymous import AnonymousUser
 from ._identity.household import Identities
 from ._identity.signed_in import IdentitySignals, SignedInIdentity
+from ._log import log
 from ._login.bearer import BearerVerifier
 from ._login.flow import LoginFlow
 from ._login.profile import ProfileClient
@@ -49,8 +49,6 @@ from ._works.settings import load_settings as load_works_settings
 from ._works.user import WorksUser
 from .errors import NotConfigured
 from .signals import login_succeeded, token_refreshed, works_login_succeeded
-
-log = logging.getLogger("flask_line")
 
 #: Key of the runtime in ``app.extensions`` (``app.extensions["line"]`` is the :class:`~flask_line.LineOAuth`).
 EXTENSION_KEY = "line.runtime"
@@ -328,7 +326,7 @@ class _Parts:
     def works(self) -> WorksService:
         works, common = self.settings.works, self.settings.common
         client = OAuthClient(self.http, works.client_id, works.client_secret)
-        discovery = DiscoveryDocument(self.http, works.discovery_url)
+        discovery = DiscoveryDocument(self.http, works.discovery_url, works.discovery_issuer)
         verifier = IdTokenVerifier(
             issuer=works.issuer or discovery.issuer,
             client_id=works.client_id,

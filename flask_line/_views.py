@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from ._flow.redirects import safe_next
 from ._identity.signed_in import SignedInIdentity
 from ._module.webhook import MAX_BODY_BYTES, handle_webhook
-from ._responses import credential_refusal
+from ._responses import credential_body, credential_refusal
 from ._runtime import runtime
 from .errors import CrossSiteRequest, NotConfigured, TokenAuthError
 
@@ -73,7 +73,7 @@ def session_exchange() -> Response | tuple[Response, int]:
     login = runtime().require_login()
     if login.bearer is None:
         raise NotConfigured("LINE Login v2.0 issues no ID tokens.")
-    body = request.get_json(silent=True)
+    body = credential_body()
     token = body.get("id_token") if isinstance(body, dict) else None
     try:
         if not isinstance(token, str) or not token:

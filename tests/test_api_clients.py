@@ -140,7 +140,7 @@ def test_a_forged_id_token_is_refused(api_app, line_platform, kind):
     token = line_platform.liff_login("Brown")["id_token"]
     platform = line_platform.platform
     now = int(time.time())
-    claims = {"iss": line_platform.url, "sub": BROWN, "aud": DEMO_CHANNEL_ID, "exp": now + 600, "iat": now}
+    claims = {"iss": "https://access.line.me", "sub": BROWN, "aud": DEMO_CHANNEL_ID, "exp": now + 600, "iat": now}
     if kind == "tampered":
         token = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     elif kind == "garbage":
@@ -160,7 +160,7 @@ def test_an_expired_id_token_is_refused(api_app, line_platform):
     platform = line_platform.platform
     header, key = platform.keys.header_and_key("ES256", "")
     old = int(time.time()) - 7200
-    claims = {"iss": line_platform.url, "sub": BROWN, "aud": DEMO_CHANNEL_ID, "exp": old + 3600, "iat": old}
+    claims = {"iss": "https://access.line.me", "sub": BROWN, "aud": DEMO_CHANNEL_ID, "exp": old + 3600, "iat": old}
     response = api_app.test_client().get(
         "/token/ping", headers={"X-Line-Id-Token": platform.keys.sign(header, claims, key)}
     )

@@ -90,7 +90,7 @@ def test_emulator_url_points_every_unset_endpoint_at_the_emulator(tmp_path):
     with app.app_context():
         endpoints = app.extensions["line"].settings.login.endpoints
     assert endpoints.token == "http://127.0.0.1:5005/oauth2/v2.1/token"
-    assert endpoints.issuer == "http://127.0.0.1:5005"
+    assert endpoints.issuer == "https://access.line.me", "the emulator signs as LINE does: the issuer never moves"
     assert endpoints.profile == "https://p.example/me", "an explicit setting wins"
 
 

@@ -190,7 +190,7 @@ def test_a_bad_response_jwt_is_rejected_before_anything_is_trusted(make_app, lin
     back = line_platform.consent(start.location)
     response_jwt = back.params["response"]
     state = state_of(start.location)
-    issuer = line_platform.url
+    issuer = "https://access.line.me"
     if forgery == "tampered":
         response_jwt = response_jwt[:-3] + ("AAA" if not response_jwt.endswith("AAA") else "BBB")
     elif forgery == "wrong_secret":
@@ -253,13 +253,15 @@ def test_works_issuer_and_keys_come_from_discovery_once_per_process(app, line_pl
 
 
 def test_works_settings_override_discovery(make_app, line_platform):
-    app = make_app(LINE_WORKS_ISSUER=line_platform.url, LINE_WORKS_JWKS_URL=f"{line_platform.url}/oauth2/v2.0/certs")
+    app = make_app(
+        LINE_WORKS_ISSUER="https://auth.worksmobile.com", LINE_WORKS_JWKS_URL=f"{line_platform.url}/oauth2/v2.0/certs"
+    )
     assert works_login(app.test_client(), line_platform).status_code == 302
     assert line_platform.platform.calls(DISCOVERY) == 0
 
 
 def test_works_wrong_issuer_override_is_refused(make_app, line_platform):
-    app = make_app(LINE_WORKS_ISSUER="https://auth.worksmobile.com")
+    app = make_app(LINE_WORKS_ISSUER="https://auth.worksmobile.example")
     assert works_login(app.test_client(), line_platform).status_code == 400
 
 

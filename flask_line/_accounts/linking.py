@@ -8,12 +8,12 @@ session, and with Flask-Login calls ``login_user``.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, session
 
+from .._log import log
 from .._sessions.keys import SITE_USER_KEY
 from .._store.links import AccountLink, AccountLinkStore
 from ..errors import (
@@ -27,9 +27,6 @@ from ..errors import (
 )
 from ..signals import account_linked, account_unlinked
 from . import flask_login_bridge
-
-log = logging.getLogger("flask_line")
-
 
 #: ``link_user(identity, linked_user_id)`` -> the site's user, or None to refuse.
 LinkUserHook = Callable[[Any, "str | None"], Any]

@@ -7,7 +7,6 @@ same rules and a failure anywhere leaves the signed-in state untouched.
 
 from __future__ import annotations
 
-import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from blinker import NamedSignal
 from flask import current_app, redirect, url_for
 from werkzeug.wrappers import Response
 
+from .._log import log
 from .._wire.oauth import OAuthClient, authorization_url
 from ..errors import (
     AuthorizationDenied,
@@ -28,8 +28,6 @@ from ..errors import (
 )
 from .pending import PendingAuthorization, PendingAuthorizations
 from .redirects import safe_next
-
-log = logging.getLogger("flask_line")
 
 ResultT = TypeVar("ResultT")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, MutableMapping
 from typing import Any, Generic, Protocol, TypeVar
@@ -11,14 +10,13 @@ from blinker import NamedSignal
 from flask import current_app
 
 from .._accounts.linking import AccountLinking
+from .._log import log
 from .._wire.oauth import OAuthClient
 from .._wire.tokens import LineToken
 from ..errors import NotAuthenticated, NotConfigured, TokenRequestError
 from .anonymous import AnonymousUser
 from .household import Identities
 from .storage import IdentityStorage, MappingStorage, Record, SessionStorage
-
-log = logging.getLogger("flask_line")
 
 #: Refresh an access token this many seconds before it expires.
 REFRESH_LEEWAY = 60

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from .._wire.http import LineHttp
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.tokens import LineToken
+from .._wire.untrusted_json import parse
 from ..errors import IdTokenError, MissingLoginScope, TokenAuthError, TokenRequestError
 from .settings import LoginSettings
 from .user import LineUser
@@ -28,6 +28,11 @@ from .user import LineUser
 LineProfileReader = Callable[[LineToken], LineUser]
 
 #: The scopes an ID token proves by its claims (it carries no ``scope``).
+#: Longest credential accepted from a request; anything longer is refused here, never sent to LINE. LINE's access
+#: tokens are a few hundred characters and its ID tokens about a kilobyte.
+MAX_ACCESS_TOKEN_BYTES = 2048
+MAX_ID_TOKEN_BYTES = 8192
+
 _CLAIM_SCOPES = {"openid": "sub", "profile": "name", "email": "email"}
 
 
@@ -82,6 +87,11 @@ class CredentialCache:
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
 
+    def drop(self, token: str) -> None:
+        """Forget ``token`` (it was revoked)."""
+        with self._lock:
+            self._entries.pop(self.key(token), None)
+
 
 class BearerVerifier:
     """Verifies the LINE credentials requests carry, for the app's LINE Login channel and ``token_channel_ids``.
@@ -102,7 +112,9 @@ class BearerVerifier:
         self.cache = CredentialCache(settings.token_cache_ttl, settings.token_cache_size)
 
     def access_token(self, token: str) -> Credential:
-        """Verify an access token at LINE (once per cache lifetime)."""
+        """Verify an access token at LINE (once per cache lifetime); an oversized one is refused here."""
+        if len(token) > MAX_ACCESS_TOKEN_BYTES or not token.isascii() or not token.isprintable():
+            raise TokenAuthError("invalid_token", "The access token is not valid.")
         cached = self.cache.get(token)
         if cached is not None:
             return cached
@@ -129,8 +141,15 @@ class BearerVerifier:
         self.cache.put(token, credential)
         return credential
 
-    def id_token(self, token: str, nonce: str | None = None) -> Credential:
-        """Verify an ID token locally: signature, ``iss``, ``aud`` (one of our channels), ``exp``, ``nonce``."""
+    def id_token(self, token: str, nonce: str | None = None, *, nonce_required: bool = False) -> Credential:
+        """Verify an ID token locally: signature, ``iss``, ``aud`` (one of our channels), ``exp``, ``nonce``.
+
+        :param nonce_required: the caller demands a nonce; a missing expected ``nonce`` refuses the token.
+        """
+        if len(token) > MAX_ID_TOKEN_BYTES:
+            raise TokenAuthError("invalid_token", f"The ID token is longer than {MAX_ID_TOKEN_BYTES} bytes.")
+        if nonce_required and not nonce:
+            raise TokenAuthError("invalid_token", "A nonce is required, but none is expected for this request.")
         channel_id = _audience(token)
         if channel_id is None:
             raise TokenAuthError("invalid_token", "The ID token is not valid.")
@@ -138,7 +157,7 @@ class BearerVerifier:
         if verifier is None:
             raise TokenAuthError("foreign_channel", "The ID token was issued to another channel.")
         try:
-            claims = verifier.verify(token, nonce)
+            claims = verifier.verify(token, nonce, nonce_required=nonce_required)
         except IdTokenError as error:
             expired = "expired" in error.message
             raise TokenAuthError(
@@ -157,26 +176,47 @@ class BearerVerifier:
         scopes: Collection[str] = (),
         amr: Collection[str] = (),
         nonce: str | None = None,
+        nonce_required: bool = False,
+        profile_of: LineProfileReader | None = None,
     ) -> Credential:
-        """Verify what a request carries (an ID token, an access token, or both of one channel) and the demands."""
+        """Verify what a request carries (an ID token, an access token, or both of one user and channel) and the
+        demands.
+
+        :param profile_of: reads the access token's user when both are sent, to prove they are the same person.
+        """
         if not id_token and not access_token:
             raise TokenAuthError("missing_token", "Send a LINE access token (Authorization: Bearer) or an ID token.")
         credential = None
         if id_token:
             if not isinstance(id_token, str):
                 raise TokenAuthError("invalid_token", "The ID token is not valid.")
-            credential = self.id_token(id_token, nonce)
+            credential = self.id_token(id_token, nonce, nonce_required=nonce_required)
+        elif nonce_required:
+            raise TokenAuthError("invalid_token", "This request needs an ID token with a nonce.")
         if access_token:
             verified = self.access_token(access_token)
-            if credential is None:
-                credential = verified
-            elif verified.channel_id != credential.channel_id:
-                raise TokenAuthError("invalid_token", "The access token and the ID token belong to different channels.")
-            else:
-                credential = replace(credential, scopes=credential.scopes | verified.scopes, access_token=access_token)
+            credential = verified if credential is None else self._same_person(credential, verified, profile_of)
         assert credential is not None
         check_demands(credential, scopes, amr)
         return credential
+
+    def _same_person(
+        self, from_id_token: Credential, verified: Credential, profile_of: LineProfileReader | None
+    ) -> Credential:
+        """Both credentials of a request must name one channel and one user; then their scopes add up."""
+        if verified.channel_id != from_id_token.channel_id:
+            raise TokenAuthError("invalid_token", "The access token and the ID token belong to different channels.")
+        assert from_id_token.user is not None
+        if profile_of is None or "profile" not in verified.scopes:
+            raise TokenAuthError("invalid_token", "Send the ID token alone: the access token cannot show its user.")
+        if self.user(verified, profile_of).user_id != from_id_token.user.user_id:
+            raise TokenAuthError("invalid_token", "The access token and the ID token belong to different users.")
+        return replace(from_id_token, scopes=from_id_token.scopes | verified.scopes, access_token=verified.access_token)
+
+    def forget(self, access_token: str) -> None:
+        """Drop ``access_token`` from the cache at once (this app revoked it); other workers' caches keep it for
+        ``LINE_TOKEN_CACHE_TTL`` seconds at most."""
+        self.cache.drop(access_token)
 
     def user(self, credential: Credential, profile_of: LineProfileReader) -> LineUser:
         """The credential's user: from the ID token, or the profile endpoint (once per cached token)."""
@@ -202,8 +242,8 @@ def _audience(token: str) -> str | None:
     """The ``aud`` of a JWT before verification, only to choose the channel that verifies it."""
     try:
         payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
+        claims = parse(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)), max_bytes=MAX_ID_TOKEN_BYTES)
+    except (IndexError, ValueError):  # UntrustedJsonError and bad base64 are ValueErrors
         return None
     audience = claims.get("aud") if isinstance(claims, dict) else None
     if isinstance(audience, list) and len(audience) == 1:

@@ -124,7 +124,10 @@ class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
             # Name and picture are in the ID token: no profile call, one round trip per login.
             max_age = self._option(pending, "max_age")
             claims = self.id_tokens.verify(
-                token.id_token, pending.nonce, max_age=None if max_age is None else int(max_age)
+                token.id_token,
+                pending.nonce,
+                max_age=None if max_age is None else int(max_age),
+                nonce_required=True,  # this login sent one: a pending authorization without it is refused
             )
             user = LineUser.from_claims(claims, _granted(token, self.settings.scopes, claims))
         else:

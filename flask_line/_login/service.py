@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import current_app
 
 from .._identity.anonymous import AnonymousUser
 from .._identity.signed_in import SignedInIdentity
+from .._log import log
 from .._wire.oauth import OAuthClient
 from .._wire.tokens import LineToken
 from ..errors import LineError
@@ -19,8 +19,6 @@ from .profile import ProfileClient
 from .settings import LoginSettings
 from .user import LineUser
 from .versions import LoginVersion
-
-log = logging.getLogger("flask_line")
 
 
 class LoginService:
@@ -65,6 +63,8 @@ class LoginService:
         user = self.identity.current_user()
         token = self.identity.current_token()
         if token is not None:
+            if self.bearer is not None:  # a client sending this token as a bearer is refused from now on
+                self.bearer.forget(token.access_token)
             try:
                 self.revoke(token)
             except LineError as error:

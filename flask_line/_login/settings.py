@@ -70,7 +70,13 @@ LOGIN_SETTINGS = (
     Setting(
         "LINE_LOGIN_JWKS_URL", "https://api.line.me/oauth2/v2.1/certs", "URL", "LINE's public keys.", endpoint=True
     ),
-    Setting("LINE_LOGIN_ISSUER", "https://access.line.me", "URL", "The ``iss`` of LINE's ID tokens.", endpoint=True),
+    # Not an endpoint: the emulator signs with LINE's real issuer, so the emulator cannot hide a wrong expectation.
+    Setting(
+        "LINE_LOGIN_ISSUER",
+        "https://access.line.me",
+        "URL",
+        "The ``iss`` of LINE's ID tokens (not moved by ``LINE_EMULATOR_URL``: the emulator signs as LINE does).",
+    ),
     Setting("LINE_PROFILE_URL", "https://api.line.me/v2/profile", "URL", "The user's profile.", endpoint=True),
     Setting(
         "LINE_FRIENDSHIP_URL",

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .._wire.api_client import ApiClient
+from .._wire.untrusted_json import UntrustedJsonError, parse
 from ..errors import ChatControlError
 
 #: Longest ``ttl`` LINE accepts for acquired chat control (one year, reference §3.7).
@@ -42,8 +43,9 @@ class ModuleApiClient(ApiClient):
         response = self.post(f"/v2/bot/chat/{quote(chat_id, safe='')}/control/{action}", **kwargs)
         if response.status_code >= 400:
             try:
-                detail = str(response.json().get("message") or "")
-            except ValueError:
-                detail = ""
+                answer = parse(response.content)
+            except UntrustedJsonError:
+                answer = None
+            detail = str(answer.get("message") or "") if isinstance(answer, dict) else ""
             message = f"LINE refused to {action} chat control (HTTP {response.status_code})"
             raise ChatControlError(response.status_code, f"{message}: {detail}" if detail else message)

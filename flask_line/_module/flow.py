@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,7 @@ from .. import signals
 from .._config import ValueReader
 from .._flow.authorization import AuthorizationFlow, FlowSignals
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
+from .._log import log
 from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
 from .._wire.http import LineHttp
 from .._wire.oauth import OAuthClient
@@ -21,8 +21,6 @@ from .settings import BRAND_TYPES, MODULE_REGIONS, MODULE_SCOPES, ModuleSettings
 
 if TYPE_CHECKING:
     from .selection import AttachmentSelection
-
-log = logging.getLogger("flask_line")
 
 
 class AttachFlow(AuthorizationFlow[ModuleAttachment]):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from flask import current_app, has_request_context
 
 from .. import signals
+from .._log import log
 from .._store.attachments import AttachmentStore, ModuleAttachment
 from .._wire.http import LineHttp, oauth_error
 from .._wire.oauth import OAuthClient
@@ -21,8 +21,6 @@ from .flow import AttachFlow
 from .scopes import required_scope
 from .selection import AttachmentSelection
 from .settings import ModuleSettings
-
-log = logging.getLogger("flask_line")
 
 #: Decides whether the person of this request may use an attachment: ``rule(attachment, current_line_user)``.
 AccessRule = Callable[[ModuleAttachment, Any], bool]

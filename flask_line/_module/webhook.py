@@ -9,19 +9,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
-import logging
 from dataclasses import replace
 from typing import Any
 
 from flask import current_app
 
 from .. import signals
+from .._log import log
 from .._store.attachments import ModuleAttachment, utc_now
+from .._wire.untrusted_json import UntrustedJsonError, parse
 from ..errors import CallbackError, WebhookSignatureError
 from .service import ModuleService
-
-log = logging.getLogger("flask_line")
 
 #: Largest webhook body read; LINE's module events are a few hundred bytes each.
 MAX_BODY_BYTES = 1024 * 1024
@@ -39,9 +37,9 @@ def parse_delivery(body: bytes) -> tuple[str | None, list[dict[str, Any]]]:
     """The ``destination`` (the bot) and the ``events`` of a verified delivery; :class:`CallbackError` when the
     body is not LINE's shape."""
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
-        raise CallbackError("The webhook body is not JSON.") from None
+        payload = parse(body, max_bytes=MAX_BODY_BYTES)
+    except UntrustedJsonError:
+        raise CallbackError("The webhook body is not JSON of LINE's shape (size, depth).") from None
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
         raise CallbackError("The webhook body has no list of event objects.")

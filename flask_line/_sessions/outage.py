@@ -10,7 +10,6 @@ per request, and the next request that reaches the store ends it: no restart nee
 from __future__ import annotations
 
 import functools
-import logging
 import sqlite3
 import threading
 import time
@@ -20,9 +19,8 @@ from typing import Any, NoReturn
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 
+from .._log import log
 from ..errors import LineError, SessionStoreUnavailable, StoreUnavailable
-
-log = logging.getLogger("flask_line")
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Request, Response, current_app, session
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 
-log = logging.getLogger("flask_line")
+from .._log import log
 
 #: The embedded default store's file, in the app's instance folder.
 DEFAULT_SESSION_FILE = "flask_line_sessions.sqlite3"

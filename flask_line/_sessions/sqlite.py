@@ -10,7 +10,6 @@ The file is created on first use, so ``flask --help`` creates nothing.
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import threading
@@ -21,10 +20,9 @@ from typing import Any
 from flask import Flask
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 
+from .._log import log
 from .._store.sqlite import create_private_file
 from .keys import PENDING_KEY
-
-log = logging.getLogger("flask_line")
 
 #: Session keys that do not make a session worth keeping beyond a pending sign-in.
 _TRANSIENT_KEYS = frozenset({PENDING_KEY, "_permanent"})

@@ -7,7 +7,6 @@ and Alembic manage them with the app's own tables. Every write is one transactio
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,12 +35,11 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_errors
 
+from .._log import log
 from ..errors import AccountLinkConflict, SchemaOutOfDate, StoreUnavailable
 from .attachments import ModuleAttachment, decode_scopes, encode_scopes, utc_now
 from .links import AccountLink, check_same_user
 from .schema import UPGRADE_COMMAND, create_tables, schema_problems, upgrade
-
-log = logging.getLogger("flask_line")
 
 ATTACHMENTS_TABLE = "line_module_attachments"
 LINKS_TABLE = "line_account_links"

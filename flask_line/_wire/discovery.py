@@ -9,16 +9,19 @@ from __future__ import annotations
 import threading
 from urllib.parse import urlsplit
 
+from .._log import log
 from ..errors import UpstreamUnavailable
 from .http import JsonObject, LineHttp
 
 
 class DiscoveryDocument:
-    """The discovery document at ``url``."""
+    """The discovery document at ``url``, which must name ``issuer`` (OpenID Connect Discovery 4.3) and a key set
+    served from the document's own origin (so no other host chooses the keys ID tokens are checked with)."""
 
-    def __init__(self, http: LineHttp, url: str) -> None:
+    def __init__(self, http: LineHttp, url: str, issuer: str) -> None:
         self._http = http
         self.url = url
+        self.expected_issuer = issuer
         self._document: JsonObject | None = None
         self._lock = threading.Lock()
 
@@ -42,5 +45,16 @@ class DiscoveryDocument:
                     value = document.get(name)
                     if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https"):
                         raise UpstreamUnavailable(f"The discovery document at {self.url} has no valid {name}.")
+                if document["issuer"] != self.expected_issuer:
+                    log.error("The discovery document at %s names the issuer %s", self.url, document["issuer"])
+                    raise UpstreamUnavailable(f"The discovery document does not name {self.expected_issuer}.")
+                if _origin(str(document["jwks_uri"])) != _origin(self.url):
+                    log.error("The discovery document at %s names a key set on another host", self.url)
+                    raise UpstreamUnavailable("The discovery document names a key set on another host.")
                 self._document = document
             return self._document
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()

@@ -8,18 +8,18 @@ rate limits and garbage bodies into :mod:`flask_line.errors`.
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from .._log import log
 from ..errors import EmulatorNotAnswering, TokenRequestError, UpstreamTimeout, UpstreamUnavailable
+from .untrusted_json import UntrustedJsonError, parse
 
 if TYPE_CHECKING:
     import requests
 
-log = logging.getLogger("flask_line")
 
 #: Environment variables that route requests through a proxy; without them, requests need not read the
 #: environment on every call (it does when ``trust_env`` is on: about a millisecond per request).
@@ -182,10 +182,10 @@ def _prepared_url(url: str) -> str:
 def json_object(response: requests.Response) -> JsonObject:
     """The response body as a JSON object, or :class:`UpstreamUnavailable` if it is anything else."""
     try:
-        body = response.json()
-    except ValueError:
+        body = parse(response.content)
+    except UntrustedJsonError:
         log.warning(
-            "LINE sent a body that is not JSON (HTTP %s, %d bytes)",
+            "LINE sent a body that is not JSON we accept (HTTP %s, %d bytes)",
             response.status_code,
             len(response.content),
         )
@@ -198,8 +198,8 @@ def json_object(response: requests.Response) -> JsonObject:
 def oauth_error(response: requests.Response) -> TokenRequestError | UpstreamUnavailable:
     """The error for a 4xx answer: LINE's ``error``/``error_description`` (or ``message``) when it sent them."""
     try:
-        body = response.json()
-    except ValueError:
+        body = parse(response.content)
+    except UntrustedJsonError:
         body = None
     if not isinstance(body, dict):
         log.warning("LINE answered HTTP %s without a JSON error body", response.status_code)

@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import IdTokenError
 from .jwks import JwksCache
+from .untrusted_json import MAX_DEPTH, depth_exceeds
+
+#: Largest ID token or JWT response accepted (LINE's are about 1 kB; a picture URL makes them longer).
+MAX_JWT_BYTES = 16_384
 
 if TYPE_CHECKING:
     from joserfc.jwk import Key
@@ -48,12 +52,17 @@ class IdTokenVerifier:
         access_token: str | None = None,
         *,
         max_age: int | None = None,
+        nonce_required: bool = False,
     ) -> dict[str, Any]:
         """Return the verified claims, or raise :class:`IdTokenError` saying which check failed.
 
+        :param nonce_required: a nonce is demanded: a missing expected ``nonce`` refuses the token (a demand whose
+            expected value is missing never turns itself off).
         :param max_age: the ``max_age`` the login sent: ``auth_time`` must then be present and no older
             (OpenID Connect Core 3.1.2.1 and 3.1.3.7).
         """
+        if nonce_required and not nonce:
+            raise IdTokenError("A nonce is required, but none was expected for this sign-in: refusing the ID token.")
         token = self._decode(id_token, "ID token")
         claims = token.claims
         self._check_claims(claims, nonce)
@@ -79,6 +88,7 @@ class IdTokenVerifier:
             registry.validate(claims)
         except JoseError as error:
             raise IdTokenError(f"The response JWT's claims do not match ({_describe(error)}).") from None
+        self._check_audience(claims, "response JWT")
         return claims
 
     def expected_issuer(self) -> str:
@@ -91,12 +101,17 @@ class IdTokenVerifier:
 
         if not isinstance(value, str) or value.count(".") != 2:
             raise IdTokenError(f"LINE sent no {what}, or one that is not a signed JWT.")
+        if len(value) > MAX_JWT_BYTES:
+            raise IdTokenError(f"The {what} is larger than {MAX_JWT_BYTES} bytes.")
         try:
-            return jwt.decode(value, self._pick_key, algorithms=list(self.algorithms))
+            token = jwt.decode(value, self._pick_key, algorithms=list(self.algorithms))
         except IdTokenError:
             raise
-        except (JoseError, ValueError, TypeError) as error:
+        except (JoseError, ValueError, TypeError, RecursionError) as error:
             raise IdTokenError(f"The {what}'s signature does not verify ({_describe(error)}).") from None
+        if depth_exceeds(token.claims, MAX_DEPTH) or depth_exceeds(token.header, MAX_DEPTH):
+            raise IdTokenError(f"The {what} nests deeper than {MAX_DEPTH} levels.")
+        return token
 
     def _check_auth_time(self, auth_time: object, max_age: int) -> None:
         if isinstance(auth_time, bool) or not isinstance(auth_time, int | float):
@@ -140,15 +155,19 @@ class IdTokenVerifier:
             raise IdTokenError(f"The ID token lacks a required claim ({error.description}).") from None
         except JoseError as error:
             raise IdTokenError(f"The ID token's claims do not match ({_describe(error)}).") from None
-        audience = claims["aud"]
-        if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.client_id:
-            raise IdTokenError("The ID token has several audiences and no azp naming this client.")
-        if "azp" in claims and claims["azp"] != self.client_id:
-            raise IdTokenError("The ID token's azp is another client.")
+        self._check_audience(claims, "ID token")
         if nonce is not None:
             sent = claims.get("nonce")
             if not isinstance(sent, str) or not hmac.compare_digest(sent, nonce):
                 raise IdTokenError("The ID token's nonce does not match this login (possible replay).")
+
+    def _check_audience(self, claims: dict[str, Any], what: str) -> None:
+        """OpenID Connect Core 3.1.3.7: several audiences need an ``azp`` naming us; an ``azp`` must be us."""
+        audience = claims["aud"]
+        if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.client_id:
+            raise IdTokenError(f"The {what} has several audiences and no azp naming this client.")
+        if "azp" in claims and claims["azp"] != self.client_id:
+            raise IdTokenError(f"The {what}'s azp is another client.")
 
     @staticmethod
     def _check_at_hash(at_hash: object, access_token: str, alg: str) -> None:

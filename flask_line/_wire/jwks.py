@@ -6,19 +6,17 @@ use the keys the first one fetched, so a burst of tokens naming unknown keys can
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .._log import log
 from ..errors import IdTokenError, LineError, UpstreamUnavailable
 from .http import LineHttp
 
 if TYPE_CHECKING:
     from joserfc.jwk import Key, KeySet
-
-log = logging.getLogger("flask_line")
 
 
 class JwksCache:

@@ -67,7 +67,9 @@ class WorksSignInFlow(AuthorizationFlow[SignIn[WorksUser]]):
         return SignIn(user, token)
 
     def _user_from_id_token(self, token: LineToken, pending: PendingAuthorization) -> WorksUser:
-        claims = self.id_tokens.verify(token.id_token, pending.nonce, access_token=token.access_token)
+        claims = self.id_tokens.verify(
+            token.id_token, pending.nonce, access_token=token.access_token, nonce_required=self.uses_nonce
+        )
         return WorksUser(
             user_id=claims["sub"],
             name=claims.get("name"),

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
+from .._log import log
 from .._wire.api_client import ApiClient
 from .._wire.http import LineHttp
 from .._wire.oauth import OAuthClient, jwt_assertion
@@ -12,8 +11,6 @@ from .._wire.tokens import LineToken
 from ..errors import ConfigurationError, NotAuthenticated, ServiceAccountError, TokenRequestError
 from .flow import WorksSignInFlow
 from .settings import WorksSettings
-
-log = logging.getLogger("flask_line")
 
 #: Lifetime of the JWT assertion; LINE WORKS' samples use one hour.
 ASSERTION_LIFETIME = 3600

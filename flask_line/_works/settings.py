@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .._config import ConfigReader, Setting
-
-log = logging.getLogger("flask_line")
+from .._log import log
 
 #: Hosts where a plain-http callback is fine (development).
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -77,6 +75,9 @@ class WorksSettings:
     #: Overrides of the discovery document's ``jwks_uri`` and ``issuer`` (None: use the document's).
     jwks_url: str | None
     issuer: str | None
+    #: The ``issuer`` the discovery document must name: its URL without ``/.well-known/openid-configuration``
+    #: (OpenID Connect Discovery 4.3), from LINE's real URL when only ``LINE_EMULATOR_URL`` moved it.
+    discovery_issuer: str
     api_url: str
     service_account: str | None
     #: The service account's private key (PEM).
@@ -108,6 +109,11 @@ def load_settings(read: ConfigReader) -> WorksSettings:
         authorize_url=read.url("LINE_WORKS_AUTHORIZE_URL"),
         token_url=read.url("LINE_WORKS_TOKEN_URL"),
         discovery_url=read.url("LINE_WORKS_DISCOVERY_URL"),
+        discovery_issuer=_issuer_of(
+            read.url("LINE_WORKS_DISCOVERY_URL")
+            if read.is_set("LINE_WORKS_DISCOVERY_URL")
+            else read.settings["LINE_WORKS_DISCOVERY_URL"].default
+        ),
         jwks_url=read.optional_url("LINE_WORKS_JWKS_URL"),
         issuer=read.optional_url("LINE_WORKS_ISSUER"),
         api_url=read.url("LINE_WORKS_API_URL"),
@@ -157,3 +163,7 @@ def _private_key(read: ConfigReader) -> str:
     if not parsed.is_private:
         raise read.fail(source, "is a public key; the service account needs the private key")
     return key
+
+
+def _issuer_of(discovery_url: str) -> str:
+    return discovery_url.removesuffix("/.well-known/openid-configuration")

@@ -19,7 +19,7 @@ from flask import Response, abort, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from .data import Grant
-from .endpoints import Endpoints, issuer, with_query
+from .endpoints import LOGIN_ISSUER, Endpoints, with_query
 
 #: The emulator's sign-in cookie (on the emulator's host, never the app's).
 SESSION_COOKIE = "line_emulator_session"
@@ -237,7 +237,7 @@ class ConsentScreen(Endpoints):
         """A JARM response: the parameters as claims, signed as the channel's ID tokens are."""
         channel = self.data.channels[client_id]
         now = int(time.time())
-        claims = {"iss": issuer(), "aud": client_id, "exp": now + 600, "iat": now, **params}
+        claims = {"iss": LOGIN_ISSUER, "aud": client_id, "exp": now + 600, "iat": now, **params}
         header, key = self.data.keys.header_and_key(channel.id_token_alg, channel.secret)
         return self.data.keys.sign(header, claims, key)
 

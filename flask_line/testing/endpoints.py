@@ -32,8 +32,15 @@ def oauth_error(error: str, description: str, status: int = 400) -> tuple[Respon
     return jsonify(error=error, error_description=description), status
 
 
-def issuer() -> str:
-    """The emulator's own base URL: the ``iss`` of the tokens it signs."""
+#: The ``iss`` of LINE Login's ID tokens, JWT responses and discovery document: LINE's own, as LINE signs them,
+#: so an app pointed at the emulator expects exactly what it expects in production.
+LOGIN_ISSUER = "https://access.line.me"
+#: The ``issuer`` of LINE WORKS' discovery document and ID tokens (the prefix of its discovery URL).
+WORKS_ISSUER = "https://auth.worksmobile.com"
+
+
+def base_url() -> str:
+    """The emulator's own base URL, where it serves every endpoint."""
     return request.url_root.rstrip("/")
 
 

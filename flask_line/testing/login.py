@@ -11,7 +11,7 @@ from flask import Response, jsonify, request
 
 from .consent import JWT_MODES, ConsentScreen
 from .data import Grant, PlatformData
-from .endpoints import Endpoints, bearer_token, issuer, oauth_error
+from .endpoints import LOGIN_ISSUER, Endpoints, base_url, bearer_token, oauth_error
 from .faults import Fault
 
 #: LINE Login v2.1's scopes (seed 004).
@@ -125,7 +125,7 @@ class LoginEndpoints(Endpoints):
         user = self.data.users[grant.user_id]
         now = int(time.time())
         claims: dict[str, Any] = {
-            "iss": issuer(),
+            "iss": LOGIN_ISSUER,
             "sub": user.user_id,
             "aud": grant.client_id,
             "exp": now + 3600,
@@ -243,7 +243,7 @@ class LoginEndpoints(Endpoints):
         except ValueError:
             return oauth_error("invalid_request", "Invalid IdToken.")
         checks = (
-            (claims.get("iss") == issuer(), "Invalid IdToken Issuer."),
+            (claims.get("iss") == LOGIN_ISSUER, "Invalid IdToken Issuer."),
             (isinstance(claims.get("exp"), int) and claims["exp"] > time.time(), "IdToken expired."),
             (claims.get("aud") == channel.channel_id, "Invalid IdToken Audience."),
             ("nonce" not in form or claims.get("nonce") == form["nonce"], "Invalid IdToken Nonce."),
@@ -277,7 +277,7 @@ class LoginEndpoints(Endpoints):
 
     def picture_url(self, user: Any) -> str:
         """The user's picture: their own URL, or one the emulator draws."""
-        return str(user.picture_url or f"{issuer()}/_emulator/avatar/{user.user_id}.svg")
+        return str(user.picture_url or f"{base_url()}/_emulator/avatar/{user.user_id}.svg")
 
     def liff_token(self) -> Any:
         """What ``liff.getAccessToken()`` / ``liff.getIDToken()`` (or a native SDK) would hold, with no redirect.
@@ -319,9 +319,9 @@ class LoginEndpoints(Endpoints):
         return jsonify(self.data.keys.jwks())
 
     def discovery(self) -> Any:
-        base = issuer()
+        base = base_url()
         return jsonify(
-            issuer=base,
+            issuer=LOGIN_ISSUER,
             authorization_endpoint=f"{base}/oauth2/v2.1/authorize",
             token_endpoint=f"{base}/oauth2/v2.1/token",
             revocation_endpoint=f"{base}/oauth2/v2.1/revoke",

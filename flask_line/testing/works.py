@@ -14,7 +14,7 @@ from joserfc.errors import JoseError
 
 from .consent import ConsentScreen
 from .data import Grant, PlatformData
-from .endpoints import Endpoints, bearer_token, issuer, oauth_error
+from .endpoints import WORKS_ISSUER, Endpoints, base_url, bearer_token, oauth_error
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 WORKS_TOKEN_TTL = 86400
@@ -93,7 +93,7 @@ class WorksEndpoints(Endpoints):
         member = self.data.works_members[grant.user_id]
         now = int(time.time())
         claims: dict[str, Any] = {
-            "iss": issuer(),
+            "iss": WORKS_ISSUER,
             "sub": member.user_id,
             "aud": grant.client_id,
             "exp": now + 3600,
@@ -147,9 +147,9 @@ class WorksEndpoints(Endpoints):
 
     def discovery(self) -> Any:
         """LINE WORKS' OpenID discovery document (served here at /works/...: one host, two discovery paths)."""
-        base = issuer()
+        base = base_url()
         return jsonify(
-            issuer=base,
+            issuer=WORKS_ISSUER,
             authorization_endpoint=f"{base}/oauth2/v2.0/authorize",
             token_endpoint=f"{base}/oauth2/v2.0/token",
             jwks_uri=f"{base}/oauth2/v2.0/certs",

@@ -1,0 +1,47 @@
+"""flask-line's logger, whose lines cannot be forged: every value logged is escaped.
+
+Values in log lines come from requests and from LINE (an ``error_description``, a user id, a bot id). A CR or LF
+in one would start a fake log line; a filter on the ``flask_line`` logger escapes control characters in every
+argument (and in the message itself), so each call site cannot forget to.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+#: Control characters (C0, DEL, C1, and the Unicode line and paragraph separators) shown as escapes.
+_ESCAPES = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)
+}
+_ESCAPES.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+
+
+def escape(value: Any) -> Any:
+    """``value`` with control characters escaped, when it is text (other values are left to ``%`` formatting)."""
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, bytes):
+        return escape(value.decode("utf-8", "backslashreplace"))
+    if isinstance(value, BaseException):
+        return escape(str(value))
+    return value
+
+
+class EscapeControlCharacters(logging.Filter):
+    """Escapes every argument of a record (and its message) before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = escape(record.msg)
+        if isinstance(record.args, dict):
+            record.args = {key: escape(value) for key, value in record.args.items()}
+        elif record.args:
+            record.args = tuple(escape(value) for value in record.args)
+        return True
+
+
+#: The logger every flask-line module writes to.
+log = logging.getLogger("flask_line")
+if not any(isinstance(existing, EscapeControlCharacters) for existing in log.filters):
+    log.addFilter(EscapeControlCharacters())

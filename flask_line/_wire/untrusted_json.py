@@ -1,0 +1,50 @@
+"""The one way flask-line reads JSON it did not write: bounded in size and depth, never a 500.
+
+Tokens' payloads, webhook bodies, LIFF request bodies and LINE's answers all come through :func:`parse`. Python's
+decoder would raise ``RecursionError`` deep inside a nested payload; here a payload over :data:`MAX_DEPTH` levels
+or :data:`MAX_BYTES` bytes is simply not JSON we accept (:class:`UntrustedJsonError`, a ``ValueError``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+#: Deepest nesting accepted: LINE's documents nest at most a handful of levels (a webhook event's message).
+MAX_DEPTH = 32
+#: Largest JSON text accepted by default (LINE's answers, token payloads); webhook bodies pass their own bound.
+MAX_BYTES = 1_000_000
+
+
+class UntrustedJsonError(ValueError):
+    """The text is not JSON, or is bigger or deeper than flask-line accepts."""
+
+
+def parse(text: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:
+    """``text`` decoded, or :class:`UntrustedJsonError`."""
+    if len(text) > max_bytes:
+        raise UntrustedJsonError(f"JSON over {max_bytes} bytes")
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nested beyond the interpreter's own limit
+        raise UntrustedJsonError("not JSON") from None
+    if depth_exceeds(value, max_depth):
+        raise UntrustedJsonError(f"JSON nested deeper than {max_depth} levels")
+    return value
+
+
+def depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests containers more than ``limit`` levels deep (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
