@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,7 +57,7 @@ def logout() -> Response:
 
 def link() -> Response:
     """Link a LINE account to the signed-in site user: a LINE Login whose callback records the link."""
-    return runtime().require_login().flow.start(request.args, link_to=_site_user_to_link())
+    return runtime().require_login().flow.start(_never_silent_unless_same_site(), link_to=_site_user_to_link())
 
 
 def unlink() -> Response:
@@ -127,13 +128,24 @@ def works_logout() -> Response:
 
 def works_link() -> Response:
     """Link a LINE WORKS account to the signed-in site user."""
-    return runtime().require_works_sign_in().start(request.args, link_to=_site_user_to_link())
+    return runtime().require_works_sign_in().start(_never_silent_unless_same_site(), link_to=_site_user_to_link())
 
 
 def works_unlink() -> Response:
     """Unlink the signed-in site user's LINE WORKS account (POST only, same-site only)."""
     flow = runtime().require_works_sign_in()
     return _unlink(flow.identity, flow.default_next)
+
+
+def _never_silent_unless_same_site() -> Mapping[str, str]:
+    """The link request's options; ``prompt=none`` only for a navigation the browser says came from this site.
+
+    A silent link started by another site (or by a browser that sends no ``Sec-Fetch-Site``) could attach the
+    visitor's LINE account to whoever is signed in here without a screen: it shows LINE's screen instead.
+    """
+    if request.args.get("prompt") != "none" or request.headers.get("Sec-Fetch-Site") in ("same-origin", "same-site"):
+        return request.args
+    return {key: value for key, value in request.args.items() if key != "prompt"}
 
 
 def _site_user_to_link() -> str:

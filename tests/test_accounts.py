@@ -371,3 +371,16 @@ def test_line_login_v20_signs_members_in_through_the_same_hook(make_app, databas
     assert identity.user_id == CONY and linked_user_id is None
     assert client.get("/members").json == {"id": 1, "name": "Cony"}
     assert site.links().find("line", CONY).user_id == "1"
+
+
+@pytest.mark.parametrize(
+    "fetch_site,silent", [("cross-site", False), (None, False), ("none", False), ("same-origin", True)]
+)
+def test_a_link_is_silent_only_when_this_site_started_it(member_site, fetch_site, silent):
+    member = member_site.add("Existing member")
+    client = member_site.app.test_client()
+    client.post(f"/password-login/{member.id}")
+    headers = {"Sec-Fetch-Site": fetch_site} if fetch_site else {}
+    start = client.get("/line/link?prompt=none", headers=headers)
+    assert start.status_code == 302
+    assert ("prompt=none" in start.location) is silent
