@@ -16,7 +16,7 @@ from ._runtime import ALL_SETTINGS, EXTENSION_KEY, AppHooks, Runtime, Settings, 
 from ._sessions.outage import OutageTolerantSessions
 from ._sessions.setup import setup_server_side_sessions
 from ._store.attachments import AttachmentStore
-from ._store.links import AccountLinkStore
+from ._store.links import LINE, AccountLinkStore
 from ._views import create_blueprint
 from ._wire.tokens import LineToken
 from ._works.service import WorksService
@@ -195,6 +195,29 @@ class LineOAuth:
         :raises ~flask_line.errors.NotAuthenticated: nobody is signed in, or the refresh token was refused.
         """
         return runtime().require_login().identity.fresh_token().access_token
+
+    def deauthorize(self) -> None:
+        """For a user deleting their account: remove their consent at LINE, unlink them, and sign them out.
+
+        LINE's development guidelines require deauthorizing when a user unregisters. Call it from your
+        "delete my account" view while the user is still signed in, then delete your own user::
+
+            @app.post("/account/delete")
+            @login_required
+            def delete_account():
+                line.deauthorize()  # LINE forgets the consent; the link and the session go too
+                db.session.delete(current_user)
+                db.session.commit()
+                return redirect("/")
+
+        :raises ~flask_line.errors.NotAuthenticated: nobody is signed in with LINE Login.
+        """
+        state = runtime()
+        login = state.require_login()
+        login.deauthorize()  # first: if LINE cannot be reached, nothing here has changed
+        if state.accounts.enabled and state.accounts.signed_in_user_id() is not None:
+            state.accounts.unlink_signed_in_user(LINE)
+        login.identity.sign_out()
 
     def is_friend(self) -> bool:
         """Ask LINE whether the signed-in user is a friend of the channel's linked Official Account."""

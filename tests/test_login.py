@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from flask_line import signals
-from flask_line.testing import signed_in_line_user
+from flask_line.testing import signed_in_line_token, signed_in_line_user
 from tests.conftest import captured, deliver, follow_login
 
 
@@ -163,3 +163,42 @@ def test_url_prefix_setting_moves_the_blueprint(make_app):
     client = make_app(LINE_URL_PREFIX="/auth/line").test_client()
     assert client.get("/auth/line/login").status_code == 302
     assert client.get("/line/login").status_code == 404
+
+
+def test_deauthorize_removes_the_consent_at_line_unlinks_and_signs_out(make_app, line_platform, tmp_path):
+    app = make_app(LINE_DATABASE_URI=f"sqlite:///{tmp_path / 'links.sqlite3'}")
+    line = app.extensions["line"]
+
+    @line.link_user
+    def user_for(identity, linked_user_id):
+        return type("Member", (), {"id": linked_user_id or "member-1"})()
+
+    @app.post("/account/delete")
+    def delete_account() -> str:
+        line.deauthorize()
+        return "deleted"
+
+    client = app.test_client()
+    follow_login(client, line_platform, user="Brown")
+    token = signed_in_line_token(client).access_token
+    assert client.post("/account/delete").data == b"deleted"
+    assert line_platform.platform.calls("/user/v1/deauthorize") == 1
+    assert line_platform.platform.live_access_token(token) is None, "LINE forgot the user's tokens"
+    assert signed_in_line_user(client).is_authenticated is False
+    with app.app_context():
+        assert line.account_links.find("line", "U4af4980629a1b2c3d4e5f60718293a4b") is None, "the link went too"
+
+
+def test_deauthorize_while_line_is_away_changes_nothing_here(make_app, line_platform):
+    app = make_app()
+
+    @app.post("/account/delete")
+    def delete_account() -> str:
+        app.extensions["line"].deauthorize()
+        return "deleted"
+
+    client = app.test_client()
+    follow_login(client, line_platform, user="Brown")
+    line_platform.platform.inject("POST /user/v1/deauthorize", status=503, body="down")
+    assert client.post("/account/delete").status_code == 502
+    assert signed_in_line_user(client).is_authenticated, "still signed in: the user can try again"

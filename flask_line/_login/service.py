@@ -9,7 +9,9 @@ from flask import current_app
 from .._identity.anonymous import AnonymousUser
 from .._identity.signed_in import SignedInIdentity
 from .._log import log
+from .._wire.http import oauth_error
 from .._wire.oauth import OAuthClient
+from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
 from ..errors import LineError
 from ..signals import logged_out
@@ -45,6 +47,8 @@ class LoginService:
         self.identity = identity
         self.profiles = profiles
         self.bearer = bearer
+        #: The channel's own access token (deauthorizing needs it), shared by every thread.
+        self._channel_token = SharedToken(lambda: client.client_credentials(settings.endpoints.channel_token))
 
     def __repr__(self) -> str:
         return f"<LoginService channel {self.settings.channel_id} v{self.version.number}>"
@@ -57,6 +61,26 @@ class LoginService:
         """Invalidate ``token`` at LINE, the way this version does."""
         authenticate, form = self.version.revoke_form(token)
         self.client.revoke(self.settings.endpoints.revoke, authenticate=authenticate, **form)
+
+    def deauthorize(self, access_token: str | None = None) -> None:
+        """Remove the user's consent to this channel at LINE (reference 1.11); their tokens stop working.
+
+        LINE's development guidelines ask for this when a user deletes their account on your site. Without
+        ``access_token``, the signed-in user's token is used. A token LINE already forgot counts as done.
+
+        :raises ~flask_line.errors.NotAuthenticated: no token was given and nobody is signed in.
+        """
+        token = access_token or self.identity.fresh_token().access_token
+        headers = {"Authorization": f"Bearer {self._channel_token.get().access_token}"}
+        response = self.client.http.request(
+            "POST", self.settings.endpoints.deauthorize, json={"userAccessToken": token}, headers=headers
+        )
+        if response.status_code == 400:
+            log.info("LINE had already deauthorized the user (HTTP 400)")
+        elif response.status_code >= 400:
+            raise oauth_error(response)
+        if self.bearer is not None:
+            self.bearer.forget(token)
 
     def logout(self) -> LineUser | AnonymousUser:
         """Revoke the token at LINE (best effort) and forget the user; return who was signed in."""

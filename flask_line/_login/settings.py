@@ -77,6 +77,20 @@ LOGIN_SETTINGS = (
         "URL",
         "The ``iss`` of LINE's ID tokens (not moved by ``LINE_EMULATOR_URL``: the emulator signs as LINE does).",
     ),
+    Setting(
+        "LINE_LOGIN_CHANNEL_TOKEN_URL",
+        "https://api.line.me/oauth2/v3/token",
+        "URL",
+        "The LINE Login channel's own (stateless) access token, for deauthorizing users.",
+        endpoint=True,
+    ),
+    Setting(
+        "LINE_LOGIN_DEAUTHORIZE_URL",
+        "https://api.line.me/user/v1/deauthorize",
+        "URL",
+        "Removes a user's consent to the channel (when they delete their account).",
+        endpoint=True,
+    ),
     Setting("LINE_PROFILE_URL", "https://api.line.me/v2/profile", "URL", "The user's profile.", endpoint=True),
     Setting(
         "LINE_FRIENDSHIP_URL",
@@ -114,6 +128,8 @@ class LoginEndpoints:
     friendship: str
     jwks: str
     issuer: str
+    channel_token: str
+    deauthorize: str
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,8 @@ def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) 
             friendship=read.url("LINE_FRIENDSHIP_URL"),
             jwks=read.url("LINE_LOGIN_JWKS_URL"),
             issuer=read.url("LINE_LOGIN_ISSUER"),
+            channel_token=read.url("LINE_LOGIN_CHANNEL_TOKEN_URL"),
+            deauthorize=read.url("LINE_LOGIN_DEAUTHORIZE_URL"),
         ),
     )
 
