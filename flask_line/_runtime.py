@@ -345,7 +345,7 @@ class _Parts:
             WorksSignInFlow.kind,
         )
         flow = WorksSignInFlow(works, self.pending, self.http, client, id_tokens=verifier, identity=identity)
-        return WorksService(works, self.http, flow)
+        return WorksService(works, self.http, flow, discovery)
 
     def _identity(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from flask import Blueprint, jsonify, redirect, request
 from werkzeug.wrappers import Response
@@ -121,9 +121,9 @@ def works_callback() -> Response:
 def works_logout() -> Response:
     """Forget the LINE WORKS member (POST only, same-site only); a LINE Login in the same session stays."""
     refuse_cross_site()
-    flow = runtime().require_works_sign_in()
-    flow.identity.sign_out()
-    return redirect(safe_next(_next_target(), flow.default_next))
+    works = runtime().require_works()
+    target = safe_next(_next_target(), works.settings.default_next)
+    return redirect(works.sign_out(urljoin(request.host_url, target)))
 
 
 def works_link() -> Response:

@@ -222,3 +222,32 @@ def test_cli_prints_scopes_and_expiry_but_not_the_token(app, line_platform):
     assert not any(token in result.output for token in line_platform.platform.access_tokens)
     shown = runner.invoke(args=["line", "works-token", "--show"])
     assert any(token in shown.output for token in line_platform.platform.access_tokens)
+
+
+def test_logout_ends_the_session_at_line_works_when_discovery_advertises_it(client, line_platform):
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    base = line_platform.url
+    document = {
+        "issuer": "https://auth.worksmobile.com",
+        "jwks_uri": f"{base}/oauth2/v2.0/certs",
+        "end_session_endpoint": "https://auth.worksmobile.com/oauth2/v2.0/logout",
+    }
+    line_platform.platform.inject(
+        "GET /works/.well-known/openid-configuration", status=200, body=json.dumps(document), times=5
+    )
+    assert works_login(client, line_platform).status_code == 302
+    answer = client.post("/line/works/logout", data={"next": "/bye"})
+    target = urlsplit(answer.location)
+    assert f"{target.scheme}://{target.netloc}{target.path}" == document["end_session_endpoint"]
+    query = parse_qs(target.query)
+    assert query["post_logout_redirect_uri"] == ["http://app.test/bye"] and query["id_token_hint"][0].count(".") == 2
+    assert client.get("/works/me").status_code == 302, "signed out here too"
+
+
+def test_logout_without_an_end_session_endpoint_is_local(client, line_platform):
+    assert works_login(client, line_platform).status_code == 302
+    answer = client.post("/line/works/logout", data={"next": "/bye"})
+    assert answer.location == "http://app.test/bye"
+    assert client.get("/works/me").status_code == 302

@@ -33,6 +33,11 @@ class DiscoveryDocument:
         """The ``jwks_uri`` it names."""
         return self._field("jwks_uri")
 
+    def end_session_endpoint(self) -> str | None:
+        """Where the browser ends the session at the provider (RP-initiated logout), when the document says."""
+        value = (self._document or self._fetch()).get("end_session_endpoint")
+        return value if isinstance(value, str) and urlsplit(value).scheme == "https" else None
+
     def _field(self, name: str) -> str:
         document = self._document or self._fetch()
         return str(document[name])

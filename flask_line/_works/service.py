@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from .._log import log
 from .._wire.api_client import ApiClient
+from .._wire.discovery import DiscoveryDocument
 from .._wire.http import LineHttp
 from .._wire.oauth import OAuthClient, jwt_assertion
 from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
-from ..errors import ConfigurationError, NotAuthenticated, ServiceAccountError, TokenRequestError
+from ..errors import ConfigurationError, LineError, NotAuthenticated, ServiceAccountError, TokenRequestError
 from .flow import WorksSignInFlow
 from .settings import WorksSettings
 
@@ -19,9 +22,17 @@ ASSERTION_LIFETIME = 3600
 class WorksService:
     """LINE WORKS for one app; works inside or outside a request (CLI commands, jobs) with an app context."""
 
-    def __init__(self, settings: WorksSettings, http: LineHttp, sign_in: WorksSignInFlow | None) -> None:
+    def __init__(
+        self,
+        settings: WorksSettings,
+        http: LineHttp,
+        sign_in: WorksSignInFlow | None,
+        discovery: DiscoveryDocument | None = None,
+    ) -> None:
         self.settings = settings
         self.http = http
+        #: LINE WORKS' discovery document (its ``end_session_endpoint``, when it has one).
+        self.discovery = discovery
         #: The member sign-in flow (None when sign-in is off).
         self.sign_in = sign_in
         self._client = OAuthClient(http, settings.client_id, settings.client_secret)
@@ -29,6 +40,28 @@ class WorksService:
 
     def __repr__(self) -> str:
         return f"<WorksService client {self.settings.client_id}>"
+
+    def sign_out(self, next_url: str) -> str:
+        """Forget the member here and return where the browser goes next: LINE WORKS' ``end_session_endpoint``
+        (OpenID Connect RP-Initiated Logout, when its discovery document advertises one), else ``next_url``.
+
+        :param next_url: the absolute URL to come back to (``post_logout_redirect_uri``; register it at LINE WORKS).
+        """
+        if self.sign_in is None:
+            return next_url
+        token = self.sign_in.identity.current_token()
+        self.sign_in.identity.sign_out()
+        if token is None or not token.id_token or self.discovery is None:
+            return next_url
+        try:
+            end_session = self.discovery.end_session_endpoint()
+        except LineError as error:  # the member is signed out here either way
+            log.warning("LINE WORKS' discovery document could not be read at logout (%s)", error.code)
+            return next_url
+        if end_session is None:
+            return next_url
+        query = urlencode({"id_token_hint": token.id_token, "post_logout_redirect_uri": next_url})
+        return f"{end_session}{'&' if '?' in end_session else '?'}{query}"
 
     def get_access_token(self) -> str:
         """A valid access token for the member signed in with LINE WORKS, refreshed first if it expired.
