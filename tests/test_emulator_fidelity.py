@@ -435,3 +435,124 @@ def test_an_attach_no_account_matches_says_so(client, line_platform):
     page = requests.get(client.get("/line/attach?basic_search_id=@nobody").location, timeout=5).text
     assert "No account matches" in page
     assert CONY_FLOWERS not in page
+
+
+# LINE's remaining documented behaviour (issue: fail closed) -----------------------------------------------------
+
+
+def test_api_answers_carry_a_request_id_and_the_app_logs_it_on_errors(client, line_platform, caplog):
+    certs = requests.get(f"{line_platform.url}/oauth2/v2.1/certs", timeout=5)
+    assert len(certs.headers["x-line-request-id"]) >= 16
+    page = requests.get(f"{line_platform.url}/", timeout=5)
+    assert "x-line-request-id" not in page.headers, "the emulator's own pages are not API answers"
+    line_platform.platform.inject("POST /oauth2/v2.1/token", status=500, body="boom")
+    caplog.set_level("WARNING", logger="flask_line")
+    assert follow_login(client, line_platform).status_code == 502
+    logged = [record.getMessage() for record in caplog.records if "x-line-request-id" in record.getMessage()]
+    assert logged and "x-line-request-id -" not in logged[0], "the id LINE sent, for LINE's support"
+
+
+@pytest.mark.parametrize("length,accepted", [(42, False), (43, True), (128, True), (129, False)])
+def test_a_pkce_verifier_outside_43_to_128_characters_is_refused(line_platform, length, accepted):
+    verifier = "v" * length
+    start = requests.Request(
+        "GET",
+        f"{line_platform.url}/oauth2/v2.1/authorize",
+        params={
+            "response_type": "code",
+            "state": "s" * 20,
+            "scope": "profile",
+            "client_id": DEMO_CHANNEL_ID,
+            "redirect_uri": "http://app.test/line/callback",
+            "code_challenge": base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode(),
+            "code_challenge_method": "S256",
+        },
+    ).prepare()
+    back = line_platform.consent(str(start.url))
+    answer = requests.post(
+        f"{line_platform.url}/oauth2/v2.1/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": back.params["code"],
+            "redirect_uri": "http://app.test/line/callback",
+            "client_id": DEMO_CHANNEL_ID,
+            "client_secret": DEMO_CHANNEL_SECRET,
+            "code_verifier": verifier,
+        },
+        timeout=5,
+    )
+    assert (answer.status_code == 200) is accepted, answer.text
+
+
+@pytest.mark.parametrize(
+    "path,client_id,redirect_uri,change,error",
+    [
+        ("/dialog/oauth/weblogin", DEMO_CHANNEL_ID, "http://app.test/line/callback", {"state": ""}, "invalid_request"),
+        (
+            "/dialog/oauth/weblogin",
+            DEMO_CHANNEL_ID,
+            "http://app.test/line/callback",
+            {"response_type": "token"},
+            "invalid_request",
+        ),
+        (
+            "/oauth2/v2.0/authorize",
+            DEMO_WORKS_CLIENT_ID,
+            "https://app.test/line/works/callback",
+            {"scope": ""},
+            "invalid_scope",
+        ),
+        (
+            "/oauth2/v2.0/authorize",
+            DEMO_WORKS_CLIENT_ID,
+            "https://app.test/line/works/callback",
+            {"response_type": "password"},
+            "unsupported_response_type",
+        ),
+        (
+            "/oauth2/v2.0/authorize",
+            DEMO_WORKS_CLIENT_ID,
+            "https://app.test/line/works/callback",
+            {"state": ""},
+            "invalid_request",
+        ),
+    ],
+)
+def test_v20_and_works_authorize_requests_missing_what_is_required_get_lines_error(
+    line_platform, path, client_id, redirect_uri, change, error
+):
+    answer = authorize(line_platform.url, path, client_id=client_id, redirect_uri=redirect_uri, **change)
+    assert answer.status_code == 302, "an error sent back, not the consent screen"
+    query = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert query["error"] == [error]
+    if path == "/dialog/oauth/weblogin":
+        assert query["errorCode"] == ["400"], "v2.0's own error fields"
+
+
+def test_v20_refresh_answers_scope_p_and_its_own_error(make_app, line_platform):
+    client = make_app(LINE_LOGIN_VERSION="2.0").test_client()
+    follow_login(client, line_platform, user="Brown")
+    from flask_line.testing import signed_in_line_token
+
+    refresh = signed_in_line_token(client).refresh_token
+    form = {"grant_type": "refresh_token", "client_id": DEMO_CHANNEL_ID, "client_secret": DEMO_CHANNEL_SECRET}
+    answer = requests.post(
+        f"{line_platform.url}/v2/oauth/accessToken", data={**form, "refresh_token": refresh}, timeout=5
+    )
+    assert answer.status_code == 200 and answer.json()["scope"] == "P"
+    expired = requests.post(f"{line_platform.url}/v2/oauth/accessToken", data={**form, "refresh_token": "x"}, timeout=5)
+    assert expired.json() == {"error": "invalid_grant", "error_description": "invalid refresh_token"}
+
+
+def test_a_user_without_a_picture_has_no_picture_url_and_pictures_are_https(client, line_platform):
+    from flask_line.testing import EmulatedUser
+
+    follow_login(client, line_platform, user="Sally")
+    assert client.get("/profile").status_code == 200
+    token = line_platform.liff_login("Sally", scope="profile")["access_token"]
+    profile = requests.get(f"{line_platform.url}/v2/profile", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert "pictureUrl" not in profile.json()
+    with pytest.raises(ValueError, match="HTTPS"):
+        EmulatedUser("U0", "Plain", picture_url="http://example.com/me.png")

@@ -141,10 +141,22 @@ def _unless_unavailable(response: requests.Response, method: str, url: str) -> r
     """``response``, unless LINE said it cannot answer now (429 or 5xx): then :class:`UpstreamUnavailable`."""
     if response.status_code == 429:
         retry_after = _retry_after(response)
-        log.warning("LINE rate-limited %s %s (Retry-After: %s)", method, _public(url), retry_after)
+        log.warning(
+            "LINE rate-limited %s %s (Retry-After: %s, x-line-request-id %s)",
+            method,
+            _public(url),
+            retry_after,
+            request_id(response),
+        )
         raise UpstreamUnavailable("LINE is rate-limiting requests; try again shortly", retry_after)
     if response.status_code >= 500:
-        log.warning("LINE answered %s to %s %s", response.status_code, method, _public(url))
+        log.warning(
+            "LINE answered %s to %s %s (x-line-request-id %s)",
+            response.status_code,
+            method,
+            _public(url),
+            request_id(response),
+        )
         raise UpstreamUnavailable(f"LINE answered with HTTP {response.status_code}")
     return response
 
@@ -185,9 +197,10 @@ def json_object(response: requests.Response) -> JsonObject:
         body = parse(response.content)
     except UntrustedJsonError:
         log.warning(
-            "LINE sent a body that is not JSON we accept (HTTP %s, %d bytes)",
+            "LINE sent a body that is not JSON we accept (HTTP %s, %d bytes, x-line-request-id %s)",
             response.status_code,
             len(response.content),
+            request_id(response),
         )
         raise UpstreamUnavailable("LINE sent a response that is not JSON") from None
     if not isinstance(body, dict):
@@ -202,12 +215,23 @@ def oauth_error(response: requests.Response) -> TokenRequestError | UpstreamUnav
     except UntrustedJsonError:
         body = None
     if not isinstance(body, dict):
-        log.warning("LINE answered HTTP %s without a JSON error body", response.status_code)
+        log.warning(
+            "LINE answered HTTP %s without a JSON error body (x-line-request-id %s)",
+            response.status_code,
+            request_id(response),
+        )
         return UpstreamUnavailable(f"LINE answered with HTTP {response.status_code}")
     error = str(body.get("error") or f"http_{response.status_code}")
     description = body.get("error_description") or body.get("message")
-    log.info("LINE refused the request: HTTP %s %s", response.status_code, error)
+    log.info(
+        "LINE refused the request: HTTP %s %s (x-line-request-id %s)", response.status_code, error, request_id(response)
+    )
     return TokenRequestError(error, str(description) if description else None, response.status_code)
+
+
+def request_id(response: requests.Response) -> str:
+    """LINE's ``x-line-request-id`` of an answer (what LINE's support asks for), or ``-``."""
+    return response.headers.get("x-line-request-id") or "-"
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -29,11 +29,18 @@ class EmulatedUser:
 
     user_id: str
     display_name: str
+    #: The user's picture (LINE serves pictures over HTTPS only); None: one the emulator draws.
     picture_url: str | None = None
     email: str | None = None
     status_message: str | None = None
     #: Whether the user is a friend of the channel's linked Official Account.
     friend: bool = False
+    #: False for a user who never set a picture: LINE then leaves ``pictureUrl`` (and ``picture``) out.
+    has_picture: bool = True
+
+    def __post_init__(self) -> None:
+        if self.picture_url is not None and not self.picture_url.startswith("https://"):
+            raise ValueError(f"LINE serves profile pictures over HTTPS only, not {self.picture_url!r}")
 
 
 @dataclass
@@ -68,7 +75,7 @@ class EmulatedWorksMember:
 DEFAULT_USERS = (
     EmulatedUser("U4af4980629a1b2c3d4e5f60718293a4b", "Brown", email="brown@example.com", status_message="Hello!"),
     EmulatedUser("U5b0f2e3c4d5e6f708192a3b4c5d6e7f8", "Cony", email="cony@example.com", friend=True),
-    EmulatedUser("U6c1a3f4d5e6f708192a3b4c5d6e7f809", "Sally"),
+    EmulatedUser("U6c1a3f4d5e6f708192a3b4c5d6e7f809", "Sally", has_picture=False),
 )
 
 DEFAULT_BOTS = (

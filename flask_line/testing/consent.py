@@ -256,9 +256,15 @@ class ConsentScreen(Endpoints):
             return "redirect_uri does not match"
         if grant.code_challenge:
             verifier = form.get("code_verifier", "")
-            if not verifier or create_s256_code_challenge(verifier) != grant.code_challenge:
+            # RFC 7636 4.1: 43 to 128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~".
+            if not 43 <= len(verifier) <= 128 or not set(verifier) <= _VERIFIER_CHARACTERS:
+                return "code_verifier must be 43-128 unreserved characters"
+            if create_s256_code_challenge(verifier) != grant.code_challenge:
                 return "code_verifier does not match"
         return grant
+
+
+_VERIFIER_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 def error_page(status: int, message: str, title: str = "Bad request") -> NoReturn:

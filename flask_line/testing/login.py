@@ -65,7 +65,15 @@ class LoginEndpoints(Endpoints):
         return self.consent.begin("v2.1", params)
 
     def authorize_v20(self) -> Any:
-        return self.consent.begin("v2.0", {"scopes": ("profile",)})
+        params = {"scopes": ("profile",)}
+        pending = self.consent.authorization("v2.0", params)
+        args = request.args
+        if args.get("response_type") != "code" or not args.get("state"):
+            # v2.0's own error shape: errorCode and errorMessage beside RFC 6749's error.
+            missing = "response_type must be code" if args.get("response_type") != "code" else "state is required"
+            error = {"error": "invalid_request", "error_description": missing, "errorCode": "400"}
+            return self.consent.respond(pending, {**error, "errorMessage": "INVALID_REQUEST"})
+        return self.consent.begin("v2.0", params)
 
     # Tokens -------------------------------------------------------------------------------------------------------
 
@@ -81,7 +89,7 @@ class LoginEndpoints(Endpoints):
         if not self._client_ok(form):
             return oauth_error("invalid_client", "invalid client_id or client_secret")
         if form.get("grant_type") == "refresh_token":
-            return self._refresh(form)
+            return self._refresh(form, protocol)
         if form.get("grant_type") != "authorization_code":
             return oauth_error("unsupported_grant_type", "unsupported grant_type")
         grant = self.consent.redeem(form, protocol)
@@ -111,13 +119,18 @@ class LoginEndpoints(Endpoints):
             body["id_token"] = self.id_token(grant, request.environ.get("emulator.fault"))
         return body
 
-    def _refresh(self, form: Mapping[str, str]) -> Any:
+    def _refresh(self, form: Mapping[str, str], protocol: str) -> Any:
         with self.data.lock:
             grant = self.data.refresh_tokens.get(form.get("refresh_token", ""))
         if grant is None or grant.expires_at < time.time() or grant.client_id != form.get("client_id"):
-            return oauth_error("invalid_grant", "invalid refresh token")
+            # v2.0 reference: {"error":"invalid_grant","error_description":"invalid refresh_token"}
+            return oauth_error(
+                "invalid_grant", "invalid refresh_token" if protocol == "v2.0" else "invalid refresh token"
+            )
         body = self._token_answer(grant, with_id_token=False, refresh=False)
         body["refresh_token"] = form["refresh_token"]  # LINE returns the same refresh token
+        if protocol == "v2.0":
+            body["scope"] = "P"  # v2.0 reports the profile permission as "P", on refresh too
         return jsonify(body)
 
     def claims(self, grant: Grant, amr: str) -> dict[str, Any]:
@@ -136,7 +149,8 @@ class LoginEndpoints(Endpoints):
             claims["nonce"] = grant.nonce
         if "profile" in grant.scopes:
             claims["name"] = user.display_name
-            claims["picture"] = self.picture_url(user)
+            if user.has_picture:
+                claims["picture"] = self.picture_url(user)
         if "email" in grant.scopes and user.email:
             claims["email"] = user.email
         if "auth_time" in grant.extra:  # only when the login sent max_age (seed 004)
@@ -207,7 +221,9 @@ class LoginEndpoints(Endpoints):
         if not isinstance(grant, Grant):
             return grant
         user = self.data.users[grant.user_id]
-        body = {"userId": user.user_id, "displayName": user.display_name, "pictureUrl": self.picture_url(user)}
+        body = {"userId": user.user_id, "displayName": user.display_name}
+        if user.has_picture:  # reference 1.12: omitted when the user has none
+            body["pictureUrl"] = self.picture_url(user)
         if user.status_message:
             body["statusMessage"] = user.status_message
         return jsonify(body)
@@ -227,7 +243,8 @@ class LoginEndpoints(Endpoints):
         body: dict[str, Any] = {"sub": user.user_id}
         if "profile" in grant.scopes:
             body["name"] = user.display_name
-            body["picture"] = self.picture_url(user)
+            if user.has_picture:
+                body["picture"] = self.picture_url(user)
         return jsonify(body)
 
     def verify_id_token(self) -> Any:
@@ -276,7 +293,8 @@ class LoginEndpoints(Endpoints):
         return Response(status=204)
 
     def picture_url(self, user: Any) -> str:
-        """The user's picture: their own URL, or one the emulator draws."""
+        """The user's picture: their own (HTTPS) URL, or one the emulator draws and serves, standing in for LINE's
+        picture host."""
         return str(user.picture_url or f"{base_url()}/_emulator/avatar/{user.user_id}.svg")
 
     def liff_token(self) -> Any:

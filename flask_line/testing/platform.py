@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ class LinePlatform(PlatformData):
         self.app = Flask(__name__)
         self.app.config["TRAP_HTTP_EXCEPTIONS"] = False
         self.app.before_request(self._before_request)
+        self.app.after_request(_request_id)
         consent = ConsentScreen(self)
         self.module_endpoints = ModuleEndpoints(self, consent)
         products = (LoginEndpoints(self, consent), self.module_endpoints, WorksEndpoints(self, consent))
@@ -63,6 +65,23 @@ class LinePlatform(PlatformData):
         response.status_code = fault.status
         response.headers.update(fault.headers)
         return response
+
+
+#: Pages a browser sees (not API answers): they carry no request id.
+_BROWSER_PAGES = (
+    "/_emulator/",
+    "/oauth2/v2.1/authorize",
+    "/dialog/oauth/weblogin",
+    "/oauth2/v2.0/authorize",
+    "/module/auth/v1/authorize",
+)
+
+
+def _request_id(response: Response) -> Response:
+    """Every API answer carries ``x-line-request-id`` (reference, "Common"): what LINE's support asks for."""
+    if not request.path.startswith(_BROWSER_PAGES) and request.path != "/":
+        response.headers["x-line-request-id"] = secrets.token_hex(16)
+    return response
 
 
 def serve_forever(

@@ -42,14 +42,17 @@ class WorksEndpoints(Endpoints):
         self.consent = consent
 
     def authorize(self) -> Any:
-        return self.consent.begin(
-            "works",
-            {
-                "scopes": tuple(request.args.get("scope", "").split()),
-                "nonce": request.args.get("nonce"),
-                "code_challenge": request.args.get("code_challenge"),
-            },
-        )
+        args = request.args
+        params = {
+            "scopes": tuple(args.get("scope", "").split()),
+            "nonce": args.get("nonce"),
+            "code_challenge": args.get("code_challenge"),
+        }
+        pending = self.consent.authorization("works", params)
+        error = _authorize_error(args)
+        if error is not None:
+            return self.consent.respond(pending, {"error": error[0], "error_description": error[1]})
+        return self.consent.begin("works", params)
 
     def token(self) -> Any:
         form = request.form
@@ -177,3 +180,14 @@ class WorksEndpoints(Endpoints):
         with self.data.lock:
             self.data.works_calls.append((request.method, f"/v1.0/{rest}", request.get_json(silent=True)))
         return jsonify({}), 201 if request.method == "POST" else 200
+
+
+def _authorize_error(args: Any) -> tuple[str, str] | None:
+    """LINE WORKS' authorize parameters marked required (scope, response_type) and state, as RFC 6749 errors."""
+    if args.get("response_type") not in ("code", "id_token", "token id_token"):
+        return ("unsupported_response_type", "response_type must be code, id_token or token id_token")
+    if not args.get("scope", "").split():
+        return ("invalid_scope", "scope is required")
+    if not args.get("state"):
+        return ("invalid_request", "state is required")
+    return None
