@@ -556,3 +556,14 @@ def test_a_user_without_a_picture_has_no_picture_url_and_pictures_are_https(clie
     assert "pictureUrl" not in profile.json()
     with pytest.raises(ValueError, match="HTTPS"):
         EmulatedUser("U0", "Plain", picture_url="http://example.com/me.png")
+
+
+def test_the_emulator_signs_with_lines_real_issuers(line_platform):
+    def claims(token: str) -> dict:
+        payload = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+    assert claims(line_platform.liff_login("Brown")["id_token"])["iss"] == "https://access.line.me"
+    works = requests.get(f"{line_platform.url}/works/.well-known/openid-configuration", timeout=5).json()
+    assert works["issuer"] == "https://auth.worksmobile.com"
+    assert works["jwks_uri"].startswith(line_platform.url), "served by the emulator itself"
