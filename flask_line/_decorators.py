@@ -24,7 +24,7 @@ from ._responses import (
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
 from ._works.user import WorksUser
-from .errors import LineError, MissingModuleScope, ModuleSuspended, TokenAuthError
+from .errors import LineError, MissingModuleScope, ModuleScopeNotGranted, ModuleSuspended, TokenAuthError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -171,8 +171,11 @@ current_attachment: ModuleAttachment | None = cast(Any, LocalProxy(_current_atta
 def requires_module_scope(*scopes: str) -> Callable[[F], F]:
     """Require the session's current attachment to hold every one of ``scopes``.
 
-    Without them, a browser goes to ``line.attach`` asking for the held and the missing scopes together, with
-    ``next`` back to the view; a JSON client gets a 403 naming the missing scopes.
+    A browser without a usable attachment is sent where it can get one, never round in a circle: to LINE Login
+    when it must sign in first (the default owner rule), to the chooser (``line.accounts``) when the admin has
+    several Official Accounts attached, else to ``line.attach`` asking for the held and the missing scopes
+    together, with ``next`` back to the view. A scope the admin declined in this browser's last attach gets a
+    page that says so and offers to attach again. A JSON client gets a 403 naming the missing scopes.
     """
     needed = frozenset(scopes)
 
@@ -191,11 +194,28 @@ def requires_module_scope(*scopes: str) -> Callable[[F], F]:
                 return view(*args, **kwargs)
             if not is_page_navigation():
                 return error_response(MissingModuleScope(missing))
-            return redirect(url_for("line.attach", scope=" ".join(sorted(held | needed)), next=current_path()))
+            return _where_to_get(needed, attachment)
 
         return cast(F, wrapper)
 
     return decorate
+
+
+def _where_to_get(needed: frozenset[str], attachment: ModuleAttachment | None) -> Any:
+    module = runtime().require_module()
+    if attachment is None:
+        if module.needs_sign_in():
+            return redirect(url_for("line.login", next=current_path()))
+        if module.attachments():  # several of the admin's own (one would have been selected): let them choose
+            return redirect(url_for("line.accounts", next=current_path()))
+        return redirect(url_for("line.attach", scope=" ".join(sorted(needed)), next=current_path()))
+    attach_again = url_for("line.attach", scope=" ".join(sorted(attachment.scopes | needed)), next=current_path())
+    if (needed - attachment.scopes) & module.selection.declined(attachment):
+        # This browser's last attach asked for it and the admin did not allow it: asking again at once would loop.
+        refusal = ModuleScopeNotGranted(needed - attachment.scopes, attachment.bot_id)
+        refusal.retry_url = attach_again
+        return error_response(refusal)
+    return redirect(attach_again)
 
 
 def _current_works_user() -> WorksUser | AnonymousUser:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Blueprint, jsonify, redirect, request
+from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from ._flow.redirects import safe_next
 from ._identity.signed_in import SignedInIdentity
+from ._module.service import ModuleService
 from ._module.webhook import MAX_BODY_BYTES, handle_webhook
-from ._responses import credential_body, credential_refusal
+from ._responses import credential_body, credential_refusal, sign_in_required, wants_json
 from ._runtime import runtime
+from ._store.attachments import ModuleAttachment
 from .errors import CrossSiteRequest, NotConfigured, TokenAuthError
 
 
@@ -28,6 +32,8 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/unlink", "unlink", unlink, methods=["POST"])
     blueprint.add_url_rule("/attach", "attach", attach, methods=["GET"])
     blueprint.add_url_rule("/attach/callback", "attach_callback", attach_callback, methods=["GET"])
+    blueprint.add_url_rule("/accounts", "accounts", accounts, methods=["GET", "POST"])
+    blueprint.add_url_rule("/accounts/detach", "accounts_detach", accounts_detach, methods=["POST"])
     blueprint.add_url_rule("/module/webhook", "module_webhook", module_webhook, methods=["POST"])
     blueprint.add_url_rule("/works/login", "works_login", works_login, methods=["GET"])
     blueprint.add_url_rule("/works/callback", "works_callback", works_callback, methods=["GET"])
@@ -88,8 +94,87 @@ def session_exchange() -> Response | tuple[Response, int]:
 
 
 def attach() -> Response:
-    """Start attaching the module to an Official Account; ``scope``, ``region``... override the settings."""
-    return runtime().require_module().flow.start(request.args)
+    """Start attaching the module to an Official Account; ``scope``, ``region``... override the settings.
+
+    Under the default rule (an attachment belongs to the LINE user who attached it) an admin signs in with LINE
+    first and comes back here, so no attachment is made that nobody owns.
+    """
+    module = runtime().require_module()
+    if module.needs_sign_in():
+        return _sign_in_first()
+    return module.flow.start(request.args)
+
+
+def accounts() -> Response | str:
+    """The signed-in admin's Official Accounts: choose the one to work with (POST ``bot_id``), attach, detach."""
+    module = runtime().require_module()
+    if module.needs_sign_in():
+        return _sign_in_first()
+    if request.method == "POST":
+        refuse_cross_site()
+        try:
+            module.select(str(request.form.get("bot_id", "")))
+        except LookupError:
+            raise NotFound("No such Official Account is attached for you.") from None
+        return redirect(safe_next(_next_target(), module.settings.default_next))
+    next_url = safe_next(request.args.get("next"), module.settings.default_next)
+    current = module.current()  # the one selected (or the only one, selected now)
+    listed = [AccountChoice.of(module, attachment, current) for attachment in module.attachments()]
+    if wants_json():
+        return jsonify(accounts=[account.to_json() for account in listed])
+    attach_url = url_for("line.attach", next=url_for("line.accounts", next=next_url))
+    return render_template("flask_line/accounts.html", accounts=listed, next=next_url, attach_url=attach_url)
+
+
+def accounts_detach() -> Response:
+    """Detach the module from one of the signed-in admin's Official Accounts (POST, same-site only)."""
+    refuse_cross_site()
+    module = runtime().require_module()
+    if module.needs_sign_in():
+        return _sign_in_first()
+    try:
+        module.detach(str(request.form.get("bot_id", "")))
+    except LookupError:
+        raise NotFound("No such Official Account is attached for you.") from None
+    return redirect(url_for("line.accounts"))
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    """One line of the chooser: an attachment, the Official Account's name and picture, whether it is in use."""
+
+    attachment: ModuleAttachment
+    name: str | None
+    picture_url: str | None
+    selected: bool
+
+    @classmethod
+    def of(cls, module: ModuleService, attachment: ModuleAttachment, current: ModuleAttachment | None) -> AccountChoice:
+        info = module.bot_info(attachment.bot_id) if attachment.active else {}
+        selected = current is not None and current.bot_id == attachment.bot_id
+        return cls(attachment, info.get("displayName"), info.get("pictureUrl"), selected)
+
+    def to_json(self) -> dict[str, Any]:
+        attachment = self.attachment
+        return {
+            "bot_id": attachment.bot_id,
+            "name": self.name,
+            "picture_url": self.picture_url,
+            "scopes": sorted(attachment.scopes),
+            "active": attachment.active,
+            "selected": self.selected,
+        }
+
+
+def _sign_in_first() -> Response:
+    """Send a page to LINE Login and back here; an API client gets a 401 (and a LINE Login must exist)."""
+    if runtime().login is None:
+        raise NotConfigured(
+            "Attaching needs LINE Login (each attachment belongs to the admin who signed in): set "
+            "LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET, or register @line.module_access_rule."
+        )
+    answer = sign_in_required("line.login", "Sign in with LINE to manage your Official Accounts.")
+    return answer if isinstance(answer, Response) else make_response(answer)
 
 
 def attach_callback() -> Response:

@@ -166,6 +166,21 @@ class MissingModuleScope(LineError):
         self.bot_id = bot_id
 
 
+class ModuleScopeNotGranted(MissingModuleScope):
+    """The Official Account's administrator just attached the module without a permission this page needs.
+
+    Answered with a page that says so and offers to attach again (never an automatic trip back to LINE, which
+    would loop while the administrator keeps declining).
+    """
+
+    explanation = (
+        "Your LINE Official Account was connected without a permission this page needs. Attach again and allow "
+        "every permission on LINE's screen, or ask the account's administrator to."
+    )
+
+    title = "A permission was not granted"
+
+
 class AttachmentStoreError(LineError):
     """LINE attached the module but the attachment could not be stored; the log names the bot id to recover."""
 

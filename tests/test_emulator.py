@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from flask_line.testing import sign_in_line_user
 from tests.local import free_port
 
 
@@ -44,6 +45,7 @@ def test_consent_screen_offers_every_account(line_platform, client):
     page = requests.get(start.location, timeout=5).text
     for name in ("Brown", "Cony", "Sally"):
         assert f'data-user="{name}"' in page
+    sign_in_line_user(client, "U4af4980629a1b2c3d4e5f60718293a4b")  # an admin signs in before attaching
     attach = requests.get(client.get("/line/attach").location, timeout=5).text
     assert "Brown Cafe (@browncafe)" in attach and 'name="granted_scope"' in attach
 

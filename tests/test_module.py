@@ -12,12 +12,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from flask_line import ModuleAttachment, SQLiteAttachmentStore, errors, signals
+from flask_line.testing import sign_in_line_user
 from tests.conftest import captured, deliver, follow_login
 
 BROWN = "U4af4980629a1b2c3d4e5f60718293a4b"
 CONY = "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8"
 BROWN_CAFE = "Ub1f0c2a3d4e5f60718293a4b5c6d7e8f"
 CONY_FLOWERS = "Uc2a1d3b4e5f60718293a4b5c6d7e8f90"
+
+
+BROWN_ID = "U4af4980629a1b2c3d4e5f60718293a4b"
 
 
 def attach(client, line_platform, query="", account="Brown Cafe", scopes=None, allow=True, admin="Brown"):
@@ -35,6 +39,7 @@ def stored(app, bot_id):
 
 
 def test_attach_request_reaches_line_with_region_search_id_and_brand_type(client, line_platform):
+    sign_in_line_user(client, BROWN_ID)
     start = client.get("/line/attach?region=JP&basic_search_id=@browncafe&brand_type=premium%20verified")
     assert start.location.startswith(f"{line_platform.url}/module/auth/v1/authorize?")
     params = {key: value[0] for key, value in parse_qs(urlsplit(start.location).query).items()}
@@ -140,10 +145,17 @@ def test_decorator_redirects_to_attach_with_the_union_of_scopes(app, client, lin
     assert params["next"] == "/insights?range=7d"
 
 
-def test_decorator_without_attachment_redirects_to_attach(client):
+def test_decorator_without_attachment_redirects_a_signed_in_admin_to_attach(client):
+    sign_in_line_user(client, BROWN_ID)
     response = client.post("/send")
     assert response.status_code == 302
-    assert "scope=message:send" in response.location
+    assert urlsplit(response.location).path == "/line/attach" and "scope=message:send" in response.location
+
+
+def test_decorator_without_attachment_sends_an_anonymous_admin_to_sign_in_first(client):
+    response = client.post("/send")
+    assert urlsplit(response.location).path == "/line/login"
+    assert parse_qs(urlsplit(response.location).query)["next"] == ["/send"]
 
 
 def test_decorator_answers_json_clients_with_403_naming_missing_scopes(client, line_platform):
@@ -232,6 +244,7 @@ def test_webhook_with_a_bad_signature_changes_nothing(app, client, line_platform
 
 @pytest.mark.parametrize("query", ["scope=message:fly", "region=US", "brand_type=gold", "basic_search_id=%3Cx%3E"])
 def test_bad_attach_parameter_is_a_400(client, query):
+    sign_in_line_user(client, BROWN_ID)
     assert client.get(f"/line/attach?{query}").status_code == 400
 
 

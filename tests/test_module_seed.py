@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from flask_line import errors, signals
+from flask_line.testing import sign_in_line_user
 from tests.conftest import captured
 from tests.test_module import BROWN_CAFE, attach, stored
 from tests.test_webhook import sign
@@ -220,6 +221,7 @@ def test_a_store_from_flask_line_0_1_is_migrated(tmp_path):
 
 
 def test_the_attach_url_always_carries_scope_encoded_as_the_seed_shows(client):
+    sign_in_line_user(client, "U4af4980629a1b2c3d4e5f60718293a4b")
     location = client.get("/line/attach?brand_type=premium%20verified").location
     query = urlsplit(location).query
     assert "scope=message%3Asend%20message%3Areceive" in query

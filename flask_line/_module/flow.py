@@ -118,7 +118,7 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
             if isinstance(error, StoreUnavailable):
                 failure.status_code = StoreUnavailable.status_code  # a database outage: retry later
             raise failure from error
-        self.selection.remember(result.bot_id)
+        self.selection.remember(result.bot_id, asked=frozenset(str(pending.extra.get("scope", "")).split()))
         log.info("Module attached to bot %s with scopes %s", result.bot_id, " ".join(sorted(result.scopes)))
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         self.signals.succeeded.send(app, attachment=result)

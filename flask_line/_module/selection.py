@@ -32,12 +32,15 @@ class AttachmentSelection:
         self.channel = channel
         self.storage: IdentityStorage = storage or SessionStorage()
 
-    def remember(self, bot_id: str, *, session: MutableMapping[str, Any] | None = None) -> None:
+    def remember(
+        self, bot_id: str, *, asked: frozenset[str] = frozenset(), session: MutableMapping[str, Any] | None = None
+    ) -> None:
         """Select ``bot_id`` (after an attach, or when the app switches bots).
 
+        :param asked: the scopes the attach that selected it asked for (what the admin may have declined).
         :param session: write into this mapping (a test client's ``session_transaction()``) instead.
         """
-        record = {"channel": self.channel, "selected": bot_id}
+        record = {"channel": self.channel, "selected": bot_id, "asked": sorted(asked)}
         if session is not None:
             MappingStorage(session).set(SELECTED_ATTACHMENT_KEY, record, new_login=False)
             return
@@ -50,6 +53,13 @@ class AttachmentSelection:
         record = storage.get(SELECTED_ATTACHMENT_KEY) or {}
         bot_id = record.get("selected") if record.get("channel") == self.channel else None
         return bot_id if isinstance(bot_id, str) and bot_id else None
+
+    def declined(self, attachment: ModuleAttachment) -> frozenset[str]:
+        """Scopes this browser's last attach of ``attachment`` asked for and LINE did not grant."""
+        record = self.storage.get(SELECTED_ATTACHMENT_KEY) or {}
+        if record.get("channel") != self.channel or record.get("selected") != attachment.bot_id:
+            return frozenset()
+        return frozenset(record.get("asked") or ()) - attachment.scopes
 
     def forget(self, bot_id: str) -> None:
         """Unselect ``bot_id`` if it is the selected one (after a detach)."""

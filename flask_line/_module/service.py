@@ -15,7 +15,8 @@ from .._wire.http import LineHttp, oauth_error
 from .._wire.oauth import OAuthClient
 from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
-from ..errors import MissingModuleScope
+from .._wire.untrusted_json import UntrustedJsonError, parse
+from ..errors import LineError, MissingModuleScope
 from .api import ModuleApiClient
 from .flow import AttachFlow
 from .scopes import required_scope
@@ -80,10 +81,38 @@ class ModuleService:
         rule = self._access_rule() or owner_only
         return bool(rule(attachment, self._current_user()))
 
+    @property
+    def owner_rule(self) -> bool:
+        """Whether the default rule applies: an attachment belongs to the LINE user who attached it."""
+        return self._access_rule() is None
+
+    def needs_sign_in(self) -> bool:
+        """Whether this request's visitor must sign in with LINE before attaching or choosing (the default rule
+        gives an attachment to the signed-in LINE user; an anonymous one would belong to nobody)."""
+        return has_request_context() and self.owner_rule and not self.signed_in()
+
+    def signed_in(self) -> bool:
+        """Whether this request's visitor is signed in with LINE Login."""
+        return bool(getattr(self._current_user(), "is_authenticated", False))
+
     def current(self) -> ModuleAttachment | None:
-        """The session's selected attachment, or None (nothing selected, detached, or not this user's)."""
+        """The session's selected attachment, or None (nothing selected, detached, or not this user's).
+
+        A signed-in admin with exactly one attachment of their own has it selected without choosing.
+        """
         attachment = self.selection.current()
+        if attachment is None and has_request_context() and self.selection.selected_bot_id() is None:
+            attachment = self._only_attachment()
         return attachment if attachment is not None and self.may_use(attachment) else None
+
+    def _only_attachment(self) -> ModuleAttachment | None:
+        if not self.signed_in():
+            return None
+        visible = self.attachments()
+        if len(visible) != 1:
+            return None
+        self.selection.remember(visible[0].bot_id)
+        return visible[0]
 
     def select(self, bot_id: str) -> ModuleAttachment:
         """Make ``bot_id`` the session's current attachment.
@@ -96,8 +125,37 @@ class ModuleService:
         return attachment
 
     def attachments(self) -> list[ModuleAttachment]:
-        """Every stored attachment."""
+        """The attachments this request's user may use (the access rule decides); outside a request, all.
+
+        A "your Official Accounts" page lists these. Jobs and CLI commands that need every tenant's attachments
+        call :meth:`all_attachments`, which says so.
+        """
+        every = self.store.list()
+        return [attachment for attachment in every if self.may_use(attachment)] if has_request_context() else every
+
+    def all_attachments(self) -> list[ModuleAttachment]:
+        """Every stored attachment of every tenant, whoever asks: for jobs, CLI commands and operators."""
         return self.store.list()
+
+    def bot_info(self, bot_id: str) -> dict[str, Any]:
+        """The Official Account's name and picture (Messaging API "Get bot info"): ``{"displayName",
+        "pictureUrl", "basicId"}`` as LINE answers, or ``{}`` when LINE cannot say (the access rule applies)."""
+        try:
+            response = self.api(bot_id).get("/v2/bot/info")
+        except LineError as error:
+            log.info("No bot info for %s (%s)", bot_id, error.code)
+            return {}
+        if response.status_code != 200:
+            return {}
+        try:
+            info = parse(response.content)
+        except UntrustedJsonError:
+            return {}
+        return {
+            key: str(info[key])
+            for key in ("displayName", "pictureUrl", "basicId")
+            if isinstance(info, dict) and isinstance(info.get(key), str)
+        }
 
     def detach(self, bot_id: str) -> None:
         """Detach the module from ``bot_id`` at LINE, then forget it and send ``module_detached``.

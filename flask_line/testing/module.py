@@ -17,7 +17,7 @@ from flask import abort, jsonify, request
 
 from .consent import ConsentScreen
 from .data import Grant, PlatformData
-from .endpoints import Endpoints, bearer_token, oauth_error
+from .endpoints import Endpoints, base_url, bearer_token, oauth_error
 
 MODULE_TOKEN_TTL = 900  # stateless channel access tokens live 15 minutes
 #: Reference §3.7: another channel's acquire within "a few seconds" answers 423.
@@ -245,6 +245,17 @@ class ModuleEndpoints(Endpoints):
             self.data.messages.append((bot_id, path, body))
         if path == "/v2/bot/message/push":
             return jsonify(sentMessages=[{"id": secrets.token_hex(8)} for _ in (body or {}).get("messages", [])])
+        if path == "/v2/bot/info" and bot_id in self.data.bots:
+            # Messaging API reference, "Get bot info": who the Official Account is, as its admins see it.
+            bot = self.data.bots[bot_id]
+            return jsonify(
+                userId=bot.bot_id,
+                basicId=bot.basic_id,
+                displayName=bot.display_name,
+                pictureUrl=f"{base_url()}/_emulator/avatar/{bot.bot_id}.svg",
+                chatMode="bot",
+                markAsReadMode="auto",
+            )
         return jsonify({})
 
 

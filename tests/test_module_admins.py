@@ -1,0 +1,116 @@
+"""Module providers with many admins and many Official Accounts: sign-in first, your accounts found again and
+chosen, no loops, and no other company's accounts in sight (the default owner rule)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from tests.conftest import deliver, follow_login
+from tests.test_module import BROWN_CAFE, CONY_FLOWERS, attach
+
+BROWN = "U4af4980629a1b2c3d4e5f60718293a4b"
+
+
+def path_of(location: str) -> str:
+    return urlsplit(location).path
+
+
+def test_an_anonymous_admin_signs_in_then_attaches_and_lands_on_the_page_without_a_loop(client, line_platform):
+    first = client.post("/send")
+    assert path_of(first.location) == "/line/login", "sign in first"
+    back = deliver(client, line_platform.consent(client.get(first.location).location, user="Brown"))
+    assert back.location == "/send"
+    to_attach = client.post("/send")
+    assert path_of(to_attach.location) == "/line/attach"
+    at_line = client.get(to_attach.location)
+    assert at_line.location.startswith(line_platform.url), "one consent for the attach"
+    landed = deliver(client, line_platform.consent(at_line.location, user="Brown Cafe"))
+    assert landed.location == "/send"
+    assert client.post("/send").json["status"] == 200
+
+
+def test_an_anonymous_visit_to_attach_signs_in_first_and_keeps_the_attach_options(client, line_platform):
+    start = client.get("/line/attach?scope=message:send&region=JP")
+    assert path_of(start.location) == "/line/login"
+    comes_back_to = parse_qs(urlsplit(start.location).query)["next"][0]
+    assert path_of(comes_back_to) == "/line/attach" and "region=JP" in comes_back_to
+
+
+def test_a_returning_admin_in_a_fresh_browser_works_with_their_only_account(app, client, line_platform):
+    attach(client, line_platform, admin="Brown")
+    fresh = app.test_client()
+    follow_login(fresh, line_platform, user="Brown")
+    assert fresh.get("/bots/current").json["bot_id"] == BROWN_CAFE, "their one account is selected"
+    assert fresh.post("/send").json["status"] == 200
+
+
+def test_an_admin_with_several_accounts_is_sent_to_the_chooser_not_to_attach(app, client, line_platform):
+    attach(client, line_platform, admin="Brown", account="Brown Cafe")
+    attach(client, line_platform, admin="Brown", account="Cony Flowers", query="region=TW")
+    fresh = app.test_client()
+    follow_login(fresh, line_platform, user="Brown")
+    send = fresh.post("/send")
+    assert path_of(send.location) == "/line/accounts"
+    page = fresh.get(send.location)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Brown Cafe" in text and "Cony Flowers" in text, "names from LINE's bot info"
+    chosen = fresh.post("/line/accounts", data={"bot_id": CONY_FLOWERS, "next": "/send"})
+    assert chosen.location == "/send"
+    assert fresh.get("/bots/current").json["bot_id"] == CONY_FLOWERS
+
+
+def test_the_chooser_answers_api_clients_with_json(app, client, line_platform):
+    attach(client, line_platform, admin="Brown")
+    answer = client.get("/line/accounts", headers={"Accept": "application/json"})
+    [account] = answer.json["accounts"]
+    assert account["bot_id"] == BROWN_CAFE and account["name"] == "Brown Cafe" and account["selected"] is True
+    anonymous = app.test_client().get("/line/accounts", headers={"Accept": "application/json"})
+    assert anonymous.status_code == 401
+
+
+def test_admins_never_see_each_others_accounts(app, line_platform):
+    brown, cony = app.test_client(), app.test_client()
+    attach(brown, line_platform, admin="Brown", account="Brown Cafe")
+    attach(cony, line_platform, admin="Cony", account="Cony Flowers", query="region=TW")
+    listed = cony.get("/line/accounts", headers={"Accept": "application/json"}).json["accounts"]
+    assert [account["bot_id"] for account in listed] == [CONY_FLOWERS]
+    assert cony.post("/line/accounts", data={"bot_id": BROWN_CAFE}).status_code == 404
+    with app.test_request_context():
+        module = app.extensions["line"].module
+        assert module.attachments() == [], "an anonymous request sees no tenant's bots"
+        assert {attachment.bot_id for attachment in module.all_attachments()} == {BROWN_CAFE, CONY_FLOWERS}
+
+
+def test_a_declined_permission_is_explained_instead_of_asked_for_again(app, client, line_platform):
+    attach(client, line_platform, admin="Brown", query="scope=message:send%20account:manage", scopes=["message:send"])
+    page = client.get("/insights")
+    assert page.status_code == 403, "no automatic trip back to LINE: it would loop"
+    assert "A permission was not granted" in page.get_data(as_text=True)
+    assert "/line/attach" in page.get_data(as_text=True), "attaching again is one click away"
+
+
+def test_a_scope_the_attach_never_asked_for_is_still_asked_for(app, client, line_platform):
+    attach(client, line_platform, admin="Brown", query="scope=message:send")
+    assert path_of(client.get("/insights").location) == "/line/attach"
+
+
+def test_an_admin_detaches_from_the_chooser(app, client, line_platform):
+    attach(client, line_platform, admin="Brown")
+    answer = client.post("/line/accounts/detach", data={"bot_id": BROWN_CAFE})
+    assert path_of(answer.location) == "/line/accounts"
+    assert client.get("/line/accounts", headers={"Accept": "application/json"}).json["accounts"] == []
+
+
+def test_attach_without_line_login_under_the_owner_rule_says_what_to_configure(make_app):
+    app = make_app(LINE_LOGIN_CHANNEL_ID=None, LINE_LOGIN_CHANNEL_SECRET=None, DEBUG=True)
+    answer = app.test_client().get("/line/attach")
+    assert answer.status_code == 404
+    assert "LINE_LOGIN_CHANNEL_ID" in answer.get_data(as_text=True), "the developer reads what to set"
+
+
+def test_with_an_app_rule_the_app_decides_who_attaches(app, line_platform):
+    line = app.extensions["line"]
+    line.module_access_rule(lambda attachment, user: True)
+    client = app.test_client()  # nobody signed in: the app's rule decides, not flask-line
+    start = client.get("/line/attach")
+    assert start.location.startswith(line_platform.url)
