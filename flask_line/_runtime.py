@@ -29,7 +29,7 @@ from ._login.versions import VERSIONS
 from ._login.versions import load_settings as load_login_settings
 from ._module.flow import AttachFlow
 from ._module.selection import AttachmentSelection
-from ._module.service import AccessRule, ModuleService
+from ._module.service import AccessRule, ModuleService, rule_allows
 from ._module.settings import MODULE_SETTINGS, ModuleSettings
 from ._module.settings import load_settings as load_module_settings
 from ._sessions.keys import LOGIN_IDENTITY_KEY, WORKS_IDENTITY_KEY
@@ -320,7 +320,15 @@ class _Parts:
 
         # The selected Official Account belongs to the LINE Login identity: it goes when that person does.
         selection = self.identities.register(AttachmentSelection(store, settings.channel_id))
-        flow = AttachFlow(settings, self.pending, self.http, store, selection, signed_in_user_id)
+        flow = AttachFlow(
+            settings,
+            self.pending,
+            self.http,
+            store,
+            selection,
+            signed_in_user_id,
+            may_use=lambda attachment: rule_allows(access_rule, current_user, attachment),
+        )
         return ModuleService(settings, self.http, store, flow, current_user, access_rule)
 
     def works(self) -> WorksService:

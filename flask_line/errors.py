@@ -181,6 +181,22 @@ class ModuleScopeNotGranted(MissingModuleScope):
     title = "A permission was not granted"
 
 
+class AttachmentOwnedElsewhere(LineError):
+    """The Official Account is already connected to this service by another administrator, who has not shared it.
+
+    LINE attached the module; the other administrator's record is kept as it was (it is theirs).
+    """
+
+    explanation = (
+        "This LINE Official Account is already connected to this service by another administrator. Ask them to "
+        "share it with you, or choose another account."
+    )
+
+    status_code = 409
+    code = "attachment_owned_elsewhere"
+    title = "Another administrator connected this account"
+
+
 class AttachmentStoreError(LineError):
     """LINE attached the module but the attachment could not be stored; the log names the bot id to recover."""
 

@@ -126,6 +126,8 @@ def test_a_store_failure_after_line_attached_is_an_error_page_and_logged(make_ap
         def save(self, attachment):
             raise OSError("disk full")
 
+        claim = save  # every write fails
+
     app = make_app(store=BrokenStore(tmp_path / "broken.sqlite3"))
     client = app.test_client()
     with captured(signals.module_attach_failed) as failed:

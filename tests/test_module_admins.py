@@ -114,3 +114,62 @@ def test_with_an_app_rule_the_app_decides_who_attaches(app, line_platform):
     client = app.test_client()  # nobody signed in: the app's rule decides, not flask-line
     start = client.get("/line/attach")
     assert start.location.startswith(line_platform.url)
+
+
+def test_an_account_another_admin_attached_is_refused_and_kept_theirs(app, line_platform):
+    brown, cony = app.test_client(), app.test_client()
+    attach(brown, line_platform, admin="Brown", account="Brown Cafe")
+    answer = attach(cony, line_platform, admin="Cony", account="Brown Cafe")
+    assert answer.status_code == 409
+    assert "another administrator" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert app.extensions["line"].module.store.get(BROWN_CAFE).attached_by == BROWN, "still Brown's"
+    assert brown.post("/send").json["status"] == 200
+
+
+def test_an_app_rule_that_shares_an_account_lets_the_second_admin_in(app, line_platform):
+    app.extensions["line"].module_access_rule(lambda attachment, user: user.is_authenticated)
+    brown, cony = app.test_client(), app.test_client()
+    attach(brown, line_platform, admin="Brown", account="Brown Cafe")
+    assert attach(cony, line_platform, admin="Cony", account="Brown Cafe").status_code == 302
+    with app.app_context():
+        assert app.extensions["line"].module.store.get(BROWN_CAFE).attached_by == BROWN, "shared, owner unchanged"
+    assert cony.post("/send").json["status"] == 200
+
+
+def race_to_attach(app, line_platform) -> dict[str, int]:
+    """Brown and Cony each consent to attaching Brown Cafe, then both callbacks arrive at the same moment."""
+    import threading
+
+    clients = {"Brown": app.test_client(), "Cony": app.test_client()}
+    backs = {}
+    for admin, client in clients.items():
+        follow_login(client, line_platform, user=admin)
+        backs[admin] = line_platform.consent(client.get("/line/attach").location, user="Brown Cafe")
+    gate, answers = threading.Barrier(2), {}
+
+    def finish(admin: str) -> None:
+        gate.wait()
+        answers[admin] = deliver(clients[admin], backs[admin]).status_code
+
+    threads = [threading.Thread(target=finish, args=(admin,)) for admin in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_two_admins_attaching_one_account_at_once_end_with_one_owner_and_both_told_the_truth(
+    make_app, database_url, line_platform
+):
+    app = make_app(LINE_DATABASE_URI=database_url)
+    owners = {"Brown": BROWN, "Cony": "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8"}
+    for _ in range(5):
+        with app.app_context():
+            app.extensions["line"].module.store.delete(BROWN_CAFE)
+        answers = race_to_attach(app, line_platform)
+        assert sorted(answers.values()) == [302, 409], answers
+        winner = next(admin for admin, status in answers.items() if status == 302)
+        with app.app_context():
+            assert app.extensions["line"].module.store.get(BROWN_CAFE).attached_by == owners[winner]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
@@ -14,9 +15,16 @@ from .._flow.authorization import AuthorizationFlow, FlowSignals
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
 from .._log import log
 from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
+from .._store.checked import claim
 from .._wire.http import LineHttp
 from .._wire.oauth import OAuthClient
-from ..errors import AttachmentStoreError, BadRequestOption, StoreUnavailable, UpstreamUnavailable
+from ..errors import (
+    AttachmentOwnedElsewhere,
+    AttachmentStoreError,
+    BadRequestOption,
+    StoreUnavailable,
+    UpstreamUnavailable,
+)
 from .settings import BRAND_TYPES, MODULE_REGIONS, MODULE_SCOPES, ModuleSettings, basic_search_id
 
 if TYPE_CHECKING:
@@ -45,6 +53,7 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
         store: AttachmentStore,
         selection: AttachmentSelection,
         signed_in_user_id: Callable[[], str | None],
+        may_use: Callable[[ModuleAttachment], bool] = lambda attachment: False,
     ) -> None:
         super().__init__(
             pending,
@@ -58,6 +67,8 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
         self.store = store
         self.selection = selection
         self.signed_in_user_id = signed_in_user_id
+        #: Whether the app's access rule lets this request's admin use an attachment another admin owns.
+        self.may_use = may_use
 
     @property
     def uses_nonce(self) -> bool:
@@ -104,7 +115,9 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
 
     def commit(self, result: ModuleAttachment, pending: PendingAuthorization) -> None:
         try:
-            self._save(result)
+            result = self._save(result)
+        except AttachmentOwnedElsewhere:
+            raise
         except Exception as error:  # any store backend: log everything an operator needs, then fail loudly
             log.exception(
                 "Module attached at LINE but NOT stored: bot_id=%s scopes=%s attached_by=%s",
@@ -123,18 +136,33 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         self.signals.succeeded.send(app, attachment=result)
 
-    def _save(self, attachment: ModuleAttachment) -> None:
+    def _save(self, attachment: ModuleAttachment) -> ModuleAttachment:
+        """Store ``attachment`` unless another admin owns the bot (then: shared if the app's rule lets this admin
+        use it, else refused); the stored record. Of two admins attaching one account at once, one owns it."""
+        stored = self._claim(attachment)
+        if stored is attachment:
+            return stored
+        if not self.may_use(stored):
+            log.warning("Bot %s is attached by another admin: refused for %s", stored.bot_id, attachment.attached_by)
+            raise AttachmentOwnedElsewhere(
+                f"The Official Account {stored.bot_id} belongs to another admin; the access rule does not share it."
+            )
+        shared = replace(stored, scopes=attachment.scopes, active=True)  # LINE's new grant, the owner unchanged
+        self.store.save(shared)
+        return shared
+
+    def _claim(self, attachment: ModuleAttachment) -> ModuleAttachment:
         # LINE has attached already: a database that is briefly away (a restart, a failover) is waited for, so
         # the record is not lost.
         for delay in (*SAVE_RETRY_DELAYS, None):
             try:
-                self.store.save(attachment)
-                return
+                return claim(self.store, attachment)
             except StoreUnavailable:
                 if delay is None:
                     raise
                 log.warning("Saving the attachment of bot %s failed; retrying in %.2gs", attachment.bot_id, delay)
                 time.sleep(delay)
+        raise AssertionError("unreachable: the last attempt raises")
 
 
 #: Seconds to wait before each retry of saving an attachment while the database is unavailable.

@@ -36,6 +36,14 @@ def owner_only(attachment: ModuleAttachment, user: Any) -> bool:
     return owner is not None and bool(getattr(user, "is_authenticated", False)) and user.user_id == owner
 
 
+def rule_allows(
+    access_rule: Callable[[], AccessRule | None], current_user: Callable[[], Any], attachment: ModuleAttachment
+) -> bool:
+    """Whether the app's rule (or :func:`owner_only`) lets this request's user use ``attachment``."""
+    rule = access_rule() or owner_only
+    return bool(rule(attachment, current_user()))
+
+
 class ModuleService:
     """Everything a module provider does after the attach: usable in requests, CLI commands and jobs.
 
@@ -78,8 +86,7 @@ class ModuleService:
         """Whether this request's user may use ``attachment`` (always True outside a request)."""
         if not has_request_context():
             return True
-        rule = self._access_rule() or owner_only
-        return bool(rule(attachment, self._current_user()))
+        return rule_allows(self._access_rule, self._current_user, attachment)
 
     @property
     def owner_rule(self) -> bool:

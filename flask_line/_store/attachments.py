@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +49,11 @@ class AttachmentStore(Protocol):
         """Every attachment, oldest first."""
 
 
+def may_replace(stored: ModuleAttachment, new: ModuleAttachment) -> bool:
+    """Whether ``new`` may replace ``stored``: nobody owns it yet, or the same admin attached again."""
+    return stored.attached_by is None or stored.attached_by == new.attached_by
+
+
 class SQLiteAttachmentStore:
     """Attachments in an SQLite file (standard library), safe for several threads and processes.
 
@@ -69,22 +75,19 @@ class SQLiteAttachmentStore:
 
     def save(self, attachment: ModuleAttachment) -> None:
         with self.file.write() as connection:
-            connection.execute(
-                "INSERT INTO line_module_attachments"
-                " (bot_id, scopes, attached_at, attached_by, region, basic_search_id, active)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(bot_id) DO UPDATE SET"
-                " scopes=excluded.scopes, attached_at=excluded.attached_at, attached_by=excluded.attached_by,"
-                " region=excluded.region, basic_search_id=excluded.basic_search_id, active=excluded.active",
-                (
-                    attachment.bot_id,
-                    encode_scopes(attachment.scopes),
-                    attachment.attached_at.isoformat(),
-                    attachment.attached_by,
-                    attachment.region,
-                    attachment.basic_search_id,
-                    int(attachment.active),
-                ),
-            )
+            _upsert(connection, attachment)
+
+    def claim(self, attachment: ModuleAttachment) -> ModuleAttachment:
+        """Save ``attachment`` unless another admin owns its bot; return what is stored (one transaction)."""
+        with self.file.write() as connection:  # BEGIN IMMEDIATE: concurrent claims are one after the other
+            row = connection.execute(
+                f"SELECT {_ATTACHMENT_COLUMNS} FROM line_module_attachments WHERE bot_id = ?", (attachment.bot_id,)
+            ).fetchone()
+            owner = _attachment(row) if row else None
+            if owner is not None and not may_replace(owner, attachment):
+                return owner
+            _upsert(connection, attachment)
+        return attachment
 
     def get(self, bot_id: str) -> ModuleAttachment | None:
         with self.file.read() as connection:
@@ -139,3 +142,22 @@ def encode_scopes(scopes: frozenset[str]) -> str:
 def decode_scopes(stored: str) -> frozenset[str]:
     """Scopes from their stored form."""
     return frozenset(json.loads(stored))
+
+
+def _upsert(connection: sqlite3.Connection, attachment: ModuleAttachment) -> None:
+    connection.execute(
+        "INSERT INTO line_module_attachments"
+        " (bot_id, scopes, attached_at, attached_by, region, basic_search_id, active)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(bot_id) DO UPDATE SET"
+        " scopes=excluded.scopes, attached_at=excluded.attached_at, attached_by=excluded.attached_by,"
+        " region=excluded.region, basic_search_id=excluded.basic_search_id, active=excluded.active",
+        (
+            attachment.bot_id,
+            encode_scopes(attachment.scopes),
+            attachment.attached_at.isoformat(),
+            attachment.attached_by,
+            attachment.region,
+            attachment.basic_search_id,
+            int(attachment.active),
+        ),
+    )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import InvalidIdentifier
-from .attachments import AttachmentStore, ModuleAttachment
+from .attachments import AttachmentStore, ModuleAttachment, may_replace
 from .links import AccountLink, AccountLinkStore
 
 #: Longest bot id, account-link subject and site user id, and provider name the stores keep (their columns).
@@ -36,6 +36,23 @@ def require_identifier(value: object, limit: int, what: str) -> str:
     return str(value)
 
 
+def claim(store: AttachmentStore, attachment: ModuleAttachment) -> ModuleAttachment:
+    """Save ``attachment`` in ``store`` unless another admin owns its bot; what is stored.
+
+    A store with its own ``claim`` does it in one transaction; any other is asked ``get`` then ``save`` (right
+    for one process, not atomic across them).
+    """
+    own_claim = getattr(store, "claim", None)
+    if own_claim is not None:
+        stored: ModuleAttachment = own_claim(attachment)
+        return stored
+    owner = store.get(attachment.bot_id)
+    if owner is not None and not may_replace(owner, attachment):
+        return owner
+    store.save(attachment)
+    return attachment
+
+
 class CheckedAttachments:
     """An :class:`AttachmentStore` whose bot ids are checked first; anything else is the wrapped store's."""
 
@@ -50,6 +67,11 @@ class CheckedAttachments:
     def save(self, attachment: ModuleAttachment) -> None:
         require_identifier(attachment.bot_id, BOT_ID_LIMIT, "bot id")
         self.inner.save(attachment)
+
+    def claim(self, attachment: ModuleAttachment) -> ModuleAttachment:
+        """Save ``attachment`` unless another admin owns its bot; what is stored (see :func:`claim`)."""
+        require_identifier(attachment.bot_id, BOT_ID_LIMIT, "bot id")
+        return claim(self.inner, attachment)
 
     def get(self, bot_id: str) -> ModuleAttachment | None:
         return self.inner.get(bot_id) if is_identifier(bot_id, BOT_ID_LIMIT) else None

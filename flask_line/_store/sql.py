@@ -37,7 +37,7 @@ from sqlalchemy import exc as sa_errors
 
 from .._log import log
 from ..errors import AccountLinkConflict, SchemaOutOfDate, StoreUnavailable
-from .attachments import ModuleAttachment, decode_scopes, encode_scopes, utc_now
+from .attachments import ModuleAttachment, decode_scopes, encode_scopes, may_replace, utc_now
 from .links import AccountLink, check_same_user
 from .schema import UPGRADE_COMMAND, create_tables, schema_problems, upgrade
 
@@ -200,20 +200,38 @@ class SQLAlchemyAttachmentStore:
         self.table = database.attachments
 
     def save(self, attachment: ModuleAttachment) -> None:
-        values = {
-            "scopes": encode_scopes(attachment.scopes),
-            "attached_at": attachment.attached_at,
-            "attached_by": attachment.attached_by,
-            "region": attachment.region,
-            "basic_search_id": attachment.basic_search_id,
-            "active": attachment.active,
-        }
+        values = _attachment_values(attachment)
         statement = update(self.table).where(self.table.c.bot_id == attachment.bot_id).values(values)
         try:
             self._update_or_insert(statement, {"bot_id": attachment.bot_id, **values})
         except sa_errors.IntegrityError:
             # Another worker inserted the same bot between our update and insert: now the update finds it.
             self._update_or_insert(statement, {"bot_id": attachment.bot_id, **values})
+
+    def claim(self, attachment: ModuleAttachment) -> ModuleAttachment:
+        """Save ``attachment`` unless another admin owns its bot; return what is stored (one transaction; of two
+        concurrent first claims, the second finds the first's row)."""
+        for last_try in (False, True):
+            try:
+                with self.database.transaction() as connection:
+                    row = connection.execute(
+                        select(self.table).where(self.table.c.bot_id == attachment.bot_id).with_for_update()
+                    ).first()
+                    owner = _attachment(row._mapping) if row else None
+                    if owner is not None and not may_replace(owner, attachment):
+                        return owner
+                    values = _attachment_values(attachment)
+                    if owner is None:
+                        connection.execute(insert(self.table).values(bot_id=attachment.bot_id, **values))
+                    else:
+                        connection.execute(
+                            update(self.table).where(self.table.c.bot_id == attachment.bot_id).values(values)
+                        )
+                return attachment
+            except sa_errors.IntegrityError:
+                if last_try:
+                    raise
+        raise AssertionError("unreachable")
 
     def _update_or_insert(self, statement: Any, row: dict[str, Any]) -> None:
         with self.database.transaction() as connection:
@@ -324,6 +342,17 @@ class SQLAlchemyAccountLinks:
             if row is not None:
                 connection.execute(delete(self.table).where(*where))
         return _link(row._mapping) if row else None
+
+
+def _attachment_values(attachment: ModuleAttachment) -> dict[str, Any]:
+    return {
+        "scopes": encode_scopes(attachment.scopes),
+        "attached_at": attachment.attached_at,
+        "attached_by": attachment.attached_by,
+        "region": attachment.region,
+        "basic_search_id": attachment.basic_search_id,
+        "active": attachment.active,
+    }
 
 
 def _aware(value: datetime) -> datetime:
