@@ -123,3 +123,58 @@ def test_no_body_makes_the_webhook_fail(app, attached, payload, signed):
     body = json.dumps(payload).encode()
     response = post(attached, body, sign(body) if signed else "bogus")
     assert response.status_code in (200, 400, 403)
+
+
+# Applied once and in order -------------------------------------------------------------------------------------
+
+
+def delivery(*events: dict, destination: str = BROWN_CAFE) -> bytes:
+    return json.dumps({"destination": destination, "events": list(events)}).encode()
+
+
+def event(kind: str, at_ms: int, event_id: str, **extra) -> dict:
+    return {"type": kind, "timestamp": at_ms, "webhookEventId": event_id, "mode": "active", **extra}
+
+
+def now_ms(offset_seconds: float = 0) -> int:
+    import time
+
+    return int((time.time() + offset_seconds) * 1000)
+
+
+def test_an_old_resume_replayed_after_a_newer_suspension_does_not_lift_it(app, attached):
+    old_resume = delivery(event("botResumed", now_ms(1), "01RESUME"))
+    suspend = delivery(event("botSuspended", now_ms(5), "01SUSPEND"))
+    assert post(attached, suspend, sign(suspend)).status_code == 200
+    assert stored(app, BROWN_CAFE).active is False
+    assert post(attached, old_resume, sign(old_resume)).status_code == 200
+    assert stored(app, BROWN_CAFE).active is False, "the older resume does not undo the newer suspension"
+    newer_resume = delivery(event("botResumed", now_ms(9), "01RESUME2"))
+    post(attached, newer_resume, sign(newer_resume))
+    assert stored(app, BROWN_CAFE).active is True
+
+
+def test_an_old_detached_event_does_not_remove_a_bot_attached_again_since(app, attached, line_platform):
+    before_reattach = now_ms(-60)
+    old_detach = delivery(
+        {**event("module", before_reattach, "01DETACH"), "module": {"type": "detached", "botId": BROWN_CAFE}}
+    )
+    assert post(attached, old_detach, sign(old_detach)).status_code == 200
+    assert stored(app, BROWN_CAFE) is not None, "the bot was attached after that event"
+    fresh_detach = delivery(
+        {**event("module", now_ms(5), "01DETACH2"), "module": {"type": "detached", "botId": BROWN_CAFE}}
+    )
+    post(attached, fresh_detach, sign(fresh_detach))
+    assert stored(app, BROWN_CAFE) is None
+
+
+def test_a_redelivered_event_is_applied_once(app, attached):
+    from flask_line import signals
+    from tests.conftest import captured
+
+    suspend = event("botSuspended", now_ms(5), "01SAME")
+    redelivered = {**suspend, "deliveryContext": {"isRedelivery": True}}
+    with captured(signals.module_suspended) as sent:
+        for body in (delivery(suspend), delivery(redelivered)):
+            assert post(attached, body, sign(body)).status_code == 200
+    assert len(sent) == 1

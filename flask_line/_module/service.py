@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_request_context
 
 from .. import signals
 from .._log import log
-from .._store.attachments import AttachmentStore, ModuleAttachment
+from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
 from .._wire.http import LineHttp, oauth_error
 from .._wire.oauth import OAuthClient
 from .._wire.shared_token import SharedToken
@@ -34,6 +37,15 @@ def owner_only(attachment: ModuleAttachment, user: Any) -> bool:
     """
     owner = attachment.attached_by
     return owner is not None and bool(getattr(user, "is_authenticated", False)) and user.user_id == owner
+
+
+#: How many webhook event ids each process remembers, to apply a delivery once.
+SEEN_EVENTS = 10_000
+
+
+def is_newer(at: datetime, attachment: ModuleAttachment) -> bool:
+    """Whether an event of time ``at`` comes after the attachment was made and after its last state change."""
+    return at >= attachment.attached_at and (attachment.state_changed_at is None or at > attachment.state_changed_at)
 
 
 def rule_allows(
@@ -75,6 +87,8 @@ class ModuleService:
         self.channel_token = SharedToken(self._issue_channel_token)
         self._current_user = current_user
         self._access_rule = access_rule
+        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        self._seen_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<ModuleService channel {self.settings.channel_id}>"
@@ -202,14 +216,32 @@ class ModuleService:
 
         return self._client(headers={self.settings.bot_id_header: bot_id}, before_send=check_scope)
 
-    def record_suspension(self, bot_id: str, *, suspended: bool) -> ModuleAttachment | None:
-        """Mark ``bot_id``'s attachment suspended or active again (LINE's ``botSuspended``/``botResumed``)."""
+    def record_suspension(self, bot_id: str, *, suspended: bool, at: datetime | None = None) -> ModuleAttachment | None:
+        """Mark ``bot_id``'s attachment suspended or active again (LINE's ``botSuspended``/``botResumed``); None
+        when nothing changed. An event from before the attachment's last change (``at``) changes nothing."""
         attachment = self.store.get(bot_id)
-        if attachment is None or attachment.active is not suspended:
-            return attachment
-        updated = replace(attachment, active=not suspended)
+        if attachment is None or (at is not None and not is_newer(at, attachment)):
+            return None
+        if attachment.active is not suspended:
+            if at is not None:  # already so: remember the newer time, so an older opposite event cannot undo it
+                self.store.save(replace(attachment, state_changed_at=at))
+            return None
+        updated = replace(attachment, active=not suspended, state_changed_at=at or utc_now())
         self.store.save(updated)
         return updated
+
+    def first_delivery(self, event_id: object) -> bool:
+        """Whether this process sees LINE's ``webhookEventId`` for the first time (bounded memory; a redelivery to
+        another worker is caught by the events' times instead)."""
+        if not isinstance(event_id, str) or not event_id:
+            return True
+        with self._seen_lock:
+            if event_id in self._seen_events:
+                return False
+            self._seen_events[event_id] = None
+            while len(self._seen_events) > SEEN_EVENTS:
+                self._seen_events.popitem(last=False)
+        return True
 
     def _attachment(self, bot_id: str) -> ModuleAttachment:
         # In a view behind @requires_module_scope the session's attachment is already loaded: no second query.

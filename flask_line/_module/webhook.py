@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import replace
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import current_app
@@ -64,14 +65,22 @@ def handle_webhook(service: ModuleService, body: bytes, signature: str | None) -
 
 
 def apply_event(service: ModuleService, destination: str | None, event: dict[str, Any]) -> bool:
-    """Apply one event (reference §3.8); whether it changed the store. Unknown or odd events are skipped."""
+    """Apply one event (reference §3.8); whether it changed the store. Unknown or odd events are skipped.
+
+    Each event is applied once (LINE redelivers: ``webhookEventId``), and never against a newer state: an event
+    older than the attachment or its last change (its ``timestamp``) changes nothing.
+    """
+    if not service.first_delivery(event.get("webhookEventId")):
+        log.debug("Module webhook event %s already applied", event.get("webhookEventId"))
+        return False
     kind = event.get("type")
+    at = _event_time(event.get("timestamp"))
     if kind == "module":
         module = event.get("module")
         if not isinstance(module, dict) or not isinstance(module.get("botId"), str) or not module["botId"]:
             return False
         if module.get("type") == "detached":
-            return _detached(service, module["botId"])
+            return _detached(service, module["botId"], at)
         if module.get("type") == "attached":
             return _attached(service, module["botId"], module.get("scopes"))
         return False
@@ -90,7 +99,7 @@ def apply_event(service: ModuleService, destination: str | None, event: dict[str
         return False
     if kind in ("botSuspended", "botResumed"):
         suspended = kind == "botSuspended"
-        if service.record_suspension(destination, suspended=suspended) is None:
+        if service.record_suspension(destination, suspended=suspended, at=at) is None:
             return False
         log.info("LINE %s bot %s", "suspended" if suspended else "resumed", destination)
         (signals.module_suspended if suspended else signals.module_resumed).send(_app(), bot_id=destination)
@@ -98,11 +107,22 @@ def apply_event(service: ModuleService, destination: str | None, event: dict[str
     return False
 
 
-def _detached(service: ModuleService, bot_id: str) -> bool:
-    if service.store.get(bot_id) is None:
+def _detached(service: ModuleService, bot_id: str, at: datetime | None) -> bool:
+    attachment = service.store.get(bot_id)
+    if attachment is None:
+        return False
+    if at is not None and at < attachment.attached_at:
+        log.info("Ignored a detached event of bot %s older than its attachment (attached again since)", bot_id)
         return False
     service.forget(bot_id)
     return True
+
+
+def _event_time(timestamp: object) -> datetime | None:
+    """An event's ``timestamp`` (milliseconds since the epoch) as a time, when it is one."""
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp <= 0:
+        return None
+    return datetime.fromtimestamp(timestamp / 1000, tz=timezone.utc)
 
 
 def _attached(service: ModuleService, bot_id: str, scopes: object) -> bool:

@@ -26,6 +26,8 @@ class ModuleAttachment:
     basic_search_id: str | None = None
     #: False while LINE has the Official Account suspended (``botSuspended`` until ``botResumed``).
     active: bool = True
+    #: When LINE last changed ``active`` (its webhook event's time): an older event does not undo it.
+    state_changed_at: datetime | None = None
 
     def holds(self, *scopes: str) -> bool:
         """Whether every one of ``scopes`` was granted."""
@@ -67,6 +69,8 @@ class SQLiteAttachmentStore:
             columns = {row[1] for row in connection.execute("PRAGMA table_info(line_module_attachments)")}
             if "active" not in columns:  # a store made by flask-line 0.1
                 connection.execute("ALTER TABLE line_module_attachments ADD COLUMN active INTEGER NOT NULL DEFAULT 1")
+            if "state_changed_at" not in columns:  # a store made before webhook events were ordered
+                connection.execute("ALTER TABLE line_module_attachments ADD COLUMN state_changed_at TEXT")
 
     @classmethod
     def from_uri(cls, uri: str) -> SQLiteAttachmentStore:
@@ -111,13 +115,14 @@ class SQLiteAttachmentStore:
 ATTACHMENT_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS line_module_attachments ("
     " bot_id TEXT PRIMARY KEY, scopes TEXT NOT NULL, attached_at TEXT NOT NULL,"
-    " attached_by TEXT, region TEXT, basic_search_id TEXT, active INTEGER NOT NULL DEFAULT 1)",
+    " attached_by TEXT, region TEXT, basic_search_id TEXT, active INTEGER NOT NULL DEFAULT 1,"
+    " state_changed_at TEXT)",
 )
-_ATTACHMENT_COLUMNS = "bot_id, scopes, attached_at, attached_by, region, basic_search_id, active"
+_ATTACHMENT_COLUMNS = "bot_id, scopes, attached_at, attached_by, region, basic_search_id, active, state_changed_at"
 
 
-def _attachment(row: tuple[str, str, str, str | None, str | None, str | None, int]) -> ModuleAttachment:
-    bot_id, scopes, attached_at, attached_by, region, basic_search_id, active = row
+def _attachment(row: tuple[str, str, str, str | None, str | None, str | None, int, str | None]) -> ModuleAttachment:
+    bot_id, scopes, attached_at, attached_by, region, basic_search_id, active, state_changed_at = row
     return ModuleAttachment(
         bot_id=bot_id,
         scopes=decode_scopes(scopes),
@@ -126,6 +131,7 @@ def _attachment(row: tuple[str, str, str, str | None, str | None, str | None, in
         region=region,
         basic_search_id=basic_search_id,
         active=bool(active),
+        state_changed_at=datetime.fromisoformat(state_changed_at) if state_changed_at else None,
     )
 
 
@@ -147,10 +153,11 @@ def decode_scopes(stored: str) -> frozenset[str]:
 def _upsert(connection: sqlite3.Connection, attachment: ModuleAttachment) -> None:
     connection.execute(
         "INSERT INTO line_module_attachments"
-        " (bot_id, scopes, attached_at, attached_by, region, basic_search_id, active)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(bot_id) DO UPDATE SET"
+        " (bot_id, scopes, attached_at, attached_by, region, basic_search_id, active, state_changed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(bot_id) DO UPDATE SET"
         " scopes=excluded.scopes, attached_at=excluded.attached_at, attached_by=excluded.attached_by,"
-        " region=excluded.region, basic_search_id=excluded.basic_search_id, active=excluded.active",
+        " region=excluded.region, basic_search_id=excluded.basic_search_id, active=excluded.active,"
+        " state_changed_at=excluded.state_changed_at",
         (
             attachment.bot_id,
             encode_scopes(attachment.scopes),
@@ -159,5 +166,6 @@ def _upsert(connection: sqlite3.Connection, attachment: ModuleAttachment) -> Non
             attachment.region,
             attachment.basic_search_id,
             int(attachment.active),
+            attachment.state_changed_at.isoformat() if attachment.state_changed_at else None,
         ),
     )

@@ -62,6 +62,7 @@ def line_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("region", String(16)),
         Column("basic_search_id", String(64)),
         Column("active", Boolean, nullable=False, server_default=true()),
+        Column("state_changed_at", DateTime(timezone=True)),
     )
     links = Table(
         LINKS_TABLE,
@@ -352,6 +353,7 @@ def _attachment_values(attachment: ModuleAttachment) -> dict[str, Any]:
         "region": attachment.region,
         "basic_search_id": attachment.basic_search_id,
         "active": attachment.active,
+        "state_changed_at": attachment.state_changed_at,
     }
 
 
@@ -369,6 +371,7 @@ def _attachment(row: Any) -> ModuleAttachment:
         region=row["region"],
         basic_search_id=row["basic_search_id"],
         active=bool(row["active"]),
+        state_changed_at=_aware(row["state_changed_at"]) if row["state_changed_at"] is not None else None,
     )
 
 
