@@ -32,6 +32,7 @@ from tests.test_module import BROWN_CAFE, CONY_FLOWERS, attach
 from tests.test_module_seed import SEED_TABLE
 
 BROWN = "U4af4980629a1b2c3d4e5f60718293a4b"
+CONY = "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8"
 
 
 def channel_token(url: str, client_id: str = DEMO_MODULE_CHANNEL_ID, secret: str = DEMO_MODULE_CHANNEL_SECRET):
@@ -357,8 +358,8 @@ def test_the_emulator_posts_signed_module_events(app, client, line_platform, web
     attach(client, line_platform, query="scope=message:receive")
     with app.app_context():
         api = app.extensions["line"].module.api(BROWN_CAFE)
-        api.acquire_chat_control(BROWN, ttl=60)
-        api.release_chat_control(BROWN)
+        api.acquire_chat_control(CONY, ttl=60)  # a friend of the account
+        api.release_chat_control(CONY)
         app.extensions["line"].module.detach(BROWN_CAFE)
     wait_for(webhook_receiver, 4)
     kinds = [
@@ -567,3 +568,63 @@ def test_the_emulator_signs_with_lines_real_issuers(line_platform):
     works = requests.get(f"{line_platform.url}/works/.well-known/openid-configuration", timeout=5).json()
     assert works["issuer"] == "https://auth.worksmobile.com"
     assert works["jwks_uri"].startswith(line_platform.url), "served by the emulator itself"
+
+
+# Module behaviour as LINE documents it ---------------------------------------------------------------------------
+
+
+def test_a_coupon_message_needs_coupon_manage(app, client, line_platform):
+    attach(client, line_platform, query="scope=message:send")
+    token = channel_token(line_platform.url)
+    push = {"to": CONY, "messages": [{"type": "coupon", "couponId": "01H0"}]}
+    headers = {"Authorization": f"Bearer {token}", "X-Line-Bot-Id": BROWN_CAFE}
+    answer = requests.post(f"{line_platform.url}/v2/bot/message/push", json=push, headers=headers, timeout=5)
+    assert answer.status_code == 403 and "coupon:manage" in answer.json()["message"]
+    text = {"to": CONY, "messages": [{"type": "text", "text": "hi"}]}
+    assert requests.post(f"{line_platform.url}/v2/bot/message/push", json=text, headers=headers, timeout=5).ok
+
+
+def test_webhooks_go_only_to_accounts_that_granted_message_receive(app, client, line_platform, webhook_receiver):
+    attach(client, line_platform, query="scope=message:send")  # no message:receive
+    with app.app_context():
+        app.extensions["line"].module.detach(BROWN_CAFE)
+    time.sleep(0.3)
+    assert webhook_receiver == [], "no event for an account that did not grant message:receive"
+
+
+def test_the_list_of_attached_bots_pages_as_the_reference_documents(app, client, line_platform):
+    attach(client, line_platform, admin="Brown", account="Brown Cafe")
+    attach(client, line_platform, admin="Brown", account="Cony Flowers", query="region=TW")
+    headers = {"Authorization": f"Bearer {channel_token(line_platform.url)}"}
+    first = requests.get(f"{line_platform.url}/v2/bot/list", params={"limit": 1}, headers=headers, timeout=5).json()
+    assert [bot["displayName"] for bot in first["bots"]] == ["Brown Cafe"] and first["next"]
+    rest = requests.get(
+        f"{line_platform.url}/v2/bot/list", params={"start": first["next"]}, headers=headers, timeout=5
+    ).json()
+    assert [bot["userId"] for bot in rest["bots"]] == [CONY_FLOWERS] and "next" not in rest
+    bad = requests.get(f"{line_platform.url}/v2/bot/list", params={"start": "x"}, headers=headers, timeout=5)
+    assert bad.status_code == 400 and bad.json() == {"message": "Invalid start param"}
+
+
+def test_short_lived_module_tokens_last_30_days_and_30_at_most(line_platform):
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": DEMO_MODULE_CHANNEL_ID,
+        "client_secret": DEMO_MODULE_CHANNEL_SECRET,
+    }
+    tokens = [
+        requests.post(f"{line_platform.url}/v2/oauth/accessToken", data=form, timeout=5).json() for _ in range(31)
+    ]
+    assert tokens[0]["expires_in"] == 2_592_000 and tokens[0]["token_type"] == "Bearer"
+    headers = {"X-Line-Bot-Id": BROWN_CAFE}
+
+    def works(token: str) -> int:
+        answer = requests.get(
+            f"{line_platform.url}/v2/bot/list", headers={"Authorization": f"Bearer {token}", **headers}, timeout=5
+        )
+        return answer.status_code
+
+    assert works(tokens[0]["access_token"]) == 401, "the oldest was revoked by the 31st"
+    assert works(tokens[-1]["access_token"]) == 200
+    wrong = requests.post(f"{line_platform.url}/v2/oauth/accessToken", data={**form, "client_secret": "x"}, timeout=5)
+    assert wrong.json() == {"error": "invalid_client", "error_description": "invalid client_secret"}

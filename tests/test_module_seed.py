@@ -92,17 +92,27 @@ def chat_api(app, client, line_platform):
         yield app.extensions["line"].module.api(BROWN_CAFE)
 
 
+CONY = "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8"  # a friend of the Official Account
+
+
 def test_acquire_and_release_chat_control(chat_api, line_platform):
-    chat_api.acquire_chat_control(BROWN, ttl=600)
-    assert (BROWN_CAFE, BROWN) in line_platform.platform.chat_controls
-    chat_api.release_chat_control(BROWN)
-    assert (BROWN_CAFE, BROWN) not in line_platform.platform.chat_controls
+    chat_api.acquire_chat_control(CONY, ttl=600)
+    assert (BROWN_CAFE, CONY) in line_platform.platform.chat_controls
+    chat_api.release_chat_control(CONY)
+    assert (BROWN_CAFE, CONY) not in line_platform.platform.chat_controls
+
+
+def test_chat_control_takes_the_ids_a_module_receives(chat_api, line_platform):
+    module_user_id = "L" + BROWN_CAFE + "-" + CONY  # 68 characters, one per Official Account
+    assert len(module_user_id) == 68
+    chat_api.acquire_chat_control(module_user_id)
+    assert (BROWN_CAFE, module_user_id) in line_platform.platform.chat_controls
 
 
 @pytest.mark.parametrize(
     "chat_id,reason,status",
-    [("not-a-chat", "invalid_chat", 400), ("U" + "0" * 32, "not_in_chat", 404)],
-    ids=["bad-id", "not-a-friend"],
+    [("not-a-chat", "invalid_chat", 400), ("U" + "0" * 32, "not_in_chat", 404), (BROWN, "not_in_chat", 404)],
+    ids=["bad-id", "unknown-user", "not-a-friend"],
 )
 def test_chat_control_refusals_are_clear_errors(chat_api, chat_id, reason, status):
     with pytest.raises(errors.ChatControlError) as refused:
@@ -111,16 +121,16 @@ def test_chat_control_refusals_are_clear_errors(chat_api, chat_id, reason, statu
 
 
 def test_a_chat_another_channel_just_took_is_locked(chat_api, line_platform):
-    line_platform.platform.chat_controls[(BROWN_CAFE, BROWN)] = ("another-module", time.time())
+    line_platform.platform.chat_controls[(BROWN_CAFE, CONY)] = ("another-module", time.time())
     with pytest.raises(errors.ChatControlError) as refused:
-        chat_api.acquire_chat_control(BROWN)
+        chat_api.acquire_chat_control(CONY)
     assert refused.value.reason == "locked" and refused.value.status_code == 423
 
 
 def test_chat_control_for_a_bot_no_longer_attached(chat_api, line_platform):
     line_platform.platform.attachments.clear()  # detached at LINE, not yet here
     with pytest.raises(errors.ChatControlError) as refused:
-        chat_api.release_chat_control(BROWN)
+        chat_api.release_chat_control(CONY)
     assert refused.value.reason == "not_attached"
 
 

@@ -86,6 +86,8 @@ class LoginEndpoints(Endpoints):
     def _token(self, protocol: str) -> Any:
         """The token endpoint of one LINE Login version: authorization code or refresh token."""
         form = request.form
+        if protocol == "v2.0" and form.get("grant_type") == "client_credentials":
+            return self._short_lived_channel_token(form)
         if not self._client_ok(form):
             return oauth_error("invalid_client", "invalid client_id or client_secret")
         if form.get("grant_type") == "refresh_token":
@@ -118,6 +120,24 @@ class LoginEndpoints(Endpoints):
         if with_id_token:
             body["id_token"] = self.id_token(grant, request.environ.get("emulator.fault"))
         return body
+
+    def _short_lived_channel_token(self, form: Mapping[str, str]) -> Any:
+        """Reference 3.4: a short-lived channel access token (30 days) for a module channel; at most 30 are valid
+        per channel, the oldest revoked beyond that. (Module channels get no long-lived tokens.)"""
+        data = self.data
+        client_id = form.get("client_id", "")
+        secret = data.module_channels.get(client_id)
+        if secret is None:
+            return oauth_error("invalid_client", "invalid client_id")
+        if not secrets.compare_digest(secret, form.get("client_secret", "")):
+            return oauth_error("invalid_client", "invalid client_secret")
+        token = secrets.token_urlsafe(32)
+        with data.lock:
+            data.channel_tokens[token] = (client_id, time.time() + SHORT_LIVED_SECONDS)
+            issued = [key for key, (owner, _) in data.channel_tokens.items() if owner == client_id]
+            for oldest in issued[: max(0, len(issued) - SHORT_LIVED_PER_CHANNEL)]:
+                del data.channel_tokens[oldest]
+        return jsonify(access_token=token, expires_in=SHORT_LIVED_SECONDS, token_type="Bearer")
 
     def _refresh(self, form: Mapping[str, str], protocol: str) -> Any:
         with self.data.lock:
@@ -364,6 +384,11 @@ ENUMERATED = {
     "response_mode": ("query", "form_post", *sorted(JWT_MODES)),
     "code_challenge_method": ("S256",),
 }
+
+
+#: Short-lived channel access tokens: 30 days, at most 30 valid per channel (reference 3.4).
+SHORT_LIVED_SECONDS = 2_592_000
+SHORT_LIVED_PER_CHANNEL = 30
 
 
 def _v21_request_error(args: Mapping[str, str]) -> tuple[str, str] | None:

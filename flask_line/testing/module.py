@@ -24,6 +24,9 @@ MODULE_TOKEN_TTL = 900  # stateless channel access tokens live 15 minutes
 CHAT_CONTROL_LOCK_SECONDS = 5
 #: A user, group or room id: U, C or R and 32 hex digits.
 CHAT_ID = re.compile(r"^[UCR][0-9a-f]{32}$")
+#: The user ids a module channel receives: 68 characters starting with ``L``, one per Official Account (the
+#: Messaging API documents them as ``L<bot user id>-<user id>``-like strings that differ per account).
+MODULE_USER_ID = re.compile(r"^L[0-9A-Za-z_-]{67}$")
 
 #: The emulator's own copy of seed 003's scope table ("Attach Module Channel", Scopes), kept apart from
 #: flask_line's so that a mistake in one is caught by the other. Paths not listed are served without a check.
@@ -152,9 +155,11 @@ class ModuleEndpoints(Endpoints):
             return jsonify(message="Authentication failed"), 401
         bot_id = str((request.get_json(silent=True) or {}).get("botId"))
         with self.data.lock:
-            if self.data.attachments.pop((channel, bot_id), None) is None:
-                return jsonify(message="user/group/room Id is not available."), 400
-        self.send_webhook(channel, bot_id, {"type": "module", "module": {"type": "detached", "botId": bot_id}})
+            granted = self.data.attachments.pop((channel, bot_id), None)
+        if granted is None:
+            return jsonify(message="user/group/room Id is not available."), 400
+        event = {"type": "module", "module": {"type": "detached", "botId": bot_id}}
+        self.send_webhook(channel, bot_id, event, granted=granted)
         return jsonify({})
 
     def _caller(self, path: str) -> tuple[str, str]:
@@ -202,10 +207,39 @@ class ModuleEndpoints(Endpoints):
         self.send_webhook(channel, bot_id, {"type": "deactivated", "source": _source(chat_id)})
         return jsonify({})
 
-    def send_webhook(self, channel_id: str, bot_id: str, event: dict[str, Any]) -> None:
-        """POST one module event to the channel's webhook URL, signed as LINE signs it, from another thread."""
+    def _bot_list(self, channel: str) -> Any:
+        """Reference 3.6: the bots this module channel is attached to, ``limit`` (1-100) at a time."""
+        start, limit = request.args.get("start"), request.args.get("limit", "100")
+        if not limit.isdigit() or not 1 <= int(limit) <= 100:
+            return jsonify(message="Invalid limit param"), 400
+        if start is not None and not start.isdigit():
+            return jsonify(message="Invalid start param"), 400
+        with self.data.lock:
+            attached = sorted(bot for (owner, bot) in self.data.attachments if owner == channel)
+        bots = [
+            {
+                "userId": bot_id,
+                "basicId": self.data.bots[bot_id].basic_id,
+                "displayName": self.data.bots[bot_id].display_name,
+                "pictureUrl": f"{base_url()}/_emulator/avatar/{bot_id}.svg",
+            }
+            for bot_id in attached
+            if bot_id in self.data.bots
+        ]
+        page, following = _page(bots, start, int(limit))
+        return jsonify(bots=page, **({"next": following} if following else {}))
+
+    def send_webhook(
+        self, channel_id: str, bot_id: str, event: dict[str, Any], granted: frozenset[str] | None = None
+    ) -> None:
+        """POST one module event to the channel's webhook URL, signed as LINE signs it, from another thread.
+
+        Only an account that granted ``message:receive`` sends webhooks (seed 003's scope table); ``granted`` is
+        its scopes when the attachment is already gone (a detach).
+        """
         url = self.data.webhook_urls.get(channel_id)
-        if url is None:
+        scopes = granted if granted is not None else self.data.attachments.get((channel_id, bot_id), frozenset())
+        if url is None or "message:receive" not in scopes:
             return
         now = int(time.time() * 1000)
         full_event = {
@@ -231,16 +265,25 @@ class ModuleEndpoints(Endpoints):
         threading.Thread(target=deliver, name="line-emulator-webhook", daemon=True).start()
 
     def _chat_refusal(self, chat_id: str) -> tuple[Any, int] | None:
-        if not CHAT_ID.match(chat_id):
+        """Reference 3.7: 400 for a malformed chat id, 404 for a user who is not a friend of the account."""
+        if not CHAT_ID.match(chat_id) and not MODULE_USER_ID.match(chat_id):
             return jsonify(message="The value for the 'chatId' parameter is invalid."), 400
-        if chat_id.startswith("U") and chat_id not in self.data.users:
+        user_id = chat_id[-33:] if chat_id.startswith("L") else chat_id
+        if user_id.startswith("U") and not getattr(self.data.users.get(user_id), "friend", False):
             return jsonify(message="Not found: the user is not a friend of this LINE Official Account."), 404
         return None
 
     def messaging_api(self, rest: str) -> Any:
         path = f"/v2/bot/{rest}"
-        bot_id = self._caller(path)[1]
+        if path == "/v2/bot/list":  # channel-level: no bot id header
+            channel_of_token = self._channel_of_bearer()
+            if channel_of_token is None:
+                _refuse(401, "Authentication failed. Confirm that the access token is valid.")
+            return self._bot_list(str(channel_of_token))
+        channel, bot_id = self._caller(path)
         body = request.get_json(silent=True)
+        if _sends_coupon(path, body) and "coupon:manage" not in self.data.attachments.get((channel, bot_id), ()):
+            _refuse(403, "Coupon messages need the coupon:manage scope.")
         with self.data.lock:
             self.data.messages.append((bot_id, path, body))
         if path == "/v2/bot/message/push":
@@ -257,6 +300,20 @@ class ModuleEndpoints(Endpoints):
                 markAsReadMode="auto",
             )
         return jsonify({})
+
+
+def _page(items: list[Any], start: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page of ``items`` from the continuation token ``start`` (an index here); the next token or None."""
+    first = int(start) if start else 0
+    return items[first : first + limit], str(first + limit) if first + limit < len(items) else None
+
+
+def _sends_coupon(path: str, body: object) -> bool:
+    """Whether a message-sending call carries a coupon message (which needs ``coupon:manage``, seed 003)."""
+    if not path.startswith("/v2/bot/message/") or not isinstance(body, dict):
+        return False
+    messages = body.get("messages")
+    return isinstance(messages, list) and any(isinstance(m, dict) and m.get("type") == "coupon" for m in messages)
 
 
 def _refuse(status: int, message: str) -> NoReturn:
