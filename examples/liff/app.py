@@ -20,7 +20,7 @@ line = LineOAuth()
 
 def create_app() -> Flask:
     """Build the LIFF example from the environment."""
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH"))  # where its SQLite files go
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
     app.config["LINE_EMULATOR_URL"] = os.environ.get("LINE_EMULATOR_URL", "http://127.0.0.1:5005")
     app.config["LINE_LOGIN_CHANNEL_ID"] = os.environ.get("LINE_LOGIN_CHANNEL_ID", DEMO_CHANNEL_ID)

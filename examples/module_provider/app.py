@@ -27,7 +27,7 @@ line = LineOAuth()
 
 def create_app() -> Flask:
     """Build the module provider app from the environment."""
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH"))  # where its SQLite files go
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
     if os.environ.get("LINE_MODULE_CHANNEL_ID"):
         for key in ("CHANNEL_ID", "CHANNEL_SECRET"):

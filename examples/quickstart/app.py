@@ -19,7 +19,7 @@ line = LineOAuth()
 
 def create_app() -> Flask:
     """Build the quickstart app from the environment."""
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH"))  # where its SQLite files go
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
     if os.environ.get("LINE_LOGIN_CHANNEL_ID"):
         app.config["LINE_LOGIN_CHANNEL_ID"] = os.environ["LINE_LOGIN_CHANNEL_ID"]

@@ -18,7 +18,7 @@ line = LineOAuth()
 
 def create_app() -> Flask:
     """Build the LINE WORKS example from the environment."""
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH"))  # where its SQLite files go
     app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
     app.config["LINE_WORKS_SCOPES"] = "openid profile email"
     if os.environ.get("LINE_WORKS_CLIENT_ID"):

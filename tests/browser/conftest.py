@@ -84,7 +84,7 @@ def serve_example(
         monkeypatch.delenv(key, raising=False)
 
     def start(name: str) -> str:
-        monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / name))  # the members example keeps its database there
+        monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / name))  # each test's own SQLite files, never the repo's
         example = load_example(name)
         app = example.create_app()
         app.instance_path = str(tmp_path / name)
