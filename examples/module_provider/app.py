@@ -40,6 +40,10 @@ def create_app() -> Flask:
         app.config["LINE_LOGIN_CHANNEL_ID"] = DEMO_CHANNEL_ID
         app.config["LINE_LOGIN_CHANNEL_SECRET"] = DEMO_CHANNEL_SECRET
     line.init_app(app)
+    if os.environ.get("SHARED_ACCOUNTS"):
+        # One team's site: every signed-in admin may use every Official Account attached here. Without this rule,
+        # each account belongs to the admin who attached it.
+        line.module_access_rule(lambda attachment, admin: admin.is_authenticated)
 
     @app.get("/")
     def home() -> str:

@@ -73,3 +73,18 @@ def test_a_second_admin_attaching_an_owned_account_is_told_so(browser, serve_exa
     assert cony.text_content("#error-title") == "Another administrator connected this account"
     brown.goto(f"{site}/dashboard")
     assert brown.text_content("#bot-id") == BROWN_CAFE, "still Brown's"
+
+
+def test_a_team_site_whose_rule_shares_accounts_lets_the_second_admin_in(browser, serve_example, monkeypatch):
+    monkeypatch.setenv("SHARED_ACCOUNTS", "1")
+    site = serve_example("module_provider")
+    brown, cony = browser.new_context().new_page(), browser.new_context().new_page()
+    for page, admin in ((brown, "Brown"), (cony, "Cony")):
+        page.goto(f"{site}/line/login?next=/")  # the team's admins sign in from the home page
+        consent(page, admin)
+        page.wait_for_url(f"{site}/")
+    attach_as(brown, site, "Brown", "Brown Cafe", signed_in=True)
+    attach_as(cony, site, "Cony", "Brown Cafe", signed_in=True)  # the same account: shared, not refused
+    assert cony.text_content("#bot-id") == BROWN_CAFE
+    brown.goto(f"{site}/dashboard")
+    assert brown.text_content("#bot-id") == BROWN_CAFE, "the owner keeps it too"
