@@ -254,6 +254,21 @@ class ConfigReader(ValueReader):
             return emulated_url(setting.default, self._emulator)
         return setting.default
 
+    def fail(self, key: str, message: str) -> ConfigurationError:
+        """An error naming ``key``; when the app set a close misspelling of it, the error says which."""
+        known = set(self.settings)
+        typos = [
+            given
+            for given in self._values
+            if isinstance(given, str)
+            and given.startswith("LINE_")
+            and given not in known
+            and difflib.get_close_matches(given, [key], n=1, cutoff=0.75)
+        ]
+        if typos:
+            message = f"{message} ({typos[0]} is set: did you mean {key}?)"
+        return super().fail(key, message)
+
     def is_set(self, key: str) -> bool:
         """Whether the app set ``key`` itself."""
         return key in self._values

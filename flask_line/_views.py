@@ -27,6 +27,7 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/login", "login", login, methods=["GET"])
     blueprint.add_url_rule("/callback", "callback", callback, methods=["GET", "POST"])
     blueprint.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    blueprint.add_url_rule("/logout", "logout_page", logout_page, methods=["GET"])
     blueprint.add_url_rule("/session", "session", session_exchange, methods=["POST"])
     blueprint.add_url_rule("/link", "link", link, methods=["GET"])
     blueprint.add_url_rule("/unlink", "unlink", unlink, methods=["POST"])
@@ -38,6 +39,7 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/works/login", "works_login", works_login, methods=["GET"])
     blueprint.add_url_rule("/works/callback", "works_callback", works_callback, methods=["GET"])
     blueprint.add_url_rule("/works/logout", "works_logout", works_logout, methods=["POST"])
+    blueprint.add_url_rule("/works/logout", "works_logout_page", logout_page, methods=["GET"])
     blueprint.add_url_rule("/works/link", "works_link", works_link, methods=["GET"])
     blueprint.add_url_rule("/works/unlink", "works_unlink", works_unlink, methods=["POST"])
     return blueprint
@@ -59,6 +61,12 @@ def logout() -> Response:
     login = runtime().require_login()
     login.logout()
     return redirect(safe_next(_next_target(), login.settings.logout_redirect))
+
+
+def logout_page() -> str:
+    """A GET of a sign-out URL (a link, a bookmark): signing out is a POST, so a page asks with a button."""
+    action = url_for("line.works_logout" if request.endpoint == "line.works_logout_page" else "line.logout")
+    return render_template("flask_line/logout.html", action=action, next=safe_next(request.args.get("next"), "/"))
 
 
 def link() -> Response:

@@ -164,3 +164,27 @@ def test_signals_render_as_names_on_the_api_page():
 
     runpy.run_path(str(Path(__file__).resolve().parents[1] / "docs" / "conf.py"))
     assert repr(signals.login_succeeded) == "signal('login-succeeded')"
+
+
+def test_a_busy_port_is_one_line_with_the_fix_not_a_traceback(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for command in (
+            [sys.executable, "-m", "flask_line.testing", "--port", str(port)],
+            [sys.executable, "-m", "flask", "--app", "quickstart_app", "line", "emulator", "--port", str(port)],
+        ):
+            (tmp_path / "quickstart_app.py").write_text(
+                "from flask import Flask\nfrom flask_line import LineOAuth\napp = Flask(__name__)\n"
+                "app.config.update(SECRET_KEY='x', LINE_LOGIN_CHANNEL_ID='1', LINE_LOGIN_CHANNEL_SECRET='s')\n"
+                "LineOAuth(app)\n"
+            )
+            answer = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+            assert answer.returncode != 0
+            assert "Traceback" not in answer.stderr and "AttributeError" not in answer.stderr
+            assert f"Cannot listen on 127.0.0.1:{port}" in answer.stderr and "--port" in answer.stderr

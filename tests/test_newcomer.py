@@ -202,3 +202,15 @@ def test_an_emulator_that_is_not_running_is_named_with_how_to_start_it(make_app,
     page = response.data.decode()
     assert f"The LINE emulator at {url} is not answering" in page and "line-emulator" in page
     assert isinstance(failed[0]["error"], errors.EmulatorNotAnswering)
+
+
+def test_a_typo_in_a_required_key_is_named_with_the_fix(tmp_path):
+    from flask import Flask
+
+    from flask_line import LineOAuth
+    from flask_line.errors import ConfigurationError
+
+    app = Flask("typo", instance_path=str(tmp_path))
+    app.config.update(SECRET_KEY="x", LINE_LOGIN_CHANEL_ID="1650000000", LINE_LOGIN_CHANNEL_SECRET="s")
+    with pytest.raises(ConfigurationError, match="LINE_LOGIN_CHANEL_ID is set: did you mean LINE_LOGIN_CHANNEL_ID"):
+        LineOAuth(app)

@@ -108,10 +108,15 @@ def test_logout_revokes_the_token_and_signs_out(client, line_platform):
     assert client.get("/profile").status_code == 302
 
 
-def test_logout_by_get_is_refused(client, line_platform):
+@pytest.mark.parametrize("path", ["/line/logout", "/line/works/logout"])
+def test_logout_by_get_signs_nobody_out_and_asks_with_a_button(client, line_platform, path):
     follow_login(client, line_platform)
-    assert client.get("/line/logout").status_code == 405
-    assert client.get("/profile").status_code == 200
+    page = client.get(f"{path}?next=/bye")
+    assert page.status_code == 200, "a page that looks like the product, not a bare 405"
+    text = page.get_data(as_text=True)
+    assert f'action="{path}"' in text and 'method="post"' in text and 'value="/bye"' in text
+    assert client.get("/profile").status_code == 200, "still signed in: a GET changes nothing"
+    assert client.get(f"{path}?next=https://evil.example").get_data(as_text=True).count("evil.example") == 0
 
 
 @pytest.mark.parametrize(

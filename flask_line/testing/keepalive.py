@@ -20,11 +20,12 @@ class KeepAliveServer(ThreadedWSGIServer):
     closes the ones still open when it stops (a stopped LINE answers nothing)."""
 
     def __init__(self, host: str, port: int, app: Any) -> None:
-        super().__init__(host, port, app, handler=KeepAliveHandler)
+        # Set before the socket is bound: a busy port raises inside super().__init__, which closes the server.
         #: Connections accepted since the server started.
         self.connections_accepted = 0
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        super().__init__(host, port, app, handler=KeepAliveHandler)
 
     def opened(self, connection: socket.socket) -> None:
         """Record a new connection."""

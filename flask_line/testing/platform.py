@@ -118,9 +118,14 @@ def serve_forever(
         for channel_id in platform.module_channels:
             platform.webhook_urls[channel_id] = module_webhook_url
     platform.fault_control = allow_faults
+    try:
+        server = KeepAliveServer(host, port, platform)
+    except (OSError, SystemExit):  # Werkzeug reports a busy port itself, then exits
+        # The fix, naming the option both commands have (--port), never a traceback.
+        raise SystemExit(f"Cannot listen on {host}:{port}: choose another port with --port.") from None
     print(f" * LINE platform emulator on http://{host}:{port} (set LINE_EMULATOR_URL to this)")
     for client_id, urls in sorted(platform.callback_urls.items()):
         print(f"   callbacks of {client_id}: {', '.join(sorted(urls))}")
     if allow_faults:
         print(f"   faults accepted at http://{host}:{port}/_emulator/faults")
-    KeepAliveServer(host, port, platform).serve_forever()
+    server.serve_forever()
