@@ -76,14 +76,34 @@ def test_state_from_another_browser_is_rejected(app, signed_in, line_platform):
     rejected(signed_in, response, errors.StateError)
 
 
-def test_replayed_callback_is_rejected(client, line_platform):
+def test_a_callback_replayed_from_another_browser_is_rejected(app, client, line_platform):
     back = start_and_consent(client, line_platform, user="Cony")
     assert deliver(client, back).status_code == 302
+    other = app.test_client()
     with captured(signals.login_failed) as failed:
-        replay = deliver(client, back)
+        replay = deliver(other, back)
     assert replay.status_code == 400
     assert isinstance(failed[0]["error"], errors.StateError)
+    assert other.get("/profile").status_code == 302, "the other browser is signed in as nobody"
     assert signed_in_as(client) == "Cony"
+
+
+def test_refreshing_the_callback_page_after_signing_in_goes_on_to_next(client, line_platform):
+    start = client.get("/line/login?next=/profile")
+    back = line_platform.consent(start.location, user="Cony")
+    assert deliver(client, back).location == "/profile"
+    with captured(signals.login_failed) as failed, captured(signals.login_succeeded) as succeeded:
+        refreshed = deliver(client, back)
+    assert refreshed.status_code == 302 and refreshed.location == "/profile"
+    assert failed == [] and succeeded == [], "nothing failed, and nobody signed in again"
+    assert signed_in_as(client) == "Cony"
+
+
+def test_refreshing_the_callback_page_after_signing_out_is_rejected(client, line_platform):
+    back = start_and_consent(client, line_platform, user="Cony")
+    deliver(client, back)
+    client.post("/line/logout")
+    assert deliver(client, back).status_code == 400
 
 
 def test_expired_state_is_rejected(make_app, line_platform):

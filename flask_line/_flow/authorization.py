@@ -23,6 +23,7 @@ from ..errors import (
     CallbackError,
     LineError,
     SignInMisconfigured,
+    StateError,
     TokenRequestError,
     UpstreamUnavailable,
 )
@@ -134,6 +135,10 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         """The callback's parameters as LINE meant them (a JWT response mode unwraps them here)."""
         return params
 
+    def signed_in(self) -> bool:
+        """Whether someone is signed in with this flow's provider in this browser (False for flows without one)."""
+        return False
+
     def asked_silently(self, pending: PendingAuthorization) -> bool:
         """Whether ``pending`` asked LINE to sign in without a screen (``prompt=none``)."""
         return False
@@ -196,6 +201,7 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
                 raise CallbackError("The callback carries no valid authorization code.")
             result = self.complete(code, pending, params)
             self.commit(result, pending)
+            self.pending.remember_finished(pending)
         except AuthorizationDenied as denial:
             denial.retry_url = url_for(self.start_endpoint, next=next_url)
             log.info("%s denied by LINE: %s", self.kind, denial.error)
@@ -203,6 +209,12 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
             self.signals.denied.send(app, **details)
             raise
         except LineError as caught:
+            if isinstance(caught, StateError):
+                # A refresh of the callback page after this browser's own sign-in completed: nothing to do
+                # again and nothing failed, so the signed-in person goes on. Any other bad state is a failure.
+                finished = self.pending.finished(self.kind, params.get("state"))
+                if finished is not None and self.signed_in():
+                    return redirect(finished)
             error = self._credentials_refused(caught) if isinstance(caught, TokenRequestError) else caught
             error.retry_url = url_for(self.start_endpoint, next=next_url)
             log.warning("%s callback rejected (%s): %s", self.kind, error.code, error.message)

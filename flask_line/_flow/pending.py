@@ -14,11 +14,13 @@ from typing import Any
 
 from flask import session
 
-from .._sessions.keys import PENDING_KEY
+from .._sessions.keys import FINISHED_KEY, PENDING_KEY
 from ..errors import StateError
 
 #: Older pending authorizations are dropped beyond this many, so a session cannot grow without bound.
 MAX_PENDING = 8
+#: Completed authorizations remembered, so a refreshed callback page goes on to ``next`` instead of failing.
+MAX_FINISHED = 4
 STATE_LENGTH = 43
 
 
@@ -96,6 +98,25 @@ class PendingAuthorizations:
         if time.time() - pending.created_at > self.ttl:
             raise StateError("The sign-in took too long and expired; please start again.")
         return pending
+
+    def remember_finished(self, pending: PendingAuthorization) -> None:
+        """Note that ``pending`` completed, so a refresh of its callback page can be sent on (see ``finished``)."""
+        done = {
+            state: entry
+            for state, entry in (session.get(FINISHED_KEY) or {}).items()
+            if time.time() - entry[2] <= self.ttl
+        }
+        done[pending.state] = [pending.kind, pending.next_url, time.time()]
+        while len(done) > MAX_FINISHED:
+            del done[min(done, key=lambda state: done[state][2])]
+        session[FINISHED_KEY] = done
+
+    def finished(self, kind: str, state: object) -> str | None:
+        """The ``next`` of a ``kind`` authorization this browser completed lately with ``state``, or None."""
+        entry = (session.get(FINISHED_KEY) or {}).get(state) if isinstance(state, str) else None
+        if entry is None or entry[0] != kind or time.time() - entry[2] > self.ttl:
+            return None
+        return str(entry[1])
 
     def drop(self, kinds: set[str]) -> None:
         """Forget every pending authorization of these kinds (a sign-out ends what its identity started)."""

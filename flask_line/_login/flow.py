@@ -116,6 +116,9 @@ class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
         token = LineToken.from_response(answer)
         return SignIn(self._user_for(token, pending, params), token)
 
+    def signed_in(self) -> bool:
+        return bool(self.identity.current_user().is_authenticated)
+
     def commit(self, result: SignIn[LineUser], pending: PendingAuthorization) -> None:
         self.identity.sign_in(result.user, result.token, link_to=pending.link_to)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 #: The pending authorizations of this browser: ``{state: record}`` (:mod:`flask_line._flow.pending`).
 PENDING_KEY = "_line_pending"
+#: States this browser completed lately: ``{state: [kind, next_url, finished_at]}`` (a refreshed callback page).
+FINISHED_KEY = "_line_finished"
 #: The LINE Login identity: ``{"channel", "user", "token"}``.
 LOGIN_IDENTITY_KEY = "_line_login"
 #: The LINE WORKS identity: ``{"channel", "user", "token"}``.

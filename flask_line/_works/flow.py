@@ -97,6 +97,9 @@ class WorksSignInFlow(AuthorizationFlow[SignIn[WorksUser]]):
             scopes=token.scopes or self.settings.scopes,
         )
 
+    def signed_in(self) -> bool:
+        return bool(self.identity.current_user().is_authenticated)
+
     def commit(self, result: SignIn[WorksUser], pending: PendingAuthorization) -> None:
         self.identity.sign_in(result.user, result.token, link_to=pending.link_to)
 
