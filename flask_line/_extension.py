@@ -6,6 +6,7 @@ from typing import Protocol
 
 from flask import Flask
 
+from ._accounts.flask_login_bridge import adopt_login_view
 from ._accounts.linking import LinkUndoHook, LinkUserHook
 from ._cli import line_cli
 from ._config import ConfigReader, check_unknown_keys
@@ -86,6 +87,8 @@ class LineOAuth:
             if not isinstance(app.session_interface, OutageTolerantSessions):
                 app.session_interface = OutageTolerantSessions(app.session_interface, error_response)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
+        if settings.login.enabled:
+            app.before_request(adopt_login_view)
         app.cli.add_command(line_cli)
         if LineError not in app.error_handler_spec[None][None]:
             # An app that registered its own handler for LineError keeps it.

@@ -214,3 +214,37 @@ def test_a_typo_in_a_required_key_is_named_with_the_fix(tmp_path):
     app.config.update(SECRET_KEY="x", LINE_LOGIN_CHANEL_ID="1650000000", LINE_LOGIN_CHANNEL_SECRET="s")
     with pytest.raises(ConfigurationError, match="LINE_LOGIN_CHANEL_ID is set: did you mean LINE_LOGIN_CHANNEL_ID"):
         LineOAuth(app)
+
+
+def test_flask_login_without_a_login_view_sends_visitors_to_line_sign_in(make_app, line_platform):
+    from flask_login import LoginManager, UserMixin, login_required
+
+    app = make_app()
+    manager = LoginManager(app)  # as the README's example: no login_view
+    manager.user_loader(lambda user_id: type("Member", (UserMixin,), {"id": user_id})())
+
+    @app.get("/members")
+    @login_required
+    def members() -> str:
+        return "members"
+
+    client = app.test_client()
+    answer = client.get("/members")
+    assert answer.status_code == 302, "not Werkzeug's bare 401"
+    assert answer.location.startswith("/line/login?next=%2Fmembers")
+
+
+def test_an_apps_own_login_view_is_kept(make_app):
+    from flask_login import LoginManager, login_required
+
+    app = make_app()
+    manager = LoginManager(app)
+    manager.login_view = "home"
+    manager.user_loader(lambda user_id: None)
+
+    @app.get("/members")
+    @login_required
+    def members() -> str:
+        return "members"
+
+    assert app.test_client().get("/members").location.startswith("/?next=")

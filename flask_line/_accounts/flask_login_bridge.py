@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 
+from .._log import log
 from ..errors import SignInRefused
 
 
@@ -34,3 +35,16 @@ def signed_in_user_id() -> str | None:
     from flask_login import current_user
 
     return str(current_user.get_id()) if current_user.is_authenticated else None
+
+
+def adopt_login_view() -> None:
+    """With Flask-Login and no ``login_view`` (nor an ``unauthorized_handler``), ``@login_required`` would answer a
+    bare 401 page: send visitors to LINE sign-in instead, ``next`` kept. Asked once per app, at its first request.
+    """
+    manager = getattr(current_app, "login_manager", None)
+    if manager is None or getattr(manager, "_flask_line_adopted", False):
+        return
+    manager._flask_line_adopted = True
+    if manager.login_view is None and manager.unauthorized_callback is None and not manager.blueprint_login_views:
+        manager.login_view = "line.login"
+        log.info("Flask-Login had no login_view: @login_required now sends visitors to LINE sign-in (line.login)")
