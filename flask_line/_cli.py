@@ -9,7 +9,20 @@ from flask.cli import AppGroup
 
 from ._runtime import runtime
 
-line_cli = AppGroup("line", help="flask-line commands.")
+
+class LineCommands(AppGroup):
+    """A command group whose errors are one line with the fix and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .errors import LineError
+
+        try:
+            return super().invoke(ctx)
+        except LineError as error:
+            raise click.ClickException(error.message) from None
+
+
+line_cli = LineCommands("line", help="flask-line commands.")
 
 
 @line_cli.command("emulator")
@@ -70,7 +83,7 @@ def works_token_command(show: bool) -> None:
         click.echo(f"token: {token.access_token}")
 
 
-db_cli = AppGroup("db", help="flask-line's tables: create, check and upgrade them (without Alembic).")
+db_cli = LineCommands("db", help="flask-line's tables: create, check and upgrade them (without Alembic).")
 line_cli.add_command(db_cli)
 
 

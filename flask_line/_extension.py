@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import Flask
@@ -13,7 +15,16 @@ from ._config import ConfigReader, check_unknown_keys
 from ._login.service import LoginService
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response
-from ._runtime import ALL_SETTINGS, EXTENSION_KEY, AppHooks, Runtime, Settings, load_settings, runtime
+from ._runtime import (
+    ALL_SETTINGS,
+    EXTENSION_KEY,
+    AppHooks,
+    Runtime,
+    Settings,
+    load_settings,
+    runtime,
+    warn_if_not_answering,
+)
 from ._sessions.outage import OutageTolerantSessions
 from ._sessions.setup import setup_server_side_sessions
 from ._store.attachments import AttachmentStore
@@ -89,6 +100,8 @@ class LineOAuth:
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
         if settings.login.enabled:
             app.before_request(adopt_login_view)
+        if settings.common.emulator_url:
+            app.before_request(_once(lambda: warn_if_not_answering(str(settings.common.emulator_url))))
         app.cli.add_command(line_cli)
         if LineError not in app.error_handler_spec[None][None]:
             # An app that registered its own handler for LineError keeps it.
@@ -225,3 +238,15 @@ class LineOAuth:
     def is_friend(self) -> bool:
         """Ask LINE whether the signed-in user is a friend of the channel's linked Official Account."""
         return runtime().require_login().is_friend()
+
+
+def _once(action: Callable[[], None]) -> Callable[[], None]:
+    """``action`` as a ``before_request`` function that runs at the first request only."""
+    done = threading.Event()
+
+    def run_once() -> None:
+        if not done.is_set():
+            done.set()
+            action()
+
+    return run_once

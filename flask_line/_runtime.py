@@ -104,8 +104,6 @@ class Runtime:
         """Build the products ``settings`` enable, with the stores and hooks the app gave."""
         common = settings.common
         http = LineHttp(common.http_timeout, emulator_url=common.emulator_url)
-        if common.emulator_url:
-            warn_if_not_answering(common.emulator_url)
         pending = PendingAuthorizations(common.pending_ttl)
         identities = Identities(pending)
         stores = Stores(app, settings, hooks)
@@ -151,7 +149,8 @@ class Runtime:
 
 
 def warn_if_not_answering(emulator_url: str) -> None:
-    """Log once, at start-up, when nothing listens at ``LINE_EMULATOR_URL`` (a quick local connect)."""
+    """Log when nothing listens at ``LINE_EMULATOR_URL`` (a quick local connect): asked at the app's first request,
+    so a CLI command (``flask line emulator`` itself) does not print it."""
     parts = urlsplit(emulator_url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:

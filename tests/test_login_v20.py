@@ -78,6 +78,7 @@ def test_v20_logout_revokes_with_the_refresh_token(v20_client, line_platform):
 def test_v20_replayed_state_is_rejected(v20_client, line_platform):
     back = line_platform.consent(v20_client.get("/line/login").location)
     deliver(v20_client, back)
+    v20_client.post("/line/logout")  # a replay by someone not signed in here (a refresh would go on to next)
     with captured(signals.login_failed) as failed:
         assert deliver(v20_client, back).status_code == 400
     assert isinstance(failed[0]["error"], errors.StateError)

@@ -98,11 +98,11 @@ def test_known_keys_do_not_warn(tmp_path):
 # Errors people see ------------------------------------------------------------------------------------------
 
 
-def test_a_replayed_callback_speaks_plainly_with_try_again(client, line_platform):
+def test_a_replayed_callback_speaks_plainly_with_try_again(app, client, line_platform):
     start = client.get("/line/login?next=/profile")
     back = line_platform.consent(start.location)
     client.get(back.path)
-    response = client.get(back.path)
+    response = app.test_client().get(back.path)  # the callback URL replayed in another browser
     page = response.data.decode()
     assert response.status_code == 400
     assert "Please try again" in page
@@ -124,7 +124,7 @@ def test_debug_mode_shows_the_detail(make_app, line_platform):
     start = client.get("/line/login")
     back = line_platform.consent(start.location)
     client.get(back.path)
-    page = client.get(back.path).data.decode()
+    page = app.test_client().get(back.path).data.decode()  # replayed in another browser
     assert 'id="error-detail"' in page and "invalid_state" in page
 
 
@@ -192,9 +192,12 @@ def test_an_emulator_that_is_not_running_is_named_with_how_to_start_it(make_app,
     url = f"http://127.0.0.1:{free_port()}"
     caplog.set_level(logging.WARNING, logger="flask_line")
     app = make_app(LINE_EMULATOR_URL=url)
-    assert f"The LINE emulator at {url} is not answering" in caplog.text, "init_app warns once"
+    assert "not answering" not in caplog.text, "not at init_app: a CLI command would print it too"
     client = app.test_client()
     start = client.get("/line/login")
+    warned = [record for record in caplog.records if f"The LINE emulator at {url} is not answering" in record.message]
+    client.get("/")
+    assert len(warned) == 1, "the first request warns, once"
     state = start.location.split("state=")[1].split("&")[0]
     with captured(signals.login_failed) as failed:
         response = client.get(f"/line/callback?code=c&state={state}")
@@ -248,3 +251,20 @@ def test_an_apps_own_login_view_is_kept(make_app):
         return "members"
 
     assert app.test_client().get("/members").location.startswith("/?next=")
+
+
+def test_cli_commands_fail_in_one_line_and_print_no_emulator_warning(make_app, caplog):
+    url = f"http://127.0.0.1:{free_port()}"
+    app = make_app(
+        LINE_EMULATOR_URL=url,
+        LINE_WORKS_CLIENT_ID=None,
+        LINE_WORKS_CLIENT_SECRET=None,
+        LINE_WORKS_SERVICE_ACCOUNT=None,
+        LINE_WORKS_PRIVATE_KEY=None,
+    )
+    caplog.set_level(logging.WARNING, logger="flask_line")
+    result = app.test_cli_runner().invoke(args=["line", "works-token"])
+    assert result.exit_code != 0
+    assert result.output.strip().startswith("Error: LINE WORKS is not configured (set LINE_WORKS_CLIENT_ID")
+    assert len(result.output.strip().splitlines()) == 1 and result.exception is not None
+    assert "not answering" not in caplog.text
