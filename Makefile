@@ -8,7 +8,7 @@ PORT ?= 5000
 EMULATOR_PORT ?= 5005
 EXAMPLE ?= quickstart
 
-.PHONY: demo test lint typecheck unit docs bench clean
+.PHONY: demo test lint typecheck unit docs bench screenshots clean
 
 $(STAMP): pyproject.toml setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ unit: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W -q -b html docs docs/_build/html
+
+# Retake the docs' screenshots (the browser tests, writing into docs/_static/screenshots).
+screenshots: $(STAMP)
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest -m browser
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

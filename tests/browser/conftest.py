@@ -108,11 +108,15 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "_static" / "screen
 
 
 @pytest.fixture
-def shoot() -> Callable[[Any, str], None]:
-    """Save what the page shows now as docs/_static/screenshots/<name>.png."""
+def shoot(tmp_path: Path) -> Callable[[Any, str], None]:
+    """Take a picture of what the page shows now: into docs/_static/screenshots/<name>.png with
+    ``UPDATE_SCREENSHOTS=1`` (``make screenshots``), else into the test's temporary folder, so a test run leaves
+    the repository as it was."""
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / "screenshots"
 
     def take(page: Any, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"))
+        assert (folder / f"{name}.png").stat().st_size > 0
 
     return take
