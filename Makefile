@@ -8,7 +8,7 @@ PORT ?= 5000
 EMULATOR_PORT ?= 5005
 EXAMPLE ?= quickstart
 
-.PHONY: demo test lint typecheck unit docs bench screenshots clean
+.PHONY: demo test lint typecheck unit docs bench screenshots clean catalogs compile-catalogs
 
 $(STAMP): pyproject.toml setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml setup.cfg
 demo: $(STAMP)
 	PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) $(BIN)/python examples/run_demo.py $(EXAMPLE)
 
-test: lint typecheck unit docs
+test: lint typecheck compile-catalogs unit docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,6 +32,22 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+# The catalogs of flask-line's pages (domain flask_line) and of the emulator's screens (domain emulator).
+CATALOGS := flask_line/translations:flask_line flask_line/testing/translations:emulator
+
+# After changing a visitor-facing string: extract, merge into every language's .po, then translate what is new.
+catalogs: $(STAMP)
+	for pair in $(CATALOGS); do dir=$${pair%%:*}; domain=$${pair##*:}; \
+	  $(BIN)/pybabel -q extract -F $$dir/babel.cfg -k N_ --no-location --sort-output --project flask-line \
+	    --copyright-holder "flask-line developers" -o $$dir/$$domain.pot . && \
+	  $(BIN)/pybabel -q update -i $$dir/$$domain.pot -d $$dir -D $$domain --no-fuzzy-matching --ignore-obsolete \
+	    --no-location --width 120 || exit 1; done
+	$(MAKE) compile-catalogs
+
+# The .mo files the wheel ships; `make test` recompiles them, so a stale one shows up in `git status`.
+compile-catalogs: $(STAMP)
+	for pair in $(CATALOGS); do $(BIN)/pybabel -q compile -d $${pair%%:*} -D $${pair##*:} || exit 1; done
 
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W -q -b html docs docs/_build/html

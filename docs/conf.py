@@ -5,13 +5,15 @@ from pathlib import Path
 
 project = "flask-line"
 author = "flask-line developers"
+copyright = "2026, flask-line developers"
 release = "0.1.0"
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.intersphinx", "line_settings"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
-html_theme = "alabaster"
+html_theme = "furo"
+html_title = "flask-line"
 exclude_patterns = ["_build"]
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
 

@@ -29,25 +29,35 @@ line_cli = LineCommands("line", help="flask-line commands.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5005, show_default=True, help="Port to listen on.")
 @click.option("--app-port", default=5000, show_default=True, help="Port this app runs on (registers its callbacks).")
+@click.option("--callback-url", multiple=True, metavar="URL", help="One more callback URL to register (repeatable).")
 @click.option("--allow-faults", is_flag=True, help="Accept faults over HTTP at /_emulator/faults.")
-def emulator_command(host: str, port: int, app_port: int, allow_faults: bool) -> None:
-    """Run the local LINE emulator with this app's callbacks and settings registered.
+def emulator_command(host: str, port: int, app_port: int, callback_url: tuple[str, ...], allow_faults: bool) -> None:
+    """Run the local LINE emulator with this app's channels, callbacks and settings registered.
 
-    Point the app at it with LINE_EMULATOR_URL=http://HOST:PORT. Without an app, run line-emulator instead.
+    The emulator accepts the channel ids and secrets in this app's config (beside its demo ones), so the app
+    runs unchanged against it. Point the app at it with LINE_EMULATOR_URL=http://HOST:PORT. Without an app, run
+    line-emulator instead.
     """
     from .testing.platform import serve_forever
 
     settings = runtime().settings
-    prefix = settings.common.url_prefix
-    configured = (settings.login.callback_url, settings.module.callback_url, settings.works.callback_url)
+    login, module, works = settings.login, settings.module, settings.works
+    configured = (login.callback_url, module.callback_url, works.callback_url, *callback_url)
     serve_forever(
         host,
         port,
         apps=[f"http://{name}:{app_port}" for name in ("127.0.0.1", "localhost")],
-        prefix=prefix,
+        prefix=settings.common.url_prefix,
         callback_urls=[url for url in configured if url],
-        bot_id_header=settings.module.bot_id_header,
+        bot_id_header=module.bot_id_header,
         allow_faults=allow_faults,
+        login_channels={login.channel_id: login.channel_secret} if login.enabled else {},
+        module_channels={module.channel_id: module.channel_secret} if module.enabled else {},
+        works_clients={works.client_id: works.client_secret} if works.enabled else {},
+        works_service_account=(works.service_account, works.private_key)
+        if works.service_account and works.private_key
+        else None,
+        registration_hint="start `flask line emulator` with --app-port PORT or --callback-url URL",
     )
 
 

@@ -23,6 +23,7 @@ from ._responses import (
 )
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
+from ._translatable import N_
 from ._works.user import WorksUser
 from .errors import LineError, MissingModuleScope, ModuleScopeNotGranted, ModuleSuspended, TokenAuthError
 
@@ -98,7 +99,7 @@ class SignInRequired:
 
 
 #: Require a LINE Login user (see :class:`SignInRequired`).
-line_login_required = SignInRequired(_current_line_user, "line.login", "Sign in with LINE to continue.")
+line_login_required = SignInRequired(_current_line_user, "line.login", N_("Sign in with LINE to continue."))
 
 
 def line_token_required(
@@ -229,4 +230,6 @@ current_works_user: WorksUser | AnonymousUser = cast(Any, LocalProxy(_current_wo
 
 
 #: Require a LINE WORKS member (see :class:`SignInRequired`).
-works_login_required = SignInRequired(_current_works_user, "line.works_login", "Sign in with LINE WORKS to continue.")
+works_login_required = SignInRequired(
+    _current_works_user, "line.works_login", N_("Sign in with LINE WORKS to continue.")
+)

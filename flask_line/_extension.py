@@ -11,7 +11,8 @@ from flask import Flask
 from ._accounts.flask_login_bridge import adopt_login_view
 from ._accounts.linking import LinkUndoHook, LinkUserHook
 from ._cli import line_cli
-from ._config import ConfigReader, check_unknown_keys
+from ._config import ConfigReader, check_unknown_keys, load_common
+from ._i18n.languages import LANGUAGES_KEY, Languages
 from ._login.service import LoginService
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response
@@ -32,7 +33,7 @@ from ._store.links import LINE, AccountLinkStore
 from ._views import create_blueprint
 from ._wire.tokens import LineToken
 from ._works.service import WorksService
-from .errors import LineError
+from .errors import ConfigurationError, LineError
 
 
 class Storage(Protocol):
@@ -81,18 +82,8 @@ class LineOAuth:
 
         :raises ~flask_line.errors.ConfigurationError: naming the first invalid ``LINE_`` setting.
         """
-        reader = ConfigReader(app.config, ALL_SETTINGS)
-        settings = load_settings(reader)
-        check_unknown_keys(app.config, reader)
+        settings = self._configure(app)
         app.extensions["line"] = self
-        hooks = AppHooks(
-            self.store,
-            self.links,
-            lambda: self._module_access_rule,
-            lambda: self._link_user,
-            lambda: self._link_user_undo,
-        )
-        app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, hooks)
         if settings.common.session_setup:
             setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
             if not isinstance(app.session_interface, OutageTolerantSessions):
@@ -106,6 +97,36 @@ class LineOAuth:
         if LineError not in app.error_handler_spec[None][None]:
             # An app that registered its own handler for LineError keeps it.
             app.register_error_handler(LineError, error_response)
+
+    def reload_config(self, app: Flask) -> None:
+        """Read ``app.config`` again, for an app whose ``LINE_`` settings changed after ``init_app``.
+
+        Tests of a module-level app use it (through :func:`flask_line.testing.configure_app`) to point the app at
+        their own emulator. The blueprint, sessions and hooks stay; a new ``LINE_URL_PREFIX`` cannot be applied.
+
+        :raises ~flask_line.errors.ConfigurationError: naming the first invalid setting, or a changed prefix.
+        """
+        before = runtime(app).settings.common.url_prefix
+        reader = ConfigReader(app.config, ALL_SETTINGS)
+        if load_common(reader).url_prefix != before:
+            raise ConfigurationError("LINE_URL_PREFIX", "cannot change after init_app: the routes are registered")
+        self._configure(app)
+
+    def _configure(self, app: Flask) -> Settings:
+        """Validate the settings and build what serves them (the runtime and the languages)."""
+        reader = ConfigReader(app.config, ALL_SETTINGS)
+        settings = load_settings(reader)
+        check_unknown_keys(app.config, reader)
+        hooks = AppHooks(
+            self.store,
+            self.links,
+            lambda: self._module_access_rule,
+            lambda: self._link_user,
+            lambda: self._link_user_undo,
+        )
+        app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, hooks)
+        app.extensions[LANGUAGES_KEY] = Languages(settings.languages, app.root_path)
+        return settings
 
     def module_access_rule(self, rule: AccessRule) -> AccessRule:
         """Decorator: let ``rule(attachment, user)`` decide who may use a module attachment in a request.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Response, current_app, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ._i18n.languages import render_page, translate
 from ._log import log
 from ._wire.untrusted_json import UntrustedJsonError, parse
 from .errors import LineError, MissingModuleScope, TokenAuthError
@@ -33,9 +34,9 @@ def error_response(error: LineError) -> Response:
             details["missing_scopes"] = sorted(error.missing)
         if debug:
             details["detail"] = error.message
-        response = jsonify(error=error.code, message=error.explanation, **details)
+        response = jsonify(error=error.code, message=translate(error.explanation), **details)
     else:
-        response = current_app.make_response(render_template("flask_line/error.html", error=error, show_detail=debug))
+        response = current_app.make_response(render_page("flask_line/error.html", error=error, show_detail=debug))
     response.status_code = error.status_code
     if error.status_code == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -67,7 +68,7 @@ def sign_in_required(endpoint: str, message: str, *, api: bool = False) -> BaseR
     login_url = url_for(endpoint, next=current_path())
     if not api and is_page_navigation():
         return redirect(login_url)
-    response = jsonify(error="not_authenticated", message=message, login_url=login_url)
+    response = jsonify(error="not_authenticated", message=translate(message), login_url=login_url)
     response.headers["WWW-Authenticate"] = f'LINE-Login realm="flask-line", login_url="{login_url}"'
     return response, 401
 

@@ -15,6 +15,8 @@ from flask import Flask, current_app
 from ._accounts.linking import AccountLinking, LinkUndoHook, LinkUserHook
 from ._config import COMMON_SETTINGS, CommonSettings, ConfigReader, Setting, load_common
 from ._flow.pending import PendingAuthorizations
+from ._i18n.settings import LANGUAGE_SETTINGS, LanguageSettings
+from ._i18n.settings import load_settings as load_language_settings
 from ._identity.anonymous import AnonymousUser
 from ._identity.household import Identities
 from ._identity.signed_in import IdentitySignals, SignedInIdentity
@@ -62,6 +64,7 @@ class Settings:
     login: LoginSettings
     module: ModuleSettings
     works: WorksSettings
+    languages: LanguageSettings
 
 
 #: Every ``LINE_`` setting, declared beside its product; the docs' configuration reference is made from these.
@@ -70,6 +73,7 @@ SETTINGS_BY_PRODUCT: dict[str, tuple[Setting, ...]] = {
     "LINE Login": LOGIN_SETTINGS,
     "Module channels": MODULE_SETTINGS,
     "LINE WORKS": WORKS_SETTINGS,
+    "Languages": LANGUAGE_SETTINGS,
 }
 ALL_SETTINGS = tuple(setting for table in SETTINGS_BY_PRODUCT.values() for setting in table)
 
@@ -81,6 +85,7 @@ def load_settings(config: ConfigReader) -> Settings:
         login=load_login_settings(config),
         module=load_module_settings(config),
         works=load_works_settings(config),
+        languages=load_language_settings(config),
     )
 
 

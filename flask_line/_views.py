@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from flask import Blueprint, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, make_response, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from ._flow.redirects import safe_next
+from ._i18n.languages import render_page
 from ._identity.signed_in import SignedInIdentity
 from ._module.service import ModuleService
 from ._module.webhook import MAX_BODY_BYTES, handle_webhook
 from ._responses import credential_body, credential_refusal, sign_in_required, wants_json
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
+from ._translatable import N_
 from .errors import CrossSiteRequest, NotConfigured, TokenAuthError
 
 
@@ -66,7 +68,7 @@ def logout() -> Response:
 def logout_page() -> str:
     """A GET of a sign-out URL (a link, a bookmark): signing out is a POST, so a page asks with a button."""
     action = url_for("line.works_logout" if request.endpoint == "line.works_logout_page" else "line.logout")
-    return render_template("flask_line/logout.html", action=action, next=safe_next(request.args.get("next"), "/"))
+    return render_page("flask_line/logout.html", action=action, next=safe_next(request.args.get("next"), "/"))
 
 
 def link() -> Response:
@@ -131,7 +133,7 @@ def accounts() -> Response | str:
     if wants_json():
         return jsonify(accounts=[account.to_json() for account in listed])
     attach_url = url_for("line.attach", next=url_for("line.accounts", next=next_url))
-    return render_template("flask_line/accounts.html", accounts=listed, next=next_url, attach_url=attach_url)
+    return render_page("flask_line/accounts.html", accounts=listed, next=next_url, attach_url=attach_url)
 
 
 def accounts_detach() -> Response:
@@ -181,7 +183,7 @@ def _sign_in_first() -> Response:
             "Attaching needs LINE Login (each attachment belongs to the admin who signed in): set "
             "LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET, or register @line.module_access_rule."
         )
-    answer = sign_in_required("line.login", "Sign in with LINE to manage your Official Accounts.")
+    answer = sign_in_required("line.login", N_("Sign in with LINE to manage your Official Accounts."))
     return answer if isinstance(answer, Response) else make_response(answer)
 
 

@@ -7,19 +7,21 @@ for the base class or for one case.
 
 from __future__ import annotations
 
+from ._translatable import N_
+
 
 class LineError(Exception):
     """Base class of every flask-line error."""
 
     #: What a visitor reads: plain words, no internals.
-    explanation = "Something went wrong while signing you in. Please try again."
+    explanation = N_("Something went wrong while signing you in. Please try again.")
 
     #: HTTP status of the default error response.
     status_code: int = 500
     #: Short machine-readable error code, sent to JSON clients.
     code: str = "line_error"
     #: Title of the default error page.
-    title: str = "LINE sign-in failed"
+    title: str = N_("LINE sign-in failed")
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -32,10 +34,10 @@ class LineError(Exception):
 class ConfigurationError(LineError):
     """An ``app.config`` setting is missing or invalid. Raised by ``init_app`` or for a bad per-request option."""
 
-    explanation = "Sign-in is not set up correctly on this site. The site's team can see the details in its log."
+    explanation = N_("Sign-in is not set up correctly on this site. The site's team can see the details in its log.")
 
     code = "configuration_error"
-    title = "flask-line is misconfigured"
+    title = N_("Sign-in is misconfigured")
 
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"{key}: {message}")
@@ -46,17 +48,17 @@ class ConfigurationError(LineError):
 class BadRequestOption(ConfigurationError):
     """A per-request override (``?prompt=...``, ``?scope=...``) has a value LINE does not accept."""
 
-    explanation = "This sign-in link is not valid. Please start again from the site."
+    explanation = N_("This sign-in link is not valid. Please start again from the site.")
 
     status_code = 400
     code = "invalid_request"
-    title = "Invalid request"
+    title = N_("Invalid request")
 
 
 class CallbackError(LineError):
     """The callback request is not one we accept (answered with 400)."""
 
-    explanation = "The sign-in could not be completed. Please try again."
+    explanation = N_("The sign-in could not be completed. Please try again.")
 
     status_code = 400
     code = "invalid_callback"
@@ -65,7 +67,9 @@ class CallbackError(LineError):
 class StateError(CallbackError):
     """The ``state`` is missing, unknown, replayed, expired or belongs to another flow."""
 
-    explanation = "This sign-in was already used, took too long, or was started in another browser. Please try again."
+    explanation = N_(
+        "This sign-in was already used, took too long, or was started in another browser. Please try again."
+    )
 
     code = "invalid_state"
 
@@ -73,7 +77,7 @@ class StateError(CallbackError):
 class IdTokenError(CallbackError):
     """The ID token failed local verification (signature, algorithm, ``iss``, ``aud``, time, ``nonce``...)."""
 
-    explanation = "LINE's answer could not be verified, so you were not signed in. Please try again."
+    explanation = N_("LINE's answer could not be verified, so you were not signed in. Please try again.")
 
     code = "invalid_id_token"
 
@@ -81,11 +85,11 @@ class IdTokenError(CallbackError):
 class AuthorizationDenied(LineError):
     """LINE redirected back with an ``error``: the user (or OA admin) declined, or LINE refused the request."""
 
-    explanation = "You cancelled at LINE. You can try again whenever you like."
+    explanation = N_("You cancelled at LINE. You can try again whenever you like.")
 
     status_code = 403
     code = "access_denied"
-    title = "Sign-in was cancelled"
+    title = N_("Sign-in was cancelled")
 
     def __init__(self, error: str, description: str | None = None, **extra: str) -> None:
         super().__init__(description or error)
@@ -100,7 +104,7 @@ class AuthorizationDenied(LineError):
 class TokenRequestError(LineError):
     """A LINE token or API endpoint answered with an OAuth error (``invalid_grant``, ``invalid_client``...)."""
 
-    explanation = "LINE did not accept this sign-in. Please try again."
+    explanation = N_("LINE did not accept this sign-in. Please try again.")
 
     status_code = 400
     code = "token_request_failed"
@@ -118,11 +122,11 @@ class TokenRequestError(LineError):
 class UpstreamUnavailable(LineError):
     """LINE could not be reached, answered 5xx or 429, or sent a body that is not the JSON it documents."""
 
-    explanation = "LINE is not answering right now. Please try again in a moment."
+    explanation = N_("LINE is not answering right now. Please try again in a moment.")
 
     status_code = 502
     code = "upstream_unavailable"
-    title = "LINE is not answering"
+    title = N_("LINE is not answering")
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -133,7 +137,7 @@ class UpstreamUnavailable(LineError):
 class UpstreamTimeout(UpstreamUnavailable):
     """LINE did not answer within ``LINE_HTTP_TIMEOUT`` seconds."""
 
-    explanation = "LINE took too long to answer. Please try again in a moment."
+    explanation = N_("LINE took too long to answer. Please try again in a moment.")
 
     status_code = 504
     code = "upstream_timeout"
@@ -142,21 +146,21 @@ class UpstreamTimeout(UpstreamUnavailable):
 class NotAuthenticated(LineError):
     """The operation needs a signed-in user (or a token that can still be refreshed) and there is none."""
 
-    explanation = "Please sign in to continue."
+    explanation = N_("Please sign in to continue.")
 
     status_code = 401
     code = "not_authenticated"
-    title = "Please sign in"
+    title = N_("Please sign in")
 
 
 class MissingModuleScope(LineError):
     """A module API call or view needs scopes the attachment does not hold (refused before any HTTP)."""
 
-    explanation = "This page needs more permissions for your LINE Official Account."
+    explanation = N_("This page needs more permissions for your LINE Official Account.")
 
     status_code = 403
     code = "insufficient_scope"
-    title = "The module needs more permissions"
+    title = N_("The module needs more permissions")
 
     def __init__(self, missing: frozenset[str] | set[str], bot_id: str | None = None) -> None:
         super().__init__(f"The module attachment lacks the scope(s): {', '.join(sorted(missing))}")
@@ -173,12 +177,12 @@ class ModuleScopeNotGranted(MissingModuleScope):
     would loop while the administrator keeps declining).
     """
 
-    explanation = (
+    explanation = N_(
         "Your LINE Official Account was connected without a permission this page needs. Attach again and allow "
         "every permission on LINE's screen, or ask the account's administrator to."
     )
 
-    title = "A permission was not granted"
+    title = N_("A permission was not granted")
 
 
 class AttachmentOwnedElsewhere(LineError):
@@ -187,44 +191,44 @@ class AttachmentOwnedElsewhere(LineError):
     LINE attached the module; the other administrator's record is kept as it was (it is theirs).
     """
 
-    explanation = (
+    explanation = N_(
         "This LINE Official Account is already connected to this service by another administrator. Ask them to "
         "share it with you, or choose another account."
     )
 
     status_code = 409
     code = "attachment_owned_elsewhere"
-    title = "Another administrator connected this account"
+    title = N_("Another administrator connected this account")
 
 
 class AttachmentStoreError(LineError):
     """LINE attached the module but the attachment could not be stored; the log names the bot id to recover."""
 
-    explanation = "LINE attached the module, but this site could not save it. The site's team has been told."
+    explanation = N_("LINE attached the module, but this site could not save it. The site's team has been told.")
 
     status_code = 500
     code = "attachment_not_stored"
-    title = "The module could not be saved"
+    title = N_("The module could not be saved")
 
 
 class ServiceAccountError(LineError):
     """LINE WORKS refused the service account's JWT assertion (wrong key, client or account), or the key is bad."""
 
-    explanation = "LINE WORKS refused this site's service account. The site's team has been told."
+    explanation = N_("LINE WORKS refused this site's service account. The site's team has been told.")
 
     status_code = 502
     code = "service_account_rejected"
-    title = "LINE WORKS refused the service account"
+    title = N_("LINE WORKS refused the service account")
 
 
 class CrossSiteRequest(LineError):
     """A state-changing request (logout) came from another site: refused, so no page can log users out."""
 
-    explanation = "This request came from another site, so it was refused. Please use the button on this site."
+    explanation = N_("This request came from another site, so it was refused. Please use the button on this site.")
 
     status_code = 403
     code = "cross_site_request"
-    title = "Request refused"
+    title = N_("Request refused")
 
 
 class ApiTargetRefused(LineError):
@@ -233,21 +237,21 @@ class ApiTargetRefused(LineError):
     Refused before any network call, so a channel or service-account token never leaves for another host.
     """
 
-    explanation = "This request was refused."
+    explanation = N_("This request was refused.")
 
     status_code = 400
     code = "api_target_refused"
-    title = "Request refused"
+    title = N_("Request refused")
 
 
 class WebhookSignatureError(LineError):
     """A webhook delivery's ``X-Line-Signature`` is missing or does not verify (nothing was changed)."""
 
-    explanation = "This request was refused."
+    explanation = N_("This request was refused.")
 
     status_code = 403
     code = "invalid_signature"
-    title = "Request refused"
+    title = N_("Request refused")
 
 
 class ChatControlError(LineError):
@@ -258,10 +262,10 @@ class ChatControlError(LineError):
     ``locked`` (423: another channel took control moments ago; try again shortly).
     """
 
-    explanation = "LINE refused to change which service answers this chat."
+    explanation = N_("LINE refused to change which service answers this chat.")
 
     code = "chat_control_failed"
-    title = "LINE refused the chat control request"
+    title = N_("LINE refused the chat control request")
 
     REASONS = {400: "invalid_chat", 403: "not_attached", 404: "not_in_chat", 423: "locked"}
 
@@ -276,21 +280,21 @@ class ChatControlError(LineError):
 class ModuleSuspended(LineError):
     """LINE suspended the Official Account (``botSuspended``); the module cannot act for it until it resumes."""
 
-    explanation = "LINE has suspended this Official Account; the module can act for it again once LINE resumes it."
+    explanation = N_("LINE has suspended this Official Account; the module can act for it again once LINE resumes it.")
 
     status_code = 403
     code = "module_suspended"
-    title = "This Official Account is suspended"
+    title = N_("This Official Account is suspended")
 
 
 class MissingLoginScope(LineError):
     """The signed-in user's LINE Login token lacks a scope this call needs (``is_friend`` needs ``profile``)."""
 
-    explanation = "Your LINE sign-in did not allow what this needs. Sign in again and allow it."
+    explanation = N_("Your LINE sign-in did not allow what this needs. Sign in again and allow it.")
 
     status_code = 403
     code = "insufficient_scope"
-    title = "Sign-in did not grant this permission"
+    title = N_("Sign-in did not grant this permission")
 
 
 class SignInMisconfigured(LineError):
@@ -299,11 +303,11 @@ class SignInMisconfigured(LineError):
     This is the site's configuration, not the visitor's doing: a 500 page, and an ERROR log naming the setting.
     """
 
-    explanation = "Sign-in is not set up correctly on this site. The site's team can see the details in its log."
+    explanation = N_("Sign-in is not set up correctly on this site. The site's team can see the details in its log.")
 
     status_code = 500
     code = "sign_in_misconfigured"
-    title = "Sign-in is misconfigured"
+    title = N_("Sign-in is misconfigured")
 
 
 class TokenAuthError(LineError):
@@ -313,10 +317,10 @@ class TokenAuthError(LineError):
     ``insufficient_scope`` (403: valid, but without a scope or authentication method the view demands).
     """
 
-    explanation = "Send a valid LINE access token or ID token."
+    explanation = N_("Send a valid LINE access token or ID token.")
     status_code = 401
     code = "invalid_token"
-    title = "LINE credential refused"
+    title = N_("LINE credential refused")
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -330,17 +334,17 @@ class TokenAuthError(LineError):
 class NotConfigured(LineError):
     """The app has not configured the LINE product a blueprint route belongs to (answered with 404)."""
 
-    explanation = "This sign-in is not available on this site."
+    explanation = N_("This sign-in is not available on this site.")
     status_code = 404
     code = "not_configured"
-    title = "Not available"
+    title = N_("Not available")
 
 
 class EmulatorNotAnswering(UpstreamUnavailable):
     """``LINE_EMULATOR_URL`` points at nothing: nobody runs the emulator there (a development setup)."""
 
     code = "emulator_not_answering"
-    title = "The LINE emulator is not answering"
+    title = N_("The LINE emulator is not answering")
 
     def __init__(self, emulator_url: str) -> None:
         message = (
@@ -358,21 +362,21 @@ class SessionStoreUnavailable(LineError):
     Answered with 503 and ``Retry-After`` when the request uses its session; pages that do not keep working.
     """
 
-    explanation = "This site cannot reach its session store right now. Please try again in a moment."
+    explanation = N_("This site cannot reach its session store right now. Please try again in a moment.")
 
     status_code = 503
     code = "session_store_unavailable"
-    title = "Please try again in a moment"
+    title = N_("Please try again in a moment")
 
 
 class InvalidIdentifier(LineError):
     """An id (bot id, account id, site user id) that no store can keep: a NUL byte, too long, not UTF-8."""
 
-    explanation = "The request names something that cannot exist here."
+    explanation = N_("The request names something that cannot exist here.")
 
     status_code = 400
     code = "invalid_identifier"
-    title = "This request cannot be handled"
+    title = N_("This request cannot be handled")
 
 
 class SchemaOutOfDate(LineError):
@@ -382,11 +386,11 @@ class SchemaOutOfDate(LineError):
     migrations); answered with 503 until then, and it recovers without a restart once the schema is fixed.
     """
 
-    explanation = "This site's database needs an update before this works. The site's team can see the details."
+    explanation = N_("This site's database needs an update before this works. The site's team can see the details.")
 
     status_code = 503
     code = "schema_out_of_date"
-    title = "Please try again later"
+    title = N_("Please try again later")
 
 
 class StoreUnavailable(LineError):
@@ -395,11 +399,11 @@ class StoreUnavailable(LineError):
     Nothing was half-written: every write is one transaction. Answered with 503; the request can be retried.
     """
 
-    explanation = "This site cannot reach its database right now. Please try again in a moment."
+    explanation = N_("This site cannot reach its database right now. Please try again in a moment.")
 
     status_code = 503
     code = "store_unavailable"
-    title = "Please try again in a moment"
+    title = N_("Please try again in a moment")
 
 
 class SignInRefused(LineError):
@@ -408,30 +412,30 @@ class SignInRefused(LineError):
     The LINE identity was verified, but this site does not let it in; nothing was stored in the session.
     """
 
-    explanation = "This account cannot be used to sign in to this site."
+    explanation = N_("This account cannot be used to sign in to this site.")
 
     status_code = 403
     code = "sign_in_refused"
-    title = "Sign-in refused"
+    title = N_("Sign-in refused")
 
 
 class SiteUserError(LineError):
     """The site's account-linking hook raised an exception: answered with 500, nothing stored in the session."""
 
-    explanation = "This site could not sign you in just now. Please try again."
+    explanation = N_("This site could not sign you in just now. Please try again.")
 
     code = "site_user_error"
-    title = "Sign-in failed"
+    title = N_("Sign-in failed")
 
 
 class AccountLinkConflict(LineError):
     """The LINE (or LINE WORKS) account is already linked to another user of this site (answered with 409)."""
 
-    explanation = (
+    explanation = N_(
         "This LINE account is already linked to another account on this site. Sign in with it and unlink it there "
         "first."
     )
 
     status_code = 409
     code = "account_already_linked"
-    title = "This account is linked to someone else"
+    title = N_("This account is linked to someone else")

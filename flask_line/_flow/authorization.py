@@ -35,7 +35,8 @@ ResultT = TypeVar("ResultT")
 #: Longest authorization code we pass on to LINE; anything longer is not LINE's.
 MAX_CODE_LENGTH = 2048
 
-#: What an ``error`` on the callback means (seed 004's codes and RFC 6749's, compared in lower case).
+#: What an ``error`` on the callback means (the codes of LINE's "Integrating LINE Login with your web app" and
+#: RFC 6749's, compared in lower case).
 DENIED, LINE_FAILED, MISCONFIGURED, INTERACTION_NEEDED = "denied", "line_failed", "misconfigured", "interaction"
 CALLBACK_ERRORS = {
     "access_denied": DENIED,

@@ -12,6 +12,7 @@ from typing import Any
 from .._config import ValueReader
 from .._flow.authorization import AuthorizationFlow, FlowSignals
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
+from .._i18n.languages import bcp47, page_locale
 from .._identity.signed_in import SignedInIdentity, SignIn
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.oauth import OAuthClient
@@ -88,6 +89,13 @@ class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
                 options[key] = _locale_list(read, key)
             else:
                 options[key] = read.choice(key, allowed)
+        if (
+            "ui_locales" in self.version.accepted_options
+            and "ui_locales" not in options
+            and not self.settings.ui_locales
+        ):
+            # LINE's screens speak the language this site's pages speak, unless the site chose one.
+            options["ui_locales"] = bcp47(page_locale())
         return options
 
     def authorization_params(self, pending: PendingAuthorization) -> Mapping[str, str | None]:

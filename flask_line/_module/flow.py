@@ -57,7 +57,7 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
     ) -> None:
         super().__init__(
             pending,
-            # The attach call authenticates with HTTP Basic (seed 003).
+            # The attach call authenticates with HTTP Basic (LINE's "Attach module channel").
             OAuthClient(http, settings.channel_id, settings.channel_secret, basic_auth=True),
             authorize_url=settings.authorize_url,
             callback_url=settings.callback_url,

@@ -1,4 +1,4 @@
-"""Which module scope each Messaging API path needs: seed 003's scope table ("Attach Module Channel", Scopes).
+"""Which module scope each Messaging API path needs: the scope table of LINE's "Attach module channel" (Scopes).
 
 Each row quotes the table. A path the table does not list is sent without a local check: LINE decides, rather
 than us refusing under a guessed scope.
@@ -47,7 +47,7 @@ SCOPE_TABLE: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
 
 
 def required_scope(path: str) -> str | None:
-    """The scope seed 003 names for a Messaging API ``path`` (normalised, without query), or None."""
+    """The scope LINE's "Attach module channel" names for a Messaging API ``path`` (normalised), or None."""
     bare = path.split("?", 1)[0]
     for pattern, scope in SCOPE_TABLE:
         if pattern.match(bare):

@@ -1,4 +1,4 @@
-"""Module channel settings (``LINE_MODULE_*``) and LINE's rules for their values (seed 003)."""
+"""Module channel settings (``LINE_MODULE_*``) and LINE's rules for their values (LINE's "Attach module channel")."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .._config import ConfigReader, Setting, ValueReader
 
-#: The scopes of seed 003's scope table.
+#: The scopes of LINE's "Attach module channel"'s scope table.
 MODULE_SCOPES = frozenset(
     {
         "message:send",
@@ -136,7 +136,7 @@ def load_settings(read: ConfigReader) -> ModuleSettings:
 def _scopes(read: ConfigReader) -> tuple[str, ...]:
     scopes = read.words("LINE_MODULE_SCOPES", MODULE_SCOPES)
     if not scopes:
-        # seed 003: the authorize URL's scope parameter is required.
+        # LINE's "Attach module channel": the authorize URL's scope parameter is required.
         raise read.fail("LINE_MODULE_SCOPES", "must name at least one scope (the attach URL requires one)")
     return scopes
 

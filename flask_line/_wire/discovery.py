@@ -1,6 +1,7 @@
 """An OpenID Connect discovery document, fetched on first use and kept for the life of the process.
 
-LINE WORKS publishes its issuer and key-set URL only there (seed 001): one fetch per process, none per login.
+LINE WORKS publishes its issuer and key-set URL only there (LINE WORKS' "Access Token" page): one fetch per
+process, none per login.
 A failed fetch is an :class:`~flask_line.errors.UpstreamUnavailable` and the next caller tries again.
 """
 

@@ -1,4 +1,7 @@
-"""LINE WORKS settings (``LINE_WORKS_*``): the client, user sign-in, and the service account (seed 001)."""
+"""LINE WORKS settings (``LINE_WORKS_*``): the client, user sign-in and the service account.
+
+LINE WORKS' rules for them are on its "Access Token" page.
+"""
 
 from __future__ import annotations
 
@@ -124,14 +127,14 @@ def load_settings(read: ConfigReader) -> WorksSettings:
 
 
 def _callback_url(read: ConfigReader) -> str | None:
-    """The callback URL; seed 001 wants HTTPS, so plain http on a real host is worth a warning."""
+    """The callback URL; LINE WORKS wants HTTPS ("Access Token" page), so plain http on a real host is warned."""
     url = read.optional_url("LINE_WORKS_CALLBACK_URL")
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
             message = (
                 f"LINE_WORKS_CALLBACK_URL is plain http ({parts.hostname}): LINE WORKS accepts only HTTPS redirect "
-                "URLs outside localhost (seed 001)."
+                "URLs outside localhost (LINE WORKS' 'Access Token' page)."
             )
             warnings.warn(message, UserWarning, stacklevel=2)
             log.warning(message)

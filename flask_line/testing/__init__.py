@@ -28,6 +28,7 @@ from .accounts import (
 )
 from .client import (
     LineTestClient,
+    configure_app,
     select_attachment,
     selected_bot_id,
     sign_in_line_user,
@@ -56,6 +57,7 @@ __all__ = [
     "Fault",
     "LinePlatform",
     "LineTestClient",
+    "configure_app",
     "select_attachment",
     "selected_bot_id",
     "sign_in_line_user",

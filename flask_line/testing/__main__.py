@@ -28,6 +28,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--bot-id-header", help="header naming a module's bot (LINE_MODULE_BOT_ID_HEADER)")
     parser.add_argument("--module-webhook-url", metavar="URL", help="where to post signed module events")
     parser.add_argument("--allow-faults", action="store_true", help="accept faults over HTTP at /_emulator/faults")
+    for flag, what in (("--channel", "LINE Login channel"), ("--module-channel", "module channel")):
+        parser.add_argument(
+            flag, action="append", default=[], type=_credentials, metavar="ID:SECRET", help=f"accept your {what}"
+        )
+    parser.add_argument(
+        "--works-client",
+        action="append",
+        default=[],
+        type=_credentials,
+        metavar="ID:SECRET",
+        help="accept your LINE WORKS app",
+    )
     arguments = parser.parse_args(argv)
     serve_forever(
         arguments.host,
@@ -37,7 +49,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         bot_id_header=arguments.bot_id_header,
         module_webhook_url=arguments.module_webhook_url,
         allow_faults=arguments.allow_faults,
+        login_channels=dict(arguments.channel),
+        module_channels=dict(arguments.module_channel),
+        works_clients=dict(arguments.works_client),
+        registration_hint="start line-emulator with --app BASE_URL or --callback-url URL",
     )
+
+
+def _credentials(value: str) -> tuple[str, str]:
+    client_id, _, secret = value.partition(":")
+    if not client_id or not secret:
+        raise argparse.ArgumentTypeError(f"expected ID:SECRET, got {value!r}")
+    return client_id, secret
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ object only, never to the rest of the emulator.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
@@ -28,6 +29,17 @@ def _line(app: Flask) -> Any:
         return app.extensions["line"]
     except KeyError:
         raise RuntimeError("flask-line is not initialised on this app: call LineOAuth(app) first.") from None
+
+
+def configure_app(app: Flask, config: Mapping[str, Any]) -> Flask:
+    """Apply ``config`` (such as the ``line_app_config`` fixture) to ``app`` and have flask-line read it again.
+
+    For an app made at import time (``app = Flask(__name__)`` in ``myapp.py``), which read its ``LINE_``
+    settings before the test's fixtures existed; an app factory can take the config directly. Returns ``app``.
+    """
+    app.config.update(config)
+    _line(app).reload_config(app)
+    return app
 
 
 def sign_in_line_user(client: FlaskClient, user: Any, token: Any = None) -> None:

@@ -1,7 +1,7 @@
 """The consent screen every authorize endpoint shows, the emulator's own sign-in session, and the answer.
 
 Allowing on the screen signs the browser in to the emulator (a cookie), as LINE keeps its users signed in:
-a later ``prompt=none`` request is then answered without a screen (seed 004), or with ``LOGIN_REQUIRED`` /
+a later ``prompt=none`` request is then answered without a screen, or with ``LOGIN_REQUIRED`` /
 ``INTERACTION_REQUIRED`` when it cannot be.
 """
 
@@ -15,32 +15,33 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from flask import Response, abort, redirect, render_template, request
+from flask import Response, abort, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from .data import Grant
 from .endpoints import LOGIN_ISSUER, Endpoints, with_query
+from .language import N_, render_screen, screen_language
 
 #: The emulator's sign-in cookie (on the emulator's host, never the app's).
 SESSION_COOKIE = "line_emulator_session"
 JWT_MODES = frozenset({"query.jwt", "form_post.jwt", "jwt"})
-#: What the attach screen says each module scope allows (seed 003's table, in a few words).
+#: What the attach screen says each module scope allows (LINE's "Attach module channel"'s table, in a few words).
 SCOPE_DESCRIPTIONS = {
-    "message:send": "Send messages to your friends (push, reply, multicast, broadcast, narrowcast)",
-    "message:receive": "Receive messages and events, and take control of chats",
-    "account:manage": "Manage the default rich menu and read statistics",
-    "message:mark_as_read": "Mark users' messages as read",
-    "message:templated_pnp": "Send LINE notification messages",
-    "profile:read": "Read the profiles of friends and group members",
-    "coupon:manage": "Create and manage coupons",
-    "crm:manage": "Chat Plugin",
+    "message:send": N_("Send messages to your friends (push, reply, multicast, broadcast, narrowcast)"),
+    "message:receive": N_("Receive messages and events, and take control of chats"),
+    "account:manage": N_("Manage the default rich menu and read statistics"),
+    "message:mark_as_read": N_("Mark users' messages as read"),
+    "message:templated_pnp": N_("Send LINE notification messages"),
+    "profile:read": N_("Read the profiles of friends and group members"),
+    "coupon:manage": N_("Create and manage coupons"),
+    "crm:manage": N_("Chat Plugin"),
 }
 #: The name each product's screen carries.
 PRODUCTS = {
-    "v2.1": "LINE Login",
-    "v2.0": "LINE Login",
-    "module": "LINE Official Account Manager",
-    "works": "LINE WORKS",
+    "v2.1": N_("LINE Login"),
+    "v2.0": N_("LINE Login"),
+    "module": N_("LINE Official Account Manager"),
+    "works": N_("LINE WORKS"),
 }
 
 
@@ -118,10 +119,7 @@ class ConsentScreen(Endpoints):
             return "LINE WORKS redirect URLs must be HTTPS."
         without_query = urlunsplit(parts._replace(query="", fragment=""))
         if without_query not in self.data.callback_urls.get(client_id, set()):
-            return (
-                f"{without_query} is not registered for {client_id}: register it with "
-                "platform.register_callback() or platform.register_app(), or --callback-url on the command line."
-            )
+            return f"{without_query} is not registered for {client_id}: {self.data.registration_hint}."
         return None
 
     def begin(self, protocol: str, params: dict[str, Any]) -> Any:
@@ -130,8 +128,9 @@ class ConsentScreen(Endpoints):
         request_id = secrets.token_urlsafe(16)
         with self.data.lock:
             self.data.consents[request_id] = pending
-        page = render_template(
+        page = render_screen(
             "consent.html",
+            screen_language(request.args.get("ui_locales")),
             request_id=request_id,
             accounts=self.accounts(protocol, pending),
             scopes=params.get("scopes", ()),
@@ -160,15 +159,15 @@ class ConsentScreen(Endpoints):
         if pending is None:
             error_page(
                 400,
-                "This screen was already answered, or has expired. Go back to the site and start again.",
-                title="This page has expired",
+                N_("This screen was already answered, or has expired. Go back to the site and start again."),
+                title=N_("This page has expired"),
             )
         if request.form.get("decision") != "allow":
             return self.respond(pending, self._denial(pending))
         accounts = dict(self.accounts(pending["protocol"], pending))
         user_id = request.form.get("user_id") or next(iter(accounts), "")
         if user_id not in accounts:
-            error_page(400, "That account cannot be chosen here.", title="Unknown account")
+            error_page(400, N_("That account cannot be chosen here."), title=N_("Unknown account"))
         scopes = tuple(pending["scopes"])
         if request.form.get("scope_choice") == "custom":
             scopes = tuple(scope for scope in scopes if scope in request.form.getlist("granted_scope"))
@@ -223,14 +222,15 @@ class ConsentScreen(Endpoints):
         return {"error": "ACCESS_DENIED", "error_description": "The resource owner denied the request."}
 
     def respond(self, pending: Mapping[str, Any], params: dict[str, str]) -> BaseResponse:
-        """Send ``params`` back to the app's callback in the request's response mode (seed 004)."""
+        """Send ``params`` back to the app's callback in the request's response mode."""
         params = {**params, "state": pending["state"]} if pending.get("state") else dict(params)
         params = {key: value for key, value in params.items() if value is not None}
         mode = pending.get("response_mode", "query")
         if mode in JWT_MODES:
             params = {"response": self._response_jwt(pending["client_id"], params)}
         if mode in ("form_post", "form_post.jwt"):
-            return Response(render_template("form_post.html", action=pending["redirect_uri"], params=params))
+            language = screen_language(pending.get("ui_locales"))
+            return Response(render_screen("form_post.html", language, action=pending["redirect_uri"], params=params))
         return redirect(with_query(pending["redirect_uri"], params))
 
     def _response_jwt(self, client_id: str, params: dict[str, str]) -> str:
@@ -267,7 +267,8 @@ class ConsentScreen(Endpoints):
 _VERIFIER_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
-def error_page(status: int, message: str, title: str = "Bad request") -> NoReturn:
+def error_page(status: int, message: str, title: str = N_("Bad request")) -> NoReturn:
     """Stop with the emulator's styled error page (with a way back), as LINE shows its own."""
-    response = Response(render_template("error.html", title=title, message=message), status=status)
+    language = screen_language(request.args.get("ui_locales"))
+    response = Response(render_screen("error.html", language, title=title, message=message), status=status)
     abort(response)

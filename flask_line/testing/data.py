@@ -91,6 +91,8 @@ class PlatformData:
         self.consents: dict[str, dict[str, Any]] = {}
         #: Callback URLs registered per client (LINE Login channel, module channel, LINE WORKS app).
         self.callback_urls: dict[str, set[str]] = {}
+        #: How the developer registers another callback URL, named with the tool they started the emulator with.
+        self.registration_hint = "register it with platform.register_callback() or platform.register_app()"
         #: The header that names the bot in a module's Messaging API call (follow LINE_MODULE_BOT_ID_HEADER).
         self.bot_id_header = "X-Line-Bot-Id"
         #: Module channels' webhook URLs: module events are POSTed there, signed with the channel secret.
@@ -112,6 +114,20 @@ class PlatformData:
         with self.lock:
             self.channels[channel_id] = channel
         return channel
+
+    def add_module_channel(self, channel_id: str, secret: str) -> None:
+        """Accept a module channel (its attach requests, token calls and Messaging API calls)."""
+        with self.lock:
+            self.module_channels[channel_id] = secret
+
+    def add_works_client(
+        self, client_id: str, secret: str, *, service_account: str | None = None, private_key_pem: str | None = None
+    ) -> None:
+        """Accept a LINE WORKS app; with ``service_account`` and the app's key, its JWT grant too."""
+        with self.lock:
+            self.works_clients[client_id] = secret
+            if service_account and private_key_pem:
+                self.works_service_accounts[client_id] = (service_account, RSAKey.import_key(private_key_pem))
 
     def sign_id_tokens_with(self, alg: str, channel_id: str = accounts.DEMO_CHANNEL_ID) -> None:
         """Sign the channel's ID tokens with ``alg`` (HS256, ES256 or RS256) from now on."""

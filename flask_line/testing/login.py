@@ -14,7 +14,7 @@ from .data import Grant, PlatformData
 from .endpoints import LOGIN_ISSUER, Endpoints, base_url, bearer_token, oauth_error
 from .faults import Fault
 
-#: LINE Login v2.1's scopes (seed 004).
+#: LINE Login v2.1's scopes (LINE's "Integrating LINE Login with your web app").
 LOGIN_SCOPES = frozenset({"profile", "openid", "email"})
 
 
@@ -154,7 +154,7 @@ class LoginEndpoints(Endpoints):
         return jsonify(body)
 
     def claims(self, grant: Grant, amr: str) -> dict[str, Any]:
-        """The claims LINE puts in an ID token for ``grant`` (seed 004's ID token payload)."""
+        """The claims LINE puts in an ID token for ``grant`` (the payload LINE's web-app integration page lists)."""
         user = self.data.users[grant.user_id]
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -173,7 +173,9 @@ class LoginEndpoints(Endpoints):
                 claims["picture"] = self.picture_url(user)
         if "email" in grant.scopes and user.email:
             claims["email"] = user.email
-        if "auth_time" in grant.extra:  # only when the login sent max_age (seed 004)
+        if (
+            "auth_time" in grant.extra
+        ):  # only when the login sent max_age (LINE's "Integrating LINE Login with your web app")
             claims["auth_time"] = grant.extra["auth_time"]
         return claims
 
@@ -349,7 +351,7 @@ class LoginEndpoints(Endpoints):
         return response
 
     def _es256_id_token(self, grant: Grant) -> str:
-        """The ID token a LIFF app or native SDK holds: ES256 with the published keys (seed 004)."""
+        """The ID token a LIFF app or native SDK holds: ES256 with the published keys."""
         header, key = self.data.keys.header_and_key("ES256", "")
         return self.data.keys.sign(header, self.claims(grant, "linesso"), key)
 

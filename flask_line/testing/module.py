@@ -28,7 +28,7 @@ CHAT_ID = re.compile(r"^[UCR][0-9a-f]{32}$")
 #: Messaging API documents them as ``L<bot user id>-<user id>``-like strings that differ per account).
 MODULE_USER_ID = re.compile(r"^L[0-9A-Za-z_-]{67}$")
 
-#: The emulator's own copy of seed 003's scope table ("Attach Module Channel", Scopes), kept apart from
+#: The emulator's own copy of the scope table of LINE's "Attach module channel" (Scopes), kept apart from
 #: flask_line's so that a mistake in one is caught by the other. Paths not listed are served without a check.
 SCOPE_TABLE: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
     (re.compile(pattern), scope)
@@ -66,7 +66,7 @@ SCOPE_TABLE: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
 
 
 def required_scope(path: str) -> str | None:
-    """The scope seed 003 names for ``path``, or None."""
+    """The scope LINE's "Attach module channel" names for ``path``, or None."""
     for pattern, scope in SCOPE_TABLE:
         if pattern.match(path):
             return scope
@@ -234,8 +234,8 @@ class ModuleEndpoints(Endpoints):
     ) -> None:
         """POST one module event to the channel's webhook URL, signed as LINE signs it, from another thread.
 
-        Only an account that granted ``message:receive`` sends webhooks (seed 003's scope table); ``granted`` is
-        its scopes when the attachment is already gone (a detach).
+        Only an account that granted ``message:receive`` sends webhooks (the scope table of "Attach module channel");
+        ``granted`` is its scopes when the attachment is already gone (a detach).
         """
         url = self.data.webhook_urls.get(channel_id)
         scopes = granted if granted is not None else self.data.attachments.get((channel_id, bot_id), frozenset())
@@ -309,7 +309,7 @@ def _page(items: list[Any], start: str | None, limit: int) -> tuple[list[Any], s
 
 
 def _sends_coupon(path: str, body: object) -> bool:
-    """Whether a message-sending call carries a coupon message (which needs ``coupon:manage``, seed 003)."""
+    """Whether a message-sending call carries a coupon message (which needs ``coupon:manage``)."""
     if not path.startswith("/v2/bot/message/") or not isinstance(body, dict):
         return False
     messages = body.get("messages")
@@ -330,7 +330,7 @@ BRAND_TYPES = frozenset({"premium", "verified", "unverified"})
 
 
 def _attach_request_error(args: Any) -> tuple[str, str] | None:
-    """Why LINE Official Account Manager would refuse this attach request (seed 003), or None."""
+    """Why LINE Official Account Manager would refuse this attach request (LINE's "Attach module channel"), or None."""
     if args.get("response_type") != "code":
         return ("unsupported_response_type", "response_type must be code")
     if not args.get("state"):

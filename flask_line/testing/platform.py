@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -94,6 +94,11 @@ def serve_forever(
     bot_id_header: str | None = None,
     module_webhook_url: str | None = None,
     allow_faults: bool = False,
+    login_channels: Mapping[str, str] | None = None,
+    module_channels: Mapping[str, str] | None = None,
+    works_clients: Mapping[str, str] | None = None,
+    works_service_account: tuple[str, str] | None = None,
+    registration_hint: str | None = None,
 ) -> None:
     """Serve a new :class:`LinePlatform` until interrupted (``line-emulator``, ``flask line emulator``).
 
@@ -103,10 +108,24 @@ def serve_forever(
     :param bot_id_header: the header that names a module's bot (``LINE_MODULE_BOT_ID_HEADER``).
     :param module_webhook_url: where module events are posted, signed with the module channel secret.
     :param allow_faults: accept faults over HTTP at ``/_emulator/faults``.
+    :param login_channels: ``{channel id: secret}`` of the app's own LINE Login channels, accepted beside the demo's.
+    :param module_channels: the same for module channels.
+    :param works_clients: the same for LINE WORKS apps.
+    :param works_service_account: ``(service account, private key PEM)`` of ``works_clients``, for the JWT grant.
+    :param registration_hint: how a developer registers another callback with the command they ran.
     """
     from .keepalive import KeepAliveServer
 
     platform = LinePlatform()
+    for channel_id, secret in (login_channels or {}).items():
+        platform.add_channel(channel_id, secret)
+    for channel_id, secret in (module_channels or {}).items():
+        platform.add_module_channel(channel_id, secret)
+    account, key = works_service_account or (None, None)
+    for client_id, secret in (works_clients or {}).items():
+        platform.add_works_client(client_id, secret, service_account=account, private_key_pem=key)
+    if registration_hint:
+        platform.registration_hint = registration_hint
     for base_url in apps:
         platform.register_app(base_url, prefix)
     for url in callback_urls:
@@ -124,6 +143,9 @@ def serve_forever(
         # The fix, naming the option both commands have (--port), never a traceback.
         raise SystemExit(f"Cannot listen on {host}:{port}: choose another port with --port.") from None
     print(f" * LINE platform emulator on http://{host}:{port} (set LINE_EMULATOR_URL to this)")
+    print(f"   LINE Login channels: {', '.join(sorted(platform.channels))}")
+    print(f"   module channels: {', '.join(sorted(platform.module_channels))}")
+    print(f"   LINE WORKS apps: {', '.join(sorted(platform.works_clients))}")
     for client_id, urls in sorted(platform.callback_urls.items()):
         print(f"   callbacks of {client_id}: {', '.join(sorted(urls))}")
     if allow_faults:

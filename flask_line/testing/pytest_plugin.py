@@ -23,7 +23,7 @@ from cachelib.file import FileSystemCache
 from .accounts import DEMO_WORKS_CLIENT_ID
 from .server import EmulatorServer
 
-#: LINE WORKS accepts only HTTPS callbacks off localhost (seed 001): the fixture app's is on https.
+#: LINE WORKS accepts only HTTPS callbacks off localhost ("Access Token" page): the fixture app's is on https.
 WORKS_CALLBACK = "https://app.test/line/works/callback"
 
 

@@ -124,6 +124,12 @@ class EmulatorServer:
         :param browser: the HTTP session to use (default: one shared by the server; pass one per thread).
         :return: where the browser is sent next.
         """
+        if not authorize_url.startswith(f"{self.url}/"):
+            raise AssertionError(
+                f"The app sent the browser to {authorize_url.split('?')[0]}, not to this emulator ({self.url}): it "
+                "read its LINE_ settings before the test changed them (an app made at import time). Use "
+                "flask_line.testing.configure_app(app, line_app_config), which reloads them."
+            )
         browser = browser or self.browser
         page = browser.get(authorize_url, allow_redirects=False, timeout=10)
         if page.status_code in (301, 302, 303):

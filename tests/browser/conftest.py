@@ -109,14 +109,19 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "_static" / "screen
 
 @pytest.fixture
 def shoot(tmp_path: Path) -> Callable[[Any, str], None]:
-    """Take a picture of what the page shows now: into docs/_static/screenshots/<name>.png with
+    """Take a picture of the page's card (or the whole page): into docs/_static/screenshots/<name>.png with
     ``UPDATE_SCREENSHOTS=1`` (``make screenshots``), else into the test's temporary folder, so a test run leaves
     the repository as it was."""
     folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / "screenshots"
 
     def take(page: Any, name: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"{name}.png"))
+        # Only the part that matters (the page's card, the consent dialog), at the size a reader sees it.
+        card = page.locator("main, .card").first
+        if card.count():
+            card.screenshot(path=str(folder / f"{name}.png"))
+        else:
+            page.screenshot(path=str(folder / f"{name}.png"))
         assert (folder / f"{name}.png").stat().st_size > 0
 
     return take

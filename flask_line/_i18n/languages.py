@@ -1,0 +1,144 @@
+"""Which language a page speaks, and its strings in that language.
+
+The site decides: its Flask-Babel locale when the app uses Flask-Babel, else the visitor's ``Accept-Language``
+matched against ``LINE_LOCALES``. Catalogs are gettext's ``.mo`` files, loaded on first use per locale and kept;
+a catalog the site provides (``LINE_TRANSLATION_DIRECTORIES``) is asked first, string by string.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import current_app, g, has_request_context, render_template, request
+
+from .._log import log
+from .settings import LanguageSettings
+
+#: The gettext domain of flask-line's strings (``flask_line.po``/``.mo``).
+DOMAIN = "flask_line"
+#: Where the shipped catalogs are (``<locale>/LC_MESSAGES/flask_line.mo``).
+SHIPPED_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations")
+#: Key of the app's :class:`Languages` in ``app.extensions``.
+LANGUAGES_KEY = "line.languages"
+_REQUEST_KEY = "_line_locale"
+
+
+class Languages:
+    """One app's languages: the locale of each request and a cached catalog per locale."""
+
+    def __init__(self, settings: LanguageSettings, root_path: str) -> None:
+        self.settings = settings
+        self._site_directories = [os.path.join(root_path, folder) for folder in settings.directories]
+        self._offered = {bcp47(locale): locale for locale in settings.locales}
+        self._catalogs: dict[str, gettext.NullTranslations] = {}
+
+    def catalog(self, locale: str) -> gettext.NullTranslations:
+        """The strings of ``locale``: the site's catalogs first, then flask-line's (loaded once)."""
+        catalog = self._catalogs.get(locale)
+        if catalog is None:
+            catalog = gettext.NullTranslations()
+            for directory in [*self._site_directories, SHIPPED_DIRECTORY]:
+                catalog.add_fallback(gettext.translation(DOMAIN, directory, [locale], fallback=True))
+            self._catalogs[locale] = catalog
+        return catalog
+
+    def locale(self) -> str:
+        """The locale of this request's pages (decided once per request)."""
+        if not has_request_context():
+            return self.settings.default
+        chosen: str | None = g.get(_REQUEST_KEY)
+        if chosen is None:
+            chosen = self._site_locale() or self._negotiated() or self.settings.default
+            setattr(g, _REQUEST_KEY, chosen)
+        return chosen
+
+    def _site_locale(self) -> str | None:
+        """Flask-Babel's locale for this request, as one of ours (the default when we have no catalog for it)."""
+        if "babel" not in current_app.extensions:
+            return None
+        try:
+            import flask_babel
+
+            locale = flask_babel.get_locale()
+        except Exception:  # a selector that fails (it may read a session that is down) falls back to the header
+            log.debug("Flask-Babel's locale selector failed; using Accept-Language", exc_info=True)
+            return None
+        if locale is None:
+            return None
+        names = [str(locale), f"{locale.language}_{locale.territory}", f"{locale.language}_{locale.script}"]
+        return self._match([name.replace("_", "-") for name in names] + [locale.language]) or self.settings.default
+
+    def _negotiated(self) -> str | None:
+        """The best of ``LINE_LOCALES`` for the visitor's ``Accept-Language``."""
+        best = request.accept_languages.best_match(self._offered)
+        if best is not None:
+            return self._offered[best]
+        return self._match(tag for tag, _quality in request.accept_languages)
+
+    def _match(self, tags: Iterable[str]) -> str | None:
+        """The first of ``tags`` we offer, reading Traditional Chinese tags (``zh-Hant``, ``zh-HK``) as ``zh-TW``."""
+        for tag in tags:
+            if tag in self._offered:
+                return self._offered[tag]
+            alias = _ALIASES.get(tag.lower()) or _traditional_chinese(tag)
+            if alias in self._offered:
+                return self._offered[alias]
+        return None
+
+
+#: Old or other tags browsers still send for a language we offer.
+_ALIASES = {"in": "id", "in-id": "id"}
+
+
+def _traditional_chinese(tag: str) -> str | None:
+    parts = tag.lower().replace("_", "-").split("-")
+    if parts[0] == "zh" and {"hant", "tw", "hk", "mo"} & set(parts[1:]):
+        return "zh-TW"
+    return None
+
+
+def bcp47(locale: str) -> str:
+    """A Babel locale name as a BCP 47 language tag (``zh_TW`` → ``zh-TW``), for ``<html lang>`` and LINE."""
+    return locale.replace("_", "-")
+
+
+def languages() -> Languages | None:
+    """The current app's :class:`Languages` (None before ``init_app``)."""
+    found: Languages | None = current_app.extensions.get(LANGUAGES_KEY)
+    return found
+
+
+def translate(message: str, **variables: Any) -> str:
+    """``message`` in this request's language, with ``%(name)s`` placeholders filled from ``variables``."""
+    found = languages()
+    text = found.catalog(found.locale()).gettext(message) if found is not None else message
+    return text % variables if variables else text
+
+
+def translate_plural(singular: str, plural: str, count: int, **variables: Any) -> str:
+    """The form of ``singular``/``plural`` for ``count`` in this request's language (``%(num)d`` is ``count``)."""
+    found = languages()
+    if found is None:
+        text = singular if count == 1 else plural
+    else:
+        text = found.catalog(found.locale()).ngettext(singular, plural, count)
+    return text % {"num": count, **variables}
+
+
+def page_locale() -> str:
+    """This request's page locale (``en`` outside flask-line apps)."""
+    found = languages()
+    return found.locale() if found is not None else "en"
+
+
+def page_context() -> dict[str, Callable[..., str] | str]:
+    """What every flask-line page template gets: ``_``/``gettext``, ``ngettext`` and ``html_lang``."""
+    return {"_": translate, "gettext": translate, "ngettext": translate_plural, "html_lang": bcp47(page_locale())}
+
+
+def render_page(template: str, **context: Any) -> str:
+    """Render one of flask-line's page templates in this request's language."""
+    return render_template(template, **{**page_context(), **context})
