@@ -8,7 +8,7 @@ PORT ?= 5000
 EMULATOR_PORT ?= 5005
 EXAMPLE ?= quickstart
 
-.PHONY: demo test lint typecheck unit docs bench screenshots clean catalogs compile-catalogs
+.PHONY: demo test test-lowest lint typecheck unit docs bench screenshots clean catalogs compile-catalogs
 
 $(STAMP): pyproject.toml setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,15 @@ $(STAMP): pyproject.toml setup.cfg
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The demo needs only the examples' packages, not the developer tools: a fresh clone answers in seconds.
+DEMO_STAMP := $(VENV)/.demo-installed
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[demo]'
+	touch $(DEMO_STAMP)
+
 # PORT (default 5000) and EMULATOR_PORT (default 5005) choose the ports; EXAMPLE picks the site.
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) $(BIN)/python examples/run_demo.py $(EXAMPLE)
 
 test: lint typecheck compile-catalogs unit docs
@@ -41,8 +48,8 @@ catalogs: $(STAMP)
 	for pair in $(CATALOGS); do dir=$${pair%%:*}; domain=$${pair##*:}; \
 	  $(BIN)/pybabel -q extract -F $$dir/babel.cfg -k N_ --no-location --sort-output --project flask-line \
 	    --copyright-holder "flask-line developers" -o $$dir/$$domain.pot . && \
-	  $(BIN)/pybabel -q update -i $$dir/$$domain.pot -d $$dir -D $$domain --no-fuzzy-matching --ignore-obsolete \
-	    --no-location --width 120 || exit 1; done
+	  $(BIN)/pybabel -q update -i $$dir/$$domain.pot -d $$dir -D $$domain --no-fuzzy-matching --ignore-obsolete --width 120 \
+	    --ignore-pot-creation-date || exit 1; done
 	$(MAKE) compile-catalogs
 
 # The .mo files the wheel ships; `make test` recompiles them, so a stale one shows up in `git status`.
@@ -56,8 +63,17 @@ docs: $(STAMP)
 screenshots: $(STAMP)
 	UPDATE_SCREENSHOTS=1 $(BIN)/pytest -m browser
 
+# The suite (browser, scale and docs-tooling tests aside) on the lowest versions pyproject.toml declares, in its own venv.
+LOWEST_VENV ?= .venv-lowest
+test-lowest:
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  -c tests/lowest-versions.txt -e '.[test]'
+	$(LOWEST_VENV)/bin/python -m pip list --format=freeze | grep -iE '^(flask|werkzeug|authlib|requests|joserfc|sqlalchemy)=='
+	$(LOWEST_VENV)/bin/pytest -q -m "not browser and not scale and not tooling"
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) docs/_build build *.egg-info
+	rm -rf $(VENV) .venv-lowest docs/_build build *.egg-info

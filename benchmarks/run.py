@@ -5,6 +5,7 @@
 2. Complete logins per second against the emulator, against the same flow written with Authlib's Flask client,
    and outbound requests per login.
 3. Import time and resident memory of an app with the extension.
+5. Many LINE Login channels in one app (``channels.py``): 1,000 channels against one, and 10,000 resolved.
 4. A request carrying a cached LINE access token (``@line_token_required``) against a session-protected request,
    outbound calls per bearer request, and the token cache's hit rate under a realistic mix of tokens.
 """
@@ -33,6 +34,7 @@ from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, EmulatorSer
 # The benchmark's own modules sit beside this file.
 sys.path.insert(0, str(Path(__file__).parent))
 import apps
+import channels
 import concurrency
 import sessions
 
@@ -313,6 +315,7 @@ def main() -> None:
     logins = login_throughput()
     footprint = import_and_memory()
     bearer = bearer_cost()
+    many = channels.run()
     scale = sessions.run(Path(__file__).with_name("sessions.png"))
     served = concurrency.run(Path(__file__).with_name("concurrency.png"))
     empty, full = scale["rows"][0], scale["rows"][-1]
@@ -342,6 +345,18 @@ def main() -> None:
         f"- Whole-request ratio flask-line / Flask-Login: **{line / login:.2f}x** (target < 1.2x)",
         f"- Decorator overhead over no decorator: flask-line {line_extra * 1e6:.1f} µs, "
         f"Flask-Login {login_extra * 1e6:.1f} µs",
+        "",
+        "## Many channels in one app (1,000 LINE Login channels chosen by a loader, against one channel)",
+        "",
+        "| figure | one channel | 1,000 channels | ratio (target within 1.1x) |",
+        "|---|---|---|---|",
+        f"| signed-in request, µs | {many['signed_in_us_one']:.0f} | {many['signed_in_us_many']:.0f} | "
+        f"{many['signed_in_us_many'] / many['signed_in_us_one']:.2f}x |",
+        f"| app CPU per login, ms | {many['login_cpu_ms_one']:.2f} | {many['login_cpu_ms_many']:.2f} | "
+        f"{many['login_cpu_ms_many'] / many['login_cpu_ms_one']:.2f}x |",
+        "",
+        f"- 10,000 channels resolved once each: {many['memory_held_mib']:.1f} MiB held "
+        f"(peak {many['memory_peak_mib']:.1f} MiB), {many['channels_kept']:.0f} channels' services kept (the LRU).",
         "",
         "## Complete logins against the emulator (one process, emulator in a thread)",
         "",

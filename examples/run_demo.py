@@ -1,6 +1,6 @@
 """``make demo``: an example site on http://127.0.0.1:5000 against a LINE emulator on 127.0.0.1:5005.
 
-``python examples/run_demo.py [quickstart|module_provider|works|liff|members]`` (default: quickstart).
+``python examples/run_demo.py [quickstart|module_provider|works|liff|members|shops]`` (default: quickstart).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from types import ModuleType
 
 from flask_line.testing import EmulatorServer
 
-EXAMPLES = ("quickstart", "module_provider", "works", "liff", "members")
+EXAMPLES = ("quickstart", "module_provider", "works", "liff", "members", "shops")
 
 
 def load_example(name: str) -> ModuleType:
@@ -53,13 +53,15 @@ def main() -> None:
                 f"`make demo {variable}={port + 100}` (the site uses PORT, default 5000; the emulator EMULATOR_PORT, "
                 "default 5005)."
             )
+    example = load_example(name)
     with EmulatorServer(port=emulator_port) as emulator:
+        if hasattr(example, "emulate"):  # a site with channels of its own (the shops' example)
+            example.emulate(emulator.platform)
         for host in ("127.0.0.1", "localhost"):
             emulator.platform.register_app(f"http://{host}:{site_port}")
         os.environ.setdefault("LINE_EMULATOR_URL", emulator.url)
         print(f" * LINE emulator: {emulator.url}")
         print(f" * {name} site:  http://127.0.0.1:{site_port}  (no LINE credentials needed)")
-        example = load_example(name)
         app = example.create_app()
         if hasattr(example, "create_tables"):  # a site with its own database: the deploy step, once
             example.create_tables(app)

@@ -21,6 +21,7 @@ from ._extension import LineOAuth, Storage
 from ._identity.anonymous import AnonymousUser
 from ._identity.signed_in import SignedInIdentity
 from ._identity.storage import IdentityStorage
+from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
 from ._login.settings import LoginSettings
 from ._login.user import LineUser
@@ -45,12 +46,14 @@ __all__ = [
     "ApiClient",
     "AttachmentSelection",
     "AttachmentStore",
+    "ChannelLoader",
     "CommonSettings",
     "IdentityStorage",
     "LineOAuth",
     "LineToken",
     "LineUser",
     "LinkUserHook",
+    "LoginChannel",
     "LoginService",
     "LoginSettings",
     "ModuleApiClient",

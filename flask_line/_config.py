@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._log import log
 from .errors import ConfigurationError
 
 
@@ -308,9 +307,8 @@ def check_unknown_keys(config: Mapping[str, Any], read: ConfigReader) -> None:
         hint = f"; did you mean {close[0]}?" if close else ""
         if read.boolean("LINE_STRICT_CONFIG"):
             raise ConfigurationError(key, f"is not a flask-line setting{hint}")
-        message = f"{key} is not a flask-line setting{hint}"
-        warnings.warn(message, UserWarning, stacklevel=4)
-        log.warning(message)
+        # One warning, printed once: Python's warnings reach stderr and pytest, so no log line repeats it.
+        warnings.warn(f"{key} is not a flask-line setting{hint}", UserWarning, stacklevel=4)
 
 
 def emulated_url(real_url: str, emulator: str) -> str:

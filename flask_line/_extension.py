@@ -13,6 +13,7 @@ from ._accounts.linking import LinkUndoHook, LinkUserHook
 from ._cli import line_cli
 from ._config import ConfigReader, check_unknown_keys, load_common
 from ._i18n.languages import LANGUAGES_KEY, Languages
+from ._login.channels import ChannelLoader
 from ._login.service import LoginService
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response
@@ -74,6 +75,7 @@ class LineOAuth:
         self._module_access_rule: AccessRule | None = None
         self._link_user: LinkUserHook | None = None
         self._link_user_undo: LinkUndoHook | None = None
+        self._channel_loader: ChannelLoader | None = None
         if app is not None:
             self.init_app(app)
 
@@ -82,6 +84,13 @@ class LineOAuth:
 
         :raises ~flask_line.errors.ConfigurationError: naming the first invalid ``LINE_`` setting.
         """
+        if not app.config.get("SECRET_KEY"):
+            raise ConfigurationError(
+                "SECRET_KEY",
+                "is required: flask-line binds each sign-in to the browser's session, which Flask signs with it. "
+                "Set app.config['SECRET_KEY'] to a long random string (python -c 'import secrets; "
+                "print(secrets.token_hex())') before LineOAuth(app).",
+            )
         settings = self._configure(app)
         app.extensions["line"] = self
         if settings.common.session_setup:
@@ -123,10 +132,33 @@ class LineOAuth:
             lambda: self._module_access_rule,
             lambda: self._link_user,
             lambda: self._link_user_undo,
+            lambda: self._channel_loader,
         )
         app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, hooks)
         app.extensions[LANGUAGES_KEY] = Languages(settings.languages, app.root_path)
         return settings
+
+    def channel_loader(self, loader: ChannelLoader) -> ChannelLoader:
+        """Decorator: choose the LINE Login channel of each request (many shops or regions, one app).
+
+        ``loader()`` runs once per request and returns a :class:`~flask_line.LoginChannel`, the name of one in
+        ``LINE_LOGIN_CHANNELS``, or None when this request's site does not use LINE Login (a 404, never another
+        site's channel; a loader that raises is a 404 too, and logged)::
+
+            @line.channel_loader
+            def shop_channel():
+                shop = Shop.query.filter_by(host=request.host).first()
+                if shop is None or shop.line_channel_id is None:
+                    return None
+                return LoginChannel(shop.line_channel_id, shop.line_channel_secret, bot_prompt="aggressive")
+
+        Everything of LINE Login then follows the request's channel: the authorize request, the callback (a
+        state started at one channel is refused at another), ID-token checks (``aud``, HS256 secret), refresh,
+        revoke, friendship, logout and ``@line_token_required``. A visitor signed in at one channel is not
+        signed in at another: each channel keeps its own record in the session. See :doc:`multi_channel`.
+        """
+        self._channel_loader = loader
+        return loader
 
     def module_access_rule(self, rule: AccessRule) -> AccessRule:
         """Decorator: let ``rule(attachment, user)`` decide who may use a module attachment in a request.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 
 from ._accounts.linking import AccountLinking, LinkUndoHook, LinkUserHook
 from ._config import COMMON_SETTINGS, CommonSettings, ConfigReader, Setting, load_common
@@ -22,6 +22,7 @@ from ._identity.household import Identities
 from ._identity.signed_in import IdentitySignals, SignedInIdentity
 from ._log import log
 from ._login.bearer import BearerVerifier
+from ._login.channels import ChannelLoader, LoginChannels
 from ._login.flow import LoginFlow
 from ._login.profile import ProfileClient
 from ._login.service import LoginService
@@ -100,9 +101,22 @@ class Runtime:
     #: Every signed-in identity and what belongs to it, asked together at sign-out.
     identities: Identities
     accounts: AccountLinking
-    login: LoginService | None
+    #: The service of ``LINE_LOGIN_CHANNEL_ID`` (None when the app has none).
+    default_login: LoginService | None
     module: ModuleService | None
     works: WorksService | None
+    #: The channel of each request, when the app registered a ``channel_loader`` (many channels in one app).
+    channels: LoginChannels | None = None
+
+    @property
+    def login(self) -> LoginService | None:
+        """The LINE Login service of this request: its channel's with a ``channel_loader``, else the app's one.
+
+        :raises ~flask_line.errors.ChannelNotFound: the loader found no channel for this request (a 404).
+        """
+        if self.channels is not None and self.channels.active and has_request_context():
+            return self.channels.for_request()
+        return self.default_login
 
     @classmethod
     def build(cls, app: Flask, settings: Settings, hooks: AppHooks) -> Runtime:
@@ -121,7 +135,14 @@ class Runtime:
         if settings.module.enabled:
             module = parts.module(CheckedAttachments(stores.attachments()), login, hooks.access_rule)
         works = parts.works() if settings.works.enabled else None
-        return cls(settings, http, pending, identities, accounts, login, module, works)
+        channels = LoginChannels(
+            settings.login,
+            parts.channel_login,
+            hooks.channel_loader,
+            settings.login.channels,
+            settings.login.channel_cache_size,
+        )
+        return cls(settings, http, pending, identities, accounts, login, module, works, channels)
 
     def require_login(self) -> LoginService:
         """The LINE Login service; a 404 when the app has not configured a LINE Login channel."""
@@ -186,6 +207,7 @@ class AppHooks:
     access_rule: Callable[[], AccessRule | None] = lambda: None
     link_user: Callable[[], LinkUserHook | None] = lambda: None
     link_user_undo: Callable[[], LinkUndoHook | None] = lambda: None
+    channel_loader: Callable[[], ChannelLoader | None] = lambda: None
 
 
 class Stores:
@@ -273,9 +295,18 @@ class _Parts:
         self.pending = pending
         self.identities = identities
         self.accounts = accounts
+        self._key_sets: dict[Any, JwksCache] = {}
 
-    def login(self) -> LoginService:
-        login, common = self.settings.login, self.settings.common
+    def channel_login(self, login: LoginSettings) -> LoginService:
+        """The service of one of many channels: its own session record and pending kind, so each channel's
+        sign-in, state and identity stay its own."""
+        return self.login(login, key=f"{LOGIN_IDENTITY_KEY}:{login.channel_id}", kind=f"login:{login.channel_id}")
+
+    def login(
+        self, login: LoginSettings | None = None, *, key: str = LOGIN_IDENTITY_KEY, kind: str = LoginFlow.kind
+    ) -> LoginService:
+        login = login or self.settings.login
+        common = self.settings.common
         version = VERSIONS[login.version]
         if version.deprecation:
             warnings.warn(version.deprecation, DeprecationWarning, stacklevel=5)
@@ -283,13 +314,14 @@ class _Parts:
         client = OAuthClient(self.http, login.channel_id, login.channel_secret)
         identity = self._identity(
             LINE,
-            LOGIN_IDENTITY_KEY,
+            key,
             login.channel_id,
             LineUser.from_dict,
             client,
             login.endpoints.token,
             IdentitySignals(login_succeeded, token_refreshed),
-            LoginFlow.kind,
+            kind,
+            register=kind == LoginFlow.kind,  # the household knows the app's own channel, not every shop's
         )
         verifier = None
         if version.has_id_tokens:
@@ -303,6 +335,7 @@ class _Parts:
             )
         profiles = ProfileClient(self.http, login.endpoints, version.profile_scopes)
         flow = LoginFlow(login, version, self.pending, client, profiles=profiles, identity=identity, id_tokens=verifier)
+        flow.kind = kind
         bearer = BearerVerifier(login, self.http, verifier) if verifier is not None else None
         return LoginService(login, version, client, flow=flow, identity=identity, profiles=profiles, bearer=bearer)
 
@@ -369,23 +402,30 @@ class _Parts:
         token_url: str,
         signals: IdentitySignals,
         pending_kind: str,
+        *,
+        register: bool = True,
     ) -> SignedInIdentity[Any]:
-        """A provider's signed-in identity, registered with the app's identities."""
-        return self.identities.register(
-            SignedInIdentity(
-                provider=provider,
-                key=key,
-                channel=channel,
-                user_from_dict=user_from_dict,
-                client=client,
-                token_url=token_url,
-                accounts=self.accounts,
-                household=self.identities,
-                signals=signals,
-                pending_kinds=frozenset({pending_kind}),
-            )
+        """A provider's signed-in identity, registered with the app's identities (unless ``register`` is off)."""
+        identity = SignedInIdentity(
+            provider=provider,
+            key=key,
+            channel=channel,
+            user_from_dict=user_from_dict,
+            client=client,
+            token_url=token_url,
+            accounts=self.accounts,
+            household=self.identities,
+            signals=signals,
+            pending_kinds=frozenset({pending_kind}),
         )
+        return self.identities.register(identity) if register else identity
 
     def _jwks(self, url: Any) -> JwksCache:
-        common = self.settings.common
-        return JwksCache(self.http, url, common.jwks_cache_ttl, common.jwks_min_refetch_interval)
+        """LINE's key set at ``url``: one cache per URL, shared by every channel (LINE's keys are not per channel)."""
+        found = self._key_sets.get(url)
+        if found is None:
+            common = self.settings.common
+            found = self._key_sets[url] = JwksCache(
+                self.http, url, common.jwks_cache_ttl, common.jwks_min_refetch_interval
+            )
+        return found

@@ -439,3 +439,13 @@ class AccountLinkConflict(LineError):
     status_code = 409
     code = "account_already_linked"
     title = N_("This account is linked to someone else")
+
+
+class ChannelNotFound(NotConfigured):
+    """This request's site has no LINE Login channel: the ``channel_loader`` found none, or raised (a 404).
+
+    Never answered with another site's channel.
+    """
+
+    explanation = N_("This shop does not use LINE Login.")
+    code = "channel_not_found"

@@ -67,7 +67,7 @@ def test_no_spelling_of_a_path_dodges_the_scope_check(receive_only, line_platfor
         # "//v2/..." reads as a URL to host "v2" (refused as a foreign host); every other spelling as the path
         # the server would see (refused for the missing scope). Either way nothing is sent.
         with pytest.raises((errors.MissingModuleScope, errors.ApiTargetRefused)) as refused:
-            api.post(path, json={"to": "U1", "messages": []})
+            api.post(path, json={"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": []})
     if isinstance(refused.value, errors.MissingModuleScope):
         assert refused.value.missing == {"message:send"}
     else:
@@ -86,7 +86,11 @@ def test_an_absolute_url_to_the_api_host_is_checked_too(receive_only, line_platf
 def test_what_is_checked_is_what_is_sent(app, client, line_platform, path):
     attach(client, line_platform, query="scope=message:send")
     with app.app_context():
-        answer = app.extensions["line"].module.api(BROWN_CAFE).post(path, json={"to": "U1", "messages": []})
+        answer = (
+            app.extensions["line"]
+            .module.api(BROWN_CAFE)
+            .post(path, json={"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": []})
+        )
     assert answer.status_code == 200
     assert line_platform.platform.messages[-1][1] == "/v2/bot/message/push"
 

@@ -162,6 +162,7 @@ SHELL = [(where, code) for where, language, code in ALL_BLOCKS if language in ("
 OUR_COMMANDS = {"line-emulator", "flask", "python"}
 
 
+@pytest.mark.tooling
 @pytest.mark.parametrize("where,code", SHELL, ids=[where for where, _ in SHELL])
 def test_shell_blocks_name_real_commands(where, code):
     makefile = (ROOT / "Makefile").read_text()
@@ -218,6 +219,7 @@ def test_every_screenshot_the_browser_tests_take_is_in_the_docs():
     assert shown <= pictures, "docs show only pictures that exist"
 
 
+@pytest.mark.tooling
 def test_every_setting_is_declared_once_with_its_documentation():
     from flask_line._runtime import ALL_SETTINGS
 

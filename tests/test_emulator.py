@@ -188,3 +188,17 @@ def test_a_busy_port_is_one_line_with_the_fix_not_a_traceback(tmp_path):
             assert answer.returncode != 0
             assert "Traceback" not in answer.stderr and "AttributeError" not in answer.stderr
             assert f"Cannot listen on 127.0.0.1:{port}" in answer.stderr and "--port" in answer.stderr
+
+
+def test_the_home_page_is_a_console_of_what_happened(line_platform, client):
+    from tests.conftest import follow_login
+
+    empty = requests.get(line_platform.url, timeout=5).text
+    assert 'id="no-authorizations"' in empty and "1650000000" in empty  # the accepted channel is listed
+    follow_login(client, line_platform, user="Cony")
+    line_platform.platform.inject("POST /oauth2/v2.1/token", status=503)
+    page = requests.get(line_platform.url, timeout=5).text
+    authorizations = page.split('id="authorizations"', 1)[1].split("</table>", 1)[0]
+    assert "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8" in authorizations and 'class="allowed"' in authorizations
+    assert 'id="tokens"' in page and "profile openid" in page
+    assert 'id="faults"' in page and "POST /oauth2/v2.1/token" in page

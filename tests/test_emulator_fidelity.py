@@ -54,10 +54,28 @@ def test_the_emulator_enforces_seed_003s_table_itself(line_platform, method, pat
     headers = {"Authorization": f"Bearer {token}", "X-Line-Bot-Id": BROWN_CAFE}
     other = "profile:read" if scope == "message:send" else "message:send"
     platform.attachments[(DEMO_MODULE_CHANNEL_ID, BROWN_CAFE)] = frozenset({other})
-    refused = requests.request(method, line_platform.url + path, json={}, headers=headers, timeout=5)
+    body = {"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": []}
+    refused = requests.request(method, line_platform.url + path, json=body, headers=headers, timeout=5)
     assert refused.status_code == 403 and scope in refused.json()["message"]
     platform.attachments[(DEMO_MODULE_CHANNEL_ID, BROWN_CAFE)] = frozenset({scope})
-    assert requests.request(method, line_platform.url + path, json={}, headers=headers, timeout=5).status_code == 200
+    assert requests.request(method, line_platform.url + path, json=body, headers=headers, timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("to", "message"),
+    [
+        ("U1", "The property, 'to', in the request body is invalid"),
+        ("U0123456789abcdef0123456789abcdef", "Failed to send messages"),  # well formed, but nobody has it
+        (None, "The property, 'to', in the request body is invalid"),
+    ],
+)
+def test_a_push_to_nobody_is_refused_as_line_refuses_it(line_platform, to, message):
+    platform = line_platform.platform
+    headers = {"Authorization": f"Bearer {channel_token(line_platform.url)}", "X-Line-Bot-Id": BROWN_CAFE}
+    platform.attachments[(DEMO_MODULE_CHANNEL_ID, BROWN_CAFE)] = frozenset({"message:send"})
+    body = {"to": to, "messages": [{"type": "text", "text": "hi"}]}
+    answer = requests.post(f"{line_platform.url}/v2/bot/message/push", json=body, headers=headers, timeout=5)
+    assert answer.status_code == 400 and message in answer.json()["message"]
 
 
 # 2. The bot-id header ---------------------------------------------------------------------------------------

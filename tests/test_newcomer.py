@@ -73,9 +73,10 @@ def test_values_that_make_no_sense_are_refused(tmp_path, key, value):
     ],
 )
 def test_a_typo_warns_with_the_closest_key(tmp_path, caplog, typo, suggestion):
-    with pytest.warns(UserWarning, match=f"did you mean {suggestion}"):
+    with pytest.warns(UserWarning, match=f"did you mean {suggestion}") as warned:
         LineOAuth(bare_app(tmp_path, **{typo: "x"}))
-    assert typo in caplog.text
+    assert len([w for w in warned if typo in str(w.message)]) == 1
+    assert typo not in caplog.text  # printed once, not again as a log line
 
 
 def test_an_unknown_key_with_no_close_match_still_warns(tmp_path):
@@ -268,3 +269,35 @@ def test_cli_commands_fail_in_one_line_and_print_no_emulator_warning(make_app, c
     assert result.output.strip().startswith("Error: LINE WORKS is not configured (set LINE_WORKS_CLIENT_ID")
     assert len(result.output.strip().splitlines()) == 1 and result.exception is not None
     assert "not answering" not in caplog.text
+
+
+def test_a_missing_secret_key_is_named_at_init_app(tmp_path):
+    app = bare_app(tmp_path)
+    app.config.pop("SECRET_KEY", None)
+    app.secret_key = None
+    with pytest.raises(errors.ConfigurationError) as raised:
+        LineOAuth(app)
+    assert raised.value.key == "SECRET_KEY" and "secrets.token_hex" in raised.value.message
+
+
+def test_a_proxy_whose_https_header_is_ignored_is_logged_once_with_the_fix(make_app, caplog):
+    app = make_app(LINE_LOGIN_CALLBACK_URL=None)
+    client = app.test_client()
+    for _ in range(3):
+        start = client.get("/line/login", headers={"X-Forwarded-Proto": "https"})
+        assert (
+            "redirect_uri=http%3A%2F%2Fapp.test" in start.location or "redirect_uri=http://app.test" in start.location
+        )
+    warnings_logged = [record for record in caplog.records if "X-Forwarded-Proto" in record.getMessage()]
+    assert len(warnings_logged) == 1
+    assert "ProxyFix(app.wsgi_app, x_proto=1, x_host=1)" in warnings_logged[0].getMessage()
+
+
+def test_with_proxy_fix_the_callback_is_https_and_nothing_is_logged(make_app, caplog):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app = make_app(LINE_LOGIN_CALLBACK_URL=None)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1)
+    start = app.test_client().get("/line/login", headers={"X-Forwarded-Proto": "https"})
+    assert "redirect_uri=https" in start.location
+    assert "X-Forwarded-Proto" not in caplog.text

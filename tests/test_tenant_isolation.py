@@ -76,7 +76,10 @@ def test_an_attachment_made_without_a_signed_in_user_has_no_owner(app, client, l
         answer = (
             app.extensions["line"]
             .module.api(BROWN_CAFE)
-            .post("/v2/bot/message/push", json={"to": "U1", "messages": [{"type": "text", "text": "job"}]})
+            .post(
+                "/v2/bot/message/push",
+                json={"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": [{"type": "text", "text": "job"}]},
+            )
         )
     assert answer.status_code == 200
 

@@ -136,6 +136,11 @@ def create_app() -> Flask:
     def account() -> str:
         return render_template("account.html", links=_links_of(current_user))
 
+    @app.errorhandler(403)
+    def forbidden(error: Exception) -> tuple[str, int]:
+        # Every page a visitor can reach looks like the site, a refusal too.
+        return render_template("forbidden.html"), 403
+
     @app.get("/staff")
     @login_required
     def staff() -> str:

@@ -28,7 +28,7 @@ from ..errors import (
     UpstreamUnavailable,
 )
 from .pending import PendingAuthorization, PendingAuthorizations
-from .redirects import safe_next
+from .redirects import safe_next, warn_if_proxy_headers_are_ignored
 
 ResultT = TypeVar("ResultT")
 
@@ -72,7 +72,7 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
     """
 
     #: Name stored with the pending authorization; a callback accepts only states of its own kind.
-    kind: ClassVar[str]
+    kind: str
     signals: ClassVar[FlowSignals]
     #: Blueprint endpoint of the callback.
     callback_endpoint: ClassVar[str]
@@ -160,7 +160,10 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
 
     def redirect_uri(self) -> str:
         """The callback URL LINE redirects to: the configured one, or ours made external."""
-        return self.callback_url or url_for(self.callback_endpoint, _external=True)
+        if self.callback_url:
+            return self.callback_url
+        warn_if_proxy_headers_are_ignored()
+        return url_for(self.callback_endpoint, _external=True)
 
     def start(self, args: Mapping[str, str], *, link_to: str | None = None) -> Response:
         """Create a pending authorization from the start request's query and send the browser to LINE.

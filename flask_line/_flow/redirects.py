@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import current_app, request
+
+from .._log import log
+
 _MAX_LENGTH = 2048
 
 
@@ -24,3 +28,22 @@ def safe_next(target: object, default: str) -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+def warn_if_proxy_headers_are_ignored() -> None:
+    """Log once when a proxy says the visitor used HTTPS but the app reads the request as plain HTTP.
+
+    Then every callback URL flask-line builds would be ``http://``: LINE refuses it (it is not the registered
+    one), or the visitor's session cookie is sent over the wrong scheme.
+    """
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    warned: set[str] = current_app.extensions.setdefault("line.proxy_warned", set())
+    if forwarded == "https" and request.scheme == "http" and request.host not in warned:
+        warned.add(request.host)
+        log.warning(
+            "Requests to %s arrive through a proxy that sends X-Forwarded-Proto: https, but the app reads them as "
+            "http, so the callback URL sent to LINE is http://. Wrap the app: from werkzeug.middleware.proxy_fix "
+            "import ProxyFix; app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1) (or set "
+            "LINE_LOGIN_CALLBACK_URL).",
+            request.host,
+        )

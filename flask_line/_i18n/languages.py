@@ -23,7 +23,7 @@ DOMAIN = "flask_line"
 SHIPPED_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations")
 #: Key of the app's :class:`Languages` in ``app.extensions``.
 LANGUAGES_KEY = "line.languages"
-_REQUEST_KEY = "_line_locale"
+_LOCALE_OF_REQUEST = "_line_locale"
 
 
 class Languages:
@@ -49,10 +49,10 @@ class Languages:
         """The locale of this request's pages (decided once per request)."""
         if not has_request_context():
             return self.settings.default
-        chosen: str | None = g.get(_REQUEST_KEY)
+        chosen: str | None = g.get(_LOCALE_OF_REQUEST)
         if chosen is None:
             chosen = self._site_locale() or self._negotiated() or self.settings.default
-            setattr(g, _REQUEST_KEY, chosen)
+            setattr(g, _LOCALE_OF_REQUEST, chosen)
         return chosen
 
     def _site_locale(self) -> str | None:

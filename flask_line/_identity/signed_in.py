@@ -184,6 +184,7 @@ class SignedInIdentity(Generic[UserT]):
 
         A site user (``@line.link_user``, Flask-Login) is signed out too.
         """
+        self.clear()  # also when the household does not know this identity (one shop's channel of many)
         self._household.sign_out(self.provider)
         if self.accounts.enabled:
             self.accounts.sign_out()

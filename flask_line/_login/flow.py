@@ -148,7 +148,7 @@ class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
         changed = params.get("friendship_status_changed")
         if changed is not None:
             user = replace(user, friendship_status_changed=changed.lower() == "true")
-        return user
+        return replace(user, channel_id=self.settings.channel_id)
 
     def _option(self, pending: PendingAuthorization, name: str) -> str | None:
         """The value of authorize option ``name`` this request was sent with (its own, else the setting)."""

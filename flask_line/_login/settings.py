@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .._config import ConfigReader, Setting
 from ..errors import ConfigurationError
@@ -58,6 +59,19 @@ LOGIN_SETTINGS = (
         [],
         "words",
         "Further channels whose tokens ``@line_token_required`` accepts (a LIFF or native app on another channel).",
+    ),
+    Setting(
+        "LINE_LOGIN_CHANNELS",
+        None,
+        "dict",
+        'Many channels in one app: ``{name: {"channel_id": ..., "channel_secret": ..., "scopes", '
+        '"bot_prompt", "callback_url"}}``; the ``@line.channel_loader`` returns a name (see Many channels).',
+    ),
+    Setting(
+        "LINE_LOGIN_CHANNEL_CACHE_SIZE",
+        1024,
+        "count",
+        "How many channels' clients, key caches and verifiers are kept (least recently used go first).",
     ),
     Setting("LINE_TOKEN_CACHE_TTL", 300, "seconds", "How long a verified access token is trusted without asking LINE."),
     Setting("LINE_TOKEN_CACHE_SIZE", 10_000, "count", "How many verified access tokens are remembered."),
@@ -158,6 +172,10 @@ class LoginSettings:
     token_cache_ttl: float = 300.0
     #: How many verified access tokens are remembered.
     token_cache_size: int = 10_000
+    #: ``LINE_LOGIN_CHANNELS``: the channels a ``channel_loader`` may name, by name.
+    channels: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: ``LINE_LOGIN_CHANNEL_CACHE_SIZE``.
+    channel_cache_size: int = 1024
 
     @property
     def uses_openid(self) -> bool:
@@ -190,6 +208,8 @@ def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) 
         token_channel_ids=tuple(str(value) for value in read.words("LINE_TOKEN_CHANNEL_IDS")),
         token_cache_ttl=read.positive_number("LINE_TOKEN_CACHE_TTL"),
         token_cache_size=int(read.positive_number("LINE_TOKEN_CACHE_SIZE")),
+        channels=_configured_channels(read),
+        channel_cache_size=int(read.positive_number("LINE_LOGIN_CHANNEL_CACHE_SIZE")),
         endpoints=LoginEndpoints(
             authorize=read.url(endpoint_prefix + "AUTHORIZE_URL"),
             token=read.url(endpoint_prefix + "TOKEN_URL"),
@@ -202,6 +222,14 @@ def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) 
             channel_token=read.url("LINE_LOGIN_CHANNEL_TOKEN_URL"),
             deauthorize=read.url("LINE_LOGIN_DEAUTHORIZE_URL"),
         ),
+    )
+
+
+def _configured_channels(read: ConfigReader) -> Mapping[str, Any]:
+    from .channels import configured_channels  # the channel type reads these settings' rules
+
+    return configured_channels(
+        read.raw("LINE_LOGIN_CHANNELS"), lambda message: read.fail("LINE_LOGIN_CHANNELS", message)
     )
 
 

@@ -22,6 +22,8 @@ class LineUser:
     scopes: tuple[str, ...] = ()
     #: With ``bot_prompt``: whether the user's friendship with the linked OA changed during login.
     friendship_status_changed: bool | None = None
+    #: The LINE Login channel the user signed in through (signals carry it: many channels may share one app).
+    channel_id: str | None = None
 
     #: Always True for a signed-in user (the attribute Flask-Login-style code checks).
     is_authenticated = True

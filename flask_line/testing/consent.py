@@ -163,6 +163,7 @@ class ConsentScreen(Endpoints):
                 title=N_("This page has expired"),
             )
         if request.form.get("decision") != "allow":
+            self._record(pending, request.form.get("user_id", ""), "cancelled", ())
             return self.respond(pending, self._denial(pending))
         accounts = dict(self.accounts(pending["protocol"], pending))
         user_id = request.form.get("user_id") or next(iter(accounts), "")
@@ -171,6 +172,7 @@ class ConsentScreen(Endpoints):
         scopes = tuple(pending["scopes"])
         if request.form.get("scope_choice") == "custom":
             scopes = tuple(scope for scope in scopes if scope in request.form.getlist("granted_scope"))
+        self._record(pending, user_id, "allowed", scopes)
         session_id, session = self._sign_in(user_id, pending["client_id"], scopes)
         params = self._code(pending, user_id, scopes, session)
         if pending.get("bot_prompt"):
@@ -179,6 +181,12 @@ class ConsentScreen(Endpoints):
         if pending["protocol"] == "v2.1":
             response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Lax")
         return response
+
+    def _record(self, pending: dict[str, Any], account: str, decision: str, scopes: tuple[str, ...]) -> None:
+        """Keep the answer for the console (the newest 100)."""
+        entry = (time.time(), PRODUCTS[pending["protocol"]], pending["client_id"], account, decision, scopes)
+        with self.data.lock:
+            self.data.authorizations = [*self.data.authorizations[-99:], entry]
 
     def _sign_in(self, user_id: str, client_id: str, scopes: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
         """The browser's emulator session, now signed in as ``user_id`` and consenting to ``scopes``."""

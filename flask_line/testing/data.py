@@ -105,6 +105,8 @@ class PlatformData:
         self.keys = SigningKeys()
         #: ``"METHOD /path"`` of every request served, for tests that count round trips.
         self.requests: list[str] = []
+        #: The consent screens answered, newest last: ``(time, product, client id, account id, decision, scopes)``.
+        self.authorizations: list[tuple[float, str, str, str, str, tuple[str, ...]]] = []
 
     # Setup -----------------------------------------------------------------------------------------------------
 

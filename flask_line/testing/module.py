@@ -273,6 +273,16 @@ class ModuleEndpoints(Endpoints):
             return jsonify(message="Not found: the user is not a friend of this LINE Official Account."), 404
         return None
 
+    def _push_refusal(self, to: object) -> Any:
+        """LINE's 400 for a push to nobody: an id that is not a user, group or room id, or one nobody has."""
+        if not isinstance(to, str) or not re.fullmatch(r"[UCR][0-9a-f]{32}", to):
+            details = [{"message": "Invalid ID", "property": "to"}]
+            message = "The property, 'to', in the request body is invalid (line: -, column: -)"
+            return jsonify(message=message, details=details), 400
+        if to.startswith("U") and to not in self.data.users:
+            return jsonify(message="Failed to send messages"), 400
+        return None
+
     def messaging_api(self, rest: str) -> Any:
         path = f"/v2/bot/{rest}"
         if path == "/v2/bot/list":  # channel-level: no bot id header
@@ -287,6 +297,9 @@ class ModuleEndpoints(Endpoints):
         with self.data.lock:
             self.data.messages.append((bot_id, path, body))
         if path == "/v2/bot/message/push":
+            refusal = self._push_refusal((body or {}).get("to") if isinstance(body, dict) else None)
+            if refusal:
+                return refusal
             return jsonify(sentMessages=[{"id": secrets.token_hex(8)} for _ in (body or {}).get("messages", [])])
         if path == "/v2/bot/info" and bot_id in self.data.bots:
             # Messaging API reference, "Get bot info": who the Official Account is, as its admins see it.

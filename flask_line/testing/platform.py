@@ -41,7 +41,17 @@ class LinePlatform(PlatformData):
         return self.app(environ, start_response)
 
     def _home(self) -> str:
-        return render_template("home.html", line=self)
+        """The developer's console: what is accepted, and the latest of what happened."""
+        with self.lock:
+            recent = {
+                "authorizations": list(reversed(self.authorizations[-20:])),
+                "tokens": [grant for grant in list(self.access_tokens.values())[-20:]][::-1],
+                "messages": list(reversed(self.messages[-20:])),
+                "webhooks": list(reversed(self.webhook_deliveries[-20:])),
+            }
+        return render_template(
+            "home.html", line=self, recent=recent, faults=self.faults.pending(), now=time.time(), clock=_clock
+        )
 
     def _before_request(self) -> Response | None:
         name = f"{request.method} {request.path}"
@@ -151,3 +161,8 @@ def serve_forever(
     if allow_faults:
         print(f"   faults accepted at http://{host}:{port}/_emulator/faults")
     server.serve_forever()
+
+
+def _clock(at: float) -> str:
+    """A time of day for the console (UTC)."""
+    return time.strftime("%H:%M:%S", time.gmtime(at))

@@ -86,6 +86,8 @@ def serve_example(
     def start(name: str) -> str:
         monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / name))  # each test's own SQLite files, never the repo's
         example = load_example(name)
+        if hasattr(example, "emulate"):  # the example's own channels
+            example.emulate(emulator.platform)
         app = example.create_app()
         app.instance_path = str(tmp_path / name)
         if hasattr(example, "create_tables"):  # the members site's deploy step

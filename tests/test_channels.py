@@ -1,0 +1,165 @@
+"""Many LINE Login channels in one app: each shop's sign-in, state, ID tokens, tokens and session are its own."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from flask import Flask, jsonify, request
+
+from flask_line import LoginChannel, line_token_required
+from flask_line.signals import login_succeeded
+from flask_line.testing import EmulatorServer
+
+from .conftest import AppFactory, captured, deliver
+
+SHOPS = {
+    "a": LoginChannel(
+        "1111111111", "secret-of-shop-a", bot_prompt="aggressive", callback_url="http://app.test/line/callback?shop=a"
+    ),
+    "b": LoginChannel("2222222222", "secret-of-shop-b", callback_url="http://app.test/line/callback?shop=b"),
+}
+
+
+@pytest.fixture
+def shops_app(make_app: AppFactory, line_platform: EmulatorServer) -> Flask:
+    """One app, two shops chosen by ``?shop=``, each with its own channel at the emulator."""
+    for channel in SHOPS.values():
+        line_platform.platform.add_channel(channel.channel_id, channel.channel_secret)
+    line_platform.platform.register_app("http://app.test")
+    app = make_app()
+    line = app.extensions["line"]
+
+    @line.channel_loader
+    def shop_channel() -> LoginChannel | None:
+        shop = request.args.get("shop", "")
+        if shop == "broken":
+            raise RuntimeError("the shops table is down")
+        return SHOPS.get(shop)
+
+    @app.get("/api/me")
+    @line_token_required
+    def api_me() -> Any:
+        return jsonify(ok=True)
+
+    return app
+
+
+def sign_in(client: Any, line: EmulatorServer, shop: str, user: str = "Brown") -> Any:
+    start = client.get(f"/line/login?shop={shop}&next=/profile?shop={shop}")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    return start, line.consent(start.location, user=user)
+
+
+def test_each_shop_signs_in_with_its_own_channel(shops_app: Flask, line_platform: EmulatorServer) -> None:
+    client = shops_app.test_client()
+    start, back = sign_in(client, line_platform, "a")
+    query = parse_qs(urlsplit(start.location).query)
+    assert query["client_id"] == ["1111111111"] and query["bot_prompt"] == ["aggressive"]
+    assert query["redirect_uri"] == ["http://app.test/line/callback?shop=a"]
+    with captured(login_succeeded) as sent:
+        assert deliver(client, back).status_code == 302
+    assert sent[0]["user"].channel_id == "1111111111"  # signals carry the channel
+    assert client.get("/profile?shop=a").status_code == 200
+
+    other = shops_app.test_client()
+    start_b, back_b = sign_in(other, line_platform, "b")
+    assert parse_qs(urlsplit(start_b.location).query)["client_id"] == ["2222222222"]
+    assert deliver(other, back_b).status_code == 302
+    assert other.get("/profile?shop=b").status_code == 200
+
+
+def test_a_visitor_signed_in_at_one_shop_is_not_signed_in_at_another(
+    shops_app: Flask, line_platform: EmulatorServer
+) -> None:
+    client = shops_app.test_client()
+    _, back = sign_in(client, line_platform, "a")
+    deliver(client, back)
+    assert client.get("/profile?shop=a").status_code == 200
+    assert client.get("/profile?shop=b").status_code == 302  # sent to shop b's sign-in
+    _, back_b = sign_in(client, line_platform, "b", user="Cony")
+    deliver(client, back_b)
+    assert client.get("/profile?shop=b").json["name"] == "Cony"
+    assert client.get("/profile?shop=a").json["name"] == "Brown"  # both kept, each its own
+
+
+def test_a_state_from_shop_a_is_refused_at_shop_b(shops_app: Flask, line_platform: EmulatorServer) -> None:
+    client = shops_app.test_client()
+    _, back = sign_in(client, line_platform, "a")
+    replayed = client.get(back.path.replace("shop=a", "shop=b"))
+    assert replayed.status_code == 400
+    assert client.get("/profile?shop=b").status_code == 302
+    assert client.get("/profile?shop=a").status_code == 302  # nobody signed in anywhere
+
+
+def test_an_id_token_of_shop_a_is_refused_at_shop_b(shops_app: Flask, line_platform: EmulatorServer) -> None:
+    tokens = line_platform.liff_login("Brown", channel_id=SHOPS["a"].channel_id)
+    client = shops_app.test_client()
+    body = {"id_token": tokens["id_token"]}
+    assert client.post("/line/session?shop=b", json=body).status_code == 401
+    assert client.post("/line/session?shop=a", json=body).status_code == 200
+
+
+def test_access_tokens_are_accepted_only_at_their_shop(shops_app: Flask, line_platform: EmulatorServer) -> None:
+    tokens = line_platform.liff_login("Cony", channel_id=SHOPS["b"].channel_id)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    client = shops_app.test_client()
+    assert client.get("/api/me?shop=b", headers=headers).status_code == 200
+    refused = client.get("/api/me?shop=a", headers=headers)
+    assert refused.status_code == 401 and refused.json["error"] == "foreign_channel"
+
+
+@pytest.mark.parametrize("shop", ["nowhere", "broken"])
+def test_a_shop_without_a_channel_is_a_clean_404_never_another_shops_channel(
+    shops_app: Flask, line_platform: EmulatorServer, shop: str
+) -> None:
+    before = len(line_platform.platform.requests)
+    page = shops_app.test_client().get(f"/line/login?shop={shop}")
+    assert page.status_code == 404
+    assert "This shop does not use LINE Login." in page.get_data(as_text=True)
+    assert len(line_platform.platform.requests) == before  # nothing went to LINE
+
+
+def test_channels_listed_in_config_are_named_by_the_loader(make_app: AppFactory, line_platform: EmulatorServer) -> None:
+    line_platform.platform.add_channel("3333333333", "secret-of-shop-c")
+    line_platform.platform.register_app("http://app.test")
+    app = make_app(LINE_LOGIN_CHANNELS={"shop-c": {"channel_id": "3333333333", "channel_secret": "secret-of-shop-c"}})
+    app.extensions["line"].channel_loader(lambda: "shop-c")
+    client = app.test_client()
+    start = client.get("/line/login?next=/profile")
+    assert parse_qs(urlsplit(start.location).query)["client_id"] == ["3333333333"]
+    assert deliver(client, line_platform.consent(start.location)).status_code == 302
+    assert client.get("/profile").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "channels",
+    [{"c": {"channel_id": "3"}}, {"c": "3333333333"}, {"c": {"channel_id": "3", "channel_secret": "s", "color": 1}}],
+)
+def test_bad_configured_channels_fail_at_init_app(make_app: AppFactory, channels: Any) -> None:
+    from flask_line.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as raised:
+        make_app(LINE_LOGIN_CHANNELS=channels)
+    assert raised.value.key == "LINE_LOGIN_CHANNELS"
+
+
+def test_channel_services_are_bounded(make_app: AppFactory, line_platform: EmulatorServer) -> None:
+    app = make_app(LINE_LOGIN_CHANNEL_CACHE_SIZE=2)
+    line = app.extensions["line"]
+    line.channel_loader(lambda: LoginChannel(request.args["id"], "secret"))
+    client = app.test_client()
+    for channel_id in ("4000000001", "4000000002", "4000000003", "4000000001"):
+        assert client.get(f"/line/login?id={channel_id}").status_code == 302
+    from flask_line._runtime import runtime
+
+    with app.app_context():
+        assert runtime().channels is not None and runtime().channels.cached == 2
+
+
+def test_without_a_loader_the_single_channel_is_unchanged(client: Any, line_platform: EmulatorServer) -> None:
+    start = client.get("/line/login")
+    assert parse_qs(urlsplit(start.location).query)["client_id"] == ["1650000000"]
+    assert requests.get(start.location, timeout=5).status_code == 200
