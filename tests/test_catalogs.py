@@ -94,3 +94,15 @@ def test_the_unmarked_text_check_finds_text() -> None:
     assert visible_text("{% block style %}li { gap: 1rem; }{% endblock %}{% block content %}Oops{% endblock %}") == [
         "Oops"
     ]
+
+
+def test_the_wheel_ships_every_compiled_catalog():
+    """pyproject's package data names every .mo file (the wheel was also built and listed by hand)."""
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["flask_line"]
+    compiled = [path.relative_to(ROOT / "flask_line").as_posix() for path in (ROOT / "flask_line").rglob("*.mo")]
+    assert len(compiled) == 10
+    for path in compiled:
+        assert any(fnmatch.fnmatch(path, pattern) for pattern in patterns), f"{path} is not in the wheel"

@@ -250,3 +250,49 @@ def test_the_readme_documents_every_signal():
     names = [name for name in vars(signals) if type(getattr(signals, name)).__name__ == "NamedSignal"]
     assert len(names) >= 17
     assert [name for name in names if f"`{name}`" not in readme] == []
+
+
+def test_user_docs_speak_lines_document_names_not_the_projects_jargon():
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.rst")]
+    for page in pages:
+        if "_build" in page.parts:
+            continue
+        text = page.read_text()
+        assert not re.search(r"\bseeds? 00\d|the spec of this project", text), f"{page.name} speaks internal jargon"
+
+
+def test_what_the_examples_import_is_installed_by_the_demo_extra():
+    """`pip install 'flask-line[demo]'` (what `make demo` installs) is enough for every example."""
+    import ast
+    import importlib.metadata as metadata
+
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+
+    def requirements(names: list[str]) -> set[str]:
+        found: set[str] = set()
+        for requirement in names:
+            name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower()
+            if name == "flask-line":
+                wanted = re.search(r"\[(.*)\]", requirement)
+                for extra in wanted.group(1).split(",") if wanted else []:
+                    found |= requirements(extras[extra.strip()])
+            else:
+                found.add(name)
+        return found
+
+    installed = requirements(project["dependencies"]) | requirements(extras["demo"]) | {"werkzeug", "jinja2"}
+    distributions = metadata.packages_distributions()
+    for path in (ROOT / "examples").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            for module in modules:
+                top = module.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("flask_line", "examples", "__future__"):
+                    continue
+                names = {name.lower() for name in distributions.get(top, [top])}
+                assert names & installed, f"{path.relative_to(ROOT)} imports {top}, which flask-line[demo] lacks"
