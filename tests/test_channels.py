@@ -163,3 +163,58 @@ def test_without_a_loader_the_single_channel_is_unchanged(client: Any, line_plat
     start = client.get("/line/login")
     assert parse_qs(urlsplit(start.location).query)["client_id"] == ["1650000000"]
     assert requests.get(start.location, timeout=5).status_code == 200
+
+
+def test_a_link_records_the_channel_it_came_from(shops_app: Flask, line_platform: EmulatorServer) -> None:
+    line = shops_app.extensions["line"]
+    members: dict[str, str] = {}
+
+    @line.link_user
+    def member_for(identity: Any, linked_user_id: str | None) -> Any:
+        members.setdefault(identity.user_id, f"member-{len(members) + 1}")
+        return type("Member", (), {"id": members[identity.user_id], "is_active": True})()
+
+    client = shops_app.test_client()
+    _, back = sign_in(client, line_platform, "b", user="Cony")
+    assert deliver(client, back).status_code == 302
+    with shops_app.app_context():
+        link = line.account_links.find("line", "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8")
+    assert link is not None and link.channel_id == "2222222222"
+
+
+def test_an_old_sqlite_links_file_gains_the_channel_column(tmp_path: Any) -> None:
+    import sqlite3
+
+    from flask_line import SQLiteAccountLinks
+
+    path = tmp_path / "links.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "CREATE TABLE line_account_links (provider TEXT NOT NULL, subject TEXT NOT NULL, user_id TEXT NOT NULL,"
+            " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (provider, subject),"
+            " UNIQUE (provider, user_id))"
+        )
+        connection.execute(
+            "INSERT INTO line_account_links VALUES ('line', 'U1', '7', '2026-01-01T00:00:00+00:00',"
+            " '2026-01-01T00:00:00+00:00')"
+        )
+    store = SQLiteAccountLinks(path)
+    old = store.find("line", "U1")
+    assert old is not None and old.user_id == "7" and old.channel_id is None
+    assert store.link("line", "U2", "8", channel_id="1111111111").channel_id == "1111111111"
+    assert store.for_user("line", "8").channel_id == "1111111111"
+    assert store.link("line", "U1", "7", channel_id="2222222222").channel_id is None  # the first channel stays
+
+
+def test_a_store_written_before_channels_still_links(tmp_path: Any) -> None:
+    """A site's own AccountLinkStore whose link() takes no channel_id keeps working; it is simply not told."""
+    from flask_line import SQLiteAccountLinks
+    from flask_line._store.checked import CheckedLinks
+
+    class OlderStore(SQLiteAccountLinks):
+        def link(self, provider: str, subject: str, user_id: str) -> Any:  # type: ignore[override]
+            return super().link(provider, subject, user_id)
+
+    checked = CheckedLinks(OlderStore(tmp_path / "links.sqlite3"))
+    made = checked.link("line", "U3", "9", channel_id="1650000000")
+    assert made.user_id == "9" and made.channel_id is None

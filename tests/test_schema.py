@@ -193,3 +193,35 @@ def test_an_odd_site_user_id_is_a_clean_400_on_every_backend(make_app, database_
     assert answer.status_code == 400 and b"Traceback" not in answer.data
     with app.app_context():
         assert line.account_links.find("line", "U4af4980629a1b2c3d4e5f60718293a4b") is None
+
+
+def test_an_old_links_table_without_channel_id_is_upgraded_and_keeps_its_links(
+    make_app, sql_url, line_platform, caplog
+):
+    engine = sa.create_engine(sql_url)
+    stamp = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "DATETIME"
+    with engine.begin() as connection:  # the links table before links recorded their channel
+        connection.execute(
+            sa.text(
+                f"CREATE TABLE line_account_links (provider VARCHAR(16) NOT NULL, subject VARCHAR(255) NOT NULL, "
+                f"user_id VARCHAR(255) NOT NULL, created_at {stamp} NOT NULL, updated_at {stamp} NOT NULL, "
+                "PRIMARY KEY (provider, subject), CONSTRAINT uq_line_account_links_user UNIQUE (provider, user_id))"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO line_account_links VALUES ('line', 'U4af4980629a1b2c3d4e5f60718293a4b', '7', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+    caplog.set_level(logging.WARNING, logger="flask_line")
+    app = make_app(LINE_DATABASE_URI=sql_url)
+    with app.app_context():
+        old = app.extensions["line"].account_links.find("line", "U4af4980629a1b2c3d4e5f60718293a4b")
+        assert old is not None and old.user_id == "7" and old.channel_id is None
+        made = app.extensions["line"].account_links.link(
+            "line", "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8", "8", channel_id="1650000000"
+        )
+        assert made.channel_id == "1650000000"
+        assert app.extensions["line"].account_links.for_user("line", "8").channel_id == "1650000000"
+    assert "added column line_account_links.channel_id" in caplog.text

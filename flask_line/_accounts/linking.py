@@ -100,13 +100,19 @@ class AccountLinking:
     def _first_link(self, hook: LinkUserHook, provider: str, identity: Any) -> tuple[Any, str]:
         if getattr(self.links, "writes_with_site_users", False):
             user, link = self.links.link_new_user(  # type: ignore[attr-defined]
-                provider, identity.user_id, lambda: self._ask_user(hook, provider, identity, None), id_of
+                provider,
+                identity.user_id,
+                lambda: self._ask_user(hook, provider, identity, None),
+                id_of,
+                channel_id=_channel_of(identity),
             )
             self._record(link, identity)
             return user, link.user_id
         user, user_id = self._ask(hook, provider, identity, None)
         try:
-            self._record(self.links.link(provider, identity.user_id, user_id), identity)
+            self._record(
+                self.links.link(provider, identity.user_id, user_id, channel_id=_channel_of(identity)), identity
+            )
         except BaseException:
             self._undo(user, identity, provider)
             raise
@@ -183,7 +189,8 @@ class AccountLinking:
         """
         if self.signed_in_user_id() != expected_user_id:
             raise CallbackError("The signed-in account changed while linking; nothing was linked.")
-        return self._record(self.links.link(provider, identity.user_id, expected_user_id), identity)
+        link = self.links.link(provider, identity.user_id, expected_user_id, channel_id=_channel_of(identity))
+        return self._record(link, identity)
 
     def unlink_signed_in_user(self, provider: str) -> AccountLink | None:
         """Remove the signed-in site user's link for ``provider``; return it (None: there was none)."""
@@ -211,3 +218,9 @@ def id_of(user: Any) -> str:
 
 def _app() -> Any:
     return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def _channel_of(identity: Any) -> str | None:
+    """The LINE Login channel a verified identity signed in through (LINE WORKS members have none)."""
+    channel: str | None = getattr(identity, "channel_id", None)
+    return channel

@@ -7,6 +7,7 @@ and writing one is :class:`~flask_line.errors.InvalidIdentifier` (a 400), never 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -88,6 +89,8 @@ class CheckedLinks:
 
     def __init__(self, inner: AccountLinkStore) -> None:
         self.inner = inner
+        # A store written before links recorded their channel keeps working: it is simply not told.
+        self._takes_channel = "channel_id" in inspect.signature(inner.link).parameters
 
     def __getattr__(self, name: str) -> Any:
         if name == "inner":  # not set yet (a copy being made): never recurse
@@ -104,12 +107,21 @@ class CheckedLinks:
             return None
         return self.inner.for_user(provider, user_id)
 
-    def link(self, provider: str, subject: str, user_id: str) -> AccountLink:
+    def link(self, provider: str, subject: str, user_id: str, *, channel_id: str | None = None) -> AccountLink:
         self._require(provider, subject)
-        return self.inner.link(provider, subject, require_identifier(user_id, USER_ID_LIMIT, "site user id"))
+        user_id = require_identifier(user_id, USER_ID_LIMIT, "site user id")
+        if self._takes_channel:
+            return self.inner.link(provider, subject, user_id, channel_id=channel_id)
+        return self.inner.link(provider, subject, user_id)
 
     def link_new_user(
-        self, provider: str, subject: str, make_user: Callable[[], Any], id_of: Callable[[Any], str]
+        self,
+        provider: str,
+        subject: str,
+        make_user: Callable[[], Any],
+        id_of: Callable[[Any], str],
+        *,
+        channel_id: str | None = None,
     ) -> tuple[Any, AccountLink]:
         self._require(provider, subject)
 
@@ -117,7 +129,7 @@ class CheckedLinks:
             return require_identifier(id_of(user), USER_ID_LIMIT, "site user id")
 
         result: tuple[Any, AccountLink] = self.inner.link_new_user(  # type: ignore[attr-defined]
-            provider, subject, make_user, checked_id
+            provider, subject, make_user, checked_id, channel_id=channel_id
         )
         return result
 

@@ -31,6 +31,9 @@ class AccountLink:
     created_at: datetime
     #: When the link was last made or confirmed (linking the same account to the same user again).
     updated_at: datetime
+    #: The LINE Login channel the account was first linked through (None: LINE WORKS, or a link made before
+    #: flask-line recorded it). LINE user ids are per provider, so channels of one provider share them.
+    channel_id: str | None = None
 
 
 @runtime_checkable
@@ -43,8 +46,11 @@ class AccountLinkStore(Protocol):
     def for_user(self, provider: str, user_id: str) -> AccountLink | None:
         """The site user's link for ``provider``, or None."""
 
-    def link(self, provider: str, subject: str, user_id: str) -> AccountLink:
+    def link(self, provider: str, subject: str, user_id: str, *, channel_id: str | None = None) -> AccountLink:
         """Link the account to the user in one transaction, replacing the user's previous account of ``provider``.
+
+        ``channel_id`` (the LINE Login channel of the sign-in) is recorded with a new link; a store whose ``link``
+        does not take it is still accepted, and keeps no channel.
 
         :raises ~flask_line.errors.AccountLinkConflict: the account is linked to another user.
         """
@@ -58,6 +64,10 @@ class SQLiteAccountLinks:
 
     def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
         self.file = SQLiteFile(path, LINK_SCHEMA, timeout)
+        with self.file.write() as connection:
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(line_account_links)")}
+            if "channel_id" not in columns:  # a store made before links recorded their channel
+                connection.execute("ALTER TABLE line_account_links ADD COLUMN channel_id TEXT")
 
     def find(self, provider: str, subject: str) -> AccountLink | None:
         return self._one("provider = ? AND subject = ?", (provider, subject))
@@ -70,7 +80,7 @@ class SQLiteAccountLinks:
             row = connection.execute(f"SELECT {_LINK_COLUMNS} FROM line_account_links WHERE {where}", values).fetchone()
         return _link(row) if row else None
 
-    def link(self, provider: str, subject: str, user_id: str) -> AccountLink:
+    def link(self, provider: str, subject: str, user_id: str, *, channel_id: str | None = None) -> AccountLink:
         now = utc_now().isoformat()
         with self.file.write() as connection:
             row = connection.execute(
@@ -83,17 +93,16 @@ class SQLiteAccountLinks:
                     "UPDATE line_account_links SET updated_at = ? WHERE provider = ? AND subject = ?",
                     (now, provider, subject),
                 )
-                return _link((*row[:4], now))
+                return _link((*row[:4], now, row[5]))
             connection.execute("DELETE FROM line_account_links WHERE provider = ? AND user_id = ?", (provider, user_id))
             try:
                 connection.execute(
-                    f"INSERT INTO line_account_links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
-                    (provider, subject, user_id, now, now),
+                    f"INSERT INTO line_account_links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                    (provider, subject, user_id, now, now, channel_id),
                 )
             except sqlite3.IntegrityError:
                 raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
-            row = (provider, subject, user_id, now, now)
-        return _link(row)
+        return _link((provider, subject, user_id, now, now, channel_id))
 
     def unlink(self, provider: str, user_id: str) -> AccountLink | None:
         with self.file.write() as connection:
@@ -115,19 +124,20 @@ def check_same_user(existing: AccountLink, user_id: str) -> None:
 LINK_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS line_account_links ("
     " provider TEXT NOT NULL, subject TEXT NOT NULL, user_id TEXT NOT NULL,"
-    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, channel_id TEXT,"
     " PRIMARY KEY (provider, subject), UNIQUE (provider, user_id))",
 )
 
-_LINK_COLUMNS = "provider, subject, user_id, created_at, updated_at"
+_LINK_COLUMNS = "provider, subject, user_id, created_at, updated_at, channel_id"
 
 
-def _link(row: tuple[str, str, str, str, str]) -> AccountLink:
-    provider, subject, user_id, created_at, updated_at = row
+def _link(row: tuple[str, str, str, str, str, str | None]) -> AccountLink:
+    provider, subject, user_id, created_at, updated_at, channel_id = row
     return AccountLink(
         provider=provider,
         subject=subject,
         user_id=user_id,
         created_at=datetime.fromisoformat(created_at),
         updated_at=datetime.fromisoformat(updated_at),
+        channel_id=channel_id,
     )

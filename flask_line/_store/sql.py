@@ -72,6 +72,7 @@ def line_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("user_id", String(255), nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False),
+        Column("channel_id", String(32)),
         UniqueConstraint("provider", "user_id", name="uq_line_account_links_user"),
     )
     return attachments, links
@@ -273,7 +274,13 @@ class SQLAlchemyAccountLinks:
         return self._orm_session is not None
 
     def link_new_user(
-        self, provider: str, subject: str, make_user: Callable[[], Any], id_of: Callable[[Any], str]
+        self,
+        provider: str,
+        subject: str,
+        make_user: Callable[[], Any],
+        id_of: Callable[[Any], str],
+        *,
+        channel_id: str | None = None,
     ) -> tuple[Any, AccountLink]:
         """Write the user ``make_user`` adds to the site's ORM session and its link, in one transaction.
 
@@ -296,7 +303,12 @@ class SQLAlchemyAccountLinks:
                     with session.begin_nested():  # a savepoint: only the link's own failure is a conflict
                         session.execute(
                             insert(self.table).values(
-                                provider=provider, subject=subject, user_id=user_id, created_at=now, updated_at=now
+                                provider=provider,
+                                subject=subject,
+                                user_id=user_id,
+                                created_at=now,
+                                updated_at=now,
+                                channel_id=channel_id,
                             )
                         )
                 except sa_errors.IntegrityError:
@@ -305,7 +317,7 @@ class SQLAlchemyAccountLinks:
         except BaseException:
             session.rollback()
             raise
-        return user, AccountLink(provider, subject, user_id, now, now)
+        return user, AccountLink(provider, subject, user_id, now, now, channel_id)
 
     def find(self, provider: str, subject: str) -> AccountLink | None:
         return self._one(self.table.c.provider == provider, self.table.c.subject == subject)
@@ -318,7 +330,7 @@ class SQLAlchemyAccountLinks:
             row = connection.execute(select(self.table).where(*where)).first()
         return _link(row._mapping) if row else None
 
-    def link(self, provider: str, subject: str, user_id: str) -> AccountLink:
+    def link(self, provider: str, subject: str, user_id: str, *, channel_id: str | None = None) -> AccountLink:
         table, now = self.table, utc_now()
         this_account = (table.c.provider == provider, table.c.subject == subject)
         try:
@@ -329,12 +341,12 @@ class SQLAlchemyAccountLinks:
                     connection.execute(update(table).where(*this_account).values(updated_at=now))
                     return _link({**row._mapping, "updated_at": now})
                 connection.execute(delete(table).where(table.c.provider == provider, table.c.user_id == user_id))
-                values = {"provider": provider, "subject": subject, "user_id": user_id}
+                values = {"provider": provider, "subject": subject, "user_id": user_id, "channel_id": channel_id}
                 connection.execute(insert(table).values(**values, created_at=now, updated_at=now))
         except sa_errors.IntegrityError:
             # Linked by someone else between our read and our insert.
             raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
-        return AccountLink(provider, subject, user_id, now, now)
+        return AccountLink(provider, subject, user_id, now, now, channel_id)
 
     def unlink(self, provider: str, user_id: str) -> AccountLink | None:
         where = (self.table.c.provider == provider, self.table.c.user_id == user_id)
@@ -382,6 +394,7 @@ def _link(row: Any) -> AccountLink:
         user_id=row["user_id"],
         created_at=_aware(row["created_at"]),
         updated_at=_aware(row["updated_at"]),
+        channel_id=row.get("channel_id"),
     )
 
 
