@@ -25,7 +25,14 @@ from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
 from ._translatable import N_
 from ._works.user import WorksUser
-from .errors import LineError, MissingModuleScope, ModuleScopeNotGranted, ModuleSuspended, TokenAuthError
+from .errors import (
+    ChannelNotFound,
+    LineError,
+    MissingModuleScope,
+    ModuleScopeNotGranted,
+    ModuleSuspended,
+    TokenAuthError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,7 +42,10 @@ CREDENTIAL_KEY = "_line_credential"
 
 
 def _current_line_user() -> LineUser | AnonymousUser:
-    login = runtime().login
+    try:
+        login = runtime().login
+    except ChannelNotFound:  # a page of a site without LINE Login: nobody is signed in with it here
+        return AnonymousUser()
     if login is None:
         return AnonymousUser()
     credential: Credential | None = g.get(CREDENTIAL_KEY)

@@ -13,7 +13,7 @@ from ._accounts.linking import LinkUndoHook, LinkUserHook
 from ._cli import line_cli
 from ._config import ConfigReader, check_unknown_keys, load_common
 from ._i18n.languages import LANGUAGES_KEY, Languages
-from ._login.channels import ChannelLoader
+from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response
@@ -238,8 +238,17 @@ class LineOAuth:
 
     @property
     def login(self) -> LoginService:
-        """The current app's LINE Login service: ``identity``, ``flow``, ``bearer``, ``is_friend()``, ``logout()``."""
+        """The current app's LINE Login service: ``identity``, ``flow``, ``bearer``, ``is_friend()``, ``logout()``.
+
+        With a ``channel_loader``, the service of this request's channel.
+        """
         return runtime().require_login()
+
+    def login_for(self, channel: LoginChannel) -> LoginService:
+        """The LINE Login service of ``channel``, whatever the request (a job, a test, another shop's page)."""
+        channels = runtime().channels
+        assert channels is not None
+        return channels.service(channel)
 
     @property
     def module(self) -> ModuleService:

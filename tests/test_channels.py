@@ -9,7 +9,7 @@ import pytest
 import requests
 from flask import Flask, jsonify, request
 
-from flask_line import LoginChannel, line_token_required
+from flask_line import LoginChannel, current_line_user, line_token_required
 from flask_line.signals import login_succeeded
 from flask_line.testing import EmulatorServer
 
@@ -43,6 +43,10 @@ def shops_app(make_app: AppFactory, line_platform: EmulatorServer) -> Flask:
     @line_token_required
     def api_me() -> Any:
         return jsonify(ok=True)
+
+    @app.get("/who")
+    def who() -> Any:  # a platform page outside every shop reads who is signed in
+        return jsonify(signed_in=current_line_user.is_authenticated)
 
     return app
 
@@ -218,3 +222,25 @@ def test_a_store_written_before_channels_still_links(tmp_path: Any) -> None:
     checked = CheckedLinks(OlderStore(tmp_path / "links.sqlite3"))
     made = checked.link("line", "U3", "9", channel_id="1650000000")
     assert made.user_id == "9" and made.channel_id is None
+
+
+def test_a_page_outside_every_shop_sees_nobody_signed_in_not_a_404(
+    shops_app: Flask, line_platform: EmulatorServer
+) -> None:
+    client = shops_app.test_client()
+    _, back = sign_in(client, line_platform, "a")
+    deliver(client, back)
+    assert client.get("/who").json == {"signed_in": False}  # no shop here: no channel, nobody, and no error
+    assert client.get("/who?shop=a").json == {"signed_in": True}
+    assert client.get("/profile").status_code == 302  # sent to sign in, which says this site has no LINE Login
+
+
+def test_the_test_helpers_sign_in_at_one_shop(shops_app: Flask) -> None:
+    from flask_line.testing import sign_in_line_user, signed_in_line_user
+
+    client = shops_app.test_client()
+    sign_in_line_user(client, "U4af4980629a1b2c3d4e5f60718293a4b", channel=SHOPS["b"])
+    assert client.get("/profile?shop=b").status_code == 200
+    assert client.get("/profile?shop=a").status_code == 302
+    assert signed_in_line_user(client, channel=SHOPS["b"]).user_id == "U4af4980629a1b2c3d4e5f60718293a4b"
+    assert not signed_in_line_user(client, channel=SHOPS["a"]).is_authenticated

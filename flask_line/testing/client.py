@@ -31,6 +31,12 @@ def _line(app: Flask) -> Any:
         raise RuntimeError("flask-line is not initialised on this app: call LineOAuth(app) first.") from None
 
 
+def _login(app: Flask, channel: Any) -> Any:
+    """The app's LINE Login service, or that of ``channel`` in an app of many channels."""
+    line = _line(app)
+    return line.login if channel is None else line.login_for(channel)
+
+
 def configure_app(app: Flask, config: Mapping[str, Any]) -> Flask:
     """Apply ``config`` (such as the ``line_app_config`` fixture) to ``app`` and have flask-line read it again.
 
@@ -42,14 +48,15 @@ def configure_app(app: Flask, config: Mapping[str, Any]) -> Flask:
     return app
 
 
-def sign_in_line_user(client: FlaskClient, user: Any, token: Any = None) -> None:
+def sign_in_line_user(client: FlaskClient, user: Any, token: Any = None, *, channel: Any = None) -> None:
     """Sign ``client`` in with LINE Login as ``user`` (a :class:`~flask_line.LineUser` or a user id).
 
     :param token: a :class:`~flask_line.LineToken` (None: signed in without one, as a LIFF sign-in is).
+    :param channel: in an app of many channels, the :class:`~flask_line.LoginChannel` to sign in at.
     """
     app = client.application
     with app.app_context(), client.session_transaction() as session:
-        _line(app).login.identity.save(user, token, session=session)
+        _login(app, channel).identity.save(user, token, session=session)
 
 
 def sign_in_works_member(client: FlaskClient, member: Any, token: Any = None) -> None:
@@ -66,18 +73,18 @@ def select_attachment(client: FlaskClient, bot_id: str) -> None:
         _line(app).module.selection.remember(bot_id, session=session)
 
 
-def signed_in_line_user(client: FlaskClient) -> Any:
+def signed_in_line_user(client: FlaskClient, *, channel: Any = None) -> Any:
     """The LINE Login user stored for ``client`` (a :class:`~flask_line.LineUser`, or an anonymous user)."""
     app = client.application
     with app.app_context(), client.session_transaction() as session:
-        return _line(app).login.identity.current_user(session=session)
+        return _login(app, channel).identity.current_user(session=session)
 
 
-def signed_in_line_token(client: FlaskClient) -> Any:
+def signed_in_line_token(client: FlaskClient, *, channel: Any = None) -> Any:
     """The LINE Login token stored for ``client`` (a :class:`~flask_line.LineToken`), or None."""
     app = client.application
     with app.app_context(), client.session_transaction() as session:
-        return _line(app).login.identity.current_token(session=session)
+        return _login(app, channel).identity.current_token(session=session)
 
 
 def signed_in_works_member(client: FlaskClient) -> Any:
