@@ -52,6 +52,9 @@ def test_the_cancelled_page_speaks_the_browsers_language(
         ("ja-JP,ja;q=0.9,en;q=0.8", "ja"),
         ("zh-Hant-TW", "zh-TW"),
         ("zh-HK,zh;q=0.8", "zh-TW"),
+        ("zh-HK,en;q=0.5", "zh-TW"),  # the visitor's first choice is served, not the header's first exact match
+        ("zh-CN,en;q=0.5", "en"),  # Simplified Chinese readers are not served Traditional
+        ("en-US,ja;q=0.9", "en"),
         ("th-TH", "th"),
         ("in", "id"),
         ("fr-FR,de;q=0.5", "en"),

@@ -32,7 +32,8 @@ class Languages:
     def __init__(self, settings: LanguageSettings, root_path: str) -> None:
         self.settings = settings
         self._site_directories = [os.path.join(root_path, folder) for folder in settings.directories]
-        self._offered = {bcp47(locale): locale for locale in settings.locales}
+        #: Our locales by lower-case BCP 47 tag (``zh-tw``), the form visitors' tags are compared in.
+        self._offered = {bcp47(locale).lower(): locale for locale in settings.locales}
         self._catalogs: dict[str, gettext.NullTranslations] = {}
 
     def catalog(self, locale: str) -> gettext.NullTranslations:
@@ -68,36 +69,36 @@ class Languages:
             return None
         if locale is None:
             return None
-        names = [str(locale), f"{locale.language}_{locale.territory}", f"{locale.language}_{locale.script}"]
-        return self._match([name.replace("_", "-") for name in names] + [locale.language]) or self.settings.default
+        return self._match([str(locale)]) or self.settings.default
 
     def _negotiated(self) -> str | None:
-        """The best of ``LINE_LOCALES`` for the visitor's ``Accept-Language``."""
-        best = request.accept_languages.best_match(self._offered)
-        if best is not None:
-            return self._offered[best]
+        """The first of the visitor's ``Accept-Language`` tags (best first) that one of ``LINE_LOCALES`` serves."""
         return self._match(tag for tag, _quality in request.accept_languages)
 
     def _match(self, tags: Iterable[str]) -> str | None:
-        """The first of ``tags`` we offer, reading Traditional Chinese tags (``zh-Hant``, ``zh-HK``) as ``zh-TW``."""
+        """The locale serving the first of ``tags`` that one serves (see :func:`candidates`)."""
         for tag in tags:
-            if tag in self._offered:
-                return self._offered[tag]
-            alias = _ALIASES.get(tag.lower()) or _traditional_chinese(tag)
-            if alias in self._offered:
-                return self._offered[alias]
+            for candidate in candidates(tag):
+                if candidate in self._offered:
+                    return self._offered[candidate]
         return None
 
 
-#: Old or other tags browsers still send for a language we offer.
-_ALIASES = {"in": "id", "in-id": "id"}
+#: Old tags browsers still send for a language we offer.
+_ALIASES = {"in": "id"}
 
 
-def _traditional_chinese(tag: str) -> str | None:
+def candidates(tag: str) -> list[str]:
+    """The lower-case BCP 47 tags that serve a visitor asking for ``tag``, closest first.
+
+    ``ja-JP`` is served by ``ja-jp`` then ``ja``; Traditional Chinese (``zh-Hant``, ``zh-TW``, ``zh-HK``,
+    ``zh_Hant_TW``) by ``zh-tw``; plain or Simplified Chinese by no Traditional catalog.
+    """
     parts = tag.lower().replace("_", "-").split("-")
-    if parts[0] == "zh" and {"hant", "tw", "hk", "mo"} & set(parts[1:]):
-        return "zh-TW"
-    return None
+    if parts[0] == "zh":
+        return ["zh-tw"] if {"hant", "tw", "hk", "mo"} & set(parts[1:]) else []
+    language = _ALIASES.get(parts[0], parts[0])
+    return ["-".join([language, *parts[1:]]), language] if len(parts) > 1 else [language]
 
 
 def bcp47(locale: str) -> str:

@@ -20,14 +20,8 @@ LANGUAGES = {"en": "en", "ja": "ja", "zh-TW": "zh_TW", "th": "th", "id": "id"}
 
 def screen_language(ui_locales: str | None = None) -> str:
     """The BCP 47 tag a screen speaks: the first of ``ui_locales`` the emulator has, else the browser's choice."""
-    for tag in (ui_locales or "").split():
-        found = _known(tag)
-        if found:
-            return found
-    best = request.accept_languages.best_match(LANGUAGES)
-    if best:
-        return best
-    for tag, _quality in request.accept_languages:
+    browser = [tag for tag, _quality in request.accept_languages]  # best first
+    for tag in [*(ui_locales or "").split(), *browser]:
         found = _known(tag)
         if found:
             return found
