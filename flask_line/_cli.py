@@ -51,7 +51,10 @@ def emulator_command(host: str, port: int, app_port: int, callback_url: tuple[st
         callback_urls=[url for url in configured if url],
         bot_id_header=module.bot_id_header,
         allow_faults=allow_faults,
-        login_channels={login.channel_id: login.channel_secret} if login.enabled else {},
+        login_channels={
+            **({login.channel_id: login.channel_secret} if login.enabled else {}),
+            **{channel.channel_id: channel.channel_secret for channel in login.channels.values()},  # many shops
+        },
         module_channels={module.channel_id: module.channel_secret} if module.enabled else {},
         works_clients={works.client_id: works.client_secret} if works.enabled else {},
         works_service_account=(works.service_account, works.private_key)

@@ -218,3 +218,24 @@ def test_a_callback_on_another_port_is_refused_with_flags_of_the_command_that_wa
     ).stdout
     for flag in flags:
         assert flag in help_text  # the hint names flags the command has
+
+
+def test_flask_line_emulator_accepts_the_channels_listed_for_many_shops(project: Path, emulator_process: Any) -> None:
+    (project / "shopsapp.py").write_text(
+        MODULE_LEVEL_APP.replace(
+            'LINE_EMULATOR_URL="http://127.0.0.1:5005",',
+            'LINE_EMULATOR_URL="http://127.0.0.1:5005", '
+            'LINE_LOGIN_CHANNELS={"tea": {"channel_id": "3333333333", "channel_secret": "tea-secret"}},',
+        )
+    )
+    emulator = emulator_process(sys.executable, "-m", "flask", "--app", "shopsapp", "line", "emulator")
+    params = {
+        "response_type": "code",
+        "client_id": "3333333333",
+        "redirect_uri": "http://127.0.0.1:5000/line/callback",
+        "state": "s",
+        "scope": "profile",
+    }
+    assert requests.get(f"{emulator}/oauth2/v2.1/authorize", params=params, timeout=5).status_code == 200
+    unknown = {**params, "client_id": "4444444444"}
+    assert requests.get(f"{emulator}/oauth2/v2.1/authorize", params=unknown, timeout=5).status_code == 400
