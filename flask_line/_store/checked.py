@@ -89,8 +89,7 @@ class CheckedLinks:
 
     def __init__(self, inner: AccountLinkStore) -> None:
         self.inner = inner
-        # A store written before links recorded their channel keeps working: it is simply not told.
-        self._takes_channel = "channel_id" in inspect.signature(inner.link).parameters
+        self._takes_channel: bool | None = None  # asked at the first link: the store may be built lazily
 
     def __getattr__(self, name: str) -> Any:
         if name == "inner":  # not set yet (a copy being made): never recurse
@@ -110,6 +109,9 @@ class CheckedLinks:
     def link(self, provider: str, subject: str, user_id: str, *, channel_id: str | None = None) -> AccountLink:
         self._require(provider, subject)
         user_id = require_identifier(user_id, USER_ID_LIMIT, "site user id")
+        if self._takes_channel is None:
+            # A store written before links recorded their channel keeps working: it is simply not told.
+            self._takes_channel = "channel_id" in inspect.signature(self.inner.link).parameters
         if self._takes_channel:
             return self.inner.link(provider, subject, user_id, channel_id=channel_id)
         return self.inner.link(provider, subject, user_id)
