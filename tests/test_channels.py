@@ -244,3 +244,12 @@ def test_the_test_helpers_sign_in_at_one_shop(shops_app: Flask) -> None:
     assert client.get("/profile?shop=a").status_code == 302
     assert signed_in_line_user(client, channel=SHOPS["b"]).user_id == "U4af4980629a1b2c3d4e5f60718293a4b"
     assert not signed_in_line_user(client, channel=SHOPS["a"]).is_authenticated
+
+
+def test_init_app_opens_no_store_file(make_app: AppFactory, tmp_path: Any) -> None:
+    """The stores are built at their first use, not by init_app (a link store's channel support is asked late)."""
+    app = make_app()
+    assert not (tmp_path / "instance" / "flask_line.sqlite3").exists()
+    with app.app_context():
+        app.extensions["line"].account_links.find("line", "U1")
+    assert (tmp_path / "instance" / "flask_line.sqlite3").exists()
