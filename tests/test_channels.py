@@ -140,7 +140,16 @@ def test_channels_listed_in_config_are_named_by_the_loader(make_app: AppFactory,
 
 @pytest.mark.parametrize(
     "channels",
-    [{"c": {"channel_id": "3"}}, {"c": "3333333333"}, {"c": {"channel_id": "3", "channel_secret": "s", "color": 1}}],
+    [
+        {"c": {"channel_id": "3"}},
+        {"c": "3333333333"},
+        {"c": {"channel_id": "3", "channel_secret": "s", "color": 1}},
+        {"c": {"channel_id": "shop-c", "channel_secret": "s"}},
+        {"c": {"channel_id": "3", "channel_secret": " "}},
+        {"c": {"channel_id": "3", "channel_secret": "s", "scopes": "email"}},
+        {"c": {"channel_id": "3", "channel_secret": "s", "bot_prompt": "always"}},
+        {"c": {"channel_id": "3", "channel_secret": "s", "callback_url": "javascript:alert(1)"}},
+    ],
 )
 def test_bad_configured_channels_fail_at_init_app(make_app: AppFactory, channels: Any) -> None:
     from flask_line.errors import ConfigurationError
@@ -253,3 +262,24 @@ def test_init_app_opens_no_store_file(make_app: AppFactory, tmp_path: Any) -> No
     with app.app_context():
         app.extensions["line"].account_links.find("line", "U1")
     assert (tmp_path / "instance" / "flask_line.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        LoginChannel("shop-a", "secret"),
+        LoginChannel("1111111111", ""),
+        LoginChannel("1111111111", "secret", scopes=("email",)),
+        LoginChannel("1111111111", "secret", bot_prompt="always"),
+        LoginChannel("1111111111", "secret", callback_url="/line/callback"),
+    ],
+)
+def test_a_loader_returning_a_bad_channel_is_a_misconfiguration_page_not_a_redirect(
+    make_app: AppFactory, line_platform: EmulatorServer, bad: LoginChannel
+) -> None:
+    app = make_app()
+    app.extensions["line"].channel_loader(lambda: bad)
+    before = len(line_platform.platform.requests)
+    answer = app.test_client().get("/line/login")
+    assert answer.status_code == 500 and "Traceback" not in answer.get_data(as_text=True)
+    assert len(line_platform.platform.requests) == before

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from flask import g
 
@@ -42,20 +43,28 @@ class LoginChannel:
     bot_prompt: str | None = None
     callback_url: str | None = None
 
-    def settings_from(self, base: LoginSettings) -> LoginSettings:
-        """The app's LINE Login settings with this channel's id, secret and options."""
+    def settings_from(self, base: LoginSettings, key: str = "channel_loader") -> LoginSettings:
+        """The app's LINE Login settings with this channel's id, secret and options.
+
+        :param key: what an error names: the loader, or ``LINE_LOGIN_CHANNELS`` (checked at ``init_app``).
+        :raises ~flask_line.errors.ConfigurationError: a value LINE would refuse.
+        """
+
+        def fail(message: str) -> ConfigurationError:
+            return ConfigurationError(key, f"channel {self.channel_id!r}: {message}")
+
         if not isinstance(self.channel_id, str) or not self.channel_id.isdigit():
-            raise ConfigurationError(
-                "channel_loader", f"channel_id must be a string of digits, got {self.channel_id!r}"
-            )
+            raise fail("channel_id must be a string of digits")
         if not isinstance(self.channel_secret, str) or not self.channel_secret.strip():
-            raise ConfigurationError("channel_loader", f"channel {self.channel_id} has no channel_secret")
+            raise fail("has no channel_secret")
         if self.bot_prompt not in (None, "normal", "aggressive"):
-            raise ConfigurationError(
-                "channel_loader", f"bot_prompt must be 'normal' or 'aggressive', got {self.bot_prompt!r}"
-            )
+            raise fail(f"bot_prompt must be 'normal' or 'aggressive', got {self.bot_prompt!r}")
+        if self.callback_url is not None:
+            parts = urlsplit(self.callback_url) if isinstance(self.callback_url, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+                raise fail(f"callback_url must be an absolute http(s) URL, got {self.callback_url!r}")
         scopes = tuple(self.scopes) if self.scopes is not None else base.scopes
-        check_login_scopes(scopes, lambda message: ConfigurationError("channel_loader", message))
+        check_login_scopes(scopes, fail)
         return replace(
             base,
             enabled=True,
@@ -95,6 +104,8 @@ class LoginChannels:
         self._build = build
         self._loader = loader
         self.configured = dict(configured)
+        for channel in self.configured.values():  # a bad listed channel fails init_app, not a visitor's request
+            channel.settings_from(base, key="LINE_LOGIN_CHANNELS")
         self.size = size
         self._services: OrderedDict[LoginChannel, LoginService] = OrderedDict()
         self._lock = threading.Lock()

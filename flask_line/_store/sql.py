@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -298,26 +299,17 @@ class SQLAlchemyAccountLinks:
             with unavailable_as_503():
                 user = make_user()
                 session.flush()  # the new user's id, from the database
-                user_id = id_of(user)
+                link = AccountLink(provider, subject, id_of(user), now, now, channel_id)
                 try:
                     with session.begin_nested():  # a savepoint: only the link's own failure is a conflict
-                        session.execute(
-                            insert(self.table).values(
-                                provider=provider,
-                                subject=subject,
-                                user_id=user_id,
-                                created_at=now,
-                                updated_at=now,
-                                channel_id=channel_id,
-                            )
-                        )
+                        session.execute(insert(self.table).values(**asdict(link)))
                 except sa_errors.IntegrityError:
                     raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
                 session.commit()
         except BaseException:
             session.rollback()
             raise
-        return user, AccountLink(provider, subject, user_id, now, now, channel_id)
+        return user, link
 
     def find(self, provider: str, subject: str) -> AccountLink | None:
         return self._one(self.table.c.provider == provider, self.table.c.subject == subject)
@@ -341,12 +333,12 @@ class SQLAlchemyAccountLinks:
                     connection.execute(update(table).where(*this_account).values(updated_at=now))
                     return _link({**row._mapping, "updated_at": now})
                 connection.execute(delete(table).where(table.c.provider == provider, table.c.user_id == user_id))
-                values = {"provider": provider, "subject": subject, "user_id": user_id, "channel_id": channel_id}
-                connection.execute(insert(table).values(**values, created_at=now, updated_at=now))
+                link = AccountLink(provider, subject, user_id, now, now, channel_id)
+                connection.execute(insert(table).values(**asdict(link)))
         except sa_errors.IntegrityError:
             # Linked by someone else between our read and our insert.
             raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
-        return AccountLink(provider, subject, user_id, now, now, channel_id)
+        return link
 
     def unlink(self, provider: str, user_id: str) -> AccountLink | None:
         where = (self.table.c.provider == provider, self.table.c.user_id == user_id)
