@@ -40,7 +40,8 @@ def emulator_command(host: str, port: int, app_port: int, callback_url: tuple[st
     """
     from .testing.platform import serve_forever
 
-    settings = runtime().settings
+    state = runtime()
+    settings = state.settings
     login, module, works = settings.login, settings.module, settings.works
     configured = (login.callback_url, module.callback_url, works.callback_url, *callback_url)
     serve_forever(
@@ -51,10 +52,8 @@ def emulator_command(host: str, port: int, app_port: int, callback_url: tuple[st
         callback_urls=[url for url in configured if url],
         bot_id_header=module.bot_id_header,
         allow_faults=allow_faults,
-        login_channels={
-            **({login.channel_id: login.channel_secret} if login.enabled else {}),
-            **{channel.channel_id: channel.channel_secret for channel in login.channels.values()},  # many shops
-        },
+        # The default channel and every listed one (many shops).
+        login_channels={channel.channel_id: channel.channel_secret for channel in state.channels.configured.values()},
         module_channels={module.channel_id: module.channel_secret} if module.enabled else {},
         works_clients={works.client_id: works.client_secret} if works.enabled else {},
         works_service_account=(works.service_account, works.private_key)

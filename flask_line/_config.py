@@ -73,6 +73,13 @@ COMMON_SETTINGS = (
         "URL",
         "Points every endpoint URL the app has not set itself at a LINE emulator (``flask line emulator``).",
     ),
+    Setting(
+        "LINE_URL_VALUES",
+        [],
+        "words",
+        "Names of the request values (a path segment such as ``<shop>``, or a query parameter) a ``channel_loader`` "
+        "reads: flask-line keeps them on every ``line.*`` URL it builds for a visitor (see Many channels).",
+    ),
     Setting("LINE_HTTP_TIMEOUT", 10, "seconds", "How long to wait for LINE on each call."),
     Setting(
         "LINE_PENDING_TTL",
@@ -336,6 +343,8 @@ class CommonSettings:
     database_uri: str | None = field(repr=False)  # it may carry the database password
     #: ``LINE_REMEMBER_USER``: the Flask-Login bridge signs users in with a remember-me cookie.
     remember_user: bool
+    #: ``LINE_URL_VALUES``: the request values every ``line.*`` URL built for a visitor keeps.
+    url_values: tuple[str, ...] = ()
 
 
 def load_common(read: ConfigReader) -> CommonSettings:
@@ -354,7 +363,16 @@ def load_common(read: ConfigReader) -> CommonSettings:
         emulator_url=read.optional_url("LINE_EMULATOR_URL"),
         database_uri=_database_uri(read),
         remember_user=read.boolean("LINE_REMEMBER_USER"),
+        url_values=_url_value_names(read),
     )
+
+
+def _url_value_names(read: ConfigReader) -> tuple[str, ...]:
+    names = read.words("LINE_URL_VALUES")
+    for name in names:
+        if not name.isidentifier() or name == "next":
+            raise read.fail("LINE_URL_VALUES", f"{name!r} must be a name such as 'shop' (and not 'next')")
+    return names
 
 
 def _database_uri(read: ConfigReader) -> str | None:

@@ -138,12 +138,21 @@ def line_token_required(
             try:
                 setattr(g, CREDENTIAL_KEY, _authenticate(scopes, amr, nonce))
             except LineError as error:
-                return credential_refusal(error)
+                return credential_refusal(error, _request_channel_id())
             return view(*args, **kwargs)
 
         return cast(F, wrapper)
 
     return decorate(view) if view is not None else decorate
+
+
+def _request_channel_id() -> str | None:
+    """The channel of this request, for the signals of a refusal (None: it has none)."""
+    try:
+        login = runtime().login
+    except ChannelNotFound:
+        return None
+    return login.settings.channel_id if login is not None else None
 
 
 def _authenticate(scopes: Collection[str], amr: Collection[str], nonce: Callable[[], str | None] | None) -> Credential:

@@ -98,8 +98,7 @@ class LineOAuth:
             if not isinstance(app.session_interface, OutageTolerantSessions):
                 app.session_interface = OutageTolerantSessions(app.session_interface, error_response)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
-        if settings.login.enabled:
-            app.before_request(adopt_login_view)
+        app.before_request(_adopt_login_view_when_line_login_exists)
         if settings.common.emulator_url:
             app.before_request(_once(lambda: warn_if_not_answering(str(settings.common.emulator_url))))
         app.cli.add_command(line_cli)
@@ -152,10 +151,17 @@ class LineOAuth:
                     return None
                 return LoginChannel(shop.line_channel_id, shop.line_channel_secret, bot_prompt="aggressive")
 
-        Everything of LINE Login then follows the request's channel: the authorize request, the callback (a
-        state started at one channel is refused at another), ID-token checks (``aud``, HS256 secret), refresh,
-        revoke, friendship, logout and ``@line_token_required``. A visitor signed in at one channel is not
-        signed in at another: each channel keeps its own record in the session. See :doc:`multi_channel`.
+        A loader that reads a path segment or a query parameter (``/shops/<shop>/``, ``?shop=``) names it in
+        ``LINE_URL_VALUES``: flask-line keeps it on every ``line.*`` URL it builds for the visitor (the sign-in
+        redirect of the decorators and of Flask-Login, retry links, the sign-out form, ``url_for("line.login")``
+        in your templates). A callback needs no shop: it completes at the channel that started the sign-in.
+
+        Everything of LINE Login then follows the request's channel: the authorize request, the callback, ID-token
+        checks (``aud``, HS256 secret), refresh, revoke, friendship, logout, ``@line_token_required``, the module
+        chooser's admin, and the signals (``channel_id``). One person per browser: a visitor may be signed in at
+        several channels as the same person; another person's sign-in anywhere ends the first one's everywhere.
+        Account links are shared only by channels that declare the same ``provider``. ``async def`` loaders
+        work too. See :doc:`multi_channel`.
         """
         self._channel_loader = loader
         return loader
@@ -244,11 +250,10 @@ class LineOAuth:
         """
         return runtime().require_login()
 
-    def login_for(self, channel: LoginChannel) -> LoginService:
-        """The LINE Login service of ``channel``, whatever the request (a job, a test, another shop's page)."""
-        channels = runtime().channels
-        assert channels is not None
-        return channels.service(channel)
+    def login_for(self, channel: LoginChannel | str) -> LoginService:
+        """The LINE Login service of ``channel`` (or of the configured channel of that name: ``"default"`` is
+        ``LINE_LOGIN_CHANNEL_ID``'s), whatever the request (a job, a test, another shop's page)."""
+        return runtime().channels.service(channel)
 
     @property
     def module(self) -> ModuleService:
@@ -300,6 +305,14 @@ class LineOAuth:
     def is_friend(self) -> bool:
         """Ask LINE whether the signed-in user is a friend of the channel's linked Official Account."""
         return runtime().require_login().is_friend()
+
+
+def _adopt_login_view_when_line_login_exists() -> None:
+    """With Flask-Login, ``@login_required`` sends visitors to LINE sign-in (at their own shop: the URL keeps its
+    values) whenever the app has LINE Login: its own channel, listed channels or a ``channel_loader``."""
+    channels = runtime().channels
+    if channels.configured or channels.active:
+        adopt_login_view()
 
 
 def _once(action: Callable[[], None]) -> Callable[[], None]:

@@ -79,11 +79,12 @@ def current_path() -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
-def credential_refusal(error: LineError) -> tuple[Response, int]:
+def credential_refusal(error: LineError, channel_id: str | None = None) -> tuple[Response, int]:
     """A refused LINE credential (``@line_token_required``, ``POST /line/session``): always JSON, with a log line,
-    ``login_failed`` and, for a :class:`~flask_line.errors.TokenAuthError`, RFC 6750's ``WWW-Authenticate``."""
+    ``login_failed`` (with the request's ``channel_id``) and, for a :class:`~flask_line.errors.TokenAuthError`,
+    RFC 6750's ``WWW-Authenticate``."""
     log.warning("LINE credential refused (%s): %s", error.code, error.message)
-    login_failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
+    login_failed.send(current_app._get_current_object(), error=error, channel_id=channel_id)  # type: ignore[attr-defined]
     response = jsonify(error=error.code, message=error.explanation)
     if isinstance(error, TokenAuthError):
         kind = "insufficient_scope" if error.status_code == 403 else "invalid_token"

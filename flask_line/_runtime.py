@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context
+from flask import Flask, current_app, request
 
-from ._accounts.linking import AccountLinking, LinkUndoHook, LinkUserHook
+from ._accounts.linking import UNSCOPED, AccountLinking, LinkScope, LinkUndoHook, LinkUserHook
 from ._config import COMMON_SETTINGS, CommonSettings, ConfigReader, Setting, load_common
+from ._flow.origin import Origin, origin_here
 from ._flow.pending import PendingAuthorizations
 from ._i18n.settings import LANGUAGE_SETTINGS, LanguageSettings
 from ._i18n.settings import load_settings as load_language_settings
 from ._identity.anonymous import AnonymousUser
 from ._identity.household import Identities
+from ._identity.records import ChannelRecords
 from ._identity.signed_in import IdentitySignals, SignedInIdentity
 from ._log import log
 from ._login.bearer import BearerVerifier
@@ -50,7 +52,7 @@ from ._works.service import WorksService
 from ._works.settings import WORKS_SETTINGS, WorksSettings
 from ._works.settings import load_settings as load_works_settings
 from ._works.user import WorksUser
-from .errors import NotConfigured
+from .errors import ChannelNotFound, NotConfigured
 from .signals import login_succeeded, token_refreshed, works_login_succeeded
 
 #: Key of the runtime in ``app.extensions`` (``app.extensions["line"]`` is the :class:`~flask_line.LineOAuth`).
@@ -101,56 +103,72 @@ class Runtime:
     #: Every signed-in identity and what belongs to it, asked together at sign-out.
     identities: Identities
     accounts: AccountLinking
-    #: The service of ``LINE_LOGIN_CHANNEL_ID`` (None when the app has none).
-    default_login: LoginService | None
+    #: Every LINE Login channel (``LINE_LOGIN_CHANNEL_ID`` is the one named ``"default"``) and each request's.
+    channels: LoginChannels
     module: ModuleService | None
     works: WorksService | None
-    #: The channel of each request, when the app registered a ``channel_loader`` (many channels in one app).
-    channels: LoginChannels | None = None
 
     @property
     def login(self) -> LoginService | None:
-        """The LINE Login service of this request: its channel's with a ``channel_loader``, else the app's one.
+        """The LINE Login service of this request's channel (None: the app has no LINE Login).
 
         :raises ~flask_line.errors.ChannelNotFound: the loader found no channel for this request (a 404).
         """
-        if self.channels is not None and self.channels.active and has_request_context():
-            return self.channels.for_request()
-        return self.default_login
+        return self.channels.current()
 
     @classmethod
     def build(cls, app: Flask, settings: Settings, hooks: AppHooks) -> Runtime:
         """Build the products ``settings`` enable, with the stores and hooks the app gave."""
         common = settings.common
         http = LineHttp(common.http_timeout, emulator_url=common.emulator_url)
-        pending = PendingAuthorizations(common.pending_ttl)
+
+        def current_login() -> LoginService | None:
+            try:
+                return channels.current()
+            except ChannelNotFound:  # a page outside every shop: nobody is signed in with LINE Login here
+                return None
+
+        def origin() -> Origin:
+            login = current_login()
+            return origin_here(common.url_values, login.settings.channel_id if login is not None else None)
+
+        pending = PendingAuthorizations(common.pending_ttl, origin)
         identities = Identities(pending)
         stores = Stores(app, settings, hooks)
         accounts = AccountLinking(
             CheckedLinks(stores.links()), hooks.link_user, remember=common.remember_user, undo=hooks.link_user_undo
         )
         parts = _Parts(settings, http, pending, identities, accounts)
-        login = parts.login() if settings.login.enabled else None
+        version = VERSIONS[settings.login.version]
+        channels = LoginChannels(settings.login, version, parts.login, hooks.channel_loader)
+        if version.deprecation and channels.configured:
+            warnings.warn(version.deprecation, DeprecationWarning, stacklevel=4)
+            log.warning(version.deprecation)
+        channels.current()  # the default channel's service, built (and its settings checked) now
         module = None
         if settings.module.enabled:
-            module = parts.module(CheckedAttachments(stores.attachments()), login, hooks.access_rule)
+            module = parts.module(CheckedAttachments(stores.attachments()), current_login, hooks.access_rule)
         works = parts.works() if settings.works.enabled else None
-        channels = LoginChannels(
-            settings.login,
-            parts.channel_login,
-            hooks.channel_loader,
-            settings.login.channels,
-            settings.login.channel_cache_size,
-        )
-        return cls(settings, http, pending, identities, accounts, login, module, works, channels)
+        return cls(settings, http, pending, identities, accounts, channels, module, works)
 
     def require_login(self) -> LoginService:
         """The LINE Login service; a 404 when the app has not configured a LINE Login channel."""
-        if self.login is None:
+        try:
+            login = self.login
+        except ChannelNotFound:
+            if not self.settings.common.url_values:
+                log.warning(
+                    "The channel_loader found no LINE Login channel for %s: if it reads a path segment or a query "
+                    "parameter (such as <shop> or ?shop=), name it in LINE_URL_VALUES so flask-line keeps it on "
+                    "its own URLs",
+                    request.path,
+                )
+            raise
+        if login is None:
             raise NotConfigured(
                 "LINE Login is not configured (set LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET)."
             )
-        return self.login
+        return login
 
     def require_module(self) -> ModuleService:
         """The module service; a 404 when the app has not configured a module channel."""
@@ -296,32 +314,33 @@ class _Parts:
         self.identities = identities
         self.accounts = accounts
         self._key_sets: dict[Any, JwksCache] = {}
+        # Each provider's records in a browser (one per channel, of one person) belong to the app's identities.
+        self.line_records = identities.register(ChannelRecords(LINE, LOGIN_IDENTITY_KEY, LoginFlow.kind))
+        self.works_records = identities.register(ChannelRecords(WORKS, WORKS_IDENTITY_KEY, WorksSignInFlow.kind))
 
-    def channel_login(self, login: LoginSettings) -> LoginService:
-        """The service of one of many channels: its own session record and pending kind, so each channel's
-        sign-in, state and identity stay its own."""
-        return self.login(login, key=f"{LOGIN_IDENTITY_KEY}:{login.channel_id}", kind=f"login:{login.channel_id}")
-
-    def login(
-        self, login: LoginSettings | None = None, *, key: str = LOGIN_IDENTITY_KEY, kind: str = LoginFlow.kind
-    ) -> LoginService:
-        login = login or self.settings.login
+    def login(self, login: LoginSettings) -> LoginService:
+        """The LINE Login service of one channel: its own flow, pending kind, record and link scope."""
         common = self.settings.common
         version = VERSIONS[login.version]
-        if version.deprecation:
-            warnings.warn(version.deprecation, DeprecationWarning, stacklevel=5)
-            log.warning(version.deprecation)
         client = OAuthClient(self.http, login.channel_id, login.channel_secret)
-        identity = self._identity(
-            LINE,
-            key,
-            login.channel_id,
-            LineUser.from_dict,
-            client,
-            login.endpoints.token,
-            IdentitySignals(login_succeeded, token_refreshed),
-            kind,
-            register=kind == LoginFlow.kind,  # the household knows the app's own channel, not every shop's
+        kind = f"{LoginFlow.kind}:{login.channel_id}"
+        default = self.settings.login
+        identity: SignedInIdentity[LineUser] = SignedInIdentity(
+            provider=LINE,
+            records=self.line_records,
+            channel=login.channel_id,
+            link_scope=LinkScope.of_channel(
+                login.channel_id,
+                login.provider,
+                default_channel=default.enabled and login.channel_id == default.channel_id,
+            ),
+            user_from_dict=LineUser.from_dict,
+            client=client,
+            token_url=login.endpoints.token,
+            accounts=self.accounts,
+            household=self.identities,
+            signals=IdentitySignals(login_succeeded, token_refreshed),
+            pending_kind=kind,
         )
         verifier = None
         if version.has_id_tokens:
@@ -342,14 +361,15 @@ class _Parts:
     def module(
         self,
         store: AttachmentStore,
-        login: LoginService | None,
+        current_login: Callable[[], LoginService | None],
         access_rule: Callable[[], AccessRule | None],
     ) -> ModuleService:
+        """The module service; its admins are whoever is signed in with LINE Login at the request's channel."""
         settings = self.settings.module
-        identity = login.identity if login is not None else None
 
         def current_user() -> LineUser | AnonymousUser:
-            return identity.current_user() if identity is not None else AnonymousUser()
+            login = current_login()
+            return login.identity.current_user() if login is not None else AnonymousUser()
 
         def signed_in_user_id() -> str | None:
             user = current_user()
@@ -379,46 +399,21 @@ class _Parts:
             leeway=common.id_token_leeway,
             jwks=self._jwks(works.jwks_url or discovery.jwks_uri),
         )
-        identity = self._identity(
-            WORKS,
-            WORKS_IDENTITY_KEY,
-            works.client_id,
-            WorksUser.from_dict,
-            client,
-            works.token_url,
-            IdentitySignals(works_login_succeeded),
-            WorksSignInFlow.kind,
+        identity: SignedInIdentity[WorksUser] = SignedInIdentity(
+            provider=WORKS,
+            records=self.works_records,
+            channel=works.client_id,
+            link_scope=UNSCOPED,
+            user_from_dict=WorksUser.from_dict,
+            client=client,
+            token_url=works.token_url,
+            accounts=self.accounts,
+            household=self.identities,
+            signals=IdentitySignals(works_login_succeeded),
+            pending_kind=WorksSignInFlow.kind,
         )
         flow = WorksSignInFlow(works, self.pending, self.http, client, id_tokens=verifier, identity=identity)
         return WorksService(works, self.http, flow, discovery)
-
-    def _identity(
-        self,
-        provider: str,
-        key: str,
-        channel: str,
-        user_from_dict: Callable[[dict[str, Any]], Any],
-        client: OAuthClient,
-        token_url: str,
-        signals: IdentitySignals,
-        pending_kind: str,
-        *,
-        register: bool = True,
-    ) -> SignedInIdentity[Any]:
-        """A provider's signed-in identity, registered with the app's identities (unless ``register`` is off)."""
-        identity = SignedInIdentity(
-            provider=provider,
-            key=key,
-            channel=channel,
-            user_from_dict=user_from_dict,
-            client=client,
-            token_url=token_url,
-            accounts=self.accounts,
-            household=self.identities,
-            signals=signals,
-            pending_kinds=frozenset({pending_kind}),
-        )
-        return self.identities.register(identity) if register else identity
 
     def _jwks(self, url: Any) -> JwksCache:
         """LINE's key set at ``url``: one cache per URL, shared by every channel (LINE's keys are not per channel)."""

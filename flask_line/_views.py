@@ -11,21 +11,30 @@ from flask import Blueprint, jsonify, make_response, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from ._flow.authorization import resume_at_origin
+from ._flow.origin import url_values
 from ._flow.redirects import safe_next
 from ._i18n.languages import render_page
 from ._identity.signed_in import SignedInIdentity
+from ._login.flow import LoginFlow
+from ._module.flow import AttachFlow
 from ._module.service import ModuleService
 from ._module.webhook import MAX_BODY_BYTES, handle_webhook
 from ._responses import credential_body, credential_refusal, sign_in_required, wants_json
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
 from ._translatable import N_
+from ._works.flow import WorksSignInFlow
 from .errors import CrossSiteRequest, NotConfigured, TokenAuthError
+
+#: The endpoints whose URLs LINE is given (registered in the Console): they carry no visitor's values.
+ADDRESSED_TO_LINE = frozenset({"line.callback", "line.attach_callback", "line.works_callback", "line.module_webhook"})
 
 
 def create_blueprint() -> Blueprint:
     """A fresh ``line`` blueprint (one per app, so each app can use its own URL prefix)."""
     blueprint = Blueprint("line", __name__, template_folder="templates")
+    blueprint.url_defaults(keep_url_values)
     blueprint.add_url_rule("/login", "login", login, methods=["GET"])
     blueprint.add_url_rule("/callback", "callback", callback, methods=["GET", "POST"])
     blueprint.add_url_rule("/logout", "logout", logout, methods=["POST"])
@@ -47,14 +56,30 @@ def create_blueprint() -> Blueprint:
     return blueprint
 
 
+def keep_url_values(endpoint: str, values: dict[str, Any]) -> None:
+    """Every ``line.*`` URL built for a visitor keeps the request's ``LINE_URL_VALUES`` (its shop), so the sign-in
+    redirect, retry links, the sign-out form and ``url_for("line.login")`` in the site's templates reach the same
+    channel. Values the caller gives win."""
+    if endpoint in ADDRESSED_TO_LINE:
+        return
+    for name, value in url_values(runtime().settings.common.url_values).items():
+        values.setdefault(name, value)
+
+
 def login() -> Response:
     """Start a LINE Login; ``next`` says where to land afterwards, other query parameters are LINE options."""
     return runtime().require_login().flow.start(request.args)
 
 
 def callback() -> Response:
-    """LINE's redirect back (GET), or its form post (``LINE_LOGIN_RESPONSE_MODE='form_post'``)."""
-    return runtime().require_login().flow.finish(request.form if request.method == "POST" else request.args)
+    """LINE's redirect back (GET), or its form post (``LINE_LOGIN_RESPONSE_MODE='form_post'``).
+
+    It completes at the channel that started the sign-in (the callback URL carries no shop).
+    """
+    params = request.form if request.method == "POST" else request.args
+    state = runtime()
+    resume_at_origin(state.pending, params, LoginFlow.signals)
+    return state.require_login().flow.finish(params)
 
 
 def logout() -> Response:
@@ -97,7 +122,7 @@ def session_exchange() -> Response | tuple[Response, int]:
             raise TokenAuthError("missing_token", "Send the LIFF app's ID token as id_token.")
         credential = login.bearer.id_token(token)
     except TokenAuthError as error:
-        return credential_refusal(error)
+        return credential_refusal(error, login.settings.channel_id)
     assert credential.user is not None
     login.identity.sign_in(credential.user, None)
     return jsonify(user_id=credential.user.user_id, display_name=credential.user.display_name)
@@ -188,8 +213,10 @@ def _sign_in_first() -> Response:
 
 
 def attach_callback() -> Response:
-    """LINE Official Account Manager's redirect back."""
-    return runtime().require_module().flow.finish(request.args)
+    """LINE Official Account Manager's redirect back (at the shop, and as the admin, that started the attach)."""
+    state = runtime()
+    resume_at_origin(state.pending, request.args, AttachFlow.signals)
+    return state.require_module().flow.finish(request.args)
 
 
 def module_webhook() -> tuple[str, int]:
@@ -210,7 +237,9 @@ def works_login() -> Response:
 
 def works_callback() -> Response:
     """LINE WORKS' redirect back."""
-    return runtime().require_works_sign_in().finish(request.args)
+    state = runtime()
+    resume_at_origin(state.pending, request.args, WorksSignInFlow.signals)
+    return state.require_works_sign_in().finish(request.args)
 
 
 def works_logout() -> Response:

@@ -441,6 +441,21 @@ class AccountLinkConflict(LineError):
     title = N_("This account is linked to someone else")
 
 
+class AccountLinkedElsewhere(SignInRefused):
+    """The LINE account is linked to a member through another LINE provider's channels (answered with 403).
+
+    LINE user ids are per provider: a sign-in at one provider's channel never reaches a member linked through
+    another's (a leaked or shared channel secret cannot mint a way in). See ``LoginChannel.provider``.
+    """
+
+    explanation = N_(
+        "This LINE account is linked to a membership of another service on this site, so it cannot be used here."
+    )
+
+    code = "account_linked_elsewhere"
+    title = N_("This LINE account belongs to another service")
+
+
 class ChannelNotFound(NotConfigured):
     """This request's site has no LINE Login channel: the ``channel_loader`` found none, or raised (a 404).
 

@@ -15,18 +15,22 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: A LINE Login completed. Arguments: ``user`` (:class:`~flask_line.LineUser`), ``token``; with a
-#: ``@line.link_user`` hook also ``site_user`` (what the hook returned).
+#: A LINE Login completed. Arguments: ``user`` (:class:`~flask_line.LineUser`, whose ``channel_id`` names the
+#: channel), ``token``; with a ``@line.link_user`` hook also ``site_user`` (what the hook returned).
+#:
+#: Every LINE Login signal says which channel (which shop) it is about: ``user.channel_id``, or ``channel_id``.
 login_succeeded = _signals.signal("login-succeeded")
 #: LINE returned an error to the callback (the user declined, or LINE refused the request).
-#: Arguments: ``error`` (lower-case code), ``description``, and for LINE Login v2.0 ``error_code`` and
-#: ``error_message``.
+#: Arguments: ``error`` (lower-case code), ``description``, ``channel_id``, and for LINE Login v2.0 ``error_code``
+#: and ``error_message``.
 login_denied = _signals.signal("login-denied")
-#: We rejected a login callback. Argument: ``error`` (a :class:`~flask_line.errors.LineError`).
+#: We rejected a login callback, or a credential a client sent (``@line_token_required``, ``POST /line/session``).
+#: Arguments: ``error`` (a :class:`~flask_line.errors.LineError`) and ``channel_id`` (None when the request had no
+#: channel).
 login_failed = _signals.signal("login-failed")
-#: The user logged out. Argument: ``user``.
+#: The user logged out of a channel. Arguments: ``user``, ``channel_id``.
 logged_out = _signals.signal("logged-out")
-#: An expired access token was refreshed. Argument: ``token``.
+#: An expired access token was refreshed. Arguments: ``token``, ``channel_id``.
 token_refreshed = _signals.signal("token-refreshed")
 
 #: A module was attached to an Official Account. Argument: ``attachment`` (:class:`~flask_line.ModuleAttachment`).

@@ -183,11 +183,17 @@ def captured(signal: Any) -> Iterator[list[dict[str, Any]]]:
         signal.disconnect(receiver)
 
 
-def expire_token(client: FlaskClient, *, works: bool = False) -> None:
-    """Make the stored access token of the LINE Login (or LINE WORKS) identity look expired, as after 30 days."""
+def expire_token(client: FlaskClient, *, works: bool = False, channel: Any = None) -> None:
+    """Make the stored access token of the LINE Login (or LINE WORKS) identity look expired, as after 30 days.
+
+    :param channel: in an app of many channels, the channel (or its configured name) whose token expires.
+    """
     line = client.application.extensions["line"]
     with client.application.app_context():
-        identity = line.works.sign_in.identity if works else line.login.identity
+        if works:
+            identity = line.works.sign_in.identity
+        else:
+            identity = line.login.identity if channel is None else line.login_for(channel).identity
         with client.session_transaction() as stored:
             user, token = identity.current_user(session=stored), identity.current_token(session=stored)
             identity.save(user, dataclasses.replace(token, expires_at=time.time() - 10), session=stored)

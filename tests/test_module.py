@@ -118,7 +118,7 @@ def test_login_state_is_refused_at_the_attach_callback(client, line_platform, ca
     back = line_platform.consent(start.location)
     response = client.get(f"/line/attach/callback?code={back.params['code']}&state={back.params['state']}")
     assert response.status_code == 400
-    assert "belongs to a login flow" in caplog.text
+    assert "belongs to a login" in caplog.text
 
 
 def test_a_store_failure_after_line_attached_is_an_error_page_and_logged(make_app, line_platform, caplog, tmp_path):

@@ -9,6 +9,7 @@ session, and with Flask-Login calls ``login_user``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, session
@@ -18,6 +19,7 @@ from .._sessions.keys import SITE_USER_KEY
 from .._store.links import AccountLink, AccountLinkStore
 from ..errors import (
     AccountLinkConflict,
+    AccountLinkedElsewhere,
     CallbackError,
     LineError,
     NotAuthenticated,
@@ -32,6 +34,43 @@ from . import flask_login_bridge
 LinkUserHook = Callable[[Any, "str | None"], Any]
 #: ``link_user_undo(user, identity)``: remove the user the hook just made, whose link could not be written.
 LinkUndoHook = Callable[[Any, Any], None]
+
+
+@dataclass(frozen=True)
+class LinkScope:
+    """Which account links a sign-in may use: those made under the same LINE provider.
+
+    LINE gives a person one user id per *provider* of the LINE Developers Console, the same at every channel of
+    that provider. A channel that declares its provider shares links with the provider's other channels; one
+    that declares none shares them with nobody. So a token verified at one provider's channel (or minted with one
+    shop's secret) never reaches a site member linked through another.
+
+    :param name: what new links record (``"provider:<id>"``, ``"channel:<id>"``; None: unscoped, LINE WORKS).
+    :param channel_id: the channel signing in (links made before scopes belong to the channel they were made at).
+    :param default_channel: whether it is the app's ``LINE_LOGIN_CHANNEL_ID``, which made the links that
+        recorded no channel.
+    """
+
+    name: str | None
+    channel_id: str | None = None
+    default_channel: bool = False
+
+    @classmethod
+    def of_channel(cls, channel_id: str, provider: str | None, *, default_channel: bool) -> LinkScope:
+        """The scope of a LINE Login channel that declares ``provider`` (or None)."""
+        name = f"provider:{provider}" if provider else f"channel:{channel_id}"
+        return cls(name, channel_id, default_channel)
+
+    def holds(self, link: AccountLink) -> bool:
+        """Whether ``link`` was made under this scope."""
+        if link.scope is not None or self.name is None:
+            return link.scope == self.name
+        # A link made before links recorded their scope: it belongs to the channel it was made through.
+        return link.channel_id == self.channel_id if link.channel_id is not None else self.default_channel
+
+
+#: The scope of identities whose links are not per provider (LINE WORKS members).
+UNSCOPED = LinkScope(None)
 
 
 class AccountLinking:
@@ -70,7 +109,7 @@ class AccountLinking:
 
     # Sign-in ------------------------------------------------------------------------------------------------
 
-    def site_user_for(self, provider: str, identity: Any) -> tuple[Any, str]:
+    def site_user_for(self, provider: str, identity: Any, scope: LinkScope = UNSCOPED) -> tuple[Any, str]:
         """Ask the hook for the site user of ``identity``; record a first link. Nothing goes into the session.
 
         A first sign-in writes the site's new user and its link together: in one transaction when the link store
@@ -78,17 +117,18 @@ class AccountLinking:
         written. Either way a failure leaves no user without a link.
 
         :raises SignInRefused: the hook returned None, or an inactive user.
+        :raises AccountLinkedElsewhere: the account is linked under another LINE provider.
         :raises SiteUserError: the hook raised.
         """
         hook = self.require_enabled()
-        link = self.links.find(provider, identity.user_id)
+        link = self._find(provider, identity, scope)
         if link is None:
             try:
-                return self._first_link(hook, provider, identity)
+                return self._first_link(hook, provider, identity, scope)
             except AccountLinkConflict:
                 # The same person's sign-in in another tab or worker linked first, and ours wrote nothing (or was
                 # undone): sign in as the user it linked.
-                link = self.links.find(provider, identity.user_id)
+                link = self._find(provider, identity, scope)
                 if link is None:
                     raise
         user, user_id = self._ask(hook, provider, identity, link.user_id)
@@ -97,7 +137,21 @@ class AccountLinking:
             log.warning("@line.link_user returned user %s for %s linked to user %s", user_id, provider, link.user_id)
         return user, user_id
 
-    def _first_link(self, hook: LinkUserHook, provider: str, identity: Any) -> tuple[Any, str]:
+    def _find(self, provider: str, identity: Any, scope: LinkScope) -> AccountLink | None:
+        """The link of ``identity``, refused when it was made under another provider's scope."""
+        link = self.links.find(provider, identity.user_id)
+        if link is not None and not scope.holds(link):
+            log.warning(
+                "%s account %s is linked under %s, not under %s: refused",
+                provider,
+                identity.user_id,
+                link.scope or f"channel {link.channel_id}",
+                scope.name,
+            )
+            raise AccountLinkedElsewhere(f"The {provider} account {identity.user_id} is linked under another scope.")
+        return link
+
+    def _first_link(self, hook: LinkUserHook, provider: str, identity: Any, scope: LinkScope) -> tuple[Any, str]:
         if getattr(self.links, "writes_with_site_users", False):
             user, link = self.links.link_new_user(  # type: ignore[attr-defined]
                 provider,
@@ -105,13 +159,17 @@ class AccountLinking:
                 lambda: self._ask_user(hook, provider, identity, None),
                 id_of,
                 channel_id=_channel_of(identity),
+                scope=scope.name,
             )
             self._record(link, identity)
             return user, link.user_id
         user, user_id = self._ask(hook, provider, identity, None)
         try:
             self._record(
-                self.links.link(provider, identity.user_id, user_id, channel_id=_channel_of(identity)), identity
+                self.links.link(
+                    provider, identity.user_id, user_id, channel_id=_channel_of(identity), scope=scope.name
+                ),
+                identity,
             )
         except BaseException:
             self._undo(user, identity, provider)
@@ -167,12 +225,16 @@ class AccountLinking:
 
     # Link and unlink ----------------------------------------------------------------------------------------
 
+    def session_site_user_id(self) -> str | None:
+        """The id of the site user a sign-in of flask-line brought into this session, or None."""
+        record = session.get(SITE_USER_KEY)
+        return str(record["id"]) if record else None
+
     def signed_in_user_id(self) -> str | None:
         """The id of the site user signed in now: Flask-Login's ``current_user``, or the one a LINE sign-in set."""
         if flask_login_bridge.has_flask_login():
             return flask_login_bridge.signed_in_user_id()
-        record = session.get(SITE_USER_KEY)
-        return str(record["id"]) if record else None
+        return self.session_site_user_id()
 
     def require_signed_in_user_id(self) -> str:
         """The signed-in site user's id; :class:`NotAuthenticated` (401) when nobody is signed in."""
@@ -182,14 +244,20 @@ class AccountLinking:
             raise NotAuthenticated("Sign in to this site first, then link your account.")
         return user_id
 
-    def link_signed_in_user(self, provider: str, identity: Any, expected_user_id: str) -> AccountLink:
+    def link_signed_in_user(
+        self, provider: str, identity: Any, expected_user_id: str, scope: LinkScope = UNSCOPED
+    ) -> AccountLink:
         """Link ``identity`` to the site user who started linking (still signed in, still the same person).
 
         :raises AccountLinkConflict: the identity belongs to another site user.
+        :raises AccountLinkedElsewhere: the identity is linked under another LINE provider.
         """
         if self.signed_in_user_id() != expected_user_id:
             raise CallbackError("The signed-in account changed while linking; nothing was linked.")
-        link = self.links.link(provider, identity.user_id, expected_user_id, channel_id=_channel_of(identity))
+        self._find(provider, identity, scope)
+        link = self.links.link(
+            provider, identity.user_id, expected_user_id, channel_id=_channel_of(identity), scope=scope.name
+        )
         return self._record(link, identity)
 
     def unlink_signed_in_user(self, provider: str) -> AccountLink | None:

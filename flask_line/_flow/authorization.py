@@ -17,7 +17,9 @@ from flask import current_app, redirect, url_for
 from werkzeug.wrappers import Response
 
 from .._log import log
+from .._wire.idtoken import MAX_JWT_BYTES
 from .._wire.oauth import OAuthClient, authorization_url
+from .._wire.untrusted_json import unverified_jwt_claims
 from ..errors import (
     AuthorizationDenied,
     CallbackError,
@@ -27,6 +29,7 @@ from ..errors import (
     TokenRequestError,
     UpstreamUnavailable,
 )
+from .origin import restore
 from .pending import PendingAuthorization, PendingAuthorizations
 from .redirects import safe_next, warn_if_proxy_headers_are_ignored
 
@@ -59,6 +62,26 @@ class FlowSignals:
     succeeded: NamedSignal
     denied: NamedSignal
     failed: NamedSignal
+
+
+def resume_at_origin(pending: PendingAuthorizations, params: Mapping[str, str], signals: FlowSignals) -> None:
+    """At a callback: continue as the request that started the sign-in its ``state`` names (its shop's URL values
+    and channel), so the callback URL needs no shop. A signed answer (``response=<JWT>``) is read unverified here,
+    only to find the state; the flow verifies it with the channel found.
+
+    A session that cannot be read fails the callback here, with the flow's failure signal.
+    """
+    state = params.get("state")
+    if state is None:
+        claims = unverified_jwt_claims(params.get("response"), max_bytes=MAX_JWT_BYTES)
+        state = claims.get("state") if claims is not None else None
+    try:
+        found = pending.peek(state)
+    except LineError as error:
+        log.warning("callback rejected (%s): %s", error.code, error.message)
+        signals.failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
+        raise
+    restore(found.origin if found is not None else None)
 
 
 class AuthorizationFlow(ABC, Generic[ResultT]):
@@ -144,6 +167,15 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         """Whether ``pending`` asked LINE to sign in without a screen (``prompt=none``)."""
         return False
 
+    @property
+    def label(self) -> str:
+        """The flow's name in log lines: its kind's family (``login``, not ``login:1650000000``)."""
+        return self.kind.split(":", 1)[0]
+
+    def signal_details(self) -> dict[str, Any]:
+        """What every denial and failure signal of this flow says besides the error (LINE Login: the channel)."""
+        return {}
+
     # The dance ------------------------------------------------------------------------------------------------
 
     def authorization_url_for(self, pending: PendingAuthorization) -> str:
@@ -208,8 +240,13 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
             self.pending.remember_finished(pending)
         except AuthorizationDenied as denial:
             denial.retry_url = url_for(self.start_endpoint, next=next_url)
-            log.info("%s denied by LINE: %s", self.kind, denial.error)
-            details: dict[str, Any] = {"error": denial.error, "description": denial.description, **denial.extra}
+            log.info("%s denied by LINE: %s", self.label, denial.error)
+            details: dict[str, Any] = {
+                "error": denial.error,
+                "description": denial.description,
+                **denial.extra,
+                **self.signal_details(),
+            }
             self.signals.denied.send(app, **details)
             raise
         except LineError as caught:
@@ -221,8 +258,8 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
                     return redirect(finished)
             error = self._credentials_refused(caught) if isinstance(caught, TokenRequestError) else caught
             error.retry_url = url_for(self.start_endpoint, next=next_url)
-            log.warning("%s callback rejected (%s): %s", self.kind, error.code, error.message)
-            self.signals.failed.send(app, error=error)
+            log.warning("%s callback rejected (%s): %s", self.label, error.code, error.message)
+            self.signals.failed.send(app, error=error, **self.signal_details())
             if error is caught:
                 raise
             raise error from None
@@ -233,7 +270,7 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         if error.error not in ("invalid_client", "unauthorized_client"):
             return error
         log.error(
-            "LINE refused the %s client credentials (%s): check %s", self.kind, error.error, self.credential_settings
+            "LINE refused the %s client credentials (%s): check %s", self.label, error.error, self.credential_settings
         )
         return SignInMisconfigured(
             f"LINE refused the client credentials ({error.error}); check {self.credential_settings}."
@@ -248,14 +285,14 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
             raise denial
         if meaning == INTERACTION_NEEDED and self.asked_silently(pending):
             # A silent sign-in LINE cannot do without a screen: ask again with the screen, once.
-            log.info("%s: LINE needs the user (%s); falling back to the interactive sign-in", self.kind, code)
+            log.info("%s: LINE needs the user (%s); falling back to the interactive sign-in", self.label, code)
             return self._send_to_line(pending.next_url, {**pending.extra, "prompt": None}, pending.link_to)
         if meaning == LINE_FAILED:
             raise UpstreamUnavailable(f"LINE reported an error on its side ({code}).")
         if meaning == MISCONFIGURED:
             log.error(
                 "LINE refused our %s request as %s (%s): check %s",
-                self.kind,
+                self.label,
                 code.upper(),
                 params.get("error_description") or "no description",
                 self.settings_to_check,

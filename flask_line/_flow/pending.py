@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from flask import session
 
 from .._sessions.keys import FINISHED_KEY, PENDING_KEY
 from ..errors import StateError
+from .origin import Origin
 
 #: Older pending authorizations are dropped beyond this many, so a session cannot grow without bound.
 MAX_PENDING = 8
@@ -39,16 +41,20 @@ class PendingAuthorization:
     extra: dict[str, Any] = field(default_factory=dict)
     #: Set when a signed-in site user started linking an account: that user's id.
     link_to: str | None = None
+    #: Where the browser started (its shop's URL values and LINE Login channel), restored at the callback.
+    origin: Origin | None = None
 
 
 class PendingAuthorizations:
     """Create and consume pending authorizations in the Flask session.
 
     :param ttl: seconds an authorization may take from start to callback.
+    :param origin: where the current request starts a sign-in (recorded with it; none by default).
     """
 
-    def __init__(self, ttl: int) -> None:
+    def __init__(self, ttl: int, origin: Callable[[], Origin | None] = lambda: None) -> None:
         self.ttl = ttl
+        self._origin = origin
 
     def begin(
         self,
@@ -74,6 +80,7 @@ class PendingAuthorizations:
             code_verifier=secrets.token_urlsafe(48) if pkce else None,
             extra=dict(extra or {}),
             link_to=link_to,
+            origin=self._origin(),
         )
         records = self._live_records()
         records[pending.state] = _to_record(pending)
@@ -99,6 +106,13 @@ class PendingAuthorizations:
             raise StateError("The sign-in took too long and expired; please start again.")
         return pending
 
+    def peek(self, state: object) -> PendingAuthorization | None:
+        """The live authorization ``state`` names, without consuming it (a callback finds its shop first)."""
+        if not isinstance(state, str):
+            return None
+        record = self._live_records().get(state)
+        return _from_record(state, record) if record is not None else None
+
     def remember_finished(self, pending: PendingAuthorization) -> None:
         """Note that ``pending`` completed, so a refresh of its callback page can be sent on (see ``finished``)."""
         done = {
@@ -118,10 +132,18 @@ class PendingAuthorizations:
             return None
         return str(entry[1])
 
-    def drop(self, kinds: set[str]) -> None:
-        """Forget every pending authorization of these kinds (a sign-out ends what its identity started)."""
+    def drop(self, kinds: Iterable[str]) -> None:
+        """Forget every pending authorization of these kinds (a sign-out ends what its identity started).
+
+        A kind names its family too: ``"login"`` drops ``"login:1650000000"``, a channel's sign-ins.
+        """
+        families = set(kinds)
         records = session.get(PENDING_KEY) or {}
-        kept = {state: record for state, record in records.items() if record["kind"] not in kinds}
+        kept = {
+            state: record
+            for state, record in records.items()
+            if record["kind"] not in families and record["kind"].split(":", 1)[0] not in families
+        }
         if len(kept) != len(records):
             session[PENDING_KEY] = kept
 
@@ -141,8 +163,9 @@ def _to_record(pending: PendingAuthorization) -> dict[str, Any]:
         "code_verifier": pending.code_verifier,
         "extra": pending.extra,
         "link_to": pending.link_to,
+        "origin": pending.origin.to_record() if pending.origin is not None else None,
     }
 
 
 def _from_record(state: str, record: dict[str, Any]) -> PendingAuthorization:
-    return PendingAuthorization(state=state, **record)
+    return PendingAuthorization(state=state, **{**record, "origin": Origin.from_record(record.get("origin"))})

@@ -8,7 +8,6 @@ token is verified locally like a login's. The user's profile is fetched only whe
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import threading
 import time
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from .._wire.http import LineHttp
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.tokens import LineToken
-from .._wire.untrusted_json import parse
+from .._wire.untrusted_json import unverified_jwt_claims
 from ..errors import IdTokenError, MissingLoginScope, TokenAuthError, TokenRequestError
 from .settings import LoginSettings
 from .user import LineUser
@@ -165,7 +164,7 @@ class BearerVerifier:
                 "The ID token has expired." if expired else "The ID token is not valid.",
             ) from None
         scopes = frozenset(scope for scope, claim in _CLAIM_SCOPES.items() if claim in claims)
-        user = LineUser.from_claims(claims, tuple(sorted(scopes)))
+        user = replace(LineUser.from_claims(claims, tuple(sorted(scopes))), channel_id=channel_id)
         return Credential(str(channel_id), scopes, float(claims["exp"]), user=user, amr=user.amr)
 
     def authenticate(
@@ -225,6 +224,7 @@ class BearerVerifier:
         if "profile" not in credential.scopes or credential.access_token is None:
             raise MissingLoginScope("Knowing who sent this token needs the 'profile' scope, or an ID token.")
         user = profile_of(LineToken(access_token=credential.access_token, scopes=tuple(sorted(credential.scopes))))
+        user = replace(user, channel_id=credential.channel_id)
         self.cache.put(credential.access_token, replace(credential, user=user))
         return user
 
@@ -240,12 +240,8 @@ def check_demands(credential: Credential, scopes: Collection[str], amr: Collecti
 
 def _audience(token: str) -> str | None:
     """The ``aud`` of a JWT before verification, only to choose the channel that verifies it."""
-    try:
-        payload = token.split(".")[1]
-        claims = parse(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)), max_bytes=MAX_ID_TOKEN_BYTES)
-    except (IndexError, ValueError):  # UntrustedJsonError and bad base64 are ValueErrors
-        return None
-    audience = claims.get("aud") if isinstance(claims, dict) else None
+    claims = unverified_jwt_claims(token, max_bytes=MAX_ID_TOKEN_BYTES)
+    audience = claims.get("aud") if claims is not None else None
     if isinstance(audience, list) and len(audience) == 1:
         audience = audience[0]
     return audience if isinstance(audience, str) else None

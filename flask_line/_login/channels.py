@@ -1,8 +1,12 @@
-"""Many LINE Login channels in one app: the channel of each request, and one LINE Login service per channel.
+"""The channel is the unit of LINE Login: one registry of channels, and each request's channel resolved once.
 
 A platform serving many shops gives each shop its own channel (each linked to that shop's LINE Official
-Account). The app's ``@line.channel_loader`` names the channel of a request; the services of recently used
+Account). ``LINE_LOGIN_CHANNEL_ID`` is simply the channel named ``"default"``; ``LINE_LOGIN_CHANNELS`` lists
+more by name; the app's ``@line.channel_loader`` names the channel of a request. The services of recently used
 channels are kept in a bounded LRU, so 10,000 shops never mean 10,000 connection pools or key caches.
+
+A callback needs no shop in its URL: the pending authorization recorded where the sign-in started
+(:class:`~flask_line._flow.origin.Origin`), and its channel is found again from that.
 """
 
 from __future__ import annotations
@@ -11,102 +15,100 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import g
+from flask import current_app, g, has_request_context
 
+from .._flow.origin import Origin, restored_origin
 from .._log import log
-from ..errors import ChannelNotFound, ConfigurationError
-from .settings import LoginSettings, check_login_scopes
+from ..errors import ChannelNotFound, ConfigurationError, StateError
+from .service import LoginService
+from .settings import BOT_PROMPTS, LoginSettings
+from .versions import LoginVersion
 
-if TYPE_CHECKING:
-    from .service import LoginService
+#: The name of ``LINE_LOGIN_CHANNEL_ID``'s channel in the registry.
+DEFAULT_CHANNEL = "default"
 
 
 @dataclass(frozen=True)
 class LoginChannel:
-    """One LINE Login channel of a multi-channel app (what ``@line.channel_loader`` returns).
+    """One LINE Login channel (what ``@line.channel_loader`` returns, or an entry of ``LINE_LOGIN_CHANNELS``).
 
     Options left as None take the app's ``LINE_LOGIN_*`` settings.
 
     :param channel_id: the channel id from the LINE Developers Console.
     :param channel_secret: its secret.
+    :param provider: the channel's provider in the LINE Developers Console. Channels that declare the same
+        provider share account links (LINE gives a person the same user id under one provider); a channel that
+        declares none shares them with no other channel.
     :param scopes: this channel's scopes (``("profile", "openid")``...).
     :param bot_prompt: ``"normal"`` or ``"aggressive"``: offer this channel's linked Official Account as a friend.
-    :param callback_url: the callback URL registered for this channel, when it is not this request's host.
+    :param callback_url: the callback URL registered for this channel, when it is not ``line.callback`` on the
+        host that started the sign-in. A callback on another host needs a session cookie both hosts receive
+        (``SESSION_COOKIE_DOMAIN``, see Many channels).
+    :param default_next: where a sign-in at this channel lands without a valid ``next``.
+    :param logout_redirect: where a sign-out of this channel lands without a valid ``next``.
+    :param token_channel_ids: further channels (LIFF, native apps) whose tokens this channel's requests accept.
     """
 
     channel_id: str
     channel_secret: str = field(repr=False)
+    provider: str | None = None
     scopes: tuple[str, ...] | None = None
     bot_prompt: str | None = None
     callback_url: str | None = None
+    default_next: str | None = None
+    logout_redirect: str | None = None
+    token_channel_ids: tuple[str, ...] | None = None
 
-    def settings_from(self, base: LoginSettings, key: str = "channel_loader") -> LoginSettings:
-        """The app's LINE Login settings with this channel's id, secret and options.
-
-        :param key: what an error names: the loader, or ``LINE_LOGIN_CHANNELS`` (checked at ``init_app``).
-        :raises ~flask_line.errors.ConfigurationError: a value LINE would refuse.
-        """
-
-        def fail(message: str) -> ConfigurationError:
-            return ConfigurationError(key, f"channel {self.channel_id!r}: {message}")
-
-        if not isinstance(self.channel_id, str) or not self.channel_id.isdigit():
-            raise fail("channel_id must be a string of digits")
-        if not isinstance(self.channel_secret, str) or not self.channel_secret.strip():
-            raise fail("has no channel_secret")
-        if self.bot_prompt not in (None, "normal", "aggressive"):
-            raise fail(f"bot_prompt must be 'normal' or 'aggressive', got {self.bot_prompt!r}")
-        if self.callback_url is not None:
-            parts = urlsplit(self.callback_url) if isinstance(self.callback_url, str) else None
-            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-                raise fail(f"callback_url must be an absolute http(s) URL, got {self.callback_url!r}")
-        scopes = tuple(self.scopes) if self.scopes is not None else base.scopes
-        check_login_scopes(scopes, fail)
-        return replace(
-            base,
-            enabled=True,
-            channel_id=self.channel_id,
-            channel_secret=self.channel_secret,
-            scopes=scopes,
-            bot_prompt=self.bot_prompt if self.bot_prompt is not None else base.bot_prompt,
-            callback_url=self.callback_url or base.callback_url,
-        )
+    def __post_init__(self) -> None:
+        # Lists given for the sequences become tuples, so a channel can key the registry's LRU.
+        for name in ("scopes", "token_channel_ids"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, tuple(value.split()))
+            elif value is not None:
+                object.__setattr__(self, name, tuple(value))
 
 
 #: What ``@line.channel_loader`` registers: the channel of this request, the name of one in
 #: ``LINE_LOGIN_CHANNELS``, or None when this request's site does not use LINE Login.
 ChannelLoader = Callable[[], "LoginChannel | str | None"]
 
+#: Where ``flask.g`` keeps the request's channel: ``(origin it was resolved for, service or the refusal)``.
 _CHANNEL_OF_REQUEST = "_line_login_channel"
 
 
 class LoginChannels:
-    """The LINE Login service of each request's channel.
+    """Every LINE Login channel of an app, and the channel of each request.
 
+    :param base: the app's LINE Login settings (the ``"default"`` channel, when it has an id).
+    :param version: the LINE Login version, whose rules every channel follows.
     :param build: makes the service of one channel from its settings.
     :param loader: returns the app's ``@line.channel_loader`` (read at each request, so it may be registered late).
-    :param configured: ``LINE_LOGIN_CHANNELS``, by name.
-    :param size: how many channels' services are kept (the least recently used goes first).
     """
 
     def __init__(
         self,
         base: LoginSettings,
+        version: LoginVersion,
         build: Callable[[LoginSettings], LoginService],
         loader: Callable[[], ChannelLoader | None],
-        configured: Mapping[str, LoginChannel],
-        size: int,
     ) -> None:
         self._base = base
+        self._version = version
         self._build = build
         self._loader = loader
-        self.configured = dict(configured)
-        for channel in self.configured.values():  # a bad listed channel fails init_app, not a visitor's request
-            channel.settings_from(base, key="LINE_LOGIN_CHANNELS")
-        self.size = size
+        listed = configured_channels(base.channels, lambda message: ConfigurationError("LINE_LOGIN_CHANNELS", message))
+        if base.enabled and DEFAULT_CHANNEL in listed:
+            raise ConfigurationError("LINE_LOGIN_CHANNELS", f"{DEFAULT_CHANNEL!r} is LINE_LOGIN_CHANNEL_ID's name")
+        default = LoginChannel(base.channel_id, base.channel_secret, provider=base.provider) if base.enabled else None
+        #: Every channel named in config: ``"default"`` (``LINE_LOGIN_CHANNEL_ID``) and ``LINE_LOGIN_CHANNELS``.
+        self.configured: dict[str, LoginChannel] = {DEFAULT_CHANNEL: default, **listed} if default else listed
+        for channel in listed.values():  # a bad listed channel fails init_app, not a visitor's request
+            self.settings_of(channel, key="LINE_LOGIN_CHANNELS")
+        self.size = base.channel_cache_size
         self._services: OrderedDict[LoginChannel, LoginService] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -115,25 +117,105 @@ class LoginChannels:
         """Whether the app chooses channels per request (a loader is registered)."""
         return self._loader() is not None
 
-    def for_request(self) -> LoginService:
-        """The service of this request's channel, resolved once per request.
+    # The request's channel -----------------------------------------------------------------------------------
 
-        :raises ~flask_line.errors.ChannelNotFound: the loader raised, or said this site has no LINE Login.
+    def current(self) -> LoginService | None:
+        """The LINE Login service of this request, resolved once per request; None when the app has no LINE Login.
+
+        At a callback it is the channel that started the sign-in (see :mod:`flask_line._flow.origin`); otherwise
+        the loader's, or the ``"default"`` channel without a loader. Outside a request, the ``"default"`` channel.
+
+        :raises ~flask_line.errors.ChannelNotFound: the loader raised, or found no channel for this request.
         """
-        service: LoginService | None = g.get(_CHANNEL_OF_REQUEST)
-        if service is None:
-            service = self.service(self._channel())
-            setattr(g, _CHANNEL_OF_REQUEST, service)
-        return service
+        if not has_request_context():
+            return self._default()
+        origin = restored_origin()
+        cached = g.get(_CHANNEL_OF_REQUEST)
+        if cached is None or cached[0] is not origin:
+            try:
+                cached = (origin, self._resolve(origin))
+            except ChannelNotFound as refusal:
+                cached = (origin, refusal)
+            setattr(g, _CHANNEL_OF_REQUEST, cached)
+        found: LoginService | ChannelNotFound | None = cached[1]
+        if isinstance(found, ChannelNotFound):
+            raise ChannelNotFound(found.message)
+        return found
 
-    def service(self, channel: LoginChannel) -> LoginService:
-        """The service of ``channel`` (built on first use, then kept while it is among the recently used)."""
+    def _resolve(self, origin: Origin | None) -> LoginService | None:
+        if origin is not None and origin.channel_id is not None:
+            return self._for_origin(origin)
+        if self.active:
+            return self.service(self._ask_loader())
+        return self._default()
+
+    def _default(self) -> LoginService | None:
+        default = self.configured.get(DEFAULT_CHANNEL)
+        return self.service(default) if default is not None else None
+
+    def _for_origin(self, origin: Origin) -> LoginService:
+        """The channel that started a sign-in: known here by its id, else the loader asked at the start's URL."""
+        found = self._known(str(origin.channel_id))
+        if found is not None:
+            return found
+        if not self.active:
+            raise ChannelNotFound(f"The channel {origin.channel_id} that started this sign-in is not configured.")
+        start = urlsplit(origin.url)
+        # Another worker started it: ask the loader as if the visitor were still at the page that started.
+        with current_app.test_request_context(
+            start.path, base_url=f"{start.scheme}://{start.netloc}", query_string=start.query
+        ):
+            channel = self._ask_loader()
+        if channel.channel_id != origin.channel_id:
+            raise StateError("The shop's LINE Login channel changed during the sign-in; please start again.")
+        return self.service(channel)
+
+    def _known(self, channel_id: str) -> LoginService | None:
+        """The service of a configured or recently used channel with this id, or None."""
+        for channel in self.configured.values():
+            if channel.channel_id == channel_id:
+                return self.service(channel)
+        with self._lock:
+            for channel, service in self._services.items():
+                if channel.channel_id == channel_id:
+                    return service
+        return None
+
+    def _ask_loader(self) -> LoginChannel:
+        loader = self._loader()
+        if loader is None:
+            raise ChannelNotFound("No channel_loader is registered.")
+        try:
+            found: Any = current_app.ensure_sync(loader)()
+        except Exception as error:  # the site's own lookup failed: this request has no channel, never another's
+            log.exception("The LINE Login channel_loader raised: %s", type(error).__name__)
+            raise ChannelNotFound(f"The channel_loader raised {type(error).__name__}.") from error
+        if isinstance(found, str):
+            if found not in self.configured:
+                log.warning("The channel_loader named %r, which is not in LINE_LOGIN_CHANNELS: a 404", found)
+                raise ChannelNotFound("The channel_loader named a channel that is not configured.")
+            return self.configured[found]
+        if found is None:
+            raise ChannelNotFound("The channel_loader found no LINE Login channel for this request.")
+        if not isinstance(found, LoginChannel):
+            raise ConfigurationError("channel_loader", f"must return a LoginChannel, a name or None, got {found!r}")
+        return found
+
+    # Every channel's service ---------------------------------------------------------------------------------
+
+    def service(self, channel: LoginChannel | str) -> LoginService:
+        """The service of ``channel`` (or of the configured channel of that name), built on first use, then kept
+        while it is among the recently used."""
+        if isinstance(channel, str):
+            if channel not in self.configured:
+                raise ChannelNotFound(f"No LINE Login channel is named {channel!r}.")
+            channel = self.configured[channel]
         with self._lock:
             found = self._services.get(channel)
             if found is not None:
                 self._services.move_to_end(channel)
                 return found
-        built = self._build(channel.settings_from(self._base))
+        built = self._build(self.settings_of(channel))
         with self._lock:
             self._services[channel] = built
             while len(self._services) > self.size:
@@ -145,43 +227,77 @@ class LoginChannels:
         """How many channels' services are kept now."""
         return len(self._services)
 
-    def _channel(self) -> LoginChannel:
-        loader = self._loader()
-        if loader is None:
-            raise ChannelNotFound("No channel_loader is registered.")
-        try:
-            found: Any = loader()
-        except Exception as error:  # the site's own lookup failed: this request has no channel, never another's
-            log.exception("The LINE Login channel_loader raised: %s", type(error).__name__)
-            raise ChannelNotFound(f"The channel_loader raised {type(error).__name__}.") from error
-        if isinstance(found, str):
-            if found not in self.configured:
-                raise ConfigurationError("channel_loader", f"returned {found!r}, which is not in LINE_LOGIN_CHANNELS")
-            return self.configured[found]
-        if found is None:
-            raise ChannelNotFound("The channel_loader found no LINE Login channel for this request.")
-        if not isinstance(found, LoginChannel):
-            raise ConfigurationError("channel_loader", f"must return a LoginChannel, a name or None, got {found!r}")
-        return found
+    def settings_of(self, channel: LoginChannel, key: str = "channel_loader") -> LoginSettings:
+        """The app's LINE Login settings with ``channel``'s id, secret and options, checked by the version's rules.
 
+        :param key: what an error names: the loader, or the ``LINE_LOGIN_CHANNELS`` entry.
+        :raises ~flask_line.errors.ConfigurationError: a value LINE would refuse.
+        """
 
-def configured_channels(value: object, fail: Callable[[str], ConfigurationError]) -> dict[str, LoginChannel]:
-    """``LINE_LOGIN_CHANNELS``: ``{name: {"channel_id": ..., "channel_secret": ..., options}}``."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise fail(f"must be a dict of name to channel settings, got {type(value).__name__}")
-    channels = {}
-    known = {"channel_id", "channel_secret", "scopes", "bot_prompt", "callback_url"}
-    for name, entry in value.items():
-        if not isinstance(entry, Mapping) or set(entry) - known or not {"channel_id", "channel_secret"} <= set(entry):
-            raise fail(f"{name!r} must be a dict with channel_id and channel_secret (and {', '.join(sorted(known))})")
-        scopes = entry.get("scopes")
-        channels[str(name)] = LoginChannel(
-            channel_id=str(entry["channel_id"]),
-            channel_secret=entry["channel_secret"],
-            scopes=tuple(scopes.split() if isinstance(scopes, str) else scopes) if scopes is not None else None,
-            bot_prompt=entry.get("bot_prompt"),
-            callback_url=entry.get("callback_url"),
+        def fail(message: str) -> ConfigurationError:
+            return ConfigurationError(key, f"channel {channel.channel_id!r}: {message}")
+
+        if not isinstance(channel.channel_id, str) or not channel.channel_id.isdigit():
+            raise fail("channel_id must be a string of digits")
+        if not isinstance(channel.channel_secret, str) or not channel.channel_secret.strip():
+            raise fail("has no channel_secret")
+        if channel.bot_prompt not in (None, *BOT_PROMPTS):
+            raise fail(f"bot_prompt must be one of {', '.join(BOT_PROMPTS)}, got {channel.bot_prompt!r}")
+        if channel.provider is not None and (not isinstance(channel.provider, str) or not channel.provider.strip()):
+            raise fail(f"provider must be a non-empty string, got {channel.provider!r}")
+        if channel.callback_url is not None:
+            parts = urlsplit(channel.callback_url) if isinstance(channel.callback_url, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+                raise fail(f"callback_url must be an absolute http(s) URL, got {channel.callback_url!r}")
+        for name in ("default_next", "logout_redirect"):
+            value = getattr(channel, name)
+            if value is not None and (not isinstance(value, str) or not value.startswith("/")):
+                raise fail(f"{name} must be a path on this site such as '/', got {value!r}")
+        if not all(isinstance(other, str) and other.isdigit() for other in channel.token_channel_ids or ()):
+            raise fail("token_channel_ids must be channel ids (strings of digits)")
+        base = self._base
+        settings = replace(
+            base,
+            enabled=True,
+            channel_id=channel.channel_id,
+            channel_secret=channel.channel_secret,
+            provider=channel.provider,
+            scopes=channel.scopes if channel.scopes is not None else base.scopes,
+            bot_prompt=channel.bot_prompt if channel.bot_prompt is not None else base.bot_prompt,
+            callback_url=channel.callback_url or base.callback_url,
+            default_next=channel.default_next or base.default_next,
+            logout_redirect=channel.logout_redirect or base.logout_redirect,
+            token_channel_ids=(
+                channel.token_channel_ids if channel.token_channel_ids is not None else base.token_channel_ids
+            ),
         )
+        return self._version.check_channel(settings, fail)
+
+
+#: The keys of a ``LINE_LOGIN_CHANNELS`` entry.
+CHANNEL_KEYS = frozenset(
+    {
+        "channel_id",
+        "channel_secret",
+        "provider",
+        "scopes",
+        "bot_prompt",
+        "callback_url",
+        "default_next",
+        "logout_redirect",
+        "token_channel_ids",
+    }
+)
+
+
+def configured_channels(value: Mapping[str, Any], fail: Callable[[str], ConfigurationError]) -> dict[str, LoginChannel]:
+    """``LINE_LOGIN_CHANNELS``: ``{name: {"channel_id": ..., "channel_secret": ..., options}}``."""
+    channels = {}
+    for name, entry in value.items():
+        keys = set(entry) if isinstance(entry, Mapping) else set()
+        if not isinstance(entry, Mapping) or keys - CHANNEL_KEYS or not {"channel_id", "channel_secret"} <= keys:
+            known = ", ".join(sorted(CHANNEL_KEYS))
+            raise fail(f"{name!r} must be a dict with channel_id and channel_secret (keys: {known})")
+        options = {key: entry[key] for key in CHANNEL_KEYS & set(entry)}
+        channels[str(name)] = LoginChannel(**{**options, "channel_id": str(entry["channel_id"])})
     return channels

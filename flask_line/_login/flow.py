@@ -104,6 +104,9 @@ class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
     def asked_silently(self, pending: PendingAuthorization) -> bool:
         return self._option(pending, "prompt") == "none"
 
+    def signal_details(self) -> dict[str, Any]:
+        return {"channel_id": self.settings.channel_id}
+
     def denial(self, params: Mapping[str, str]) -> AuthorizationDenied:
         extra = {ours: params[theirs] for theirs, ours in self.version.denial_fields if theirs in params}
         return AuthorizationDenied(params.get("error", ""), params.get("error_description"), **extra)

@@ -97,5 +97,5 @@ class LoginService:
         self.identity.sign_out()
         if user.is_authenticated:
             app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
-            logged_out.send(app, user=user)
+            logged_out.send(app, user=user, channel_id=self.settings.channel_id)
         return user

@@ -26,6 +26,13 @@ LOGIN_SETTINGS = (
     Setting("LINE_LOGIN_CHANNEL_ID", None, "channel id", "The LINE Login channel (LINE Developers Console)."),
     Setting("LINE_LOGIN_CHANNEL_SECRET", None, "secret", "Its channel secret; with the id, it turns LINE Login on."),
     Setting(
+        "LINE_LOGIN_PROVIDER",
+        None,
+        "text",
+        "The LINE provider (LINE Developers Console) of ``LINE_LOGIN_CHANNEL_ID``: account links are shared with "
+        "channels that declare the same provider, and with no other (LINE user ids are per provider).",
+    ),
+    Setting(
         "LINE_LOGIN_SCOPES",
         "profile openid",
         "words",
@@ -64,8 +71,9 @@ LOGIN_SETTINGS = (
         "LINE_LOGIN_CHANNELS",
         None,
         "dict",
-        'Many channels in one app: ``{name: {"channel_id": ..., "channel_secret": ..., "scopes", '
-        '"bot_prompt", "callback_url"}}``; the ``@line.channel_loader`` returns a name (see Many channels).',
+        'Many channels in one app: ``{name: {"channel_id": ..., "channel_secret": ..., "provider", "scopes", '
+        '"bot_prompt", "callback_url", "default_next", "logout_redirect", "token_channel_ids"}}``; the '
+        "``@line.channel_loader`` returns a name (see Many channels).",
     ),
     Setting(
         "LINE_LOGIN_CHANNEL_CACHE_SIZE",
@@ -172,8 +180,10 @@ class LoginSettings:
     token_cache_ttl: float = 300.0
     #: How many verified access tokens are remembered.
     token_cache_size: int = 10_000
-    #: ``LINE_LOGIN_CHANNELS``: the channels a ``channel_loader`` may name, by name.
+    #: ``LINE_LOGIN_CHANNELS`` as configured (a mapping; each entry is checked when the channels are built).
     channels: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: ``LINE_LOGIN_PROVIDER``: the LINE provider of this channel (None: it shares account links with no other).
+    provider: str | None = None
     #: ``LINE_LOGIN_CHANNEL_CACHE_SIZE``.
     channel_cache_size: int = 1024
 
@@ -208,7 +218,8 @@ def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) 
         token_channel_ids=tuple(str(value) for value in read.words("LINE_TOKEN_CHANNEL_IDS")),
         token_cache_ttl=read.positive_number("LINE_TOKEN_CACHE_TTL"),
         token_cache_size=int(read.positive_number("LINE_TOKEN_CACHE_SIZE")),
-        channels=_configured_channels(read),
+        channels=_channel_table(read),
+        provider=read.optional_string("LINE_LOGIN_PROVIDER"),
         channel_cache_size=int(read.positive_number("LINE_LOGIN_CHANNEL_CACHE_SIZE")),
         endpoints=LoginEndpoints(
             authorize=read.url(endpoint_prefix + "AUTHORIZE_URL"),
@@ -225,12 +236,15 @@ def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) 
     )
 
 
-def _configured_channels(read: ConfigReader) -> Mapping[str, Any]:
-    from .channels import configured_channels  # the channel type reads these settings' rules
-
-    return configured_channels(
-        read.raw("LINE_LOGIN_CHANNELS"), lambda message: read.fail("LINE_LOGIN_CHANNELS", message)
-    )
+def _channel_table(read: ConfigReader) -> Mapping[str, Any]:
+    value = read.raw("LINE_LOGIN_CHANNELS")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise read.fail(
+            "LINE_LOGIN_CHANNELS", f"must be a dict of name to channel settings, got {type(value).__name__}"
+        )
+    return value
 
 
 def check_login_scopes(scopes: Collection[str], fail: Callable[[str], ConfigurationError]) -> None:

@@ -11,12 +11,13 @@ from dataclasses import replace
 
 from .._config import ConfigReader
 from .._wire.tokens import LineToken
-from .settings import LOGIN_VERSIONS, LoginSettings, check_login_scopes, read_login_settings
+from ..errors import ConfigurationError
+from .settings import BOT_PROMPTS, LOGIN_VERSIONS, PROMPTS, LoginSettings, check_login_scopes, read_login_settings
 
 #: Every per-request option of ``line.login`` any version knows, and the values LINE accepts (None: any text).
 LOGIN_OPTIONS: dict[str, tuple[str, ...] | None] = {
-    "prompt": ("consent", "none", "login"),
-    "bot_prompt": ("normal", "aggressive"),
+    "prompt": PROMPTS,
+    "bot_prompt": BOT_PROMPTS,
     "ui_locales": None,
     "max_age": None,
     "disable_auto_login": ("true", "false"),
@@ -38,6 +39,7 @@ class LoginVersion:
         has_id_tokens: bool,
         profile_scopes: frozenset[str],
         check_settings: Callable[[ConfigReader, LoginSettings], LoginSettings],
+        check_channel: Callable[[LoginSettings, Callable[[str], ConfigurationError]], LoginSettings],
         authorization_params: Callable[[LoginSettings], dict[str, str | None]],
         revoke_form: Callable[[LineToken], tuple[bool, dict[str, str]]],
         denial_fields: tuple[tuple[str, str], ...] = (),
@@ -56,6 +58,8 @@ class LoginVersion:
         self.profile_scopes = profile_scopes
         #: This version's rules for the settings, after their types were checked.
         self.check_settings = check_settings
+        #: The same rules for one channel of many (``LoginChannel``): ``fail(message)`` makes the error.
+        self.check_channel = check_channel
         #: Authorize parameters from the settings (per-request options are added after).
         self.authorization_params = authorization_params
         #: Whether revocation authenticates the client, and the token form field it sends.
@@ -76,7 +80,11 @@ class LoginVersion:
 
 
 def _v21_settings(read: ConfigReader, settings: LoginSettings) -> LoginSettings:
-    check_login_scopes(settings.scopes, lambda message: read.fail("LINE_LOGIN_SCOPES", message))
+    return _v21_channel(settings, lambda message: read.fail("LINE_LOGIN_SCOPES", message))
+
+
+def _v21_channel(settings: LoginSettings, fail: Callable[[str], ConfigurationError]) -> LoginSettings:
+    check_login_scopes(settings.scopes, fail)
     return settings
 
 
@@ -111,6 +119,15 @@ def _v20_settings(read: ConfigReader, settings: LoginSettings) -> LoginSettings:
     return replace(settings, scopes=("profile",), pkce=False)
 
 
+def _v20_channel(settings: LoginSettings, fail: Callable[[str], ConfigurationError]) -> LoginSettings:
+    """A channel of a v2.0 app: v2.1's options are errors there too."""
+    if settings.bot_prompt:
+        raise fail(f"bot_prompt {_ONLY_V21}")
+    if set(settings.scopes) - {"profile"}:
+        raise fail(f"'openid'/'email' {_ONLY_V21} (v2.0 has no scopes)")
+    return replace(settings, scopes=("profile",), pkce=False)
+
+
 V21 = LoginVersion(
     number="2.1",
     endpoint_prefix="LINE_LOGIN_",
@@ -118,6 +135,7 @@ V21 = LoginVersion(
     has_id_tokens=True,
     profile_scopes=frozenset({"profile"}),
     check_settings=_v21_settings,
+    check_channel=_v21_channel,
     authorization_params=_v21_params,
     revoke_form=lambda token: (True, {"access_token": token.access_token}),
 )
@@ -130,6 +148,7 @@ V20 = LoginVersion(
     # v2.0 tokens report the profile permission as "P".
     profile_scopes=frozenset({"P", "profile"}),
     check_settings=_v20_settings,
+    check_channel=_v20_channel,
     authorization_params=lambda settings: {},
     # v2.0 revokes with the refresh token, and sends no client credentials.
     revoke_form=lambda token: (False, {"refresh_token": token.refresh_token or ""}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import current_app
 
@@ -25,10 +25,8 @@ from ..errors import (
     StoreUnavailable,
     UpstreamUnavailable,
 )
-from .settings import BRAND_TYPES, MODULE_REGIONS, MODULE_SCOPES, ModuleSettings, basic_search_id
-
-if TYPE_CHECKING:
-    from .selection import AttachmentSelection
+from .selection import AttachmentSelection
+from .settings import ATTACH_KIND, BRAND_TYPES, MODULE_REGIONS, MODULE_SCOPES, ModuleSettings, basic_search_id
 
 
 class AttachFlow(AuthorizationFlow[ModuleAttachment]):
@@ -37,7 +35,7 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
     :param signed_in_user_id: who is signed in with LINE Login now (recorded as ``attached_by``), or None.
     """
 
-    kind = "attach"
+    kind = ATTACH_KIND
     signals = FlowSignals(signals.module_attached, signals.module_attach_denied, signals.module_attach_failed)
     callback_endpoint = "line.attach_callback"
     start_endpoint = "line.attach"

@@ -11,7 +11,7 @@ from .._identity.storage import IdentityStorage, MappingStorage, SessionStorage
 from .._sessions.keys import SELECTED_ATTACHMENT_KEY
 from .._store.attachments import AttachmentStore, ModuleAttachment
 from .._store.links import LINE
-from .flow import AttachFlow
+from .settings import ATTACH_KIND
 
 
 class AttachmentSelection:
@@ -25,7 +25,7 @@ class AttachmentSelection:
 
     provider = "attachment"
     owner = LINE
-    pending_kinds = frozenset({AttachFlow.kind})
+    pending_kinds = frozenset({ATTACH_KIND})
 
     def __init__(self, store: AttachmentStore, channel: str, storage: IdentityStorage | None = None) -> None:
         self.store = store

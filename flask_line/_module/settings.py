@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from .._config import ConfigReader, Setting, ValueReader
 
+#: The kind of an attach's pending authorization (its callback accepts only states of this kind).
+ATTACH_KIND = "attach"
+
 #: The scopes of LINE's "Attach module channel"'s scope table.
 MODULE_SCOPES = frozenset(
     {

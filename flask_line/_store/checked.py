@@ -89,7 +89,9 @@ class CheckedLinks:
 
     def __init__(self, inner: AccountLinkStore) -> None:
         self.inner = inner
-        self._takes_channel: bool | None = None  # asked at the first link: the store may be built lazily
+        #: Which of ``channel_id`` and ``scope`` the store's ``link`` takes (asked at the first link: the store may
+        #: be built lazily). A store written before links recorded them keeps working: it is simply not told.
+        self._recorded: frozenset[str] | None = None
 
     def __getattr__(self, name: str) -> Any:
         if name == "inner":  # not set yet (a copy being made): never recurse
@@ -106,15 +108,23 @@ class CheckedLinks:
             return None
         return self.inner.for_user(provider, user_id)
 
-    def link(self, provider: str, subject: str, user_id: str, *, channel_id: str | None = None) -> AccountLink:
+    def link(
+        self,
+        provider: str,
+        subject: str,
+        user_id: str,
+        *,
+        channel_id: str | None = None,
+        scope: str | None = None,
+    ) -> AccountLink:
         self._require(provider, subject)
         user_id = require_identifier(user_id, USER_ID_LIMIT, "site user id")
-        if self._takes_channel is None:
-            # A store written before links recorded their channel keeps working: it is simply not told.
-            self._takes_channel = "channel_id" in inspect.signature(self.inner.link).parameters
-        if self._takes_channel:
-            return self.inner.link(provider, subject, user_id, channel_id=channel_id)
-        return self.inner.link(provider, subject, user_id)
+        if self._recorded is None:
+            self._recorded = frozenset({"channel_id", "scope"} & set(inspect.signature(self.inner.link).parameters))
+        recorded = {
+            name: value for name, value in (("channel_id", channel_id), ("scope", scope)) if name in self._recorded
+        }
+        return self.inner.link(provider, subject, user_id, **recorded)
 
     def link_new_user(
         self,
@@ -124,6 +134,7 @@ class CheckedLinks:
         id_of: Callable[[Any], str],
         *,
         channel_id: str | None = None,
+        scope: str | None = None,
     ) -> tuple[Any, AccountLink]:
         self._require(provider, subject)
 
@@ -131,7 +142,7 @@ class CheckedLinks:
             return require_identifier(id_of(user), USER_ID_LIMIT, "site user id")
 
         result: tuple[Any, AccountLink] = self.inner.link_new_user(  # type: ignore[attr-defined]
-            provider, subject, make_user, checked_id, channel_id=channel_id
+            provider, subject, make_user, checked_id, channel_id=channel_id, scope=scope
         )
         return result
 

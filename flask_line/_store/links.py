@@ -34,6 +34,9 @@ class AccountLink:
     #: The LINE Login channel the account was first linked through (None: LINE WORKS, or a link made before
     #: flask-line recorded it). LINE user ids are per provider, so channels of one provider share them.
     channel_id: str | None = None
+    #: Which channels may use the link: ``"provider:<id>"`` (every channel of a LINE provider),
+    #: ``"channel:<id>"`` (one channel that declared no provider), or None (LINE WORKS, or made before scopes).
+    scope: str | None = None
 
 
 @runtime_checkable
@@ -46,11 +49,20 @@ class AccountLinkStore(Protocol):
     def for_user(self, provider: str, user_id: str) -> AccountLink | None:
         """The site user's link for ``provider``, or None."""
 
-    def link(self, provider: str, subject: str, user_id: str, *, channel_id: str | None = None) -> AccountLink:
+    def link(
+        self,
+        provider: str,
+        subject: str,
+        user_id: str,
+        *,
+        channel_id: str | None = None,
+        scope: str | None = None,
+    ) -> AccountLink:
         """Link the account to the user in one transaction, replacing the user's previous account of ``provider``.
 
-        ``channel_id`` (the LINE Login channel of the sign-in) is recorded with a new link; a store whose ``link``
-        does not take it is still accepted, and keeps no channel.
+        ``channel_id`` (the LINE Login channel of the sign-in) and ``scope`` (which channels may use the link) are
+        recorded with a new link; a store whose ``link`` takes neither is still accepted, and keeps neither (its
+        links then read as made before scopes: usable at the channel of a single-channel app).
 
         :raises ~flask_line.errors.AccountLinkConflict: the account is linked to another user.
         """
@@ -66,8 +78,9 @@ class SQLiteAccountLinks:
         self.file = SQLiteFile(path, LINK_SCHEMA, timeout)
         with self.file.write() as connection:
             columns = {row[1] for row in connection.execute("PRAGMA table_info(line_account_links)")}
-            if "channel_id" not in columns:  # a store made before links recorded their channel
-                connection.execute("ALTER TABLE line_account_links ADD COLUMN channel_id TEXT")
+            for column in ("channel_id", "scope"):  # a store made before links recorded their channel and scope
+                if column not in columns:
+                    connection.execute(f"ALTER TABLE line_account_links ADD COLUMN {column} TEXT")
 
     def find(self, provider: str, subject: str) -> AccountLink | None:
         return self._one("provider = ? AND subject = ?", (provider, subject))
@@ -80,7 +93,15 @@ class SQLiteAccountLinks:
             row = connection.execute(f"SELECT {_LINK_COLUMNS} FROM line_account_links WHERE {where}", values).fetchone()
         return _link(row) if row else None
 
-    def link(self, provider: str, subject: str, user_id: str, *, channel_id: str | None = None) -> AccountLink:
+    def link(
+        self,
+        provider: str,
+        subject: str,
+        user_id: str,
+        *,
+        channel_id: str | None = None,
+        scope: str | None = None,
+    ) -> AccountLink:
         now = utc_now().isoformat()
         with self.file.write() as connection:
             row = connection.execute(
@@ -93,16 +114,16 @@ class SQLiteAccountLinks:
                     "UPDATE line_account_links SET updated_at = ? WHERE provider = ? AND subject = ?",
                     (now, provider, subject),
                 )
-                return _link((*row[:4], now, row[5]))
+                return _link((*row[:4], now, *row[5:]))
             connection.execute("DELETE FROM line_account_links WHERE provider = ? AND user_id = ?", (provider, user_id))
             try:
                 connection.execute(
-                    f"INSERT INTO line_account_links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                    (provider, subject, user_id, now, now, channel_id),
+                    f"INSERT INTO line_account_links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (provider, subject, user_id, now, now, channel_id, scope),
                 )
             except sqlite3.IntegrityError:
                 raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
-        return _link((provider, subject, user_id, now, now, channel_id))
+        return _link((provider, subject, user_id, now, now, channel_id, scope))
 
     def unlink(self, provider: str, user_id: str) -> AccountLink | None:
         with self.file.write() as connection:
@@ -124,15 +145,15 @@ def check_same_user(existing: AccountLink, user_id: str) -> None:
 LINK_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS line_account_links ("
     " provider TEXT NOT NULL, subject TEXT NOT NULL, user_id TEXT NOT NULL,"
-    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, channel_id TEXT,"
+    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, channel_id TEXT, scope TEXT,"
     " PRIMARY KEY (provider, subject), UNIQUE (provider, user_id))",
 )
 
-_LINK_COLUMNS = "provider, subject, user_id, created_at, updated_at, channel_id"
+_LINK_COLUMNS = "provider, subject, user_id, created_at, updated_at, channel_id, scope"
 
 
-def _link(row: tuple[str, str, str, str, str, str | None]) -> AccountLink:
-    provider, subject, user_id, created_at, updated_at, channel_id = row
+def _link(row: tuple[str, str, str, str, str, str | None, str | None]) -> AccountLink:
+    provider, subject, user_id, created_at, updated_at, channel_id, scope = row
     return AccountLink(
         provider=provider,
         subject=subject,
@@ -140,4 +161,5 @@ def _link(row: tuple[str, str, str, str, str, str | None]) -> AccountLink:
         created_at=datetime.fromisoformat(created_at),
         updated_at=datetime.fromisoformat(updated_at),
         channel_id=channel_id,
+        scope=scope,
     )

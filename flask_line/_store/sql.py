@@ -74,6 +74,7 @@ def line_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False),
         Column("channel_id", String(32)),
+        Column("scope", String(255)),
         UniqueConstraint("provider", "user_id", name="uq_line_account_links_user"),
     )
     return attachments, links
@@ -282,6 +283,7 @@ class SQLAlchemyAccountLinks:
         id_of: Callable[[Any], str],
         *,
         channel_id: str | None = None,
+        scope: str | None = None,
     ) -> tuple[Any, AccountLink]:
         """Write the user ``make_user`` adds to the site's ORM session and its link, in one transaction.
 
@@ -299,7 +301,7 @@ class SQLAlchemyAccountLinks:
             with unavailable_as_503():
                 user = make_user()
                 session.flush()  # the new user's id, from the database
-                link = AccountLink(provider, subject, id_of(user), now, now, channel_id)
+                link = AccountLink(provider, subject, id_of(user), now, now, channel_id, scope)
                 try:
                     with session.begin_nested():  # a savepoint: only the link's own failure is a conflict
                         session.execute(insert(self.table).values(**asdict(link)))
@@ -322,7 +324,15 @@ class SQLAlchemyAccountLinks:
             row = connection.execute(select(self.table).where(*where)).first()
         return _link(row._mapping) if row else None
 
-    def link(self, provider: str, subject: str, user_id: str, *, channel_id: str | None = None) -> AccountLink:
+    def link(
+        self,
+        provider: str,
+        subject: str,
+        user_id: str,
+        *,
+        channel_id: str | None = None,
+        scope: str | None = None,
+    ) -> AccountLink:
         table, now = self.table, utc_now()
         this_account = (table.c.provider == provider, table.c.subject == subject)
         try:
@@ -333,7 +343,7 @@ class SQLAlchemyAccountLinks:
                     connection.execute(update(table).where(*this_account).values(updated_at=now))
                     return _link({**row._mapping, "updated_at": now})
                 connection.execute(delete(table).where(table.c.provider == provider, table.c.user_id == user_id))
-                link = AccountLink(provider, subject, user_id, now, now, channel_id)
+                link = AccountLink(provider, subject, user_id, now, now, channel_id, scope)
                 connection.execute(insert(table).values(**asdict(link)))
         except sa_errors.IntegrityError:
             # Linked by someone else between our read and our insert.
@@ -387,6 +397,7 @@ def _link(row: Any) -> AccountLink:
         created_at=_aware(row["created_at"]),
         updated_at=_aware(row["updated_at"]),
         channel_id=row.get("channel_id"),
+        scope=row.get("scope"),
     )
 
 

@@ -7,6 +7,7 @@ or :data:`MAX_BYTES` bytes is simply not JSON we accept (:class:`UntrustedJsonEr
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -48,3 +49,16 @@ def depth_exceeds(value: Any, limit: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False
+
+
+def unverified_jwt_claims(token: object, *, max_bytes: int) -> dict[str, Any] | None:
+    """The claims of a JWT *before* any verification, or None: only to choose who verifies it (its ``aud``, or the
+    ``state`` a signed callback answer belongs to), never to trust what it says."""
+    if not isinstance(token, str) or len(token) > max_bytes:
+        return None
+    try:
+        payload = token.split(".")[1]
+        claims = parse(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)), max_bytes=max_bytes)
+    except (IndexError, ValueError):  # UntrustedJsonError and bad base64 are ValueErrors
+        return None
+    return claims if isinstance(claims, dict) else None
