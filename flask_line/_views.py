@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, make_response, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from ._flow.authorization import resume_at_origin
+from ._flow.authorization import fail_before_the_flow, resume_at_origin
 from ._flow.origin import url_values
 from ._flow.redirects import safe_next
 from ._i18n.languages import render_page
@@ -25,7 +25,7 @@ from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
 from ._translatable import N_
 from ._works.flow import WorksSignInFlow
-from .errors import CrossSiteRequest, NotConfigured, TokenAuthError
+from .errors import ChannelNotFound, CrossSiteRequest, NotConfigured, StateError, TokenAuthError
 
 #: The endpoints whose URLs LINE is given (registered in the Console): they carry no visitor's values.
 ADDRESSED_TO_LINE = frozenset({"line.callback", "line.attach_callback", "line.works_callback", "line.module_webhook"})
@@ -78,8 +78,15 @@ def callback() -> Response:
     """
     params = request.form if request.method == "POST" else request.args
     state = runtime()
-    resume_at_origin(state.pending, params, LoginFlow.signals)
-    return state.require_login().flow.finish(params)
+    started = resume_at_origin(state.pending, params, LoginFlow.signals)
+    try:
+        login = state.require_login()
+    except ChannelNotFound:
+        if started is not None:
+            raise
+        # A state this browser never issued (another browser, or an expired sign-in) names no shop: a 400.
+        fail_before_the_flow(StateError("The state is unknown to this browser session."), LoginFlow.signals)
+    return login.flow.finish(params)
 
 
 def logout() -> Response:

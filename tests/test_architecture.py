@@ -89,3 +89,46 @@ def test_every_type_a_user_receives_or_passes_is_exported():
     assert missing - internal_helpers == set()
     for alias in ("AccessRule", "LinkUserHook", "Storage", "IdentityStorage", "ModuleApiClient", "Settings"):
         assert alias in flask_line.__all__
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """Every module of the package and the package modules it imports: at the top, under ``TYPE_CHECKING`` and
+    inside functions alike (an import hidden in a function is still a circle)."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = ("flask_line", *path.relative_to(PACKAGE).with_suffix("").parts)
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = (path, path.name == "__init__.py")
+    graph: dict[str, set[str]] = {}
+    for name, (path, is_package) in modules.items():
+        package = name if is_package else name.rpartition(".")[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = package
+                for _ in range(node.level - 1):
+                    base = base.rpartition(".")[0]
+                source = f"{base}.{node.module}" if node.level and node.module else base if node.level else node.module
+                for alias in node.names:
+                    found.add(f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else str(source))
+        graph[name] = {target for target in found if target in modules and target != name}
+    return graph
+
+
+def test_the_package_has_no_import_circles():
+    graph = _module_imports()
+    # The package's __init__ re-exports the public names: modules below it never import it, so it is no circle.
+    circles = []
+    for start in graph:
+        stack, seen = [(start, [start])], set()
+        while stack:
+            current, path = stack.pop()
+            for target in graph[current]:
+                if target == start:
+                    circles.append(" -> ".join([*path, start]))
+                elif target not in seen:
+                    seen.add(target)
+                    stack.append((target, [*path, target]))
+    assert circles == []

@@ -424,3 +424,29 @@ def test_bad_per_shop_settings_fail_at_init_app(make_app: AppFactory, entry: dic
     with pytest.raises(ConfigurationError) as failed:
         make_app(LINE_LOGIN_CHANNELS={"tea": {**CHANNELS["tea"], **entry}})
     assert failed.value.key == "LINE_LOGIN_CHANNELS"
+
+
+# 7. One channel, one identity -------------------------------------------------------------------------------------
+
+
+def test_the_module_chooser_belongs_to_the_shops_signed_in_admin(shops: Flask, line_platform: EmulatorServer):
+    client = shops.test_client()
+    sign_in_at(client, line_platform, "/shops/tea/card")
+    chooser = client.get("/line/accounts?shop=tea")
+    assert chooser.status_code == 200, "signed in at tea: no loop back to sign-in"
+    assert 'href="/line/attach?' in chooser.get_data(as_text=True) and "shop=tea" in chooser.get_data(as_text=True)
+    assert client.get("/line/accounts?shop=cake").status_code == 302  # at cake nobody is signed in
+
+
+def test_a_sign_out_ends_the_shops_pending_sign_ins_and_the_last_one_ends_all(
+    shops: Flask, line_platform: EmulatorServer
+):
+    client = shops.test_client()
+    sign_in_at(client, line_platform, "/shops/tea/card")
+    sign_in_at(client, line_platform, "/shops/cafe/card")
+    started_at_tea = line_platform.consent(client.get("/line/login?shop=tea").location)
+    started_at_cafe = line_platform.consent(client.get("/line/login?shop=cafe").location)
+    client.post("/line/logout?shop=tea")
+    assert deliver(client, started_at_tea).status_code == 400, "tea's pending sign-in went with tea's sign-out"
+    client.post("/line/logout?shop=cafe")
+    assert deliver(client, started_at_cafe).status_code == 400

@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, NoReturn, TypeVar
 
 from blinker import NamedSignal
 from flask import current_app, redirect, url_for
@@ -64,12 +64,15 @@ class FlowSignals:
     failed: NamedSignal
 
 
-def resume_at_origin(pending: PendingAuthorizations, params: Mapping[str, str], signals: FlowSignals) -> None:
+def resume_at_origin(
+    pending: PendingAuthorizations, params: Mapping[str, str], signals: FlowSignals
+) -> PendingAuthorization | None:
     """At a callback: continue as the request that started the sign-in its ``state`` names (its shop's URL values
     and channel), so the callback URL needs no shop. A signed answer (``response=<JWT>``) is read unverified here,
     only to find the state; the flow verifies it with the channel found.
 
-    A session that cannot be read fails the callback here, with the flow's failure signal.
+    A session that cannot be read fails the callback here, with the flow's failure signal. Returns the pending
+    authorization found (None: the state is unknown to this browser).
     """
     state = params.get("state")
     if state is None:
@@ -78,10 +81,16 @@ def resume_at_origin(pending: PendingAuthorizations, params: Mapping[str, str], 
     try:
         found = pending.peek(state)
     except LineError as error:
-        log.warning("callback rejected (%s): %s", error.code, error.message)
-        signals.failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
-        raise
+        fail_before_the_flow(error, signals)
     restore(found.origin if found is not None else None)
+    return found
+
+
+def fail_before_the_flow(error: LineError, signals: FlowSignals) -> NoReturn:
+    """A callback that fails before its flow is known: logged, the failure signal sent, ``error`` raised."""
+    log.warning("callback rejected (%s): %s", error.code, error.message)
+    signals.failed.send(current_app._get_current_object(), error=error)  # type: ignore[attr-defined]
+    raise error
 
 
 class AuthorizationFlow(ABC, Generic[ResultT]):
