@@ -110,6 +110,8 @@ class LoginChannels:
             self.settings_of(channel, key="LINE_LOGIN_CHANNELS")
         self.size = base.channel_cache_size
         self._services: OrderedDict[LoginChannel, LoginService] = OrderedDict()
+        #: The kept channels by id, so a callback finds its channel without a scan.
+        self._by_id: dict[str, LoginChannel] = {}
         self._lock = threading.Lock()
 
     @property
@@ -176,10 +178,8 @@ class LoginChannels:
             if channel.channel_id == channel_id:
                 return self.service(channel)
         with self._lock:
-            for channel, service in self._services.items():
-                if channel.channel_id == channel_id:
-                    return service
-        return None
+            channel = self._by_id.get(channel_id)
+            return self._services.get(channel) if channel is not None else None
 
     def _ask_loader(self) -> LoginChannel:
         loader = self._loader()
@@ -218,8 +218,11 @@ class LoginChannels:
         built = self._build(self.settings_of(channel))
         with self._lock:
             self._services[channel] = built
+            self._by_id[channel.channel_id] = channel
             while len(self._services) > self.size:
-                self._services.popitem(last=False)
+                evicted, _ = self._services.popitem(last=False)
+                if self._by_id.get(evicted.channel_id) is evicted:
+                    del self._by_id[evicted.channel_id]
         return built
 
     @property
