@@ -178,8 +178,8 @@ class LoginChannels:
             if channel.channel_id == channel_id:
                 return self.service(channel)
         with self._lock:
-            channel = self._by_id.get(channel_id)
-            return self._services.get(channel) if channel is not None else None
+            kept = self._by_id.get(channel_id)
+            return self._services.get(kept) if kept is not None else None
 
     def _ask_loader(self) -> LoginChannel:
         loader = self._loader()
