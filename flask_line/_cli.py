@@ -8,6 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from ._runtime import runtime
+from ._sessions.abilities import SweepingSessions
+from ._sessions.outage import OutageTolerantSessions
 
 
 class LineCommands(AppGroup):
@@ -69,10 +71,11 @@ def sweep_sessions_command() -> None:
     from flask import current_app
 
     interface = current_app.session_interface
-    sweep = getattr(interface, "sweep", None)
-    if sweep is None:
+    if isinstance(interface, OutageTolerantSessions):
+        interface = interface.inner
+    if not isinstance(interface, SweepingSessions):
         raise click.ClickException("The app does not use flask-line's embedded session store.")
-    click.echo(f"removed {sweep()} expired sessions")
+    click.echo(f"removed {interface.sweep()} expired sessions")
 
 
 @line_cli.command("works-token")

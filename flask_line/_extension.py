@@ -96,7 +96,7 @@ class LineOAuth:
         if settings.common.session_setup:
             setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
             if not isinstance(app.session_interface, OutageTolerantSessions):
-                app.session_interface = OutageTolerantSessions(app.session_interface, error_response)
+                app.session_interface = OutageTolerantSessions(app.session_interface)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
         app.before_request(_adopt_login_view_when_line_login_exists)
         if settings.common.emulator_url:

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import redis
 from flask import Flask, session
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 
-from flask_line import LineOAuth, line_login_required
+from flask_line import LineOAuth, errors, line_login_required
 from flask_line.testing import signed_in_line_user
 from tests.conftest import BrowserClient, follow_login
 from tests.local import RedisServer, start_redis_or_skip
@@ -97,3 +98,101 @@ def test_a_session_that_cannot_be_saved_is_not_answered_as_saved(redis_app, redi
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "5"
     assert b"remembered" not in answer.data
+
+
+class Member(UserMixin):
+    def __init__(self, user_id: str) -> None:
+        self.id = user_id
+
+
+@pytest.fixture
+def members_app(redis_app: Flask) -> Flask:
+    """The Redis site with Flask-Login, whose after-request hook reads the session on every page."""
+    manager = LoginManager(redis_app)
+    manager.login_view = "line.login"
+    manager.user_loader(Member)
+
+    @redis_app.get("/members")
+    @login_required
+    def members() -> str:
+        return f"member {current_user.id}"
+
+    @redis_app.get("/hello")
+    def hello() -> str:
+        return "hello, no session needed"
+
+    @redis_app.errorhandler(errors.LineError)
+    def site_page(error: errors.LineError) -> tuple[str, int, dict[str, str]]:
+        # The site's own handler: it reads current_user, which reads the session that is away.
+        who = "anonymous" if current_user.is_anonymous else current_user.id
+        return f"site page for {who}: {error.code}", error.status_code, {"Retry-After": "7"}
+
+    @redis_app.post("/member-login/<name>")
+    def member_login(name: str) -> str:
+        login_user(Member(name))
+        return "ok"
+
+    return redis_app
+
+
+def test_with_flask_login_every_answer_during_an_outage_is_a_503_or_a_page_without_the_session(
+    members_app, redis_server, caplog
+):
+    client = members_app.test_client()
+    assert client.post("/member-login/m1").status_code == 200
+    assert client.get("/members").data == b"member m1"
+    redis_server.stop()
+    caplog.set_level(logging.DEBUG, logger="flask_line")
+    for path in ("/hello", "/", "/members", "/line/login", "/profile", "/hello"):
+        page = client.get(path)
+        assert page.status_code in (200, 503), f"{path}: {page.status_code}"
+        if page.status_code == 503:
+            assert page.headers["Retry-After"] == "7", "the site's own error handler answered"
+            assert page.get_data(as_text=True) == "site page for anonymous: session_store_unavailable"
+    assert client.get("/hello").data == b"hello, no session needed", "Flask-Login's after-request hook"
+    assert client.get("/members").status_code == 503
+    fresh = members_app.test_client()  # a visitor without a cookie
+    assert fresh.get("/hello").status_code == 200
+    assert fresh.get("/members").status_code in (302, 503)
+    assert len(store_errors(caplog)) == 1
+
+
+def test_each_outage_is_one_error_and_one_warning_decided_by_the_store(members_app, redis_server, caplog):
+    caplog.set_level(logging.INFO, logger="flask_line")
+    returning = members_app.test_client()
+    returning.post("/member-login/m1")
+    for _ in range(2):
+        redis_server.stop()
+        for _ in range(3):
+            assert returning.get("/members").status_code == 503
+            # A new visitor whose page stores nothing never reaches the store: it must not say "back".
+            assert members_app.test_client().get("/hello").status_code == 200
+        redis_server.start()
+        assert returning.get("/members").status_code == 302, "the store is empty again: signed out, no 500"
+    outage_lines = [
+        (record.levelname, record.getMessage().split(" (")[0].split(" after")[0])
+        for record in caplog.records
+        if record.name == "flask_line" and record.levelno >= logging.WARNING and "session store" in record.getMessage()
+    ]
+    assert (
+        outage_lines
+        == [
+            ("ERROR", "The session store cannot be reached"),
+            ("WARNING", "The session store is back"),
+        ]
+        * 2
+    )
+
+
+def test_a_hook_that_writes_after_an_outage_page_cannot_claim_success(members_app, redis_server):
+    @members_app.after_request
+    def remember_visit(response: Any) -> Any:
+        session["last_visit"] = "now"
+        return response
+
+    client = members_app.test_client()
+    client.post("/member-login/m1")
+    redis_server.stop()
+    page = client.get("/hello")
+    assert page.status_code == 503, "what the hook wrote is lost: the visitor must not be told it worked"
+    assert page.get_data(as_text=True) == "site page for anonymous: session_store_unavailable"

@@ -38,7 +38,7 @@ def default_store_app(tmp_path: Path, line_platform, **config) -> Flask:
 
 
 def rows(app: Flask) -> list[tuple[str, float]]:
-    with sqlite3.connect(app.session_interface.path) as connection:
+    with sqlite3.connect(app.session_interface.inner.path) as connection:
         return connection.execute("SELECT id, expires_at FROM flask_line_sessions").fetchall()
 
 
@@ -82,7 +82,7 @@ def test_a_full_store_never_evicts_a_signed_in_user(tmp_path, line_platform):
     client = app.test_client()
     follow_login(client, line_platform, user="Cony")
     now = time.time()
-    with sqlite3.connect(app.session_interface.path) as connection:  # 120,000 other sessions, some expired
+    with sqlite3.connect(app.session_interface.inner.path) as connection:  # 120,000 other sessions, some expired
         connection.executemany(
             "INSERT INTO flask_line_sessions VALUES (?, ?, ?)",
             ((f"session:other{index}", b"\x80", now + (600 if index % 2 else -600)) for index in range(120_000)),
@@ -96,7 +96,7 @@ def test_expired_sessions_are_swept_by_command_and_a_signed_in_one_stays(tmp_pat
     app = default_store_app(tmp_path, line_platform)
     client = app.test_client()
     follow_login(client, line_platform, user="Brown")
-    with sqlite3.connect(app.session_interface.path) as connection:
+    with sqlite3.connect(app.session_interface.inner.path) as connection:
         connection.executemany(
             "INSERT INTO flask_line_sessions VALUES (?, ?, ?)",
             ((f"session:old{index}", b"\x80", time.time() - 1) for index in range(12_000)),
@@ -112,7 +112,7 @@ def test_an_expired_session_is_not_read_even_before_a_sweep(tmp_path, line_platf
     app = default_store_app(tmp_path, line_platform)
     client = app.test_client()
     follow_login(client, line_platform, user="Brown")
-    with sqlite3.connect(app.session_interface.path) as connection:
+    with sqlite3.connect(app.session_interface.inner.path) as connection:
         connection.execute("UPDATE flask_line_sessions SET expires_at = ?", (time.time() - 1,))
     assert client.get("/me").data == b"anonymous"
 
@@ -130,9 +130,9 @@ def test_a_restarted_worker_reads_the_same_store(tmp_path, line_platform):
 
 def test_the_background_sweeper_runs_outside_requests(tmp_path, line_platform):
     app = default_store_app(tmp_path, line_platform)
-    app.session_interface.sweep_interval = 0.1
+    app.session_interface.inner.sweep_interval = 0.1
     app.test_client().get("/line/login")  # the first use starts the sweeper
-    with sqlite3.connect(app.session_interface.path) as connection:
+    with sqlite3.connect(app.session_interface.inner.path) as connection:
         connection.execute("INSERT INTO flask_line_sessions VALUES ('session:gone', x'80', ?)", (time.time() - 1,))
     deadline = time.monotonic() + 5
     while any(row[0] == "session:gone" for row in rows(app)):

@@ -14,13 +14,14 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, after_this_request
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 
 from .._log import log
-from ..errors import LineError, SessionStoreUnavailable, StoreUnavailable
+from ..errors import SessionStoreUnavailable, StoreUnavailable
+from .abilities import RegeneratingSessions
 
 
 @functools.cache
@@ -40,62 +41,92 @@ def outage_errors() -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
+def _until_answered(name: str) -> Any:
+    """The dict method ``name`` of a session that refuses (a 503) until its request's answer is decided."""
+    method = getattr(SecureCookieSession, name)
+
+    @functools.wraps(method)
+    def until_answered(self: UnavailableSession, *args: Any, **kwargs: Any) -> Any:
+        if not self.answered:
+            self.answered = True  # the request fails from here: whatever runs later meets an empty session
+            raise SessionStoreUnavailable("The session store cannot be reached.")
+        return method(self, *args, **kwargs)
+
+    return until_answered
+
+
 class UnavailableSession(SecureCookieSession):
-    """The session of a request whose store could not be reached: reading or writing it is a 503."""
+    """The session of a request whose store could not be reached.
 
-    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise SessionStoreUnavailable("The session store cannot be reached.")
+    Until the request's answer is decided, reading or writing it raises :class:`SessionStoreUnavailable` (a
+    503). From then on (the 503 raised, or the view's page made) it reads as empty, so what runs afterwards
+    (Flask-Login's after-request hook, the site's own hooks and error handler) cannot turn the answer into a 500.
+    """
 
-    __getitem__ = __setitem__ = __delitem__ = __contains__ = __iter__ = __len__ = _refuse
-    get = pop = setdefault = update = clear = keys = values = items = _refuse
+    def __init__(self) -> None:
+        super().__init__()
+        #: Whether the answer is decided: the session then reads as empty instead of refusing.
+        self.answered = False
+
+    __getitem__ = _until_answered("__getitem__")
+    __setitem__ = _until_answered("__setitem__")
+    __delitem__ = _until_answered("__delitem__")
+    __contains__ = _until_answered("__contains__")
+    __iter__ = _until_answered("__iter__")
+    __len__ = _until_answered("__len__")
+    get = _until_answered("get")
+    pop = _until_answered("pop")
+    setdefault = _until_answered("setdefault")
+    update = _until_answered("update")
+    clear = _until_answered("clear")
+    keys = _until_answered("keys")
+    values = _until_answered("values")
+    items = _until_answered("items")
 
 
 class OutageTolerantSessions(SessionInterface):
-    """The app's session interface, with its store's outages answered as 503s (see the module's docstring)."""
+    """The app's session interface, with its store's outages answered as 503s (see the module's docstring).
 
-    def __init__(self, inner: SessionInterface, unavailable: Callable[[LineError], Response]) -> None:
+    Its refusals go through the app's own error handler for :class:`~flask_line.errors.LineError` (flask-line's
+    unless the site registered one). Whether the store is down or back is decided only by calls that reached it:
+    a request without a session cookie that stores nothing never tells.
+    """
+
+    def __init__(self, inner: SessionInterface) -> None:
+        #: The app's own interface (Flask-Session's, or flask-line's embedded store).
         self.inner = inner
-        self._unavailable = unavailable
         self._down_since: float | None = None
         self._lock = threading.Lock()
 
-    #: The wrapper's own attributes; any other is the wrapped interface's (``path``, ``sweep_interval``...).
-    _OWN = frozenset({"inner", "_unavailable", "_down_since", "_lock"})
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._OWN:
-            object.__setattr__(self, name, value)
-        else:
-            setattr(self.inner, name, value)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        value = getattr(self.inner, name)
-        if name == "regenerate":  # a new session id at login writes to the store too
-            return self._guarded(value)
-        return value
-
     def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        reaches_store = bool(request.cookies.get(self.inner.get_cookie_name(app)))
         try:
             opened = self.inner.open_session(app, request)
         except outage_errors() as error:
             self._went_down(error)
-            return UnavailableSession()
-        self._came_back()
+            unavailable = UnavailableSession()
+            after_this_request(_mark_answered(unavailable))
+            return unavailable
+        if reaches_store:
+            self._came_back()
         return opened
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if isinstance(session, UnavailableSession):
+            if session.modified and response.status_code < 400:
+                # A hook wrote to the session after the page was made: what it wrote cannot be kept.
+                self._answer_unavailable(app, response)
             return
+        reaches_store = session.modified or (bool(session) and app.config.get("SESSION_REFRESH_EACH_REQUEST", True))
         try:
             self.inner.save_session(app, session, response)
         except outage_errors() as error:
             # The view ran, but what it stored is lost: the visitor must not be told it worked.
             self._went_down(error)
-            self._answer_unavailable(response)
+            self._answer_unavailable(app, response)
             return
-        self._came_back()
+        if reaches_store:
+            self._came_back()
 
     def make_null_session(self, app: Flask) -> Any:
         return self.inner.make_null_session(app)
@@ -103,26 +134,28 @@ class OutageTolerantSessions(SessionInterface):
     def is_null_session(self, obj: object) -> bool:
         return self.inner.is_null_session(obj)
 
-    def _answer_unavailable(self, response: Response) -> None:
-        """Turn ``response`` into the 503 answer of :class:`SessionStoreUnavailable`."""
-        replacement = self._unavailable(SessionStoreUnavailable("The session could not be saved."))
+    def get_cookie_name(self, app: Flask) -> str:
+        return self.inner.get_cookie_name(app)
+
+    def regenerate(self, session: SessionMixin) -> None:
+        """Give ``session`` a new id in the store (a no-op for an interface that keeps no ids)."""
+        if not isinstance(self.inner, RegeneratingSessions):
+            return
+        try:
+            self.inner.regenerate(session)
+        except outage_errors() as error:  # a new session id at login writes to the store too
+            self._went_down(error)
+            raise SessionStoreUnavailable("The session store cannot be reached.") from None
+
+    def _answer_unavailable(self, app: Flask, response: Response) -> None:
+        """Turn ``response`` into the app's answer to :class:`SessionStoreUnavailable` (its handler's page)."""
+        replacement = app.make_response(app.handle_user_exception(SessionStoreUnavailable("The session was lost.")))
         response.status_code = replacement.status_code
         response.set_data(replacement.get_data())
         for header in ("Content-Type", "Retry-After"):
             if header in replacement.headers:
                 response.headers[header] = replacement.headers[header]
         response.headers.pop("Location", None)
-
-    def _guarded(self, call: Any) -> Any:
-        @functools.wraps(call)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return call(*args, **kwargs)
-            except outage_errors() as error:
-                self._went_down(error)
-                raise SessionStoreUnavailable("The session store cannot be reached.") from None
-
-        return guarded
 
     def _went_down(self, error: BaseException) -> None:
         with self._lock:
@@ -143,3 +176,13 @@ class OutageTolerantSessions(SessionInterface):
             since, self._down_since = self._down_since, None
         if since is not None:
             log.warning("The session store is back after %.1f s", time.monotonic() - since)
+
+
+def _mark_answered(session: UnavailableSession) -> Callable[[Response], Response]:
+    """The request's first after-request step: the page is made, so the session now reads as empty."""
+
+    def mark(response: Response) -> Response:
+        session.answered = True
+        return response
+
+    return mark

@@ -12,6 +12,7 @@ from flask import Flask, Request, Response, current_app, session
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 
 from .._log import log
+from .abilities import RegeneratingSessions
 
 #: The embedded default store's file, in the app's instance folder.
 DEFAULT_SESSION_FILE = "flask_line_sessions.sqlite3"
@@ -123,6 +124,5 @@ class DeferredSessions(SessionInterface):
 def rotate_session_id() -> None:
     """Give the session a new id at login, so an id planted before login is worthless (session fixation)."""
     interface = current_app.session_interface
-    regenerate = getattr(interface, "regenerate", None)
-    if regenerate is not None and getattr(session, "sid", None):
-        regenerate(session)
+    if isinstance(interface, RegeneratingSessions) and getattr(session, "sid", None):
+        interface.regenerate(session)

@@ -1,0 +1,23 @@
+"""What a session interface may do beyond Flask's, as protocols checked once, never probed per request."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from flask.sessions import SessionMixin
+
+
+@runtime_checkable
+class RegeneratingSessions(Protocol):
+    """An interface that can give a session a new id (Flask-Session's, the embedded store)."""
+
+    def regenerate(self, session: SessionMixin) -> None:
+        """Give ``session`` a new id, dropping the old one from the store."""
+
+
+@runtime_checkable
+class SweepingSessions(Protocol):
+    """An interface whose expired sessions are deleted by a sweep (the embedded SQLite store)."""
+
+    def sweep(self) -> int:
+        """Delete expired sessions; return how many."""
