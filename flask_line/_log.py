@@ -8,6 +8,8 @@ argument (and in the message itself), so each call site cannot forget to.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 #: Control characters (C0, DEL, C1, and the Unicode line and paragraph separators) shown as escapes.
@@ -45,3 +47,37 @@ class EscapeControlCharacters(logging.Filter):
 log = logging.getLogger("flask_line")
 if not any(isinstance(existing, EscapeControlCharacters) for existing in log.filters):
     log.addFilter(EscapeControlCharacters())
+
+
+class Episodes:
+    """One ERROR when something (a store, a database) starts failing and one WARNING when it works again.
+
+    Only calls that really reached it report here, so a request that never touched it cannot end an episode;
+    failures in between are DEBUG lines. Per process: each worker logs each episode once.
+    """
+
+    def __init__(self, what: str, consequence: str) -> None:
+        self._what = what
+        self._consequence = consequence
+        self._since: float | None = None
+        self._lock = threading.Lock()
+
+    def failed(self, cause: str) -> None:
+        """A call reached it and failed for ``cause``."""
+        with self._lock:
+            first = self._since is None
+            if first:
+                self._since = time.monotonic()
+        if first:
+            log.error("%s cannot be used (%s); %s", self._what, cause, self._consequence)
+        else:
+            log.debug("%s still cannot be used (%s)", self._what, cause)
+
+    def worked(self) -> None:
+        """A call reached it and worked (cheap when nothing failed: no lock, no clock)."""
+        if self._since is None:
+            return
+        with self._lock:
+            since, self._since = self._since, None
+        if since is not None:
+            log.warning("%s works again after %.1f s", self._what, time.monotonic() - since)

@@ -74,7 +74,7 @@ def test_a_stopped_session_store_is_a_503_page_then_recovers(redis_app, redis_se
     assert client.get("/profile").status_code == 302
     assert follow_login(client, line_platform, user="Brown").status_code == 302
     assert signed_in_line_user(client).user_id is not None
-    assert any("back after" in record.getMessage() for record in caplog.records)
+    assert any("works again after" in record.getMessage() for record in caplog.records)
 
 
 def test_a_callback_while_the_store_is_away_is_a_503_and_a_failure_signal(redis_app, redis_server, line_platform):
@@ -177,8 +177,8 @@ def test_each_outage_is_one_error_and_one_warning_decided_by_the_store(members_a
     assert (
         outage_lines
         == [
-            ("ERROR", "The session store cannot be reached"),
-            ("WARNING", "The session store is back"),
+            ("ERROR", "The session store cannot be used"),
+            ("WARNING", "The session store works again"),
         ]
         * 2
     )

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Request, Response, after_this_request
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 
-from .._log import log
+from .._log import Episodes
 from ..errors import SessionStoreUnavailable, StoreUnavailable
 from .abilities import RegeneratingSessions
 
@@ -95,8 +93,7 @@ class OutageTolerantSessions(SessionInterface):
     def __init__(self, inner: SessionInterface) -> None:
         #: The app's own interface (Flask-Session's, or flask-line's embedded store).
         self.inner = inner
-        self._down_since: float | None = None
-        self._lock = threading.Lock()
+        self._episodes = Episodes("The session store", "visitors get 503 until it works again")
 
     def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         reaches_store = bool(request.cookies.get(self.inner.get_cookie_name(app)))
@@ -158,24 +155,10 @@ class OutageTolerantSessions(SessionInterface):
         response.headers.pop("Location", None)
 
     def _went_down(self, error: BaseException) -> None:
-        with self._lock:
-            first = self._down_since is None
-            if first:
-                self._down_since = time.monotonic()
-        if first:
-            log.error(
-                "The session store cannot be reached (%s); visitors get 503 until it is back", type(error).__name__
-            )
-        else:
-            log.debug("The session store is still unreachable (%s)", type(error).__name__)
+        self._episodes.failed(type(error).__name__)
 
     def _came_back(self) -> None:
-        if self._down_since is None:  # the usual case: no lock, no clock
-            return
-        with self._lock:
-            since, self._down_since = self._down_since, None
-        if since is not None:
-            log.warning("The session store is back after %.1f s", time.monotonic() - since)
+        self._episodes.worked()
 
 
 def _mark_answered(session: UnavailableSession) -> Callable[[Response], Response]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import (
     Boolean,
@@ -36,9 +36,10 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_errors
 
-from .._log import log
+from .._log import Episodes, log
 from ..errors import AccountLinkConflict, SchemaOutOfDate, StoreUnavailable
 from .attachments import ModuleAttachment, decode_scopes, encode_scopes, may_replace, utc_now
+from .failures import Cause, cause_of
 from .links import AccountLink, check_same_user
 from .schema import UPGRADE_COMMAND, create_tables, schema_problems, upgrade
 
@@ -101,6 +102,10 @@ class Database:
         self._schema_ok = False
         self._recheck_at = 0.0
         self._problem_text = ""
+        #: The names of flask-line's own tables (a duplicate key elsewhere is the site's constraint, not ours).
+        self.own_table_names = frozenset({self.attachments.name, self.links.name})
+        #: One ERROR when the database starts failing, one WARNING when it works again.
+        self.episodes = Episodes("flask-line's database", "sign-ins, links and attaches get 503 until it works again")
 
     @property
     def engine(self) -> Engine:
@@ -116,13 +121,41 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction; a database that cannot be reached raises :class:`StoreUnavailable`, one whose
-        flask-line tables are not what this version needs :class:`SchemaOutOfDate`."""
-        with unavailable_as_503():
+        """One transaction. Its failures are classified (:mod:`~flask_line._store.failures`): a database that
+        cannot be used raises :class:`StoreUnavailable`, drifted tables :class:`SchemaOutOfDate`, and only a
+        duplicate of flask-line's own key is raised as it came (``IntegrityError``)."""
+        with self.failures_classified():
             if not self._schema_ok:
                 self._check_schema()
             with self.engine.begin() as connection:
                 yield connection
+
+    @contextmanager
+    def failures_classified(self) -> Iterator[None]:
+        """Classify the database errors of the block (see :meth:`transaction`); one that ends well is a call that
+        reached the database and worked (the end of an outage episode)."""
+        try:
+            yield
+        except (sa_errors.DBAPIError, sa_errors.TimeoutError) as error:
+            cause = cause_of(error, self.own_table_names)
+            if cause is Cause.DUPLICATE_KEY:
+                raise
+            if cause is Cause.MISSING_SCHEMA:
+                with suppress(sa_errors.DBAPIError):  # the database failing again is the 503 below
+                    self._drifted(error)
+            self.episodes.failed(cause.value)
+            raise StoreUnavailable(f"The database cannot be used: {cause.value}.") from error
+        self.episodes.worked()
+
+    def _drifted(self, error: BaseException) -> None:
+        """A statement met a missing table or column: check the schema again now (it changed while running)."""
+        with self._tables_lock:
+            self._schema_ok, self._recheck_at = False, 0.0
+        self._check_schema()  # raises SchemaOutOfDate naming what is missing and the fix
+        missing = self.site_problems()
+        if not missing:  # a table or column outside the shared MetaData: the database's own words say which
+            missing = [str(getattr(error, "orig", error)).splitlines()[0]]
+        self._report(f"The site's own tables do not match its code: {'; '.join(missing)}. {SITE_TABLES_ADVICE}")
 
     def _check_schema(self) -> None:
         """At first use: create (and, when flask-line owns them, upgrade) the tables, then compare them."""
@@ -141,13 +174,29 @@ class Database:
             if not problems:
                 self._schema_ok = True
                 return
-            self._problem_text = (
-                f"flask-line's tables do not match this version: {'; '.join(problems)}. Run `{UPGRADE_COMMAND}` "
-                "(or, with Flask-Migrate or Alembic, generate and apply a migration: the tables are in your MetaData)."
-            )
-            log.error("%s", self._problem_text)
             self._recheck_at = time.monotonic() + SCHEMA_RECHECK_SECONDS
-            raise SchemaOutOfDate(self._problem_text)
+            site = self.site_problems()
+            advice = f" The site's own tables are missing too ({'; '.join(site)}): {SITE_TABLES_ADVICE}" if site else ""
+            self._report(
+                f"flask-line's tables do not match this version: {'; '.join(problems)}. Run `{UPGRADE_COMMAND}` "
+                "(or, with Flask-Migrate or Alembic, generate and apply a migration: the tables are in your "
+                f"MetaData).{advice}"
+            )
+
+    def _report(self, problem: str) -> NoReturn:
+        """Log ``problem`` (once while it stays the same: drift lasts, one ERROR is enough) and refuse with it."""
+        if problem != self._problem_text:
+            self._problem_text = problem
+            log.error("%s", problem)
+        raise SchemaOutOfDate(problem)
+
+    def site_problems(self) -> list[str]:
+        """The site's own tables on the shared ``MetaData`` that the database lacks (empty: none, or not shared)."""
+        site_tables = [table for table in self.metadata.sorted_tables if table.name not in self.own_table_names]
+        if not site_tables:
+            return []
+        with self.engine.connect() as connection:
+            return schema_problems(connection, site_tables)
 
     def problems(self) -> list[str]:
         """What differs between the database and this version's tables (``flask line db check``)."""
@@ -167,6 +216,12 @@ class Database:
             self._schema_ok, self._recheck_at = False, 0.0  # the next use checks again at once
         return done
 
+
+#: What creates the site's own tables (flask-line's command creates only flask-line's).
+SITE_TABLES_ADVICE = (
+    "create them with the site's migrations (`flask db upgrade` with Flask-Migrate) or `db.create_all()` in an app "
+    "context; `flask line db upgrade` creates only flask-line's tables"
+)
 
 #: Seconds between checks of a schema found out of date (so fixing it needs no restart, and a broken schema costs
 #: one inspection per interval, not one per request).
@@ -298,14 +353,16 @@ class SQLAlchemyAccountLinks:
         session = self._orm_session()
         now = utc_now()
         try:
-            with unavailable_as_503():
+            with self.database.failures_classified():
                 user = make_user()
                 session.flush()  # the new user's id, from the database
                 link = AccountLink(provider, subject, id_of(user), now, now, channel_id, scope)
                 try:
                     with session.begin_nested():  # a savepoint: only the link's own failure is a conflict
                         session.execute(insert(self.table).values(**asdict(link)))
-                except sa_errors.IntegrityError:
+                except sa_errors.IntegrityError as error:
+                    if cause_of(error, self.database.own_table_names) is not Cause.DUPLICATE_KEY:
+                        raise  # a CHECK, a trigger: not "already linked" (classified as a 503 above)
                     raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
                 session.commit()
         except BaseException:
