@@ -134,6 +134,18 @@ class UpstreamUnavailable(LineError):
         self.retry_after = retry_after
 
 
+class UnusableAnswer(UpstreamUnavailable):
+    """LINE answered, but with something flask-line cannot use: an id that does not have LINE's documented shape.
+
+    Nothing from the answer is stored; the visitor can try again.
+    """
+
+    explanation = N_("LINE answered something this site cannot use. Please try again in a moment.")
+
+    code = "upstream_unusable"
+    title = N_("LINE's answer cannot be used")
+
+
 class UpstreamTimeout(UpstreamUnavailable):
     """LINE did not answer within ``LINE_HTTP_TIMEOUT`` seconds."""
 

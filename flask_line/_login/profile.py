@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._wire.http import LineHttp
+from .._wire.ids import line_id
 from .._wire.tokens import LineToken
 from ..errors import MissingLoginScope, UpstreamUnavailable
 from .settings import LoginEndpoints
@@ -24,10 +25,10 @@ class ProfileClient:
         """The user's profile from the profile endpoint."""
         body = self.http.json("GET", self.endpoints.profile, headers=bearer(token))
         user_id = body.get("userId")
-        if not isinstance(user_id, str) or not user_id:
+        if user_id is None:
             raise UpstreamUnavailable("LINE's profile response has no userId")
         return LineUser(
-            user_id=user_id,
+            user_id=line_id(user_id, "profile userId"),
             display_name=_text(body.get("displayName")),
             picture_url=_text(body.get("pictureUrl")),
             status_message=_text(body.get("statusMessage")),

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .._wire.ids import line_id
+
 
 @dataclass(frozen=True)
 class LineUser:
@@ -40,7 +42,7 @@ class LineUser:
     def from_claims(cls, claims: Mapping[str, Any], scopes: tuple[str, ...]) -> LineUser:
         """The user a verified ID token names (``sub``, ``name``, ``picture``, ``email``, ``amr``)."""
         return cls(
-            user_id=claims["sub"],
+            user_id=line_id(claims.get("sub"), "ID token's sub"),
             display_name=claims.get("name"),
             picture_url=claims.get("picture"),
             email=claims.get("email"),

@@ -17,6 +17,7 @@ from .._log import log
 from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
 from .._store.checked import claim
 from .._wire.http import LineHttp
+from .._wire.ids import line_id
 from .._wire.oauth import OAuthClient
 from ..errors import (
     AttachmentOwnedElsewhere,
@@ -99,10 +100,10 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
             self.settings.token_url, code, pending.redirect_uri, pending.code_verifier, **pending.extra
         )
         bot_id, scopes = answer.get("bot_id"), granted_scopes(answer)
-        if not isinstance(bot_id, str) or not bot_id or scopes is None:
+        if bot_id is None or scopes is None:
             raise UpstreamUnavailable("LINE's attach response has no bot_id and scopes")
         return ModuleAttachment(
-            bot_id=bot_id,
+            bot_id=line_id(bot_id, "attach answer's bot_id"),
             # Only what LINE granted counts: the admin may have approved fewer scopes than we asked for.
             scopes=scopes,
             attached_at=utc_now(),

@@ -11,6 +11,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from .._log import log
 from ..errors import InvalidIdentifier
 from .attachments import AttachmentStore, ModuleAttachment, may_replace
 from .links import AccountLink, AccountLinkStore
@@ -28,6 +29,11 @@ def is_identifier(value: object, limit: int) -> bool:
     except UnicodeEncodeError:  # a lone surrogate: bytes that were not UTF-8
         return False
     return True
+
+
+def is_usable_bot_id(value: object) -> bool:
+    """Whether ``value`` can name a bot in a request to LINE (the ``X-Line-Bot-Id`` header takes ASCII only)."""
+    return is_identifier(value, BOT_ID_LIMIT) and str(value).isascii()
 
 
 def require_identifier(value: object, limit: int, what: str) -> str:
@@ -75,13 +81,22 @@ class CheckedAttachments:
         return claim(self.inner, attachment)
 
     def get(self, bot_id: str) -> ModuleAttachment | None:
-        return self.inner.get(bot_id) if is_identifier(bot_id, BOT_ID_LIMIT) else None
+        return self.inner.get(bot_id) if is_usable_bot_id(bot_id) else None
 
     def delete(self, bot_id: str) -> bool:
         return self.inner.delete(bot_id) if is_identifier(bot_id, BOT_ID_LIMIT) else False
 
     def list(self) -> list[ModuleAttachment]:
-        return self.inner.list()
+        """The stored attachments, without any whose bot id no request could carry (stored by an older version)."""
+        usable = []
+        for attachment in self.inner.list():
+            if is_usable_bot_id(attachment.bot_id):
+                usable.append(attachment)
+            else:
+                log.warning(
+                    "Skipped the stored attachment of bot %r: its id cannot be used; delete it", attachment.bot_id
+                )
+        return usable
 
 
 class CheckedLinks:
