@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from ._runtime import runtime
 from ._sessions.abilities import SweepingSessions
 from ._sessions.outage import OutageTolerantSessions
+from ._store.abilities import ManagedDatabase
 
 
 class LineCommands(AppGroup):
@@ -102,19 +103,11 @@ db_cli = LineCommands("db", help="flask-line's tables: create, check and upgrade
 line_cli.add_command(db_cli)
 
 
-def _databases() -> list[Any]:
+def _databases() -> list[ManagedDatabase]:
     """The SQLAlchemy databases flask-line's stores use (an SQLite file store upgrades itself)."""
     from flask import current_app
 
-    found: list[Any] = []
-    state = runtime()
-    stores: list[Any] = [state.accounts.links]
-    if state.module is not None:
-        stores.append(state.module.store)
-    for store in stores:
-        database = getattr(store, "database", None)
-        if database is not None and hasattr(database, "upgrade") and all(database is not d for d in found):
-            found.append(database)
+    found = runtime().stores.databases()
     if not found:
         click.echo(
             f"flask-line keeps its records in SQLite files in {current_app.instance_path}: they upgrade themselves."

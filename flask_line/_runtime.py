@@ -7,7 +7,7 @@ import socket
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
@@ -38,9 +38,10 @@ from ._module.service import AccessRule, ModuleService, rule_allows
 from ._module.settings import MODULE_SETTINGS, ModuleSettings
 from ._module.settings import load_settings as load_module_settings
 from ._sessions.keys import LOGIN_IDENTITY_KEY, WORKS_IDENTITY_KEY
+from ._store.abilities import DatabaseBacked, ManagedDatabase
 from ._store.attachments import AttachmentStore, SQLiteAttachmentStore
-from ._store.checked import CheckedAttachments, CheckedLinks
-from ._store.lazy import LazyStore
+from ._store.checked import CheckedAttachments, checked_links
+from ._store.lazy import LazyAttachments, LazyLinks, OnFirstUse
 from ._store.links import LINE, WORKS, AccountLinkStore, SQLiteAccountLinks
 from ._wire.discovery import DiscoveryDocument
 from ._wire.http import LineHttp
@@ -52,6 +53,9 @@ from ._works.service import WorksService
 from ._works.settings import WORKS_SETTINGS, WorksSettings
 from ._works.settings import load_settings as load_works_settings
 from ._works.user import WorksUser
+
+if TYPE_CHECKING:  # SQLAlchemy is an optional extra: imported only when a store needs it
+    from ._store.sql import SQLAlchemyStorage
 from .errors import ChannelNotFound, NotConfigured
 from .signals import login_succeeded, token_refreshed, works_login_succeeded
 
@@ -107,6 +111,8 @@ class Runtime:
     channels: LoginChannels
     module: ModuleService | None
     works: WorksService | None
+    #: Where attachments and links live (``flask line db`` asks it for the databases).
+    stores: Stores
 
     @property
     def login(self) -> LoginService | None:
@@ -136,7 +142,7 @@ class Runtime:
         identities = Identities(pending)
         stores = Stores(app, settings, hooks)
         accounts = AccountLinking(
-            CheckedLinks(stores.links()), hooks.link_user, remember=common.remember_user, undo=hooks.link_user_undo
+            checked_links(stores.links()), hooks.link_user, remember=common.remember_user, undo=hooks.link_user_undo
         )
         parts = _Parts(settings, http, pending, identities, accounts)
         version = VERSIONS[settings.login.version]
@@ -149,7 +155,7 @@ class Runtime:
         if settings.module.enabled:
             module = parts.module(CheckedAttachments(stores.attachments()), current_login, hooks.access_rule)
         works = parts.works() if settings.works.enabled else None
-        return cls(settings, http, pending, identities, accounts, channels, module, works)
+        return cls(settings, http, pending, identities, accounts, channels, module, works, stores)
 
     def require_login(self) -> LoginService:
         """The LINE Login service; a 404 when the app has not configured a LINE Login channel."""
@@ -242,14 +248,31 @@ class Stores:
         self.sqlite_file = _sqlite_path(uri) or os.path.join(app.instance_path, DEFAULT_STORE_FILE)
         #: ``LINE_MODULE_STORE_URI``: an SQLite file for attachments alone.
         self.attachments_file = _sqlite_path(settings.module.store_uri)
-        self._sqlalchemy = LazyStore(self._build_sqlalchemy)
+        self._sqlalchemy = OnFirstUse(self._build_sqlalchemy)
         #: The app's Flask-SQLAlchemy storage, when the app runs Flask-SQLAlchemy and set no other store.
         self.flask_sqlalchemy = _flask_sqlalchemy_storage(app) if uri is None else None
 
-    def _build_sqlalchemy(self) -> Any:
+    def _build_sqlalchemy(self) -> SQLAlchemyStorage:
         from ._store.sql import SQLAlchemyStorage
 
         return SQLAlchemyStorage(str(self.sqlalchemy_uri))
+
+    def databases(self) -> list[ManagedDatabase]:
+        """The SQLAlchemy databases the stores use (``flask line db``); an SQLite file store upgrades itself."""
+        found: list[ManagedDatabase] = []
+        for store in (self.hooks.attachments, self.hooks.links):
+            if isinstance(store, DatabaseBacked):
+                found.append(store.database)
+        uses_own_attachments = self.hooks.attachments is None and self.attachments_file is None
+        if self.flask_sqlalchemy is not None and (self.hooks.links is None or uses_own_attachments):
+            found.append(self.flask_sqlalchemy.database)
+        elif self.sqlalchemy_uri is not None and (self.hooks.links is None or uses_own_attachments):
+            found.append(self._sqlalchemy.get().database)
+        unique: list[ManagedDatabase] = []
+        for database in found:
+            if all(database is not known for known in unique):
+                unique.append(database)
+        return unique
 
     def attachments(self) -> AttachmentStore:
         """The module attachment store."""
@@ -258,7 +281,7 @@ class Stores:
         if self.attachments_file is None and self.flask_sqlalchemy is not None:
             return cast(AttachmentStore, self.flask_sqlalchemy.attachments)
         if self.attachments_file is None and self.sqlalchemy_uri is not None:
-            return cast(AttachmentStore, LazyStore(lambda: self._sqlalchemy.attachments))
+            return LazyAttachments(lambda: self._sqlalchemy.get().attachments)
         return SQLiteAttachmentStore(self.attachments_file or self.sqlite_file)
 
     def links(self) -> AccountLinkStore:
@@ -268,8 +291,8 @@ class Stores:
         if self.flask_sqlalchemy is not None:
             return cast(AccountLinkStore, self.flask_sqlalchemy.links)
         if self.sqlalchemy_uri is not None:
-            return cast(AccountLinkStore, LazyStore(lambda: self._sqlalchemy.links))
-        return cast(AccountLinkStore, LazyStore(lambda: SQLiteAccountLinks(self.sqlite_file)))
+            return LazyLinks(lambda: self._sqlalchemy.get().links)
+        return LazyLinks(lambda: SQLiteAccountLinks(self.sqlite_file))
 
 
 def _flask_sqlalchemy_storage(app: Flask) -> Any:

@@ -132,3 +132,30 @@ def test_the_package_has_no_import_circles():
                     seen.add(target)
                     stack.append((target, [*path, target]))
     assert circles == []
+
+
+def test_no_wrapper_passes_unknown_attributes_through():
+    """A wrapper implements what it offers: a ``__getattr__`` pass-through turns a typo into a failure deep in a
+    request (STYLE.md). The product has none; the emulator is a separate program."""
+    passing_through = [
+        f"{name}.{cls.__name__}"
+        for name in product_modules()
+        if not name.startswith("flask_line.testing")
+        for cls in vars(importlib.import_module(name)).values()
+        if inspect.isclass(cls) and cls.__module__ == name and "__getattr__" in vars(cls)
+    ]
+    assert passing_through == []
+
+
+def test_the_store_wrappers_implement_the_storage_interfaces():
+    from flask_line import AccountLinkStore, AttachmentStore, SQLiteAccountLinks, SQLiteAttachmentStore
+    from flask_line._store.abilities import ClaimingStore, SiteUserLinks
+    from flask_line._store.checked import CheckedAttachments, checked_links
+    from flask_line._store.lazy import LazyAttachments, LazyLinks
+
+    never_built = LazyAttachments(lambda: SQLiteAttachmentStore("/nonexistent/never-built"))
+    assert isinstance(never_built, AttachmentStore) and isinstance(never_built, ClaimingStore)
+    assert isinstance(CheckedAttachments(never_built), ClaimingStore)
+    links = checked_links(LazyLinks(lambda: SQLiteAccountLinks("/nonexistent/never-built")))
+    assert isinstance(links, AccountLinkStore) and not isinstance(links, SiteUserLinks)
+    assert links.records_origin, "flask-line's own stores record each link's channel and scope"

@@ -16,6 +16,7 @@ from flask import current_app, session
 
 from .._log import log
 from .._sessions.keys import SITE_USER_KEY
+from .._store.abilities import SiteUserLinks
 from .._store.links import AccountLink, AccountLinkStore
 from ..errors import (
     AccountLinkConflict,
@@ -152,8 +153,8 @@ class AccountLinking:
         return link
 
     def _first_link(self, hook: LinkUserHook, provider: str, identity: Any, scope: LinkScope) -> tuple[Any, str]:
-        if getattr(self.links, "writes_with_site_users", False):
-            user, link = self.links.link_new_user(  # type: ignore[attr-defined]
+        if isinstance(self.links, SiteUserLinks):
+            user, link = self.links.link_new_user(
                 provider,
                 identity.user_id,
                 lambda: self._ask_user(hook, provider, identity, None),

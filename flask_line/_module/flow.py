@@ -14,8 +14,8 @@ from .._config import ValueReader
 from .._flow.authorization import AuthorizationFlow, FlowSignals
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
 from .._log import log
+from .._store.abilities import claim
 from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
-from .._store.checked import claim
 from .._wire.http import LineHttp
 from .._wire.ids import line_id
 from .._wire.oauth import OAuthClient

@@ -7,13 +7,13 @@ and writing one is :class:`~flask_line.errors.InvalidIdentifier` (a 400), never 
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from .._log import log
 from ..errors import InvalidIdentifier
-from .attachments import AttachmentStore, ModuleAttachment, may_replace
+from .abilities import SiteUserLinks, claim, records_link_origin
+from .attachments import AttachmentStore, ModuleAttachment
 from .links import AccountLink, AccountLinkStore
 
 #: Longest bot id, account-link subject and site user id, and provider name the stores keep (their columns).
@@ -43,40 +43,19 @@ def require_identifier(value: object, limit: int, what: str) -> str:
     return str(value)
 
 
-def claim(store: AttachmentStore, attachment: ModuleAttachment) -> ModuleAttachment:
-    """Save ``attachment`` in ``store`` unless another admin owns its bot; what is stored.
-
-    A store with its own ``claim`` does it in one transaction; any other is asked ``get`` then ``save`` (right
-    for one process, not atomic across them).
-    """
-    own_claim = getattr(store, "claim", None)
-    if own_claim is not None:
-        stored: ModuleAttachment = own_claim(attachment)
-        return stored
-    owner = store.get(attachment.bot_id)
-    if owner is not None and not may_replace(owner, attachment):
-        return owner
-    store.save(attachment)
-    return attachment
-
-
 class CheckedAttachments:
     """An :class:`AttachmentStore` whose bot ids are checked first; anything else is the wrapped store's."""
 
     def __init__(self, inner: AttachmentStore) -> None:
+        #: The store whose ids are checked.
         self.inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "inner":  # not set yet (a copy being made): never recurse
-            raise AttributeError(name)
-        return getattr(self.inner, name)
 
     def save(self, attachment: ModuleAttachment) -> None:
         require_identifier(attachment.bot_id, BOT_ID_LIMIT, "bot id")
         self.inner.save(attachment)
 
     def claim(self, attachment: ModuleAttachment) -> ModuleAttachment:
-        """Save ``attachment`` unless another admin owns its bot; what is stored (see :func:`claim`)."""
+        """Save ``attachment`` unless another admin owns its bot; what is stored (see :func:`.abilities.claim`)."""
         require_identifier(attachment.bot_id, BOT_ID_LIMIT, "bot id")
         return claim(self.inner, attachment)
 
@@ -103,15 +82,10 @@ class CheckedLinks:
     """An :class:`AccountLinkStore` whose providers, subjects and user ids are checked first."""
 
     def __init__(self, inner: AccountLinkStore) -> None:
+        #: The store whose ids are checked.
         self.inner = inner
-        #: Which of ``channel_id`` and ``scope`` the store's ``link`` takes (asked at the first link: the store may
-        #: be built lazily). A store written before links recorded them keeps working: it is simply not told.
-        self._recorded: frozenset[str] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "inner":  # not set yet (a copy being made): never recurse
-            raise AttributeError(name)
-        return getattr(self.inner, name)
+        #: Whether the store's ``link`` records ``channel_id`` and ``scope`` (asked once, here).
+        self.records_origin = records_link_origin(inner)
 
     def find(self, provider: str, subject: str) -> AccountLink | None:
         if not (is_identifier(provider, PROVIDER_LIMIT) and is_identifier(subject, SUBJECT_LIMIT)):
@@ -134,12 +108,26 @@ class CheckedLinks:
     ) -> AccountLink:
         self._require(provider, subject)
         user_id = require_identifier(user_id, USER_ID_LIMIT, "site user id")
-        if self._recorded is None:
-            self._recorded = frozenset({"channel_id", "scope"} & set(inspect.signature(self.inner.link).parameters))
-        recorded = {
-            name: value for name, value in (("channel_id", channel_id), ("scope", scope)) if name in self._recorded
-        }
-        return self.inner.link(provider, subject, user_id, **recorded)
+        if not self.records_origin:
+            return self.inner.link(provider, subject, user_id)
+        return self.inner.link(provider, subject, user_id, channel_id=channel_id, scope=scope)
+
+    def unlink(self, provider: str, user_id: str) -> AccountLink | None:
+        if not (is_identifier(provider, PROVIDER_LIMIT) and is_identifier(user_id, USER_ID_LIMIT)):
+            return None
+        return self.inner.unlink(provider, user_id)
+
+    def _require(self, provider: str, subject: str) -> None:
+        require_identifier(provider, PROVIDER_LIMIT, "provider")
+        require_identifier(subject, SUBJECT_LIMIT, "account id")
+
+
+class CheckedSiteUserLinks(CheckedLinks):
+    """:class:`CheckedLinks` of a :class:`~.abilities.SiteUserLinks` store (the site's user and link together)."""
+
+    def __init__(self, inner: SiteUserLinks) -> None:
+        super().__init__(cast(AccountLinkStore, inner))
+        self._site_user_links = inner
 
     def link_new_user(
         self,
@@ -151,21 +139,17 @@ class CheckedLinks:
         channel_id: str | None = None,
         scope: str | None = None,
     ) -> tuple[Any, AccountLink]:
+        """Write the user ``make_user`` adds and its link together, the ids checked first."""
         self._require(provider, subject)
 
         def checked_id(user: Any) -> str:
             return require_identifier(id_of(user), USER_ID_LIMIT, "site user id")
 
-        result: tuple[Any, AccountLink] = self.inner.link_new_user(  # type: ignore[attr-defined]
+        return self._site_user_links.link_new_user(
             provider, subject, make_user, checked_id, channel_id=channel_id, scope=scope
         )
-        return result
 
-    def unlink(self, provider: str, user_id: str) -> AccountLink | None:
-        if not (is_identifier(provider, PROVIDER_LIMIT) and is_identifier(user_id, USER_ID_LIMIT)):
-            return None
-        return self.inner.unlink(provider, user_id)
 
-    def _require(self, provider: str, subject: str) -> None:
-        require_identifier(provider, PROVIDER_LIMIT, "provider")
-        require_identifier(subject, SUBJECT_LIMIT, "account id")
+def checked_links(inner: AccountLinkStore) -> CheckedLinks:
+    """``inner`` with its ids checked, keeping its ability to write a site's user with its link."""
+    return CheckedSiteUserLinks(inner) if isinstance(inner, SiteUserLinks) else CheckedLinks(inner)

@@ -314,61 +314,11 @@ class SQLAlchemyAttachmentStore:
 
 
 class SQLAlchemyAccountLinks:
-    """Account links in an SQLAlchemy table (see :class:`~flask_line.sqlalchemy.SQLAlchemyStorage`).
+    """Account links in an SQLAlchemy table (see :class:`~flask_line.sqlalchemy.SQLAlchemyStorage`)."""
 
-    :param orm_session: the site's ORM session (Flask-SQLAlchemy's ``db.session``); with it, a first sign-in
-        writes the site's new user and its link in one transaction (:meth:`link_new_user`).
-    """
-
-    def __init__(self, database: Database, orm_session: Callable[[], Any] | None = None) -> None:
+    def __init__(self, database: Database) -> None:
         self.database = database
         self.table = database.links
-        self._orm_session = orm_session
-
-    @property
-    def writes_with_site_users(self) -> bool:
-        """Whether a first sign-in's user and link are written in one transaction of the site's ORM session."""
-        return self._orm_session is not None
-
-    def link_new_user(
-        self,
-        provider: str,
-        subject: str,
-        make_user: Callable[[], Any],
-        id_of: Callable[[Any], str],
-        *,
-        channel_id: str | None = None,
-        scope: str | None = None,
-    ) -> tuple[Any, AccountLink]:
-        """Write the user ``make_user`` adds to the site's ORM session and its link, in one transaction.
-
-        ``make_user`` (the ``@line.link_user`` hook) adds the user and does not commit; this flushes it (so it has
-        an id), adds the link, and commits once. Any failure rolls both back.
-
-        :raises ~flask_line.errors.AccountLinkConflict: the account was linked meanwhile (nothing was written).
-        :raises ~flask_line.errors.StoreUnavailable: the database is away (nothing was written).
-        """
-        if self._orm_session is None:
-            raise RuntimeError("link_new_user needs the site's ORM session (SQLAlchemyStorage(session=...)).")
-        session = self._orm_session()
-        now = utc_now()
-        try:
-            with self.database.failures_classified():
-                user = make_user()
-                session.flush()  # the new user's id, from the database
-                link = AccountLink(provider, subject, id_of(user), now, now, channel_id, scope)
-                try:
-                    with session.begin_nested():  # a savepoint: only the link's own failure is a conflict
-                        session.execute(insert(self.table).values(**asdict(link)))
-                except sa_errors.IntegrityError as error:
-                    if cause_of(error, self.database.own_table_names) is not Cause.DUPLICATE_KEY:
-                        raise  # a CHECK, a trigger: not "already linked" (classified as a 503 above)
-                    raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
-                session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        return user, link
 
     def find(self, provider: str, subject: str) -> AccountLink | None:
         return self._one(self.table.c.provider == provider, self.table.c.subject == subject)
@@ -414,6 +364,53 @@ class SQLAlchemyAccountLinks:
             if row is not None:
                 connection.execute(delete(self.table).where(*where))
         return _link(row._mapping) if row else None
+
+
+class SQLAlchemySiteUserLinks(SQLAlchemyAccountLinks):
+    """Account links sharing the site's ORM session (Flask-SQLAlchemy's ``db.session``): a first sign-in writes
+    the site's new user and its link in one transaction (:meth:`link_new_user`)."""
+
+    def __init__(self, database: Database, orm_session: Callable[[], Any]) -> None:
+        super().__init__(database)
+        self._orm_session = orm_session
+
+    def link_new_user(
+        self,
+        provider: str,
+        subject: str,
+        make_user: Callable[[], Any],
+        id_of: Callable[[Any], str],
+        *,
+        channel_id: str | None = None,
+        scope: str | None = None,
+    ) -> tuple[Any, AccountLink]:
+        """Write the user ``make_user`` adds to the site's ORM session and its link, in one transaction.
+
+        ``make_user`` (the ``@line.link_user`` hook) adds the user and does not commit; this flushes it (so it has
+        an id), adds the link, and commits once. Any failure rolls both back.
+
+        :raises ~flask_line.errors.AccountLinkConflict: the account was linked meanwhile (nothing was written).
+        :raises ~flask_line.errors.StoreUnavailable: the database is away (nothing was written).
+        """
+        session = self._orm_session()
+        now = utc_now()
+        try:
+            with self.database.failures_classified():
+                user = make_user()
+                session.flush()  # the new user's id, from the database
+                link = AccountLink(provider, subject, id_of(user), now, now, channel_id, scope)
+                try:
+                    with session.begin_nested():  # a savepoint: only the link's own failure is a conflict
+                        session.execute(insert(self.table).values(**asdict(link)))
+                except sa_errors.IntegrityError as error:
+                    if cause_of(error, self.database.own_table_names) is not Cause.DUPLICATE_KEY:
+                        raise  # a CHECK, a trigger: not "already linked" (classified as a 503 above)
+                    raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        return user, link
 
 
 def _attachment_values(attachment: ModuleAttachment) -> dict[str, Any]:
@@ -482,8 +479,10 @@ class SQLAlchemyStorage:
         self.database = database
         #: The module attachment store.
         self.attachments = SQLAlchemyAttachmentStore(database)
-        #: The account-link store.
-        self.links = SQLAlchemyAccountLinks(database, session)
+        #: The account-link store (writing a first sign-in's user with its link when ``session`` is given).
+        self.links = (
+            SQLAlchemySiteUserLinks(database, session) if session is not None else SQLAlchemyAccountLinks(database)
+        )
         #: The tables: ``line_module_attachments`` and ``line_account_links``.
         self.tables: tuple[Table, Table] = (database.attachments, database.links)
 
