@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from flask_line import LineOAuth, LineUser, WorksUser
+from flask_line import LineOAuth, LineUser, WorksUser, errors
 from flask_line.sqlalchemy import SQLAlchemyStorage
 from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, DEMO_WORKS_CLIENT_ID, DEMO_WORKS_CLIENT_SECRET
 
@@ -41,7 +43,15 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The signed-in member; with the database away, a 503 page (whose own header then shows nobody)."""
+    if g.get("database_away"):
+        return None
+    try:
+        return db.session.get(User, int(user_id))
+    except DBAPIError:
+        db.session.rollback()
+        g.database_away = True
+        raise ServiceUnavailable(retry_after=5) from None
 
 
 @line.link_user
@@ -50,7 +60,12 @@ def user_for(identity: LineUser | WorksUser, linked_user_id: str | None) -> User
     if linked_user_id is not None:
         return db.session.get(User, int(linked_user_id))
     if isinstance(identity, WorksUser):
-        user = User(name=identity.name or "Staff member", email=identity.email, is_staff=True)
+        email = identity.email.lower() if identity.email else None
+        if email and db.session.scalar(db.select(User).filter_by(email=email)) is not None:
+            # Never link by email alone: the owner signs in with their password and links LINE WORKS there.
+            flash("A member already uses this email: sign in with your password, then link LINE WORKS on My account.")
+            return None  # a refused sign-in (SignInRefused): the handler below shows the site's page
+        user = User(name=identity.name or "Staff member", email=email, is_staff=True)
     else:
         user = User(name=identity.display_name or "LINE user", picture_url=identity.picture_url)
     db.session.add(user)  # no commit: flask-line commits the member and the link together, or neither
@@ -140,6 +155,16 @@ def create_app() -> Flask:
     def forbidden(error: Exception) -> tuple[str, int]:
         # Every page a visitor can reach looks like the site, a refusal too.
         return render_template("forbidden.html"), 403
+
+    @app.errorhandler(errors.SignInRefused)
+    def sign_in_refused(error: errors.SignInRefused) -> tuple[str, int]:
+        return render_template("problem.html", title="Sign-in refused", message=None), error.status_code
+
+    @app.errorhandler(ServiceUnavailable)
+    def database_away(error: ServiceUnavailable) -> tuple[str, int, dict[str, str]]:
+        message = "The members database cannot be reached right now. Please try again in a moment."
+        page = render_template("problem.html", title="Please try again in a moment", message=message)
+        return page, 503, {"Retry-After": "5"}
 
     @app.get("/staff")
     @login_required
