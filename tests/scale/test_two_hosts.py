@@ -59,7 +59,9 @@ def emulator() -> Iterator[EmulatorServer]:
         for index in range(LOGINS):
             server.platform.add_user(EmulatedUser(f"U{index:032x}", f"User {index}"))
         for index in range(ATTACHES):
-            server.platform.bots[f"B{index:032x}"] = EmulatedBot(f"B{index:032x}", f"Shop {index}", f"@shop{index}")
+            server.platform.bots[f"U{index + 0xB0000000:032x}"] = EmulatedBot(
+                f"U{index + 0xB0000000:032x}", f"Shop {index}", f"@shop{index}"
+            )
         yield server
 
 
@@ -171,7 +173,7 @@ def one_attach(hosts: list[Host], emulator: EmulatorServer, index: int) -> tuple
     first, second = hosts[index % 2], hosts[(index + 1) % 2]
     sign_in(first, second, emulator, browser, f"U{index:032x}")  # attachments belong to an admin
     start = expect("attach start", browser.get(first.url + "/line/attach?next=/dashboard", allow_redirects=False), 302)
-    bot = f"B{index:032x}"
+    bot = f"U{index + 0xB0000000:032x}"
     back = emulator.consent(start.headers["Location"], user=bot, browser=browser)
     expect("attach callback", browser.get(on_other_host(back.url, second), allow_redirects=False, timeout=30), 302)
     for host in (second, first):
@@ -233,7 +235,9 @@ def test_a_postgresql_restart_mid_run_fails_cleanly_and_recovers_fully(hosts, em
     for index in range(LOGINS, LOGINS + logins):
         emulator.platform.add_user(EmulatedUser(f"U{index:032x}", f"User {index}"))
     for index in range(ATTACHES, ATTACHES + attaches):
-        emulator.platform.bots[f"B{index:032x}"] = EmulatedBot(f"B{index:032x}", f"Shop {index}", f"@shop{index}")
+        emulator.platform.bots[f"U{index + 0xB0000000:032x}"] = EmulatedBot(
+            f"U{index + 0xB0000000:032x}", f"Shop {index}", f"@shop{index}"
+        )
 
     def restart() -> float:
         time.sleep(0.3)
@@ -256,7 +260,7 @@ def test_a_postgresql_restart_mid_run_fails_cleanly_and_recovers_fully(hosts, em
     for kind, index, ok in [attempt(job) for job in missed]:
         assert ok, f"{kind} {index} still fails after PostgreSQL came back"
     bots, links = stored_rows(database_url)
-    assert {f"B{index:032x}" for index in range(ATTACHES + attaches)} <= bots, "an attachment was lost"
+    assert {f"U{index + 0xB0000000:032x}" for index in range(ATTACHES + attaches)} <= bots, "an attachment was lost"
     expected_links = {f"U{index:032x}" for index in range(LOGINS + logins) if ("login", index) in jobs}
     assert expected_links <= set(links), "a link was lost"
     assert all(user_id == f"site-{subject}" for subject, user_id in links.items()), "a link was half-written"
