@@ -112,6 +112,13 @@ COMMON_SETTINGS = (
     Setting(
         "LINE_REMEMBER_USER", False, "True/False", "The Flask-Login bridge calls ``login_user(user, remember=True)``."
     ),
+    Setting(
+        "LINE_SHARED_CACHE",
+        None,
+        "redis.Redis, cachelib cache, or False",
+        "Where the workers of a fleet share verified bearer tokens, revocations and service tokens. Unset: the "
+        "app's Flask-Session Redis (``SESSION_TYPE = 'redis'``) when it has one; ``False``: each process alone.",
+    ),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import warnings
@@ -48,6 +49,7 @@ from ._wire.http import LineHttp
 from ._wire.idtoken import IdTokenVerifier
 from ._wire.jwks import JwksCache
 from ._wire.oauth import OAuthClient
+from ._wire.shared_cache import NOT_SHARED, CachelibBackend, RedisBackend, SharedCache
 from ._works.flow import WorksSignInFlow
 from ._works.service import WorksService
 from ._works.settings import WORKS_SETTINGS, WorksSettings
@@ -56,7 +58,7 @@ from ._works.user import WorksUser
 
 if TYPE_CHECKING:  # SQLAlchemy is an optional extra: imported only when a store needs it
     from ._store.sql import SQLAlchemyStorage
-from .errors import ChannelNotFound, NotConfigured
+from .errors import ChannelNotFound, ConfigurationError, NotConfigured
 from .signals import login_succeeded, token_refreshed, works_login_succeeded
 
 #: Key of the runtime in ``app.extensions`` (``app.extensions["line"]`` is the :class:`~flask_line.LineOAuth`).
@@ -127,6 +129,7 @@ class Runtime:
         """Build the products ``settings`` enable, with the stores and hooks the app gave."""
         common = settings.common
         http = LineHttp(common.http_timeout, emulator_url=common.emulator_url)
+        shared = shared_cache_of(app)
 
         def current_login() -> LoginService | None:
             try:
@@ -144,7 +147,7 @@ class Runtime:
         accounts = AccountLinking(
             checked_links(stores.links()), hooks.link_user, remember=common.remember_user, undo=hooks.link_user_undo
         )
-        parts = _Parts(settings, http, pending, identities, accounts)
+        parts = _Parts(settings, http, pending, identities, accounts, shared)
         version = VERSIONS[settings.login.version]
         channels = LoginChannels(settings.login, version, parts.login, hooks.channel_loader)
         if version.deprecation and channels.configured:
@@ -196,6 +199,32 @@ class Runtime:
         if sign_in is None:
             raise NotConfigured("LINE WORKS sign-in is not configured.")
         return sign_in
+
+
+def shared_cache_of(app: Flask) -> SharedCache:
+    """The fleet's cache ``LINE_SHARED_CACHE`` names: by default the app's Flask-Session Redis, if it has one.
+
+    :raises ~flask_line.errors.ConfigurationError: the setting is neither False, a ``redis.Redis`` nor a cachelib
+        cache.
+    """
+    setting = app.config.get("LINE_SHARED_CACHE")
+    if setting is False:
+        return NOT_SHARED
+    if setting is None or setting is True:
+        redis_of_sessions = app.config.get("SESSION_REDIS") if app.config.get("SESSION_TYPE") == "redis" else None
+        if redis_of_sessions is None:
+            if setting is True:
+                raise ConfigurationError("LINE_SHARED_CACHE", "is True, but the app keeps no sessions in Redis")
+            return NOT_SHARED
+        setting = redis_of_sessions
+    namespace = hashlib.sha256(f"{app.import_name}\0{app.config['SECRET_KEY']}".encode()).hexdigest()[:16]
+    if type(setting).__module__.split(".")[0] == "redis":
+        return SharedCache(RedisBackend(setting), namespace)
+    if type(setting).__module__.split(".")[0] == "cachelib":
+        return SharedCache(CachelibBackend(setting), namespace)
+    raise ConfigurationError(
+        "LINE_SHARED_CACHE", f"must be a redis.Redis, a cachelib cache or False, not {type(setting).__name__}"
+    )
 
 
 def warn_if_not_answering(emulator_url: str) -> None:
@@ -330,9 +359,11 @@ class _Parts:
         pending: PendingAuthorizations,
         identities: Identities,
         accounts: AccountLinking,
+        shared: SharedCache,
     ) -> None:
         self.settings = settings
         self.http = http
+        self.shared = shared
         self.pending = pending
         self.identities = identities
         self.accounts = accounts
@@ -378,8 +409,10 @@ class _Parts:
         profiles = ProfileClient(self.http, login.endpoints, version.profile_scopes)
         flow = LoginFlow(login, version, self.pending, client, profiles=profiles, identity=identity, id_tokens=verifier)
         flow.kind = kind
-        bearer = BearerVerifier(login, self.http, verifier) if verifier is not None else None
-        return LoginService(login, version, client, flow=flow, identity=identity, profiles=profiles, bearer=bearer)
+        bearer = BearerVerifier(login, self.http, verifier, self.shared) if verifier is not None else None
+        return LoginService(
+            login, version, client, flow=flow, identity=identity, profiles=profiles, bearer=bearer, shared=self.shared
+        )
 
     def module(
         self,
@@ -409,7 +442,7 @@ class _Parts:
             signed_in_user_id,
             may_use=lambda attachment: rule_allows(access_rule, current_user, attachment),
         )
-        return ModuleService(settings, self.http, store, flow, current_user, access_rule)
+        return ModuleService(settings, self.http, store, flow, current_user, access_rule, self.shared)
 
     def works(self) -> WorksService:
         works, common = self.settings.works, self.settings.common
@@ -436,7 +469,7 @@ class _Parts:
             pending_kind=WorksSignInFlow.kind,
         )
         flow = WorksSignInFlow(works, self.pending, self.http, client, id_tokens=verifier, identity=identity)
-        return WorksService(works, self.http, flow, discovery)
+        return WorksService(works, self.http, flow, discovery, self.shared)
 
     def _jwks(self, url: Any) -> JwksCache:
         """LINE's key set at ``url``: one cache per URL, shared by every channel (LINE's keys are not per channel)."""

@@ -16,6 +16,7 @@ from ._flow.origin import url_values
 from ._flow.redirects import safe_next
 from ._i18n.languages import render_page
 from ._identity.signed_in import SignedInIdentity
+from ._login.bearer import Credential
 from ._login.flow import LoginFlow
 from ._module.flow import AttachFlow
 from ._module.service import ModuleService
@@ -24,6 +25,7 @@ from ._responses import credential_body, credential_refusal, sign_in_required, w
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
 from ._translatable import N_
+from ._wire.tokens import LineToken
 from ._works.flow import WorksSignInFlow
 from .errors import ChannelNotFound, CrossSiteRequest, NotConfigured, StateError, TokenAuthError
 
@@ -115,7 +117,11 @@ def unlink() -> Response:
 
 
 def session_exchange() -> Response | tuple[Response, int]:
-    """A LIFF page trades its ID token for a server-side session (JSON body only, same-site only)."""
+    """A LIFF page trades its ID token for a server-side session (JSON body only, same-site only).
+
+    With the LIFF app's ``access_token`` beside it (same channel, same user), the session keeps that token, so
+    signing out revokes it: at LINE, and for every worker sharing the cache (the LIFF app is signed out too).
+    """
     refuse_cross_site()
     if not request.is_json:
         return jsonify(error="unsupported_media_type", message="Send a JSON body with the id_token."), 415
@@ -124,15 +130,27 @@ def session_exchange() -> Response | tuple[Response, int]:
         raise NotConfigured("LINE Login v2.0 issues no ID tokens.")
     body = credential_body()
     token = body.get("id_token") if isinstance(body, dict) else None
+    access_token = body.get("access_token") if isinstance(body, dict) else None
     try:
         if not isinstance(token, str) or not token:
             raise TokenAuthError("missing_token", "Send the LIFF app's ID token as id_token.")
-        credential = login.bearer.id_token(token)
+        if access_token is not None and (not isinstance(access_token, str) or not access_token):
+            raise TokenAuthError("invalid_token", "The access token is not valid.")
+        credential = login.bearer.authenticate(token, access_token, profile_of=login.profiles.profile)
+        kept = _kept_token(login.bearer.access_token(access_token)) if access_token else None
     except TokenAuthError as error:
         return credential_refusal(error, login.settings.channel_id)
     assert credential.user is not None
-    login.identity.sign_in(credential.user, None)
+    login.identity.sign_in(credential.user, kept)
     return jsonify(user_id=credential.user.user_id, display_name=credential.user.display_name)
+
+
+def _kept_token(verified: Credential) -> LineToken:
+    """The LIFF app's verified access token as the session keeps it (to revoke it at sign-out)."""
+    assert verified.access_token is not None
+    return LineToken(
+        access_token=verified.access_token, expires_at=verified.expires_at, scopes=tuple(sorted(verified.scopes))
+    )
 
 
 def attach() -> Response:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from .._wire.http import LineHttp
 from .._wire.idtoken import IdTokenVerifier
+from .._wire.shared_cache import NOT_SHARED, SharedCache, wait_for
 from .._wire.tokens import LineToken
 from .._wire.untrusted_json import unverified_jwt_claims
 from ..errors import IdTokenError, MissingLoginScope, TokenAuthError, TokenRequestError
@@ -33,6 +34,9 @@ MAX_ACCESS_TOKEN_BYTES = 2048
 MAX_ID_TOKEN_BYTES = 8192
 
 _CLAIM_SCOPES = {"openid": "sub", "profile": "name", "email": "email"}
+
+#: How long the worker verifying a token for the fleet holds its lock (LINE answers well within it).
+VERIFY_LOCK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,13 @@ class BearerVerifier:
     :param id_tokens: the login channel's ID-token verifier (HS256 with its secret, ES256 with LINE's keys).
     """
 
-    def __init__(self, settings: LoginSettings, http: LineHttp, id_tokens: IdTokenVerifier) -> None:
+    def __init__(
+        self,
+        settings: LoginSettings,
+        http: LineHttp,
+        id_tokens: IdTokenVerifier,
+        shared: SharedCache = NOT_SHARED,
+    ) -> None:
         self.settings = settings
         self.http = http
         self.channels = (settings.channel_id, *settings.token_channel_ids)
@@ -109,14 +119,49 @@ class BearerVerifier:
                 id_tokens, client_id=channel_id, client_secret=None, algorithms=("ES256",)
             )
         self.cache = CredentialCache(settings.token_cache_ttl, settings.token_cache_size)
+        #: The fleet's cache: tokens verified and revoked by any worker (NOT_SHARED: this worker alone).
+        self.shared = shared
 
     def access_token(self, token: str) -> Credential:
         """Verify an access token at LINE (once per cache lifetime); an oversized one is refused here."""
         if len(token) > MAX_ACCESS_TOKEN_BYTES or not token.isascii() or not token.isprintable():
             raise TokenAuthError("invalid_token", "The access token is not valid.")
         cached = self.cache.get(token)
+        if self.shared.enabled and self.shared.get(self.shared.key("revoked", token)) is not None:
+            self.cache.drop(token)  # revoked by another worker: refused here too, whatever our cache says
+            raise TokenAuthError("invalid_token", "The access token is not valid (or was revoked).")
         if cached is not None:
             return cached
+        credential = self._from_fleet(token) or self._verify_for_fleet(token)
+        self.cache.put(token, credential)
+        return credential
+
+    def _from_fleet(self, token: str) -> Credential | None:
+        """The credential another worker verified, while it is fresh (None: not shared, or nobody did)."""
+        if not self.shared.enabled:
+            return None
+        return _credential(self.shared.get(self.shared.key("verified", token)), token)
+
+    def _verify_for_fleet(self, token: str) -> Credential:
+        """Verify at LINE, once for the fleet: the worker that takes the short lock asks, the others wait for its
+        answer (and ask themselves only if it does not come)."""
+        if not self.shared.claim(self.shared.key("verifying", token), VERIFY_LOCK_SECONDS):
+            waited = wait_for(self.shared, self.shared.key("verified", token), VERIFY_LOCK_SECONDS)
+            if (credential := _credential(waited, token)) is not None:
+                return credential
+        try:
+            credential = self._verify(token)
+        except TokenAuthError:
+            self._share_revocation(token)  # LINE refused it: no worker trusts its cached copy any longer
+            raise
+        finally:
+            self.shared.delete(self.shared.key("verifying", token))
+        lifetime = min(self.settings.token_cache_ttl, credential.expires_at - time.time())
+        self.shared.put(self.shared.key("verified", token), _shareable(credential), lifetime)
+        return credential
+
+    def _verify(self, token: str) -> Credential:
+        """Ask LINE's verify endpoint about ``token``."""
         try:
             body = self.http.json("GET", self.settings.endpoints.verify, params={"access_token": token})
         except TokenRequestError as error:
@@ -131,14 +176,18 @@ class BearerVerifier:
         expires_in = body.get("expires_in")
         if not isinstance(expires_in, int | float) or isinstance(expires_in, bool) or expires_in <= 0:
             raise TokenAuthError("expired_token", "The access token has expired.")
-        credential = Credential(
+        return Credential(
             channel_id=channel_id,
             scopes=frozenset(str(body.get("scope", "")).split()),
             expires_at=time.time() + float(expires_in),
             access_token=token,
         )
-        self.cache.put(token, credential)
-        return credential
+
+    def _share_revocation(self, token: str) -> None:
+        """Every worker sharing the cache refuses ``token`` from now on, for as long as any may have cached it."""
+        if self.shared.enabled:
+            self.shared.put(self.shared.key("revoked", token), {}, self.settings.token_cache_ttl)
+            self.shared.delete(self.shared.key("verified", token))
 
     def id_token(self, token: str, nonce: str | None = None, *, nonce_required: bool = False) -> Credential:
         """Verify an ID token locally: signature, ``iss``, ``aud`` (one of our channels), ``exp``, ``nonce``.
@@ -213,9 +262,10 @@ class BearerVerifier:
         return replace(from_id_token, scopes=from_id_token.scopes | verified.scopes, access_token=verified.access_token)
 
     def forget(self, access_token: str) -> None:
-        """Drop ``access_token`` from the cache at once (this app revoked it); other workers' caches keep it for
-        ``LINE_TOKEN_CACHE_TTL`` seconds at most."""
+        """Drop ``access_token`` at once (this app revoked it): from this worker's cache, and, with a shared cache,
+        from every worker's (without one, other workers keep it for ``LINE_TOKEN_CACHE_TTL`` seconds at most)."""
         self.cache.drop(access_token)
+        self._share_revocation(access_token)
 
     def user(self, credential: Credential, profile_of: LineProfileReader) -> LineUser:
         """The credential's user: from the ID token, or the profile endpoint (once per cached token)."""
@@ -227,6 +277,27 @@ class BearerVerifier:
         user = replace(user, channel_id=credential.channel_id)
         self.cache.put(credential.access_token, replace(credential, user=user))
         return user
+
+
+def _shareable(credential: Credential) -> dict[str, object]:
+    """What other workers need of a verified access token (not the token, not the user: they fetch it if asked)."""
+    return {
+        "channel_id": credential.channel_id,
+        "scopes": sorted(credential.scopes),
+        "expires_at": credential.expires_at,
+    }
+
+
+def _credential(value: dict[str, object] | None, token: str) -> Credential | None:
+    """The credential another worker shared for ``token`` (None: nothing, or not what :func:`_shareable` wrote)."""
+    if value is None:
+        return None
+    channel_id, scopes, expires_at = value.get("channel_id"), value.get("scopes"), value.get("expires_at")
+    if not isinstance(channel_id, str) or not isinstance(scopes, list) or not isinstance(expires_at, int | float):
+        return None
+    if expires_at <= time.time():
+        return None
+    return Credential(channel_id, frozenset(str(scope) for scope in scopes), float(expires_at), access_token=token)
 
 
 def check_demands(credential: Credential, scopes: Collection[str], amr: Collection[str]) -> None:

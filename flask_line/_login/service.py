@@ -11,6 +11,7 @@ from .._identity.signed_in import SignedInIdentity
 from .._log import log
 from .._wire.http import oauth_error
 from .._wire.oauth import OAuthClient
+from .._wire.shared_cache import NOT_SHARED, SharedCache
 from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
 from ..errors import LineError
@@ -39,6 +40,7 @@ class LoginService:
         identity: SignedInIdentity[LineUser],
         profiles: ProfileClient,
         bearer: BearerVerifier | None,
+        shared: SharedCache = NOT_SHARED,
     ) -> None:
         self.settings = settings
         self.version = version
@@ -48,7 +50,11 @@ class LoginService:
         self.profiles = profiles
         self.bearer = bearer
         #: The channel's own access token (deauthorizing needs it), shared by every thread.
-        self._channel_token = SharedToken(lambda: client.client_credentials(settings.endpoints.channel_token))
+        self._channel_token = SharedToken(
+            lambda: client.client_credentials(settings.endpoints.channel_token),
+            shared=shared,
+            name=f"login-channel:{settings.channel_id}",
+        )
 
     def __repr__(self) -> str:
         return f"<LoginService channel {self.settings.channel_id} v{self.version.number}>"

@@ -16,6 +16,7 @@ from .._log import log
 from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
 from .._wire.http import LineHttp, oauth_error
 from .._wire.oauth import OAuthClient
+from .._wire.shared_cache import NOT_SHARED, SharedCache
 from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
 from .._wire.untrusted_json import UntrustedJsonError, parse
@@ -75,6 +76,7 @@ class ModuleService:
         flow: AttachFlow,
         current_user: Callable[[], Any],
         access_rule: Callable[[], AccessRule | None] = lambda: None,
+        shared: SharedCache = NOT_SHARED,
     ) -> None:
         self.settings = settings
         self.http = http
@@ -84,7 +86,9 @@ class ModuleService:
         self.selection: AttachmentSelection = flow.selection
         self._channel_client = OAuthClient(http, settings.channel_id, settings.channel_secret)
         #: The module channel access token, shared by every thread.
-        self.channel_token = SharedToken(self._issue_channel_token)
+        self.channel_token = SharedToken(
+            self._issue_channel_token, shared=shared, name=f"module-channel:{settings.channel_id}"
+        )
         self._current_user = current_user
         self._access_rule = access_rule
         self._seen_events: OrderedDict[str, None] = OrderedDict()

@@ -9,6 +9,7 @@ from .._wire.api_client import ApiClient
 from .._wire.discovery import DiscoveryDocument
 from .._wire.http import LineHttp
 from .._wire.oauth import OAuthClient, jwt_assertion
+from .._wire.shared_cache import NOT_SHARED, SharedCache
 from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
 from ..errors import ConfigurationError, LineError, NotAuthenticated, ServiceAccountError, TokenRequestError
@@ -28,6 +29,7 @@ class WorksService:
         http: LineHttp,
         sign_in: WorksSignInFlow | None,
         discovery: DiscoveryDocument | None = None,
+        shared: SharedCache = NOT_SHARED,
     ) -> None:
         self.settings = settings
         self.http = http
@@ -36,7 +38,11 @@ class WorksService:
         #: The member sign-in flow (None when sign-in is off).
         self.sign_in = sign_in
         self._client = OAuthClient(http, settings.client_id, settings.client_secret)
-        self._service_token = SharedToken(self._issue_service_token)
+        self._service_token = SharedToken(
+            self._issue_service_token,
+            shared=shared,
+            name=f"works-service:{settings.client_id}:{settings.service_account}",
+        )
 
     def __repr__(self) -> str:
         return f"<WorksService client {self.settings.client_id}>"

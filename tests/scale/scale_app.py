@@ -9,7 +9,14 @@ import redis
 from flask import Flask, jsonify
 from werkzeug.wrappers import Response
 
-from flask_line import LineOAuth, current_attachment, current_line_user, line_login_required, requires_module_scope
+from flask_line import (
+    LineOAuth,
+    current_attachment,
+    current_line_user,
+    line_login_required,
+    line_token_required,
+    requires_module_scope,
+)
 
 
 class SiteUser:
@@ -52,6 +59,11 @@ def create_app() -> Flask:
         return jsonify(
             user_id=current_line_user.user_id, name=current_line_user.display_name, site_user=line.site_user_id()
         )
+
+    @app.get("/token/me")
+    @line_token_required
+    def token_me() -> Any:
+        return jsonify(channel=current_line_user.channel_id)
 
     @app.get("/dashboard")
     @requires_module_scope("message:send")

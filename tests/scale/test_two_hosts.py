@@ -278,3 +278,44 @@ def test_redis_restart_mid_login_fails_cleanly_and_the_next_login_works(hosts, e
     page = {"Accept": "text/html"}  # a browser loading the page is sent to sign in
     assert browser.get(hosts[0].url + "/profile", headers=page, allow_redirects=False, timeout=30).status_code == 302
     assert one_login(hosts, emulator, 7).seen == f"U{7:032x}"
+
+
+def test_the_fleet_checks_each_token_once_and_a_sign_out_reaches_every_worker(hosts, emulator, redis_server):
+    """Two hosts, 2 workers each, sharing the site's Redis (issue 40): 1,000 bearer requests cost one /verify;
+    after a sign-out on host A, host B refuses the token within a second; Redis away is no 500."""
+    credentials = emulator.liff_login("Brown")
+    token = {"Authorization": f"Bearer {credentials['access_token']}"}
+    verify = "/oauth2/v2.1/verify"
+    before = emulator.platform.calls(verify)
+
+    def call(index: int) -> tuple[int, str]:
+        answer = requests.get(hosts[index % 2].url + "/token/me", headers=token, timeout=30)
+        return answer.status_code, answer.headers.get("X-Worker", "")
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(call, range(1000)))
+    assert {status for status, _ in answers} == {200}
+    assert len({worker for _, worker in answers}) == 4, "all four workers served the token"
+    assert emulator.platform.calls(verify) - before == 1, "one /verify for the whole fleet"
+
+    browser = requests.Session()
+    exchange = {"id_token": credentials["id_token"], "access_token": credentials["access_token"]}
+    assert browser.post(hosts[0].url + "/line/session", json=exchange, timeout=30).status_code in (200, 204)
+    assert browser.post(hosts[0].url + "/line/logout", allow_redirects=False, timeout=30).status_code in (200, 302, 303)
+    signed_out = time.monotonic()
+    refused_everywhere = False
+    while not refused_everywhere and time.monotonic() - signed_out < 1.0:
+        refused_everywhere = all(
+            requests.get(hosts[1].url + "/token/me", headers=token, timeout=30).status_code == 401 for _ in range(8)
+        )
+    assert refused_everywhere, "host B still trusted a token signed out on host A a second later"
+
+    other = {"Authorization": f"Bearer {emulator.liff_login('Cony')['access_token']}"}
+    redis_server.stop()
+    try:
+        statuses = {
+            requests.get(hosts[i % 2].url + "/token/me", headers=other, timeout=30).status_code for i in range(40)
+        }
+    finally:
+        redis_server.start()
+    assert statuses == {200}, "the shared cache away: each worker checks and caches the token itself"
