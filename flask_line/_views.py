@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from ._flow.authorization import fail_before_the_flow, resume_at_origin
-from ._flow.origin import url_values
+from ._flow.origin import restore, url_values
 from ._flow.redirects import safe_next
 from ._i18n.languages import render_page
 from ._identity.signed_in import SignedInIdentity
@@ -79,6 +79,11 @@ def callback() -> Response:
     params = request.form if request.method == "POST" else request.args
     state = runtime()
     started = resume_at_origin(state.pending, params, LoginFlow.signals)
+    if started is None:
+        # A state this browser never issued, as after a failed auto login: the failure is answered at the shop of
+        # this browser's latest sign-in (if any), so its retry link goes back there.
+        latest = state.pending.latest(LoginFlow.kind)
+        restore(latest.origin if latest is not None else None)
     try:
         login = state.require_login()
     except ChannelNotFound:

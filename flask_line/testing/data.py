@@ -99,6 +99,8 @@ class PlatformData:
         self.webhook_urls: dict[str, str] = {}
         #: Every webhook delivery: ``(url, event type, HTTP status or error name)``.
         self.webhook_deliveries: list[tuple[str, str, str]] = []
+        #: How many more LINE Login requests with auto login on fail as auto login fails on a phone.
+        self.auto_login_failures = 0
         #: Whether ``/_emulator/faults`` accepts faults over HTTP (for an emulator in another process).
         self.fault_control = False
         self.faults = FaultBook()
@@ -144,6 +146,22 @@ class PlatformData:
     def inject(self, request: str, **fault: Any) -> None:
         """Queue a :class:`~flask_line.testing.faults.Fault` for ``request``, such as ``"POST /oauth2/v2.1/token"``."""
         self.faults.add(Fault(request, **fault))
+
+    def fail_auto_login(self, times: int = 1) -> None:
+        """Make the next ``times`` LINE Login requests that allow auto login fail as auto login fails on a phone
+        (private browsing, the OS opening LINE's answer elsewhere): LINE shows no screen and sends the browser to
+        the callback with an unusable ``code`` and a ``state`` the app never issued (LINE's "How to handle auto
+        login failure"). A request with ``disable_auto_login=true`` or ``prompt=login`` is not affected."""
+        with self.lock:
+            self.auto_login_failures += times
+
+    def take_auto_login_failure(self) -> bool:
+        """Whether this auto login fails (using up one of :meth:`fail_auto_login`'s failures)."""
+        with self.lock:
+            if self.auto_login_failures <= 0:
+                return False
+            self.auto_login_failures -= 1
+            return True
 
     def rotate_keys(self) -> None:
         """Publish new signing keys with new ``kid`` values (the old ones disappear, as after a LINE rotation)."""

@@ -60,6 +60,10 @@ class LoginEndpoints(Endpoints):
         error = _v21_request_error(args)
         if error:
             return self.consent.respond(pending, {"error": error[0], "error_description": error[1]})
+        if _allows_auto_login(args) and self.data.take_auto_login_failure():
+            # LINE's "How to handle auto login failure": an unusable code, and a state the app never issued.
+            failed = {**pending, "state": secrets.token_hex(16)}
+            return self.consent.respond(failed, {"code": secrets.token_urlsafe(24)})
         if args.get("prompt") == "none":
             return self.consent.silently(pending)
         return self.consent.begin("v2.1", params)
@@ -411,3 +415,9 @@ def _v21_request_error(args: Mapping[str, str]) -> tuple[str, str] | None:
     if args.get("code_challenge") and args.get("code_challenge_method") != "S256":
         return ("INVALID_REQUEST", "code_challenge_method must be S256")
     return None
+
+
+def _allows_auto_login(args: Mapping[str, str]) -> bool:
+    """Whether LINE would try auto login: not turned off (``disable_auto_login``), not a forced screen
+    (``prompt=login`` disables auto login, seed 004)."""
+    return args.get("disable_auto_login") != "true" and args.get("prompt") != "login"
