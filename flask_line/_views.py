@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, make_response, redirect, request, url_for
 from werkzeug.exceptions import NotFound
@@ -259,7 +259,7 @@ def works_logout() -> Response:
     refuse_cross_site()
     works = runtime().require_works()
     target = safe_next(_next_target(), works.settings.default_next)
-    return redirect(works.sign_out(urljoin(request.host_url, target)))
+    return redirect(works.sign_out(target))
 
 
 def works_link() -> Response:

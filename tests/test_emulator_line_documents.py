@@ -3,11 +3,12 @@ HTTP: what the product meets in production, it meets in its tests."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
+from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, DEMO_WORKS_CLIENT_ID, DEMO_WORKS_CLIENT_SECRET
+from flask_line.testing.pytest_plugin import WORKS_CALLBACK
 
 REDIRECT_URI = "http://app.test/line/callback"
 
@@ -52,3 +53,55 @@ def test_auto_login_turned_off_shows_the_screen_even_where_it_fails(line_platfor
     line_platform.platform.fail_auto_login(times=2)
     assert authorize(line_platform, disable_auto_login="true").status_code == 200
     assert authorize(line_platform, prompt="login").status_code == 200, "prompt=login disables auto login"
+
+
+# 3. LINE WORKS logout (RP-Initiated Logout) ---------------------------------------------------------------------
+
+
+def works_id_token(line_platform) -> str:
+    """An ID token of Alice's LINE WORKS sign-in, through the emulator's own screens."""
+    query = {
+        "response_type": "code",
+        "client_id": DEMO_WORKS_CLIENT_ID,
+        "redirect_uri": WORKS_CALLBACK,
+        "scope": "openid",
+        "state": "w" * 43,
+    }
+    back = line_platform.consent(f"{line_platform.url}/oauth2/v2.0/authorize?{urlencode(query)}", user="Alice")
+    form = {
+        "grant_type": "authorization_code",
+        "code": back.params["code"],
+        "redirect_uri": WORKS_CALLBACK,
+        "client_id": DEMO_WORKS_CLIENT_ID,
+        "client_secret": DEMO_WORKS_CLIENT_SECRET,
+    }
+    return str(requests.post(f"{line_platform.url}/oauth2/v2.0/token", data=form, timeout=5).json()["id_token"])
+
+
+def works_logout(line_platform, **params: str) -> requests.Response:
+    return requests.get(f"{line_platform.url}/oauth2/v2.0/logout", params=params, allow_redirects=False, timeout=5)
+
+
+def test_works_discovery_advertises_its_logout(line_platform):
+    document = requests.get(f"{line_platform.url}/works/.well-known/openid-configuration", timeout=5).json()
+    assert document["end_session_endpoint"] == f"{line_platform.url}/oauth2/v2.0/logout"
+
+
+def test_works_logout_returns_only_to_a_registered_https_url(line_platform):
+    line_platform.platform.register_logout_url(DEMO_WORKS_CLIENT_ID, "https://app.test/bye")
+    hint = works_id_token(line_platform)
+    back = works_logout(line_platform, id_token_hint=hint, post_logout_redirect_uri="https://app.test/bye", state="x")
+    assert back.status_code == 302 and back.headers["Location"] == "https://app.test/bye?state=x"
+    for refused in ("http://app.test/bye", "https://elsewhere.test/bye"):
+        answer = works_logout(line_platform, id_token_hint=hint, post_logout_redirect_uri=refused)
+        assert answer.status_code == 400 and "Location" not in answer.headers, refused
+    assert works_logout(line_platform, id_token_hint=hint).status_code == 200, "no redirect URI: LINE WORKS' page"
+
+
+def test_works_logout_needs_an_id_token_it_issued(line_platform):
+    line_platform.platform.register_logout_url(DEMO_WORKS_CLIENT_ID, "https://app.test/bye")
+    answer = works_logout(line_platform, id_token_hint="a.b.c", post_logout_redirect_uri="https://app.test/bye")
+    assert answer.status_code == 400 and "Location" not in answer.headers
+    hint = works_id_token(line_platform)
+    other = works_logout(line_platform, id_token_hint=hint, client_id="someone-else")
+    assert other.status_code == 400

@@ -91,6 +91,10 @@ class PlatformData:
         self.consents: dict[str, dict[str, Any]] = {}
         #: Callback URLs registered per client (LINE Login channel, module channel, LINE WORKS app).
         self.callback_urls: dict[str, set[str]] = {}
+        #: LINE WORKS apps' OIDC Logout Redirection URLs (their Developer Console field).
+        self.logout_urls: dict[str, set[str]] = {}
+        #: Every LINE WORKS logout: ``(client id, member id)``.
+        self.works_logouts: list[tuple[str, str]] = []
         #: How the developer registers another callback URL, named with the tool they started the emulator with.
         self.registration_hint = "register it with platform.register_callback() or platform.register_app()"
         #: The header that names the bot in a module's Messaging API call (follow LINE_MODULE_BOT_ID_HEADER).
@@ -172,6 +176,12 @@ class PlatformData:
         """Register ``url`` as a callback URL of ``client_id``, as in the LINE Developers Console."""
         with self.lock:
             self.callback_urls.setdefault(client_id, set()).add(url)
+
+    def register_logout_url(self, client_id: str, url: str) -> None:
+        """Register ``url`` as an OIDC Logout Redirection URL of the LINE WORKS app ``client_id`` (its Developer
+        Console accepts only HTTPS URLs there): its logout sends the browser back only to one of these."""
+        with self.lock:
+            self.logout_urls.setdefault(client_id, set()).add(url)
 
     def register_app(self, base_url: str, prefix: str = "/line") -> None:
         """Register a flask-line app's three callbacks (``{base_url}{prefix}/callback``, ``/attach/callback``,
