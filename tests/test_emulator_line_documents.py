@@ -7,8 +7,16 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, DEMO_WORKS_CLIENT_ID, DEMO_WORKS_CLIENT_SECRET
+from flask_line.testing import (
+    DEMO_CHANNEL_ID,
+    DEMO_CHANNEL_SECRET,
+    DEMO_MODULE_CHANNEL_ID,
+    DEMO_MODULE_CHANNEL_SECRET,
+    DEMO_WORKS_CLIENT_ID,
+    DEMO_WORKS_CLIENT_SECRET,
+)
 from flask_line.testing.pytest_plugin import WORKS_CALLBACK
+from tests.test_module import BROWN_CAFE
 
 REDIRECT_URI = "http://app.test/line/callback"
 
@@ -105,3 +113,70 @@ def test_works_logout_needs_an_id_token_it_issued(line_platform):
     hint = works_id_token(line_platform)
     other = works_logout(line_platform, id_token_hint=hint, client_id="someone-else")
     assert other.status_code == 400
+
+
+# 1c. Scopes: the token answer and verify agree ------------------------------------------------------------------
+
+
+def test_the_token_answer_and_verify_list_the_same_scopes_never_email(line_platform):
+    query = {
+        "response_type": "code",
+        "client_id": DEMO_CHANNEL_ID,
+        "redirect_uri": REDIRECT_URI,
+        "state": "s" * 43,
+        "scope": "profile openid email",
+        "nonce": "n" * 22,
+    }
+    back = line_platform.consent(f"{line_platform.url}/oauth2/v2.1/authorize?{urlencode(query)}", user="Brown")
+    form = {
+        "grant_type": "authorization_code",
+        "code": back.params["code"],
+        "redirect_uri": REDIRECT_URI,
+        "client_id": DEMO_CHANNEL_ID,
+        "client_secret": DEMO_CHANNEL_SECRET,
+    }
+    token = requests.post(f"{line_platform.url}/oauth2/v2.1/token", data=form, timeout=5).json()
+    verified = requests.get(
+        f"{line_platform.url}/oauth2/v2.1/verify", params={"access_token": token["access_token"]}, timeout=5
+    ).json()
+    assert verified["scope"] == token["scope"] == "profile openid"
+    liff = line_platform.liff_login("Brown", scope="profile openid email")
+    assert liff["scope"] == "profile openid"
+
+
+# 2. v2.0 verify speaks v2.0 ---------------------------------------------------------------------------------------
+
+
+def test_v20_verify_refuses_a_bad_token_in_v20s_words(line_platform):
+    answer = requests.post(f"{line_platform.url}/v2/oauth/verify", data={"access_token": "nonsense"}, timeout=5)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "invalid_request", "error_description": "access_token invalid"}
+
+
+# 9. Short-lived channel access tokens: verify and revoke -----------------------------------------------------------
+
+
+def short_lived_channel_token(line_platform) -> str:
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": DEMO_MODULE_CHANNEL_ID,
+        "client_secret": DEMO_MODULE_CHANNEL_SECRET,
+    }
+    return str(requests.post(f"{line_platform.url}/v2/oauth/accessToken", data=form, timeout=5).json()["access_token"])
+
+
+def test_a_short_lived_channel_token_verifies_and_stops_working_once_revoked(line_platform):
+    token = short_lived_channel_token(line_platform)
+    verified = requests.post(f"{line_platform.url}/v2/oauth/verify", data={"access_token": token}, timeout=5)
+    assert verified.status_code == 200
+    body = verified.json()
+    assert body["client_id"] == DEMO_MODULE_CHANNEL_ID and 0 < body["expires_in"] <= 2_592_000
+    by_get = requests.get(f"{line_platform.url}/oauth2/v2.1/verify", params={"access_token": token}, timeout=5)
+    assert by_get.status_code == 200 and by_get.json()["client_id"] == DEMO_MODULE_CHANNEL_ID
+    revoked = requests.post(f"{line_platform.url}/v2/oauth/revoke", data={"access_token": token}, timeout=5)
+    assert revoked.status_code == 200
+    after = requests.post(f"{line_platform.url}/v2/oauth/verify", data={"access_token": token}, timeout=5)
+    assert after.status_code == 400
+    headers = {"Authorization": f"Bearer {token}", "X-Line-Bot-Id": BROWN_CAFE}
+    listed = requests.get(f"{line_platform.url}/v2/bot/list", headers=headers, timeout=5)
+    assert listed.status_code == 401, "a revoked token no longer works"

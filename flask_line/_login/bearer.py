@@ -33,6 +33,8 @@ MAX_ACCESS_TOKEN_BYTES = 2048
 MAX_ID_TOKEN_BYTES = 8192
 
 _CLAIM_SCOPES = {"openid": "sub", "profile": "name", "email": "email"}
+#: Scopes only an ID token proves (by its claim): LINE's token answer never lists ``email`` for an access token.
+ID_TOKEN_ONLY_SCOPES = frozenset({"email"})
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,8 @@ class BearerVerifier:
             raise TokenAuthError("expired_token", "The access token has expired.")
         credential = Credential(
             channel_id=channel_id,
-            scopes=frozenset(str(body.get("scope", "")).split()),
+            # An access token never proves email (LINE lists no 'email' for it): only an ID token's claim does.
+            scopes=frozenset(str(body.get("scope", "")).split()) - ID_TOKEN_ONLY_SCOPES,
             expires_at=time.time() + float(expires_in),
             access_token=token,
         )
@@ -232,6 +235,12 @@ class BearerVerifier:
 def check_demands(credential: Credential, scopes: Collection[str], amr: Collection[str]) -> None:
     """Refuse (403 ``insufficient_scope``) a credential without the scopes or authentication methods demanded."""
     missing = set(scopes) - credential.scopes
+    if missing & ID_TOKEN_ONLY_SCOPES:
+        raise TokenAuthError(
+            "insufficient_scope",
+            "Only an ID token's 'email' claim proves the 'email' scope (an access token cannot): send the ID token "
+            "(X-Line-Id-Token) of a sign-in that granted it.",
+        )
     if missing:
         raise TokenAuthError("insufficient_scope", f"The credential lacks the scope(s): {', '.join(sorted(missing))}.")
     if amr and not set(amr) & set(credential.amr):
