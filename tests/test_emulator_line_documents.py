@@ -180,3 +180,30 @@ def test_a_short_lived_channel_token_verifies_and_stops_working_once_revoked(lin
     headers = {"Authorization": f"Bearer {token}", "X-Line-Bot-Id": BROWN_CAFE}
     listed = requests.get(f"{line_platform.url}/v2/bot/list", headers=headers, timeout=5)
     assert listed.status_code == 401, "a revoked token no longer works"
+
+
+# 5 and 10. Push: the module's L... user ids, and one to five messages ------------------------------------------------
+
+
+def push(line_platform, body: dict) -> requests.Response:
+    platform = line_platform.platform
+    platform.attachments[(DEMO_MODULE_CHANNEL_ID, BROWN_CAFE)] = frozenset({"message:send"})
+    headers = {"Authorization": f"Bearer {short_lived_channel_token(line_platform)}", "X-Line-Bot-Id": BROWN_CAFE}
+    return requests.post(f"{line_platform.url}/v2/bot/message/push", json=body, headers=headers, timeout=5)
+
+
+def test_a_push_to_a_module_user_id_is_accepted_as_chat_control_accepts_it(line_platform):
+    module_user = "L" + "a1b2c3d4e5f6" * 5 + "a1b2c3d"
+    assert len(module_user) == 68
+    answer = push(line_platform, {"to": module_user, "messages": [{"type": "text", "text": "hi"}]})
+    assert answer.status_code == 200 and len(answer.json()["sentMessages"]) == 1
+
+
+def test_a_push_needs_one_to_five_messages(line_platform):
+    to = "U4af4980629a1b2c3d4e5f60718293a4b"
+    text = {"type": "text", "text": "hi"}
+    for body in ({"to": to}, {"to": to, "messages": []}, {"to": to, "messages": [text] * 6}):
+        answer = push(line_platform, body)
+        assert answer.status_code == 400, body
+        assert answer.json()["details"][0]["property"] == "messages"
+    assert push(line_platform, {"to": to, "messages": [text] * 5}).status_code == 200
