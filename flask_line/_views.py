@@ -259,7 +259,7 @@ def works_logout() -> Response:
     refuse_cross_site()
     works = runtime().require_works()
     target = safe_next(_next_target(), works.settings.default_next)
-    return redirect(works.sign_out(target))
+    return redirect(works.sign_out(target, local_origin=request.host_url))
 
 
 def works_link() -> Response:

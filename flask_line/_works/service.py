@@ -13,7 +13,7 @@ from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
 from ..errors import ConfigurationError, LineError, NotAuthenticated, ServiceAccountError, TokenRequestError
 from .flow import WorksSignInFlow
-from .settings import WorksSettings
+from .settings import LOCAL_HOSTS, WorksSettings
 
 #: Lifetime of the JWT assertion; LINE WORKS' samples use one hour.
 ASSERTION_LIFETIME = 3600
@@ -41,11 +41,13 @@ class WorksService:
     def __repr__(self) -> str:
         return f"<WorksService client {self.settings.client_id}>"
 
-    def sign_out(self, next_path: str) -> str:
+    def sign_out(self, next_path: str, *, local_origin: str | None = None) -> str:
         """Forget the member here and return where the browser goes next: LINE WORKS' ``end_session_endpoint``
         (OpenID Connect RP-Initiated Logout, when its discovery document advertises one), else ``next_path``.
 
         :param next_path: this site's path to land on (already checked to be one of ours).
+        :param local_origin: the request's origin, used only when it is ``localhost``/``127.0.0.1`` and no URL is
+            configured (development against the emulator, where the callback is built the same way).
         """
         if self.sign_in is None:
             return next_path
@@ -61,21 +63,24 @@ class WorksService:
         if end_session is None:
             return next_path
         params = {"id_token_hint": token.id_token, "client_id": self.settings.client_id}
-        back = self.post_logout_redirect_uri(next_path)
+        back = self.post_logout_redirect_uri(next_path, local_origin)
         if back is not None:
             params["post_logout_redirect_uri"] = back
         return f"{end_session}{'&' if '?' in end_session else '?'}{urlencode(params)}"
 
-    def post_logout_redirect_uri(self, next_path: str) -> str | None:
+    def post_logout_redirect_uri(self, next_path: str, local_origin: str | None = None) -> str | None:
         """Where LINE WORKS sends the browser after its logout: ``LINE_WORKS_LOGOUT_REDIRECT_URL``, else
         ``next_path`` at the origin of ``LINE_WORKS_CALLBACK_URL`` (an HTTPS host the app registered), never the
-        request's own host (behind a proxy that is often ``http://localhost``). None: neither is configured, and
-        LINE WORKS shows its own page after signing out."""
+        request's own host (behind a proxy that is often ``http://localhost``), except a development server's
+        ``local_origin`` when nothing is configured. None: LINE WORKS shows its own page after signing out."""
         if self.settings.logout_redirect_url is not None:
             return self.settings.logout_redirect_url
-        if self.settings.callback_url is None:
+        origin = self.settings.callback_url
+        if origin is None and local_origin is not None and urlsplit(local_origin).hostname in LOCAL_HOSTS:
+            origin = local_origin
+        if origin is None:
             return None
-        parts = urlsplit(self.settings.callback_url)
+        parts = urlsplit(origin)
         return urljoin(f"{parts.scheme}://{parts.netloc}/", next_path)
 
     def get_access_token(self) -> str:

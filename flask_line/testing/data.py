@@ -185,7 +185,8 @@ class PlatformData:
 
     def register_app(self, base_url: str, prefix: str = "/line") -> None:
         """Register a flask-line app's three callbacks (``{base_url}{prefix}/callback``, ``/attach/callback``,
-        ``/works/callback``) for every LINE Login channel, module channel and LINE WORKS app."""
+        ``/works/callback``) for every LINE Login channel, module channel and LINE WORKS app, and its home page
+        (``{base_url}/``) as every LINE WORKS app's logout redirect URL."""
         base = base_url.rstrip("/") + prefix
         for client_id in self.channels:
             self.register_callback(client_id, f"{base}/callback")
@@ -193,6 +194,7 @@ class PlatformData:
             self.register_callback(client_id, f"{base}/attach/callback")
         for client_id in self.works_clients:
             self.register_callback(client_id, f"{base}/works/callback")
+            self.register_logout_url(client_id, f"{base_url.rstrip('/')}/")
 
     def calls(self, path: str) -> int:
         """How many requests to ``path`` (any method) were served."""
