@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Blueprint, jsonify, make_response, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
 from ._flow.authorization import fail_before_the_flow, resume_at_origin
-from ._flow.origin import url_values
+from ._flow.origin import restore, url_values
 from ._flow.redirects import safe_next
 from ._i18n.languages import render_page
 from ._identity.signed_in import SignedInIdentity
@@ -81,6 +81,11 @@ def callback() -> Response:
     params = request.form if request.method == "POST" else request.args
     state = runtime()
     started = resume_at_origin(state.pending, params, LoginFlow.signals)
+    if started is None:
+        # A state this browser never issued, as after a failed auto login: the failure is answered at the shop of
+        # this browser's latest sign-in (if any), so its retry link goes back there.
+        latest = state.pending.latest(LoginFlow.kind)
+        restore(latest.origin if latest is not None else None)
     try:
         login = state.require_login()
     except ChannelNotFound:
@@ -272,7 +277,7 @@ def works_logout() -> Response:
     refuse_cross_site()
     works = runtime().require_works()
     target = safe_next(_next_target(), works.settings.default_next)
-    return redirect(works.sign_out(urljoin(request.host_url, target)))
+    return redirect(works.sign_out(target, local_origin=request.host_url))
 
 
 def works_link() -> Response:

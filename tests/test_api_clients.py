@@ -44,6 +44,11 @@ def api_app(make_app):
     def token_me():
         return jsonify(user_id=current_line_user.user_id, name=current_line_user.display_name)
 
+    @app.get("/token/email")
+    @line_token_required(scopes=["email"])
+    def token_email():
+        return jsonify(email=current_line_user.email)
+
     @app.get("/token/qr-only")
     @line_token_required(amr=["lineqr"])
     def qr_only():
@@ -257,6 +262,21 @@ def test_required_scopes_and_amr_are_enforced(api_app, line_platform):
         "insufficient_scope",
         403,
     )
+
+
+def test_an_access_token_alone_cannot_prove_email(api_app, line_platform):
+    granted = line_platform.liff_login("Brown", scope="profile openid email")
+    answer = api_app.test_client().get("/token/email", headers={"Authorization": f"Bearer {granted['access_token']}"})
+    refused(answer, "insufficient_scope", 403)
+    assert "ID token" in answer.json["message"], "the client is told what to send"
+
+
+def test_an_id_token_with_the_email_claim_proves_email(api_app, line_platform):
+    granted = line_platform.liff_login("Brown", scope="profile openid email")
+    by_id_token = api_app.test_client().get("/token/email", headers={"X-Line-Id-Token": granted["id_token"]})
+    assert by_id_token.status_code == 200 and by_id_token.json == {"email": "brown@example.com"}
+    both = {"X-Line-Id-Token": granted["id_token"], "Authorization": f"Bearer {granted['access_token']}"}
+    assert api_app.test_client().get("/token/email", headers=both).status_code == 200
 
 
 def test_an_access_token_and_id_token_of_different_channels_are_refused(api_app, line_platform):

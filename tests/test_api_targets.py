@@ -89,7 +89,7 @@ def test_what_is_checked_is_what_is_sent(app, client, line_platform, path):
         answer = (
             app.extensions["line"]
             .module.api(BROWN_CAFE)
-            .post(path, json={"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": []})
+            .post(path, json={"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": [{"type": "text", "text": "x"}]})
         )
     assert answer.status_code == 200
     assert line_platform.platform.messages[-1][1] == "/v2/bot/message/push"

@@ -54,7 +54,7 @@ def test_the_emulator_enforces_seed_003s_table_itself(line_platform, method, pat
     headers = {"Authorization": f"Bearer {token}", "X-Line-Bot-Id": BROWN_CAFE}
     other = "profile:read" if scope == "message:send" else "message:send"
     platform.attachments[(DEMO_MODULE_CHANNEL_ID, BROWN_CAFE)] = frozenset({other})
-    body = {"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": []}
+    body = {"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": [{"type": "text", "text": "hi"}]}
     refused = requests.request(method, line_platform.url + path, json=body, headers=headers, timeout=5)
     assert refused.status_code == 403 and scope in refused.json()["message"]
     platform.attachments[(DEMO_MODULE_CHANNEL_ID, BROWN_CAFE)] = frozenset({scope})

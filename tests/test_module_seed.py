@@ -54,8 +54,8 @@ OTHER_SCOPE = {"message:send": "profile:read"}
 
 def call(app, method, path):
     with app.app_context():
-        # A body every sending endpoint accepts: the emulator refuses a push to nobody, as LINE does.
-        body = {"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": []}
+        # A body every sending endpoint accepts: the emulator refuses a push to nobody, or of no message, as LINE does.
+        body = {"to": "U4af4980629a1b2c3d4e5f60718293a4b", "messages": [{"type": "text", "text": "hi"}]}
         return app.extensions["line"].module.api(BROWN_CAFE).request(method, path, json=body)
 
 

@@ -161,6 +161,25 @@ def test_try_again_after_cancel_at_line_goes_back_to_the_same_shop(shops: Flask,
     assert denied[0]["channel_id"] == channel_of("cake")
 
 
+def test_a_failed_auto_login_retries_at_the_same_shop_without_auto_login(shops: Flask, line_platform: EmulatorServer):
+    client = shops.test_client()
+    line_platform.platform.fail_auto_login()
+    page = sign_in_at(client, line_platform, "/shops/cake/card")  # LINE's answer: a state never issued
+    assert page.status_code == 400
+    retry = re.search(r'id="try-again" href="([^"]*)"', page.get_data(as_text=True))
+    assert retry is not None, page.get_data(as_text=True)
+    retry_url = html.unescape(retry.group(1))
+    assert parse_qs(urlsplit(retry_url).query) == {
+        "shop": ["cake"],
+        "next": ["/shops/cake/card"],
+        "disable_auto_login": ["true"],
+    }
+    to_line = client.get(retry_url)
+    assert parse_qs(urlsplit(to_line.location).query)["client_id"] == [channel_of("cake")]
+    landed = deliver(client, line_platform.consent(to_line.location, user="Brown"))
+    assert landed.location == "/shops/cake/card"
+
+
 def test_the_sign_out_page_posts_to_its_own_shop_and_signs_out_of_that_shop_only(
     shops: Flask, line_platform: EmulatorServer
 ):

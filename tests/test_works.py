@@ -8,6 +8,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from flask_line import errors, signals
 from tests.conftest import captured, deliver, expire_token, follow_login
@@ -226,7 +227,6 @@ def test_cli_prints_scopes_and_expiry_but_not_the_token(app, line_platform):
 
 def test_logout_ends_the_session_at_line_works_when_discovery_advertises_it(client, line_platform):
     import json
-    from urllib.parse import parse_qs, urlsplit
 
     base = line_platform.url
     document = {
@@ -242,12 +242,54 @@ def test_logout_ends_the_session_at_line_works_when_discovery_advertises_it(clie
     target = urlsplit(answer.location)
     assert f"{target.scheme}://{target.netloc}{target.path}" == document["end_session_endpoint"]
     query = parse_qs(target.query)
-    assert query["post_logout_redirect_uri"] == ["http://app.test/bye"] and query["id_token_hint"][0].count(".") == 2
+    assert query["post_logout_redirect_uri"] == ["https://app.test/bye"], "HTTPS, at the registered callback's host"
+    assert query["id_token_hint"][0].count(".") == 2
     assert client.get("/works/me").status_code == 302, "signed out here too"
 
 
-def test_logout_without_an_end_session_endpoint_is_local(client, line_platform):
+def test_logout_at_the_emulator_comes_back_to_the_registered_https_url(client, line_platform):
+    line_platform.platform.register_logout_url("works-demo-client", "https://app.test/bye")
     assert works_login(client, line_platform).status_code == 302
     answer = client.post("/line/works/logout", data={"next": "/bye"})
-    assert answer.location == "http://app.test/bye"
+    assert answer.location.startswith(f"{line_platform.url}/oauth2/v2.0/logout?")
+    assert "localhost" not in answer.location and "http%3A" not in answer.location
+    back = requests.get(answer.location, allow_redirects=False, timeout=5)
+    assert back.status_code == 302 and back.headers["Location"] == "https://app.test/bye"
+    assert line_platform.platform.works_logouts == [("works-demo-client", ALICE)]
+    assert client.get("/works/me").status_code == 302
+
+
+def test_logout_never_sends_the_requests_own_host(make_app, line_platform):
+    client = make_app(SERVER_NAME="localhost", PREFERRED_URL_SCHEME="http").test_client()
+    line_platform.platform.register_logout_url("works-demo-client", "https://app.test/")
+    assert works_login(client, line_platform).status_code == 302
+    answer = client.post("/line/works/logout")
+    assert parse_qs(urlsplit(answer.location).query)["post_logout_redirect_uri"] == ["https://app.test/"]
+
+
+def test_the_logout_redirect_url_setting_is_sent_as_it_is(make_app, line_platform):
+    client = make_app(LINE_WORKS_LOGOUT_REDIRECT_URL="https://app.test/signed-out").test_client()
+    line_platform.platform.register_logout_url("works-demo-client", "https://app.test/signed-out")
+    assert works_login(client, line_platform).status_code == 302
+    answer = client.post("/line/works/logout", data={"next": "/bye"})
+    back = requests.get(answer.location, allow_redirects=False, timeout=5)
+    assert back.headers["Location"] == "https://app.test/signed-out"
+
+
+def test_a_plain_http_logout_redirect_url_is_refused_at_init_app(make_app):
+    with pytest.raises(errors.ConfigurationError, match="LINE_WORKS_LOGOUT_REDIRECT_URL"):
+        make_app(LINE_WORKS_LOGOUT_REDIRECT_URL="http://app.test/signed-out")
+
+
+def test_logout_without_an_end_session_endpoint_is_local(client, line_platform):
+    import json
+
+    base = line_platform.url
+    document = {"issuer": "https://auth.worksmobile.com", "jwks_uri": f"{base}/oauth2/v2.0/certs"}
+    line_platform.platform.inject(
+        "GET /works/.well-known/openid-configuration", status=200, body=json.dumps(document), times=5
+    )
+    assert works_login(client, line_platform).status_code == 302
+    answer = client.post("/line/works/logout", data={"next": "/bye"})
+    assert answer.location == "/bye"
     assert client.get("/works/me").status_code == 302

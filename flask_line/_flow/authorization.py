@@ -168,6 +168,10 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         """The callback's parameters as LINE meant them (a JWT response mode unwraps them here)."""
         return params
 
+    def retry_options(self, error: LineError) -> dict[str, str]:
+        """Start options the "Try again" link after ``error`` carries (none by default)."""
+        return {}
+
     def signed_in(self) -> bool:
         """Whether someone is signed in with this flow's provider in this browser (False for flows without one)."""
         return False
@@ -265,8 +269,14 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
                 finished = self.pending.finished(self.kind, params.get("state"))
                 if finished is not None and self.signed_in():
                     return redirect(finished)
+                if next_url is None:
+                    # A state this browser never issued (a failed auto login): the retry still goes where this
+                    # browser's own latest sign-in was going, when there is one.
+                    started = self.pending.latest(self.kind)
+                    next_url = started.next_url if started is not None else None
             error = self._credentials_refused(caught) if isinstance(caught, TokenRequestError) else caught
-            error.retry_url = url_for(self.start_endpoint, next=next_url)
+            retry: dict[str, Any] = {"next": next_url, **self.retry_options(error)}
+            error.retry_url = url_for(self.start_endpoint, **retry)
             log.warning("%s callback rejected (%s): %s", self.label, error.code, error.message)
             self.signals.failed.send(app, error=error, **self.signal_details())
             if error is caught:

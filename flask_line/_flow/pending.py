@@ -113,6 +113,20 @@ class PendingAuthorizations:
         record = self._live_records().get(state)
         return _from_record(state, record) if record is not None else None
 
+    def latest(self, kind: str) -> PendingAuthorization | None:
+        """This browser's newest live authorization of ``kind`` or of its family (``"login"`` finds
+        ``"login:1650000000"``), without consuming it: what a failed answer with a state it never issued can still
+        tell (where the sign-in started, and its ``next``)."""
+        records = {
+            state: record
+            for state, record in self._live_records().items()
+            if record["kind"] == kind or record["kind"].split(":", 1)[0] == kind
+        }
+        if not records:
+            return None
+        newest = max(records, key=lambda state: records[state]["created_at"])
+        return _from_record(newest, records[newest])
+
     def remember_finished(self, pending: PendingAuthorization) -> None:
         """Note that ``pending`` completed, so a refresh of its callback page can be sent on (see ``finished``)."""
         done = {

@@ -34,6 +34,8 @@ MAX_ACCESS_TOKEN_BYTES = 2048
 MAX_ID_TOKEN_BYTES = 8192
 
 _CLAIM_SCOPES = {"openid": "sub", "profile": "name", "email": "email"}
+#: Scopes only an ID token proves (by its claim): LINE's token answer never lists ``email`` for an access token.
+ID_TOKEN_ONLY_SCOPES = frozenset({"email"})
 
 #: How long the worker verifying a token for the fleet holds its lock (LINE answers well within it).
 VERIFY_LOCK_SECONDS = 5.0
@@ -178,7 +180,8 @@ class BearerVerifier:
             raise TokenAuthError("expired_token", "The access token has expired.")
         return Credential(
             channel_id=channel_id,
-            scopes=frozenset(str(body.get("scope", "")).split()),
+            # An access token never proves email (LINE lists no 'email' for it): only an ID token's claim does.
+            scopes=frozenset(str(body.get("scope", "")).split()) - ID_TOKEN_ONLY_SCOPES,
             expires_at=time.time() + float(expires_in),
             access_token=token,
         )
@@ -303,6 +306,12 @@ def _credential(value: dict[str, object] | None, token: str) -> Credential | Non
 def check_demands(credential: Credential, scopes: Collection[str], amr: Collection[str]) -> None:
     """Refuse (403 ``insufficient_scope``) a credential without the scopes or authentication methods demanded."""
     missing = set(scopes) - credential.scopes
+    if missing & ID_TOKEN_ONLY_SCOPES:
+        raise TokenAuthError(
+            "insufficient_scope",
+            "Only an ID token's 'email' claim proves the 'email' scope (an access token cannot): send the ID token "
+            "(X-Line-Id-Token) of a sign-in that granted it.",
+        )
     if missing:
         raise TokenAuthError("insufficient_scope", f"The credential lacks the scope(s): {', '.join(sorted(missing))}.")
     if amr and not set(amr) & set(credential.amr):

@@ -17,7 +17,14 @@ from .._identity.signed_in import SignedInIdentity, SignIn
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.oauth import OAuthClient
 from .._wire.tokens import LineToken
-from ..errors import AuthorizationDenied, BadRequestOption, CallbackError
+from ..errors import (
+    AuthorizationDenied,
+    BadRequestOption,
+    CallbackError,
+    LineError,
+    StateError,
+    TokenRequestError,
+)
 from ..signals import login_denied, login_failed, login_succeeded
 from .profile import ProfileClient
 from .settings import JWT_RESPONSE_MODES, LoginSettings
@@ -100,6 +107,17 @@ class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
 
     def authorization_params(self, pending: PendingAuthorization) -> Mapping[str, str | None]:
         return {**self.version.authorization_params(self.settings), **pending.extra}
+
+    def retry_options(self, error: LineError) -> dict[str, str]:
+        """After what may be a failed auto login, the retry turns auto login off, once (LINE's "How to handle auto
+        login failure"): LINE's answer then carries a state this browser never issued (or an unusable code), and
+        retrying with auto login on would fail the same way. Later sign-ins start as configured again."""
+        failed_auto_login = isinstance(error, StateError) or (
+            isinstance(error, TokenRequestError) and error.error == "invalid_grant"
+        )
+        if failed_auto_login and "disable_auto_login" in self.version.accepted_options:
+            return {"disable_auto_login": "true"}
+        return {}
 
     def asked_silently(self, pending: PendingAuthorization) -> bool:
         return self._option(pending, "prompt") == "none"

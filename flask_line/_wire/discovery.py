@@ -35,9 +35,12 @@ class DiscoveryDocument:
         return self._field("jwks_uri")
 
     def end_session_endpoint(self) -> str | None:
-        """Where the browser ends the session at the provider (RP-initiated logout), when the document says."""
+        """Where the browser ends the session at the provider (RP-initiated logout), when the document says: an
+        HTTPS URL, or one at the document's own origin (an emulator's plain-http one)."""
         value = (self._document or self._fetch()).get("end_session_endpoint")
-        return value if isinstance(value, str) and urlsplit(value).scheme == "https" else None
+        if not isinstance(value, str):
+            return None
+        return value if urlsplit(value).scheme == "https" or _origin(value) == _origin(self.url) else None
 
     def _field(self, name: str) -> str:
         document = self._document or self._fetch()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from .._log import log
 from .._wire.api_client import ApiClient
@@ -14,7 +14,7 @@ from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
 from ..errors import ConfigurationError, LineError, NotAuthenticated, ServiceAccountError, TokenRequestError
 from .flow import WorksSignInFlow
-from .settings import WorksSettings
+from .settings import LOCAL_HOSTS, WorksSettings
 
 #: Lifetime of the JWT assertion; LINE WORKS' samples use one hour.
 ASSERTION_LIFETIME = 3600
@@ -47,27 +47,47 @@ class WorksService:
     def __repr__(self) -> str:
         return f"<WorksService client {self.settings.client_id}>"
 
-    def sign_out(self, next_url: str) -> str:
+    def sign_out(self, next_path: str, *, local_origin: str | None = None) -> str:
         """Forget the member here and return where the browser goes next: LINE WORKS' ``end_session_endpoint``
-        (OpenID Connect RP-Initiated Logout, when its discovery document advertises one), else ``next_url``.
+        (OpenID Connect RP-Initiated Logout, when its discovery document advertises one), else ``next_path``.
 
-        :param next_url: the absolute URL to come back to (``post_logout_redirect_uri``; register it at LINE WORKS).
+        :param next_path: this site's path to land on (already checked to be one of ours).
+        :param local_origin: the request's origin, used only when it is ``localhost``/``127.0.0.1`` and no URL is
+            configured (development against the emulator, where the callback is built the same way).
         """
         if self.sign_in is None:
-            return next_url
+            return next_path
         token = self.sign_in.identity.current_token()
         self.sign_in.identity.sign_out()
         if token is None or not token.id_token or self.discovery is None:
-            return next_url
+            return next_path
         try:
             end_session = self.discovery.end_session_endpoint()
         except LineError as error:  # the member is signed out here either way
             log.warning("LINE WORKS' discovery document could not be read at logout (%s)", error.code)
-            return next_url
+            return next_path
         if end_session is None:
-            return next_url
-        query = urlencode({"id_token_hint": token.id_token, "post_logout_redirect_uri": next_url})
-        return f"{end_session}{'&' if '?' in end_session else '?'}{query}"
+            return next_path
+        params = {"id_token_hint": token.id_token, "client_id": self.settings.client_id}
+        back = self.post_logout_redirect_uri(next_path, local_origin)
+        if back is not None:
+            params["post_logout_redirect_uri"] = back
+        return f"{end_session}{'&' if '?' in end_session else '?'}{urlencode(params)}"
+
+    def post_logout_redirect_uri(self, next_path: str, local_origin: str | None = None) -> str | None:
+        """Where LINE WORKS sends the browser after its logout: ``LINE_WORKS_LOGOUT_REDIRECT_URL``, else
+        ``next_path`` at the origin of ``LINE_WORKS_CALLBACK_URL`` (an HTTPS host the app registered), never the
+        request's own host (behind a proxy that is often ``http://localhost``), except a development server's
+        ``local_origin`` when nothing is configured. None: LINE WORKS shows its own page after signing out."""
+        if self.settings.logout_redirect_url is not None:
+            return self.settings.logout_redirect_url
+        origin = self.settings.callback_url
+        if origin is None and local_origin is not None and urlsplit(local_origin).hostname in LOCAL_HOSTS:
+            origin = local_origin
+        if origin is None:
+            return None
+        parts = urlsplit(origin)
+        return urljoin(f"{parts.scheme}://{parts.netloc}/", next_path)
 
     def get_access_token(self) -> str:
         """A valid access token for the member signed in with LINE WORKS, refreshed first if it expired.

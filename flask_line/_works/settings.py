@@ -27,6 +27,13 @@ WORKS_SETTINGS = (
     Setting("LINE_WORKS_PKCE", True, "True/False", "Send a PKCE S256 challenge."),
     Setting("LINE_WORKS_CALLBACK_URL", None, "URL", "The external sign-in callback URL (HTTPS off localhost)."),
     Setting("LINE_WORKS_DEFAULT_NEXT", "/", "path", "Where a sign-in lands without a valid ``next``."),
+    Setting(
+        "LINE_WORKS_LOGOUT_REDIRECT_URL",
+        None,
+        "URL",
+        "The ``post_logout_redirect_uri`` of LINE WORKS' logout (an HTTPS URL registered as the app's OIDC Logout "
+        "Redirection URL); unset: ``next`` at the origin of ``LINE_WORKS_CALLBACK_URL``.",
+    ),
     Setting("LINE_WORKS_SERVICE_ACCOUNT", None, "account id", "The service account (``xxx.serviceaccount@domain``)."),
     Setting("LINE_WORKS_PRIVATE_KEY", None, "PEM", "The service account's RSA private key."),
     Setting("LINE_WORKS_PRIVATE_KEY_PATH", None, "path", "Or the file that holds it."),
@@ -72,6 +79,8 @@ class WorksSettings:
     pkce: bool
     callback_url: str | None
     default_next: str
+    #: Where LINE WORKS' logout sends the browser back (None: ``next`` at the callback URL's origin).
+    logout_redirect_url: str | None
     authorize_url: str
     token_url: str
     discovery_url: str
@@ -109,6 +118,7 @@ def load_settings(read: ConfigReader) -> WorksSettings:
         pkce=read.boolean("LINE_WORKS_PKCE"),
         callback_url=_callback_url(read),
         default_next=read.string("LINE_WORKS_DEFAULT_NEXT"),
+        logout_redirect_url=_logout_redirect_url(read),
         authorize_url=read.url("LINE_WORKS_AUTHORIZE_URL"),
         token_url=read.url("LINE_WORKS_TOKEN_URL"),
         discovery_url=read.url("LINE_WORKS_DISCOVERY_URL"),
@@ -138,6 +148,17 @@ def _callback_url(read: ConfigReader) -> str | None:
             )
             warnings.warn(message, UserWarning, stacklevel=2)
             log.warning(message)
+    return url
+
+
+def _logout_redirect_url(read: ConfigReader) -> str | None:
+    """LINE WORKS' OIDC Logout Redirection URL "must be an HTTPS URL" (its client app settings): plain http is
+    refused, except on localhost."""
+    url = read.optional_url("LINE_WORKS_LOGOUT_REDIRECT_URL")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme != "https" and parts.hostname not in LOCAL_HOSTS:
+            raise read.fail("LINE_WORKS_LOGOUT_REDIRECT_URL", f"must be an HTTPS URL (LINE WORKS' rule), got {url!r}")
     return url
 
 

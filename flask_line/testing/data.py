@@ -91,6 +91,10 @@ class PlatformData:
         self.consents: dict[str, dict[str, Any]] = {}
         #: Callback URLs registered per client (LINE Login channel, module channel, LINE WORKS app).
         self.callback_urls: dict[str, set[str]] = {}
+        #: LINE WORKS apps' OIDC Logout Redirection URLs (their Developer Console field).
+        self.logout_urls: dict[str, set[str]] = {}
+        #: Every LINE WORKS logout: ``(client id, member id)``.
+        self.works_logouts: list[tuple[str, str]] = []
         #: How the developer registers another callback URL, named with the tool they started the emulator with.
         self.registration_hint = "register it with platform.register_callback() or platform.register_app()"
         #: The header that names the bot in a module's Messaging API call (follow LINE_MODULE_BOT_ID_HEADER).
@@ -99,6 +103,8 @@ class PlatformData:
         self.webhook_urls: dict[str, str] = {}
         #: Every webhook delivery: ``(url, event type, HTTP status or error name)``.
         self.webhook_deliveries: list[tuple[str, str, str]] = []
+        #: How many more LINE Login requests with auto login on fail as auto login fails on a phone.
+        self.auto_login_failures = 0
         #: Whether ``/_emulator/faults`` accepts faults over HTTP (for an emulator in another process).
         self.fault_control = False
         self.faults = FaultBook()
@@ -145,6 +151,22 @@ class PlatformData:
         """Queue a :class:`~flask_line.testing.faults.Fault` for ``request``, such as ``"POST /oauth2/v2.1/token"``."""
         self.faults.add(Fault(request, **fault))
 
+    def fail_auto_login(self, times: int = 1) -> None:
+        """Make the next ``times`` LINE Login requests that allow auto login fail as auto login fails on a phone
+        (private browsing, the OS opening LINE's answer elsewhere): LINE shows no screen and sends the browser to
+        the callback with an unusable ``code`` and a ``state`` the app never issued (LINE's "How to handle auto
+        login failure"). A request with ``disable_auto_login=true`` or ``prompt=login`` is not affected."""
+        with self.lock:
+            self.auto_login_failures += times
+
+    def take_auto_login_failure(self) -> bool:
+        """Whether this auto login fails (using up one of :meth:`fail_auto_login`'s failures)."""
+        with self.lock:
+            if self.auto_login_failures <= 0:
+                return False
+            self.auto_login_failures -= 1
+            return True
+
     def rotate_keys(self) -> None:
         """Publish new signing keys with new ``kid`` values (the old ones disappear, as after a LINE rotation)."""
         with self.lock:
@@ -155,9 +177,16 @@ class PlatformData:
         with self.lock:
             self.callback_urls.setdefault(client_id, set()).add(url)
 
+    def register_logout_url(self, client_id: str, url: str) -> None:
+        """Register ``url`` as an OIDC Logout Redirection URL of the LINE WORKS app ``client_id`` (its Developer
+        Console accepts only HTTPS URLs there): its logout sends the browser back only to one of these."""
+        with self.lock:
+            self.logout_urls.setdefault(client_id, set()).add(url)
+
     def register_app(self, base_url: str, prefix: str = "/line") -> None:
         """Register a flask-line app's three callbacks (``{base_url}{prefix}/callback``, ``/attach/callback``,
-        ``/works/callback``) for every LINE Login channel, module channel and LINE WORKS app."""
+        ``/works/callback``) for every LINE Login channel, module channel and LINE WORKS app, and its home page
+        (``{base_url}/``) as every LINE WORKS app's logout redirect URL."""
         base = base_url.rstrip("/") + prefix
         for client_id in self.channels:
             self.register_callback(client_id, f"{base}/callback")
@@ -165,6 +194,7 @@ class PlatformData:
             self.register_callback(client_id, f"{base}/attach/callback")
         for client_id in self.works_clients:
             self.register_callback(client_id, f"{base}/works/callback")
+            self.register_logout_url(client_id, f"{base_url.rstrip('/')}/")
 
     def calls(self, path: str) -> int:
         """How many requests to ``path`` (any method) were served."""

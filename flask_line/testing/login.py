@@ -28,7 +28,7 @@ class LoginEndpoints(Endpoints):
         ("POST", "/v2/oauth/accessToken", "token_v20"),
         ("GET", "/oauth2/v2.1/verify", "verify_v21"),
         ("POST", "/oauth2/v2.1/verify", "verify_id_token"),
-        ("POST", "/v2/oauth/verify", "verify_v21"),
+        ("POST", "/v2/oauth/verify", "verify_v20"),
         ("GET", "/oauth2/v2.1/userinfo", "userinfo"),
         ("POST", "/oauth2/v2.1/userinfo", "userinfo"),
         ("POST", "/user/v1/deauthorize", "deauthorize"),
@@ -60,6 +60,10 @@ class LoginEndpoints(Endpoints):
         error = _v21_request_error(args)
         if error:
             return self.consent.respond(pending, {"error": error[0], "error_description": error[1]})
+        if _allows_auto_login(args) and self.data.take_auto_login_failure():
+            # LINE's "How to handle auto login failure": an unusable code, and a state the app never issued.
+            failed = {**pending, "state": secrets.token_hex(16)}
+            return self.consent.respond(failed, {"code": secrets.token_urlsafe(24)})
         if args.get("prompt") == "none":
             return self.consent.silently(pending)
         return self.consent.begin("v2.1", params)
@@ -112,7 +116,7 @@ class LoginEndpoints(Endpoints):
         body: dict[str, Any] = {
             "access_token": access,
             "expires_in": int(data.token_ttl),
-            "scope": " ".join(scope for scope in grant.scopes if scope != "email"),
+            "scope": _listed_scopes(grant.scopes),
             "token_type": "Bearer",
         }
         if refresh:
@@ -196,6 +200,10 @@ class LoginEndpoints(Endpoints):
         token = request.values.get("access_token", "")
         with self.data.lock:
             grant = self.data.access_tokens.get(token)
+            channel_token = self.data.channel_tokens.get(token)
+        if channel_token is not None and channel_token[1] > time.time():
+            # Channel access tokens are verified here too (channel access token reference): no scope.
+            return jsonify(client_id=channel_token[0], expires_in=int(channel_token[1] - time.time()))
         if token in self.data.revoked_tokens:
             return oauth_error("invalid_request", "The access token revoked")
         if grant is None:
@@ -203,10 +211,25 @@ class LoginEndpoints(Endpoints):
         if grant.expires_at <= time.time():
             return oauth_error("invalid_request", "The access token expired")
         return jsonify(
-            scope=" ".join(grant.scopes),
+            scope=_listed_scopes(grant.scopes),
             client_id=grant.client_id,
             expires_in=int(grant.expires_at - time.time()),
         )
+
+    def verify_v20(self) -> Any:
+        """v2.0's verify (reference 2, and the channel access token reference: it also checks short-lived channel
+        access tokens): ``scope``, ``client_id``, ``expires_in``; v2.0's own error for anything else."""
+        token = request.values.get("access_token", "")
+        now = time.time()
+        with self.data.lock:
+            channel_token = self.data.channel_tokens.get(token)
+            grant = self.data.access_tokens.get(token)
+        if channel_token is not None and channel_token[1] > now:
+            return jsonify(client_id=channel_token[0], expires_in=int(channel_token[1] - now))
+        if grant is None or grant.expires_at <= now or token in self.data.revoked_tokens:
+            return oauth_error("invalid_request", "access_token invalid")
+        scope = "P" if grant.protocol == "v2.0" else _listed_scopes(grant.scopes)  # as its token answer said
+        return jsonify(scope=scope, client_id=grant.client_id, expires_in=int(grant.expires_at - now))
 
     def revoke_v21(self) -> Any:
         # Reference §1.10: client_id is required; client_secret too for web-app channels (the emulator's).
@@ -219,8 +242,11 @@ class LoginEndpoints(Endpoints):
         return Response(status=200)
 
     def revoke_v20(self) -> Any:
+        """v2.0's revoke takes the refresh token (reference 2); the same path revokes a short-lived channel
+        access token sent as ``access_token`` (channel access token reference), which stops working at once."""
         data = self.data
         with data.lock:
+            data.channel_tokens.pop(request.form.get("access_token", ""), None)
             grant = data.refresh_tokens.pop(request.form.get("refresh_token", ""), None)
             if grant is not None:
                 for token, issued in list(data.access_tokens.items()):
@@ -342,7 +368,7 @@ class LoginEndpoints(Endpoints):
         body: dict[str, Any] = {
             "access_token": access,
             "expires_in": int(self.data.token_ttl),
-            "scope": " ".join(scopes),
+            "scope": _listed_scopes(scopes),
         }
         if "openid" in scopes:
             body["id_token"] = self._es256_id_token(grant)
@@ -411,3 +437,15 @@ def _v21_request_error(args: Mapping[str, str]) -> tuple[str, str] | None:
     if args.get("code_challenge") and args.get("code_challenge_method") != "S256":
         return ("INVALID_REQUEST", "code_challenge_method must be S256")
     return None
+
+
+def _allows_auto_login(args: Mapping[str, str]) -> bool:
+    """Whether LINE would try auto login: not turned off (``disable_auto_login``), not a forced screen
+    (``prompt=login`` disables auto login, seed 004)."""
+    return args.get("disable_auto_login") != "true" and args.get("prompt") != "login"
+
+
+def _listed_scopes(scopes: tuple[str, ...]) -> str:
+    """The ``scope`` LINE lists for an access token: never ``email`` (seed 004's token answer), in the token answer
+    and in ``verify`` alike; only the ID token's ``email`` claim says the email was granted."""
+    return " ".join(scope for scope in scopes if scope != "email")

@@ -273,8 +273,16 @@ class ModuleEndpoints(Endpoints):
             return jsonify(message="Not found: the user is not a friend of this LINE Official Account."), 404
         return None
 
-    def _push_refusal(self, to: object) -> Any:
-        """LINE's 400 for a push to nobody: an id that is not a user, group or room id, or one nobody has."""
+    def _push_refusal(self, to: object, messages: object) -> Any:
+        """LINE's 400 for a push to nobody (an id that is not a user, group or room id, nor the ``L...`` user id
+        module channels receive; or one nobody has), or with no messages or more than five (messaging-api
+        OpenAPI: ``messages`` is required, ``minItems: 1``, ``maxItems: 5``)."""
+        if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+            problem = "must be specified" if messages is None else "Size must be between 1 and 5"
+            details = [{"message": problem, "property": "messages"}]
+            return jsonify(message="The request body has 1 error(s)", details=details), 400
+        if isinstance(to, str) and MODULE_USER_ID.match(to):
+            return None
         if not isinstance(to, str) or not re.fullmatch(r"[UCR][0-9a-f]{32}", to):
             details = [{"message": "Invalid ID", "property": "to"}]
             message = "The property, 'to', in the request body is invalid (line: -, column: -)"
@@ -297,7 +305,8 @@ class ModuleEndpoints(Endpoints):
         with self.data.lock:
             self.data.messages.append((bot_id, path, body))
         if path == "/v2/bot/message/push":
-            refusal = self._push_refusal((body or {}).get("to") if isinstance(body, dict) else None)
+            fields = body if isinstance(body, dict) else {}
+            refusal = self._push_refusal(fields.get("to"), fields.get("messages"))
             if refusal:
                 return refusal
             return jsonify(sentMessages=[{"id": secrets.token_hex(8)} for _ in (body or {}).get("messages", [])])

@@ -83,6 +83,7 @@ _BROWSER_PAGES = (
     "/oauth2/v2.1/authorize",
     "/dialog/oauth/weblogin",
     "/oauth2/v2.0/authorize",
+    "/oauth2/v2.0/logout",
     "/module/auth/v1/authorize",
 )
 

@@ -6,15 +6,17 @@ import secrets
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.oidc.core.util import create_half_hash
-from flask import jsonify, request
+from flask import jsonify, redirect, request
 from joserfc import jwt
 from joserfc.errors import JoseError
 
-from .consent import ConsentScreen
+from .consent import ConsentScreen, error_page
 from .data import Grant, PlatformData
-from .endpoints import WORKS_ISSUER, Endpoints, base_url, bearer_token, oauth_error
+from .endpoints import WORKS_ISSUER, Endpoints, base_url, bearer_token, oauth_error, with_query
+from .language import N_, render_screen, screen_language
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 WORKS_TOKEN_TTL = 86400
@@ -30,6 +32,8 @@ class WorksEndpoints(Endpoints):
         ("POST", "/oauth2/v2.0/token", "token"),
         ("GET", "/oauth2/v2.0/certs", "certs"),
         ("GET", "/works/.well-known/openid-configuration", "discovery"),
+        ("GET", "/oauth2/v2.0/logout", "logout"),
+        ("POST", "/oauth2/v2.0/logout", "logout"),
         ("GET", "/v1.0/users/me", "users_me"),
         ("GET", "/v1.0/<path:rest>", "api"),
         ("POST", "/v1.0/<path:rest>", "api"),
@@ -156,11 +160,40 @@ class WorksEndpoints(Endpoints):
             authorization_endpoint=f"{base}/oauth2/v2.0/authorize",
             token_endpoint=f"{base}/oauth2/v2.0/token",
             jwks_uri=f"{base}/oauth2/v2.0/certs",
+            end_session_endpoint=f"{base}/oauth2/v2.0/logout",
             response_types_supported=["code", "id_token", "token id_token"],
             subject_types_supported=["public"],
             id_token_signing_alg_values_supported=["RS256"],
             scopes_supported=["openid", "email", "profile"],
         )
+
+    def logout(self) -> Any:
+        """OpenID Connect RP-Initiated Logout 1.0 (LINE WORKS' logout is "based on the RP Initiated Logout of OIDC";
+        its path is not published: the emulator's own). ``id_token_hint`` must be an ID token it issued (expired is
+        fine); ``post_logout_redirect_uri`` must be an HTTPS URL registered for the app (the Developer Console's
+        "OIDC Logout Redirection - Redirect URL", ``register_logout_url``), else an error page, never a redirect."""
+        values = request.values
+        try:
+            hint = jwt.decode(values.get("id_token_hint", ""), self.data.keys.rsa_key, algorithms=["RS256"])
+        except (JoseError, ValueError):
+            error_page(400, "400 Bad request: id_token_hint is not an ID token LINE WORKS issued.")
+        client_id = str(hint.claims.get("aud", ""))
+        if values.get("client_id") not in (None, client_id):
+            error_page(400, "400 Bad request: client_id is not the ID token's audience.")
+        back = values.get("post_logout_redirect_uri")
+        if back is not None:
+            parts = urlsplit(back)
+            if parts.scheme != "https" and parts.hostname not in ("localhost", "127.0.0.1"):
+                error_page(400, "400 Bad request: post_logout_redirect_uri must be an HTTPS URL.")
+            if back not in self.data.logout_urls.get(client_id, set()):
+                error_page(400, f"400 Bad request: {back} is not a registered logout redirect URL of {client_id}.")
+        with self.data.lock:
+            self.data.works_logouts.append((client_id, str(hint.claims.get("sub", ""))))
+        if back is None:
+            language = screen_language(None)
+            return render_screen("error.html", language, title=N_("Signed out"), message=N_("You are signed out."))
+        state = values.get("state")
+        return redirect(with_query(back, {"state": state}) if state else back)
 
     def users_me(self) -> Any:
         grant = self.data.live_access_token(bearer_token())

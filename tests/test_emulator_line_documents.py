@@ -1,0 +1,209 @@
+"""The emulator against LINE's documents and OpenAPI descriptions (line/line-openapi), point by point, over real
+HTTP: what the product meets in production, it meets in its tests."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+
+from flask_line.testing import (
+    DEMO_CHANNEL_ID,
+    DEMO_CHANNEL_SECRET,
+    DEMO_MODULE_CHANNEL_ID,
+    DEMO_MODULE_CHANNEL_SECRET,
+    DEMO_WORKS_CLIENT_ID,
+    DEMO_WORKS_CLIENT_SECRET,
+)
+from flask_line.testing.pytest_plugin import WORKS_CALLBACK
+from tests.test_module import BROWN_CAFE
+
+REDIRECT_URI = "http://app.test/line/callback"
+
+
+def authorize(line_platform, **extra: str) -> requests.Response:
+    params = {
+        "response_type": "code",
+        "client_id": DEMO_CHANNEL_ID,
+        "redirect_uri": REDIRECT_URI,
+        "state": "s" * 43,
+        "scope": "profile openid",
+        **extra,
+    }
+    return requests.get(f"{line_platform.url}/oauth2/v2.1/authorize", params=params, allow_redirects=False, timeout=5)
+
+
+# A failed auto login ---------------------------------------------------------------------------------------------
+
+
+def test_a_failed_auto_login_answers_with_an_unusable_code_and_a_state_never_issued(line_platform):
+    line_platform.platform.fail_auto_login()
+    answer = authorize(line_platform)
+    assert answer.status_code == 302, "no screen: auto login happens without the user"
+    back = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert back["state"] != ["s" * 43]
+    token = requests.post(
+        f"{line_platform.url}/oauth2/v2.1/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": back["code"][0],
+            "redirect_uri": REDIRECT_URI,
+            "client_id": DEMO_CHANNEL_ID,
+            "client_secret": DEMO_CHANNEL_SECRET,
+        },
+        timeout=5,
+    )
+    assert token.status_code == 400 and token.json()["error"] == "invalid_grant"
+    assert authorize(line_platform).status_code == 200, "one failure was asked for: the next shows the screen"
+
+
+def test_auto_login_turned_off_shows_the_screen_even_where_it_fails(line_platform):
+    line_platform.platform.fail_auto_login(times=2)
+    assert authorize(line_platform, disable_auto_login="true").status_code == 200
+    assert authorize(line_platform, prompt="login").status_code == 200, "prompt=login disables auto login"
+
+
+# 3. LINE WORKS logout (RP-Initiated Logout) ---------------------------------------------------------------------
+
+
+def works_id_token(line_platform) -> str:
+    """An ID token of Alice's LINE WORKS sign-in, through the emulator's own screens."""
+    query = {
+        "response_type": "code",
+        "client_id": DEMO_WORKS_CLIENT_ID,
+        "redirect_uri": WORKS_CALLBACK,
+        "scope": "openid",
+        "state": "w" * 43,
+    }
+    back = line_platform.consent(f"{line_platform.url}/oauth2/v2.0/authorize?{urlencode(query)}", user="Alice")
+    form = {
+        "grant_type": "authorization_code",
+        "code": back.params["code"],
+        "redirect_uri": WORKS_CALLBACK,
+        "client_id": DEMO_WORKS_CLIENT_ID,
+        "client_secret": DEMO_WORKS_CLIENT_SECRET,
+    }
+    return str(requests.post(f"{line_platform.url}/oauth2/v2.0/token", data=form, timeout=5).json()["id_token"])
+
+
+def works_logout(line_platform, **params: str) -> requests.Response:
+    return requests.get(f"{line_platform.url}/oauth2/v2.0/logout", params=params, allow_redirects=False, timeout=5)
+
+
+def test_works_discovery_advertises_its_logout(line_platform):
+    document = requests.get(f"{line_platform.url}/works/.well-known/openid-configuration", timeout=5).json()
+    assert document["end_session_endpoint"] == f"{line_platform.url}/oauth2/v2.0/logout"
+
+
+def test_works_logout_returns_only_to_a_registered_https_url(line_platform):
+    line_platform.platform.register_logout_url(DEMO_WORKS_CLIENT_ID, "https://app.test/bye")
+    hint = works_id_token(line_platform)
+    back = works_logout(line_platform, id_token_hint=hint, post_logout_redirect_uri="https://app.test/bye", state="x")
+    assert back.status_code == 302 and back.headers["Location"] == "https://app.test/bye?state=x"
+    for refused in ("http://app.test/bye", "https://elsewhere.test/bye"):
+        answer = works_logout(line_platform, id_token_hint=hint, post_logout_redirect_uri=refused)
+        assert answer.status_code == 400 and "Location" not in answer.headers, refused
+    assert works_logout(line_platform, id_token_hint=hint).status_code == 200, "no redirect URI: LINE WORKS' page"
+
+
+def test_works_logout_needs_an_id_token_it_issued(line_platform):
+    line_platform.platform.register_logout_url(DEMO_WORKS_CLIENT_ID, "https://app.test/bye")
+    answer = works_logout(line_platform, id_token_hint="a.b.c", post_logout_redirect_uri="https://app.test/bye")
+    assert answer.status_code == 400 and "Location" not in answer.headers
+    hint = works_id_token(line_platform)
+    other = works_logout(line_platform, id_token_hint=hint, client_id="someone-else")
+    assert other.status_code == 400
+
+
+# 1c. Scopes: the token answer and verify agree ------------------------------------------------------------------
+
+
+def test_the_token_answer_and_verify_list_the_same_scopes_never_email(line_platform):
+    query = {
+        "response_type": "code",
+        "client_id": DEMO_CHANNEL_ID,
+        "redirect_uri": REDIRECT_URI,
+        "state": "s" * 43,
+        "scope": "profile openid email",
+        "nonce": "n" * 22,
+    }
+    back = line_platform.consent(f"{line_platform.url}/oauth2/v2.1/authorize?{urlencode(query)}", user="Brown")
+    form = {
+        "grant_type": "authorization_code",
+        "code": back.params["code"],
+        "redirect_uri": REDIRECT_URI,
+        "client_id": DEMO_CHANNEL_ID,
+        "client_secret": DEMO_CHANNEL_SECRET,
+    }
+    token = requests.post(f"{line_platform.url}/oauth2/v2.1/token", data=form, timeout=5).json()
+    verified = requests.get(
+        f"{line_platform.url}/oauth2/v2.1/verify", params={"access_token": token["access_token"]}, timeout=5
+    ).json()
+    assert verified["scope"] == token["scope"] == "profile openid"
+    liff = line_platform.liff_login("Brown", scope="profile openid email")
+    assert liff["scope"] == "profile openid"
+
+
+# 2. v2.0 verify speaks v2.0 ---------------------------------------------------------------------------------------
+
+
+def test_v20_verify_refuses_a_bad_token_in_v20s_words(line_platform):
+    answer = requests.post(f"{line_platform.url}/v2/oauth/verify", data={"access_token": "nonsense"}, timeout=5)
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "invalid_request", "error_description": "access_token invalid"}
+
+
+# 9. Short-lived channel access tokens: verify and revoke -----------------------------------------------------------
+
+
+def short_lived_channel_token(line_platform) -> str:
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": DEMO_MODULE_CHANNEL_ID,
+        "client_secret": DEMO_MODULE_CHANNEL_SECRET,
+    }
+    return str(requests.post(f"{line_platform.url}/v2/oauth/accessToken", data=form, timeout=5).json()["access_token"])
+
+
+def test_a_short_lived_channel_token_verifies_and_stops_working_once_revoked(line_platform):
+    token = short_lived_channel_token(line_platform)
+    verified = requests.post(f"{line_platform.url}/v2/oauth/verify", data={"access_token": token}, timeout=5)
+    assert verified.status_code == 200
+    body = verified.json()
+    assert body["client_id"] == DEMO_MODULE_CHANNEL_ID and 0 < body["expires_in"] <= 2_592_000
+    by_get = requests.get(f"{line_platform.url}/oauth2/v2.1/verify", params={"access_token": token}, timeout=5)
+    assert by_get.status_code == 200 and by_get.json()["client_id"] == DEMO_MODULE_CHANNEL_ID
+    revoked = requests.post(f"{line_platform.url}/v2/oauth/revoke", data={"access_token": token}, timeout=5)
+    assert revoked.status_code == 200
+    after = requests.post(f"{line_platform.url}/v2/oauth/verify", data={"access_token": token}, timeout=5)
+    assert after.status_code == 400
+    headers = {"Authorization": f"Bearer {token}", "X-Line-Bot-Id": BROWN_CAFE}
+    listed = requests.get(f"{line_platform.url}/v2/bot/list", headers=headers, timeout=5)
+    assert listed.status_code == 401, "a revoked token no longer works"
+
+
+# 5 and 10. Push: the module's L... user ids, and one to five messages ------------------------------------------------
+
+
+def push(line_platform, body: dict) -> requests.Response:
+    platform = line_platform.platform
+    platform.attachments[(DEMO_MODULE_CHANNEL_ID, BROWN_CAFE)] = frozenset({"message:send"})
+    headers = {"Authorization": f"Bearer {short_lived_channel_token(line_platform)}", "X-Line-Bot-Id": BROWN_CAFE}
+    return requests.post(f"{line_platform.url}/v2/bot/message/push", json=body, headers=headers, timeout=5)
+
+
+def test_a_push_to_a_module_user_id_is_accepted_as_chat_control_accepts_it(line_platform):
+    module_user = "L" + "a1b2c3d4e5f6" * 5 + "a1b2c3d"
+    assert len(module_user) == 68
+    answer = push(line_platform, {"to": module_user, "messages": [{"type": "text", "text": "hi"}]})
+    assert answer.status_code == 200 and len(answer.json()["sentMessages"]) == 1
+
+
+def test_a_push_needs_one_to_five_messages(line_platform):
+    to = "U4af4980629a1b2c3d4e5f60718293a4b"
+    text = {"type": "text", "text": "hi"}
+    for body in ({"to": to}, {"to": to, "messages": []}, {"to": to, "messages": [text] * 6}):
+        answer = push(line_platform, body)
+        assert answer.status_code == 400, body
+        assert answer.json()["details"][0]["property"] == "messages"
+    assert push(line_platform, {"to": to, "messages": [text] * 5}).status_code == 200
