@@ -52,7 +52,10 @@ def test_a_works_sign_in_with_a_members_email_is_the_sites_refusal_page(members,
 
 
 def test_the_members_pages_are_a_styled_503_while_the_database_is_away(
-    monkeypatch, tmp_path, line_platform, own_postgres  # noqa: F811
+    monkeypatch,
+    tmp_path,
+    line_platform,
+    own_postgres,  # noqa: F811
 ):
     _example, app = members_site(monkeypatch, tmp_path, line_platform, own_postgres.new_database())
     client = app.test_client()
