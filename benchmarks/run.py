@@ -6,6 +6,8 @@
    and outbound requests per login.
 3. Import time and resident memory of an app with the extension.
 5. Many LINE Login channels in one app (``channels.py``): 1,000 channels against one, and 10,000 resolved.
+6. A fleet sharing what it learns (``fleet.py``): calls to LINE per 1,000 bearer requests and service-token issues
+   against the number of workers, and what the shared cache costs a bearer request.
 4. A request carrying a cached LINE access token (``@line_token_required``) against a session-protected request,
    outbound calls per bearer request, and the token cache's hit rate under a realistic mix of tokens.
 """
@@ -36,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import apps
 import channels
 import concurrency
+import fleet
 import sessions
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -316,6 +319,7 @@ def main() -> None:
     footprint = import_and_memory()
     bearer = bearer_cost()
     many = channels.run()
+    shared = fleet.run()
     scale = sessions.run(Path(__file__).with_name("sessions.png"))
     served = concurrency.run(Path(__file__).with_name("concurrency.png"))
     empty, full = scale["rows"][0], scale["rows"][-1]
@@ -373,6 +377,7 @@ def main() -> None:
         '- Each login includes the two consent-screen requests a browser makes; "outbound" counts only the app\'s.',
         "",
         *gunicorn_lines(served),
+        *fleet.lines(shared),
         "## LINE credentials on the request (`@line_token_required`)",
         "",
         f"- Session-protected request: {bearer['session_s'] * 1e6:.0f} µs; cached bearer request: "
