@@ -82,6 +82,14 @@ COMMON_SETTINGS = (
     ),
     Setting("LINE_HTTP_TIMEOUT", 10, "seconds", "How long to wait for LINE on each call."),
     Setting(
+        "LINE_MAX_BODY_SIZE",
+        1024 * 1024,
+        "bytes",
+        "The largest request body flask-line reads (its forms, ``POST /line/session``, the module webhook, and "
+        "the routes behind ``@line_token_required``), with or without ``Content-Length``: a longer one is a 413, "
+        "refused after reading one byte past the limit. At least 65536.",
+    ),
+    Setting(
         "LINE_PENDING_TTL",
         600,
         "seconds",
@@ -345,6 +353,8 @@ class CommonSettings:
     remember_user: bool
     #: ``LINE_URL_VALUES``: the request values every ``line.*`` URL built for a visitor keeps.
     url_values: tuple[str, ...] = ()
+    #: ``LINE_MAX_BODY_SIZE``: the most bytes of a request body flask-line reads.
+    max_body_size: int = 1024 * 1024
 
 
 def load_common(read: ConfigReader) -> CommonSettings:
@@ -364,7 +374,19 @@ def load_common(read: ConfigReader) -> CommonSettings:
         database_uri=_database_uri(read),
         remember_user=read.boolean("LINE_REMEMBER_USER"),
         url_values=_url_value_names(read),
+        max_body_size=_max_body_size(read),
     )
+
+
+#: The least ``LINE_MAX_BODY_SIZE``: LINE's webhook deliveries and a form post with an ID token must fit.
+MIN_BODY_SIZE = 65_536
+
+
+def _max_body_size(read: ConfigReader) -> int:
+    size = read.optional_int("LINE_MAX_BODY_SIZE", minimum=MIN_BODY_SIZE)
+    if size is None:
+        raise read.fail("LINE_MAX_BODY_SIZE", f"must be a whole number >= {MIN_BODY_SIZE}, got None")
+    return size
 
 
 def _url_value_names(read: ConfigReader) -> tuple[str, ...]:
