@@ -82,6 +82,14 @@ COMMON_SETTINGS = (
     ),
     Setting("LINE_HTTP_TIMEOUT", 10, "seconds", "How long to wait for LINE on each call."),
     Setting(
+        "LINE_FRAME_ANCESTORS",
+        "'none'",
+        "CSP sources",
+        "Who may frame the pages flask-line renders (sign-out, the account chooser, error pages): the "
+        "``frame-ancestors`` of their ``Content-Security-Policy``, with ``X-Frame-Options: DENY`` for ``'none'`` "
+        "and ``SAMEORIGIN`` for ``'self'``. None: flask-line sends neither (the site sends its own).",
+    ),
+    Setting(
         "LINE_MAX_BODY_SIZE",
         1024 * 1024,
         "bytes",
@@ -355,6 +363,8 @@ class CommonSettings:
     url_values: tuple[str, ...] = ()
     #: ``LINE_MAX_BODY_SIZE``: the most bytes of a request body flask-line reads.
     max_body_size: int = 1024 * 1024
+    #: ``LINE_FRAME_ANCESTORS``: who may frame flask-line's pages (None: no framing headers from flask-line).
+    frame_ancestors: str | None = "'none'"
 
 
 def load_common(read: ConfigReader) -> CommonSettings:
@@ -375,7 +385,15 @@ def load_common(read: ConfigReader) -> CommonSettings:
         remember_user=read.boolean("LINE_REMEMBER_USER"),
         url_values=_url_value_names(read),
         max_body_size=_max_body_size(read),
+        frame_ancestors=_frame_ancestors(read),
     )
+
+
+def _frame_ancestors(read: ConfigReader) -> str | None:
+    value = read.optional_string("LINE_FRAME_ANCESTORS")
+    if value is not None and (not value.strip() or any(char in value for char in ";,\r\n\0")):
+        raise read.fail("LINE_FRAME_ANCESTORS", f"must be CSP sources such as \"'none'\" or \"'self'\", got {value!r}")
+    return value.strip() if value is not None else None
 
 
 #: The least ``LINE_MAX_BODY_SIZE``: LINE's webhook deliveries and a form post with an ID token must fit.

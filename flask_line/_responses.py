@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from ._i18n.languages import render_page, translate
 from ._log import log
@@ -76,6 +77,24 @@ def is_page_navigation() -> bool:
 def login_required(endpoint: str, message: str, *, api: bool = False) -> LoginRequired:
     """The refusal of a view that needs a signed-in user: sign in at ``endpoint``, then come back here."""
     return LoginRequired(message, url_for(endpoint, next=current_path()), api=api)
+
+
+def refuse_framing(response: BaseResponse, ancestors: str) -> None:
+    """Let only ``ancestors`` (CSP sources: ``'none'``, ``'self'``...) frame ``response``: a framed page's button
+    would post as this site. A ``Content-Security-Policy`` the site set keeps its own ``frame-ancestors``."""
+    policy = response.headers.get("Content-Security-Policy")
+    directive = f"frame-ancestors {ancestors}"
+    if not policy:
+        response.headers["Content-Security-Policy"] = directive
+    elif "frame-ancestors" not in policy:
+        response.headers["Content-Security-Policy"] = f"{policy.rstrip('; ')}; {directive}"
+    option = FRAME_OPTIONS.get(ancestors)
+    if option is not None and "X-Frame-Options" not in response.headers:
+        response.headers["X-Frame-Options"] = option
+
+
+#: ``X-Frame-Options`` (for browsers without CSP) for the ``frame-ancestors`` it can say.
+FRAME_OPTIONS = {"'none'": "DENY", "'self'": "SAMEORIGIN"}
 
 
 def current_path() -> str:
