@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import click
 from flask.cli import AppGroup
 
+from ._log import escape
 from ._runtime import runtime
 
 
@@ -136,25 +138,55 @@ def db_create_command() -> None:
         click.echo("flask-line's tables exist.")
 
 
+def _keys_missing(database: Any) -> list[str]:
+    """The primary keys and unique constraints ``database``'s tables lack."""
+    # SQLAlchemy is optional (the embedded SQLite store needs none): imported only for a SQLAlchemy database.
+    from ._schema_keys import key_problems
+    from ._store.sql import unavailable_as_503
+
+    with unavailable_as_503(), database.engine.connect() as connection:
+        return key_problems(connection, [database.attachments, database.links])
+
+
+def _add_unique_keys(database: Any) -> list[str]:
+    """Add the unique keys ``database``'s tables lack (as unique indexes); what was done."""
+    from ._schema_keys import add_unique_keys
+    from ._store.sql import unavailable_as_503
+
+    with unavailable_as_503(), database.engine.begin() as connection:
+        return add_unique_keys(connection, [database.attachments, database.links])
+
+
+def _all_problems(database: Any) -> list[str]:
+    """Columns and keys of ``database``'s tables that are not what this version needs, escaped for a terminal (a
+    column name is the database's text: it could hold a newline or a terminal escape)."""
+    problems = _guarded(database.problems) + _guarded(partial(_keys_missing, database))
+    return [str(escape(problem)) for problem in problems]
+
+
 @db_cli.command("check")
 def db_check_command() -> None:
-    """Say whether flask-line's tables are what this version needs; exit 1 when they are not."""
-    problems = [problem for database in _databases() for problem in _guarded(database.problems)]
+    """Say whether flask-line's tables are what this version needs (columns, primary keys and unique constraints);
+    exit 1 when they are not."""
+    problems = [problem for database in _databases() for problem in _all_problems(database)]
     for problem in problems:
         click.echo(f"out of date: {problem}")
     if problems:
-        raise click.ClickException("run `flask line db upgrade` (or your migrations) to fix the schema.")
+        raise click.ClickException(
+            "run `flask line db upgrade` (or your migrations) to fix the schema; keys are added by your migrations."
+        )
     click.echo("flask-line's tables are up to date.")
 
 
 @db_cli.command("upgrade")
 def db_upgrade_command() -> None:
-    """Create missing tables and add missing columns, then check."""
+    """Create missing tables, add missing columns and unique keys, then check (a missing primary key is named: add it
+    with your migrations)."""
     for database in _databases():
-        done = _guarded(database.upgrade)
+        done = _guarded(database.upgrade) + _guarded(partial(_add_unique_keys, database))
         for change in done:
             click.echo(change)
-        problems = _guarded(database.problems)
+        problems = _all_problems(database)
         if problems:
             raise click.ClickException(f"still out of date after the upgrade: {'; '.join(problems)}")
         click.echo("flask-line's tables are up to date." if done else "nothing to do: the tables are up to date.")
