@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 import click
 from flask.cli import AppGroup
 
+from ._config import ConfigReader
 from ._log import escape
-from ._runtime import runtime
+from ._runtime import ALL_SETTINGS, runtime
 
 
 class LineCommands(AppGroup):
@@ -39,9 +41,18 @@ def emulator_command(host: str, port: int, app_port: int, callback_url: tuple[st
     The emulator accepts the channel ids and secrets in this app's config (beside its demo ones), so the app
     runs unchanged against it. Point the app at it with LINE_EMULATOR_URL=http://HOST:PORT. Without an app, run
     line-emulator instead.
+
+    It refuses a config that is not pointed at an emulator (no LINE_EMULATOR_URL, or a LINE endpoint set to
+    another host): it would sign ID tokens with that config's channel secrets, as LINE does, and an app with the
+    same secrets talking to the real LINE would accept them.
     """
+    from flask import current_app
+
     from .testing.platform import serve_forever
 
+    refusal = emulator_refusal(current_app.config)
+    if refusal is not None:
+        raise click.ClickException(refusal)
     state = runtime()
     settings = state.settings
     login, module, works = settings.login, settings.module, settings.works
@@ -63,6 +74,32 @@ def emulator_command(host: str, port: int, app_port: int, callback_url: tuple[st
         else None,
         registration_hint="start `flask line emulator` with --app-port PORT or --callback-url URL",
     )
+
+
+def emulator_refusal(config: Mapping[str, Any]) -> str | None:
+    """Why ``flask line emulator`` must not serve this app's config (None: it is pointed at an emulator).
+
+    Every LINE endpoint the config uses must be under ``LINE_EMULATOR_URL``; a config without one, or with an
+    endpoint set to LINE (or elsewhere), talks to the real LINE with these secrets: the emulator's tokens, signed
+    with them, would verify there.
+    """
+    reader = ConfigReader(config, ALL_SETTINGS)
+    emulator = reader.optional_url("LINE_EMULATOR_URL")
+    if emulator is None:
+        return (
+            "this app is not configured for the emulator (LINE_EMULATOR_URL is not set), so it may be a production "
+            "config: the emulator would sign tokens with its channel secrets that the real setup accepts. Set "
+            "LINE_EMULATOR_URL=http://127.0.0.1:PORT (with development channels), or run line-emulator."
+        )
+    base = emulator.rstrip("/") + "/"
+    for setting in ALL_SETTINGS:
+        value = reader.raw(setting.key) if setting.endpoint else None
+        if isinstance(value, str) and value and value.rstrip("/") + "/" != base and not value.startswith(base):
+            return (
+                f"{setting.key} is {escape(value)}, not under LINE_EMULATOR_URL ({escape(emulator)}): this config "
+                "talks to another LINE, which would accept the emulator's tokens. Unset it for the emulator."
+            )
+    return None
 
 
 @line_cli.command("sweep-sessions")
