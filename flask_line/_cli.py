@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import click
 from flask.cli import AppGroup
 
-from ._runtime import runtime
+from ._config import ConfigReader
+from ._log import escape
+from ._runtime import ALL_SETTINGS, runtime
 from ._sessions.abilities import SweepingSessions
 from ._sessions.outage import OutageTolerantSessions
 from ._store.abilities import ManagedDatabase
@@ -40,9 +44,18 @@ def emulator_command(host: str, port: int, app_port: int, callback_url: tuple[st
     The emulator accepts the channel ids and secrets in this app's config (beside its demo ones), so the app
     runs unchanged against it. Point the app at it with LINE_EMULATOR_URL=http://HOST:PORT. Without an app, run
     line-emulator instead.
+
+    It refuses a config that is not pointed at an emulator (no LINE_EMULATOR_URL, or a LINE endpoint set to
+    another host): it would sign ID tokens with that config's channel secrets, as LINE does, and an app with the
+    same secrets talking to the real LINE would accept them.
     """
+    from flask import current_app
+
     from .testing.platform import serve_forever
 
+    refusal = emulator_refusal(current_app.config)
+    if refusal is not None:
+        raise click.ClickException(refusal)
     state = runtime()
     settings = state.settings
     login, module, works = settings.login, settings.module, settings.works
@@ -64,6 +77,32 @@ def emulator_command(host: str, port: int, app_port: int, callback_url: tuple[st
         else None,
         registration_hint="start `flask line emulator` with --app-port PORT or --callback-url URL",
     )
+
+
+def emulator_refusal(config: Mapping[str, Any]) -> str | None:
+    """Why ``flask line emulator`` must not serve this app's config (None: it is pointed at an emulator).
+
+    Every LINE endpoint the config uses must be under ``LINE_EMULATOR_URL``; a config without one, or with an
+    endpoint set to LINE (or elsewhere), talks to the real LINE with these secrets: the emulator's tokens, signed
+    with them, would verify there.
+    """
+    reader = ConfigReader(config, ALL_SETTINGS)
+    emulator = reader.optional_url("LINE_EMULATOR_URL")
+    if emulator is None:
+        return (
+            "this app is not configured for the emulator (LINE_EMULATOR_URL is not set), so it may be a production "
+            "config: the emulator would sign tokens with its channel secrets that the real setup accepts. Set "
+            "LINE_EMULATOR_URL=http://127.0.0.1:PORT (with development channels), or run line-emulator."
+        )
+    base = emulator.rstrip("/") + "/"
+    for setting in ALL_SETTINGS:
+        value = reader.raw(setting.key) if setting.endpoint else None
+        if isinstance(value, str) and value and value.rstrip("/") + "/" != base and not value.startswith(base):
+            return (
+                f"{setting.key} is {escape(value)}, not under LINE_EMULATOR_URL ({escape(emulator)}): this config "
+                "talks to another LINE, which would accept the emulator's tokens. Unset it for the emulator."
+            )
+    return None
 
 
 @line_cli.command("sweep-sessions")
@@ -132,25 +171,55 @@ def db_create_command() -> None:
         click.echo("flask-line's tables exist.")
 
 
+def _keys_missing(database: Any) -> list[str]:
+    """The primary keys and unique constraints ``database``'s tables lack."""
+    # SQLAlchemy is optional (the embedded SQLite store needs none): imported only for a SQLAlchemy database.
+    from ._schema_keys import key_problems
+    from ._store.sql import unavailable_as_503
+
+    with unavailable_as_503(), database.engine.connect() as connection:
+        return key_problems(connection, [database.attachments, database.links])
+
+
+def _add_unique_keys(database: Any) -> list[str]:
+    """Add the unique keys ``database``'s tables lack (as unique indexes); what was done."""
+    from ._schema_keys import add_unique_keys
+    from ._store.sql import unavailable_as_503
+
+    with unavailable_as_503(), database.engine.begin() as connection:
+        return add_unique_keys(connection, [database.attachments, database.links])
+
+
+def _all_problems(database: Any) -> list[str]:
+    """Columns and keys of ``database``'s tables that are not what this version needs, escaped for a terminal (a
+    column name is the database's text: it could hold a newline or a terminal escape)."""
+    problems = _guarded(database.problems) + _guarded(partial(_keys_missing, database))
+    return [str(escape(problem)) for problem in problems]
+
+
 @db_cli.command("check")
 def db_check_command() -> None:
-    """Say whether flask-line's tables are what this version needs; exit 1 when they are not."""
-    problems = [problem for database in _databases() for problem in _guarded(database.problems)]
+    """Say whether flask-line's tables are what this version needs (columns, primary keys and unique constraints);
+    exit 1 when they are not."""
+    problems = [problem for database in _databases() for problem in _all_problems(database)]
     for problem in problems:
         click.echo(f"out of date: {problem}")
     if problems:
-        raise click.ClickException("run `flask line db upgrade` (or your migrations) to fix the schema.")
+        raise click.ClickException(
+            "run `flask line db upgrade` (or your migrations) to fix the schema; keys are added by your migrations."
+        )
     click.echo("flask-line's tables are up to date.")
 
 
 @db_cli.command("upgrade")
 def db_upgrade_command() -> None:
-    """Create missing tables and add missing columns, then check."""
+    """Create missing tables, add missing columns and unique keys, then check (a missing primary key is named: add it
+    with your migrations)."""
     for database in _databases():
-        done = _guarded(database.upgrade)
+        done = _guarded(database.upgrade) + _guarded(partial(_add_unique_keys, database))
         for change in done:
             click.echo(change)
-        problems = _guarded(database.problems)
+        problems = _all_problems(database)
         if problems:
             raise click.ClickException(f"still out of date after the upgrade: {'; '.join(problems)}")
         click.echo("flask-line's tables are up to date." if done else "nothing to do: the tables are up to date.")

@@ -82,6 +82,22 @@ COMMON_SETTINGS = (
     ),
     Setting("LINE_HTTP_TIMEOUT", 10, "seconds", "How long to wait for LINE on each call."),
     Setting(
+        "LINE_FRAME_ANCESTORS",
+        "'none'",
+        "CSP sources",
+        "Who may frame the pages flask-line renders (sign-out, the account chooser, error pages): the "
+        "``frame-ancestors`` of their ``Content-Security-Policy``, with ``X-Frame-Options: DENY`` for ``'none'`` "
+        "and ``SAMEORIGIN`` for ``'self'``. None: flask-line sends neither (the site sends its own).",
+    ),
+    Setting(
+        "LINE_MAX_BODY_SIZE",
+        1024 * 1024,
+        "bytes",
+        "The largest request body flask-line reads (its forms, ``POST /line/session``, the module webhook, and "
+        "the routes behind ``@line_token_required``), with or without ``Content-Length``: a longer one is a 413, "
+        "refused after reading one byte past the limit. At least 65536.",
+    ),
+    Setting(
         "LINE_PENDING_TTL",
         600,
         "seconds",
@@ -352,6 +368,10 @@ class CommonSettings:
     remember_user: bool
     #: ``LINE_URL_VALUES``: the request values every ``line.*`` URL built for a visitor keeps.
     url_values: tuple[str, ...] = ()
+    #: ``LINE_MAX_BODY_SIZE``: the most bytes of a request body flask-line reads.
+    max_body_size: int = 1024 * 1024
+    #: ``LINE_FRAME_ANCESTORS``: who may frame flask-line's pages (None: no framing headers from flask-line).
+    frame_ancestors: str | None = "'none'"
 
 
 def load_common(read: ConfigReader) -> CommonSettings:
@@ -371,7 +391,27 @@ def load_common(read: ConfigReader) -> CommonSettings:
         database_uri=_database_uri(read),
         remember_user=read.boolean("LINE_REMEMBER_USER"),
         url_values=_url_value_names(read),
+        max_body_size=_max_body_size(read),
+        frame_ancestors=_frame_ancestors(read),
     )
+
+
+def _frame_ancestors(read: ConfigReader) -> str | None:
+    value = read.optional_string("LINE_FRAME_ANCESTORS")
+    if value is not None and (not value.strip() or any(char in value for char in ";,\r\n\0")):
+        raise read.fail("LINE_FRAME_ANCESTORS", f"must be CSP sources such as \"'none'\" or \"'self'\", got {value!r}")
+    return value.strip() if value is not None else None
+
+
+#: The least ``LINE_MAX_BODY_SIZE``: LINE's webhook deliveries and a form post with an ID token must fit.
+MIN_BODY_SIZE = 65_536
+
+
+def _max_body_size(read: ConfigReader) -> int:
+    size = read.optional_int("LINE_MAX_BODY_SIZE", minimum=MIN_BODY_SIZE)
+    if size is None:
+        raise read.fail("LINE_MAX_BODY_SIZE", f"must be a whole number >= {MIN_BODY_SIZE}, got None")
+    return size
 
 
 def _url_value_names(read: ConfigReader) -> tuple[str, ...]:

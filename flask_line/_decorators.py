@@ -7,19 +7,18 @@ from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar, cast, overload
 
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, current_app, g, redirect, request, url_for
 from werkzeug.local import LocalProxy
 
+from ._bodies import bound_request_body, credential_body
 from ._identity.anonymous import AnonymousUser
 from ._login.bearer import Credential
 from ._login.user import LineUser
 from ._responses import (
-    credential_body,
-    credential_refusal,
     current_path,
-    error_response,
     is_page_navigation,
-    sign_in_required,
+    login_required,
+    refused_credential,
 )
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
@@ -67,10 +66,13 @@ class SignInRequired:
     """A view decorator that lets signed-in users through and sends others to sign in.
 
     Usable bare (``@line_login_required``) or called (``@line_login_required()``,
-    ``@line_login_required(api=True)``). A person's browser loading a page is redirected to the sign-in endpoint
-    with ``next`` set to the requested path and query; any other anonymous request (``fetch()``, ``curl``, an XHR,
-    a JSON client) gets a 401 JSON body with a ``WWW-Authenticate`` header. ``api=True`` always answers 401 (for
-    JSON routes); :meth:`protect` applies the rule to a whole blueprint.
+    ``@line_login_required(api=True)``), on plain and ``async def`` views alike (run through
+    ``current_app.ensure_sync``, as Flask-Login's ``login_required`` does). An anonymous request raises
+    :class:`~flask_line.errors.LoginRequired`, which the default handler answers: a person's browser loading a
+    page is redirected to the sign-in endpoint with ``next`` set to the requested path and query; any other
+    request (``fetch()``, ``curl``, an XHR, a JSON client) gets a 401 JSON body with a ``WWW-Authenticate``
+    header. ``api=True`` always answers 401 (for JSON routes); :meth:`protect` applies the rule to a whole
+    blueprint. A site's own ``@app.errorhandler(LineError)`` sees these refusals too.
     """
 
     def __init__(self, current_user: Callable[[], Any], endpoint: str, message: str, *, api: bool = False) -> None:
@@ -91,21 +93,20 @@ class SignInRequired:
 
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            refusal = self.refusal()
-            return view(*args, **kwargs) if refusal is None else refusal
+            self.check()
+            return current_app.ensure_sync(view)(*args, **kwargs)
 
         return cast(F, wrapper)
 
-    def refusal(self) -> Any:
-        """None when someone is signed in; else the answer that asks them to sign in."""
-        if self._current_user().is_authenticated:
-            return None
-        return sign_in_required(self._endpoint, self._message, api=self._api)
+    def check(self) -> None:
+        """Return when someone is signed in; else raise :class:`~flask_line.errors.LoginRequired`."""
+        if not self._current_user().is_authenticated:
+            raise login_required(self._endpoint, self._message, api=self._api)
 
     def protect(self, blueprint: Blueprint, *, api: bool = False) -> None:
         """Require sign-in for every view of ``blueprint`` (``api=True``: always a 401, never a redirect)."""
         rule = SignInRequired(self._current_user, self._endpoint, self._message, api=api)
-        blueprint.before_request(rule.refusal)
+        blueprint.before_request(rule.check)
 
 
 #: Require a LINE Login user (see :class:`SignInRequired`).
@@ -129,17 +130,21 @@ def line_token_required(
 
     The verified user is :data:`current_line_user` for this request (the profile is fetched only if the view
     reads it from an access token); no session is created or read. A missing, invalid, expired or foreign
-    credential is a 401 JSON body (403 for missing ``scopes`` or ``amr``) saying which, and ``login_failed`` fires.
+    credential is a 401 JSON body (403 for missing ``scopes`` or ``amr``) saying which, and ``login_failed`` fires;
+    the refusal is raised (a :class:`~flask_line.errors.LineError` marked ``answer_json``), so a site's own
+    handler sees it. The request's body is read to ``LINE_MAX_BODY_SIZE`` at most, by flask-line and by the view
+    (a 413 past it). ``async def`` views work too.
     """
 
     def decorate(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
+                bound_request_body(runtime().settings.common.max_body_size)
                 setattr(g, CREDENTIAL_KEY, _authenticate(scopes, amr, nonce))
             except LineError as error:
-                return credential_refusal(error, _request_channel_id())
-            return view(*args, **kwargs)
+                raise refused_credential(error, _request_channel_id()) from None
+            return current_app.ensure_sync(view)(*args, **kwargs)
 
         return cast(F, wrapper)
 
@@ -162,7 +167,7 @@ def _authenticate(scopes: Collection[str], amr: Collection[str], nonce: Callable
     bearer = login.bearer
     if bearer is None:
         raise TokenAuthError("invalid_token", "LINE Login v2.0 issues no credentials a client could send.")
-    body = credential_body()
+    body = credential_body(runtime().settings.common.max_body_size)
     id_token = request.headers.get("X-Line-Id-Token") or (body.get("id_token") if isinstance(body, dict) else None)
     authorization = request.headers.get("Authorization", "")
     access_token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else None
@@ -195,7 +200,8 @@ def requires_module_scope(*scopes: str) -> Callable[[F], F]:
     when it must sign in first (the default owner rule), to the chooser (``line.accounts``) when the admin has
     several Official Accounts attached, else to ``line.attach`` asking for the held and the missing scopes
     together, with ``next`` back to the view. A scope the admin declined in this browser's last attach gets a
-    page that says so and offers to attach again. A JSON client gets a 403 naming the missing scopes.
+    page that says so and offers to attach again. A JSON client gets a 403 naming the missing scopes (raised as
+    :class:`~flask_line.errors.MissingModuleScope`, so a site's own handler sees it). ``async def`` views work too.
     """
     needed = frozenset(scopes)
 
@@ -211,9 +217,9 @@ def requires_module_scope(*scopes: str) -> Callable[[F], F]:
             held = attachment.scopes if attachment is not None else frozenset()
             missing = needed - held
             if not missing:
-                return view(*args, **kwargs)
+                return current_app.ensure_sync(view)(*args, **kwargs)
             if not is_page_navigation():
-                return error_response(MissingModuleScope(missing))
+                raise MissingModuleScope(missing)
             return _where_to_get(needed, attachment)
 
         return cast(F, wrapper)
@@ -234,7 +240,7 @@ def _where_to_get(needed: frozenset[str], attachment: ModuleAttachment | None) -
         # This browser's last attach asked for it and the admin did not allow it: asking again at once would loop.
         refusal = ModuleScopeNotGranted(needed - attachment.scopes, attachment.bot_id)
         refusal.retry_url = attach_again
-        return error_response(refusal)
+        raise refusal
     return redirect(attach_again)
 
 

@@ -6,17 +6,19 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from flask import Flask
+from flask import Flask, g
+from werkzeug.wrappers import Response as BaseResponse
 
 from ._accounts.flask_login_bridge import adopt_login_view
 from ._accounts.linking import LinkUndoHook, LinkUserHook
 from ._cli import line_cli
 from ._config import ConfigReader, check_unknown_keys, load_common
-from ._i18n.languages import LANGUAGES_KEY, Languages
+from ._i18n.languages import LANGUAGES_KEY, RENDERED_PAGE_KEY, Languages
+from ._log import log
 from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
 from ._module.service import AccessRule, ModuleService
-from ._responses import error_response
+from ._responses import error_response, refuse_framing
 from ._runtime import (
     ALL_SETTINGS,
     EXTENSION_KEY,
@@ -94,11 +96,13 @@ class LineOAuth:
         settings = self._configure(app)
         app.extensions["line"] = self
         if settings.common.session_setup:
+            _same_site_lax_unless_set(app, settings)
             setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
             if not isinstance(app.session_interface, OutageTolerantSessions):
                 app.session_interface = OutageTolerantSessions(app.session_interface)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
         app.before_request(_adopt_login_view_when_line_login_exists)
+        app.after_request(_refuse_framing_of_our_pages)
         if settings.common.emulator_url:
             app.before_request(_once(lambda: warn_if_not_answering(str(settings.common.emulator_url))))
         app.cli.add_command(line_cli)
@@ -313,6 +317,31 @@ def _adopt_login_view_when_line_login_exists() -> None:
     channels = runtime().channels
     if channels.configured or channels.active:
         adopt_login_view()
+
+
+def _refuse_framing_of_our_pages(response: BaseResponse) -> BaseResponse:
+    """Every page flask-line rendered (on its routes or a site's: error pages) refuses framing per
+    ``LINE_FRAME_ANCESTORS``: a framed "Sign out" or "Detach" button would post as this site."""
+    ancestors = runtime().settings.common.frame_ancestors
+    if ancestors is not None and g.get(RENDERED_PAGE_KEY):
+        refuse_framing(response, ancestors)
+    return response
+
+
+def _same_site_lax_unless_set(app: Flask, settings: Settings) -> None:
+    """The session cookie is ``SameSite=Lax`` unless the app chose (``SESSION_COOKIE_SAMESITE``): other sites'
+    requests then carry no session. A LINE Login answered by a cross-site POST (``form_post`` response modes)
+    needs the cookie on that POST, so those apps keep the browser's default and the log says why."""
+    if app.config.get("SESSION_COOKIE_SAMESITE") is not None:
+        return
+    if settings.login.response_mode.startswith("form_post"):
+        log.info(
+            "SESSION_COOKIE_SAMESITE is left unset: LINE_LOGIN_RESPONSE_MODE=%s answers with a cross-site POST, "
+            "which a SameSite=Lax session cookie would not reach",
+            settings.login.response_mode,
+        )
+        return
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
 
 
 def _once(action: Callable[[], None]) -> Callable[[], None]:

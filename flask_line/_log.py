@@ -2,7 +2,11 @@
 
 Values in log lines come from requests and from LINE (an ``error_description``, a user id, a bot id). A CR or LF
 in one would start a fake log line; a filter on the ``flask_line`` logger escapes control characters in every
-argument (and in the message itself), so each call site cannot forget to.
+argument (and in the message itself), so each call site cannot forget to. An exception's text is the same kind of
+value (a channel loader's error about the request, a display name in a ``@line.link_user`` hook's error): the
+filter formats the traceback itself, escaped, so a record with a traceback stays two physical lines (the message,
+then the whole traceback on one line) whatever the exception says. Handlers that read ``exc_info`` (Sentry) still
+get the exception object.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import traceback
 from typing import Any
 
 #: Control characters (C0, DEL, C1, and the Unicode line and paragraph separators) shown as escapes.
@@ -40,6 +45,11 @@ class EscapeControlCharacters(logging.Filter):
             record.args = {key: escape(value) for key, value in record.args.items()}
         elif record.args:
             record.args = tuple(escape(value) for value in record.args)
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            # What Formatter.formatException would write, escaped; formatters use exc_text when it is set.
+            record.exc_text = escape("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+        if record.stack_info:
+            record.stack_info = escape(record.stack_info)
         return True
 
 

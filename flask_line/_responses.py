@@ -7,8 +7,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ._i18n.languages import render_page, translate
 from ._log import log
-from ._wire.untrusted_json import UntrustedJsonError, parse
-from .errors import LineError, MissingModuleScope, TokenAuthError
+from .errors import LineError, LoginRequired, MissingModuleScope, TokenAuthError
 from .signals import login_failed
 
 
@@ -25,13 +24,19 @@ def error_response(error: LineError) -> Response:
 
     Visitors read the error's plain ``explanation`` and a "Try again" link; the technical ``message`` is in the
     log, and on the page or in the JSON only when ``app.debug`` is on. JSON clients get the stable ``error`` code.
-    A 503 says when to try again (``Retry-After``).
+    A 503 says when to try again (``Retry-After``). A visitor the decorators ask to sign in
+    (:class:`~flask_line.errors.LoginRequired`) is sent there when a person's browser loads a page; a refused
+    credential (``error.answer_json``) is always JSON, with RFC 6750's ``WWW-Authenticate`` for a token.
     """
+    if isinstance(error, LoginRequired) and not error.api and is_page_navigation():
+        return current_app.make_response(redirect(error.login_url))
     debug = current_app.debug
-    if wants_json():
+    if error.answer_json or isinstance(error, LoginRequired) or wants_json():
         details: dict[str, object] = {}
         if isinstance(error, MissingModuleScope):
             details["missing_scopes"] = sorted(error.missing)
+        if isinstance(error, LoginRequired):
+            details["login_url"] = error.login_url
         if debug:
             details["detail"] = error.message
         response = jsonify(error=error.code, message=translate(error.explanation), **details)
@@ -40,6 +45,13 @@ def error_response(error: LineError) -> Response:
     response.status_code = error.status_code
     if error.status_code == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if isinstance(error, LoginRequired):
+        response.headers["WWW-Authenticate"] = f'LINE-Login realm="flask-line", login_url="{error.login_url}"'
+    elif isinstance(error, TokenAuthError):
+        kind = "insufficient_scope" if error.status_code == 403 else "invalid_token"
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="flask-line", error="{kind}", error_description="{error.explanation}"'
+        )
     return response
 
 
@@ -62,15 +74,27 @@ def is_page_navigation() -> bool:
     return any(kind in ("text/html", "application/xhtml+xml") for kind, _ in request.accept_mimetypes)
 
 
-def sign_in_required(endpoint: str, message: str, *, api: bool = False) -> BaseResponse | tuple[Response, int]:
-    """A page navigation goes to ``endpoint`` with ``next`` set to where it was; any other request (or any
-    request at all when ``api``) gets a 401 JSON body with a ``WWW-Authenticate`` header naming where to sign in."""
-    login_url = url_for(endpoint, next=current_path())
-    if not api and is_page_navigation():
-        return redirect(login_url)
-    response = jsonify(error="not_authenticated", message=translate(message), login_url=login_url)
-    response.headers["WWW-Authenticate"] = f'LINE-Login realm="flask-line", login_url="{login_url}"'
-    return response, 401
+def login_required(endpoint: str, message: str, *, api: bool = False) -> LoginRequired:
+    """The refusal of a view that needs a signed-in user: sign in at ``endpoint``, then come back here."""
+    return LoginRequired(message, url_for(endpoint, next=current_path()), api=api)
+
+
+def refuse_framing(response: BaseResponse, ancestors: str) -> None:
+    """Let only ``ancestors`` (CSP sources: ``'none'``, ``'self'``...) frame ``response``: a framed page's button
+    would post as this site. A ``Content-Security-Policy`` the site set keeps its own ``frame-ancestors``."""
+    policy = response.headers.get("Content-Security-Policy")
+    directive = f"frame-ancestors {ancestors}"
+    if not policy:
+        response.headers["Content-Security-Policy"] = directive
+    elif "frame-ancestors" not in policy:
+        response.headers["Content-Security-Policy"] = f"{policy.rstrip('; ')}; {directive}"
+    option = FRAME_OPTIONS.get(ancestors)
+    if option is not None and "X-Frame-Options" not in response.headers:
+        response.headers["X-Frame-Options"] = option
+
+
+#: ``X-Frame-Options`` (for browsers without CSP) for the ``frame-ancestors`` it can say.
+FRAME_OPTIONS = {"'none'": "DENY", "'self'": "SAMEORIGIN"}
 
 
 def current_path() -> str:
@@ -79,30 +103,10 @@ def current_path() -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
-def credential_refusal(error: LineError, channel_id: str | None = None) -> tuple[Response, int]:
-    """A refused LINE credential (``@line_token_required``, ``POST /line/session``): always JSON, with a log line,
-    ``login_failed`` (with the request's ``channel_id``) and, for a :class:`~flask_line.errors.TokenAuthError`,
-    RFC 6750's ``WWW-Authenticate``."""
+def refused_credential(error: LineError, channel_id: str | None = None) -> LineError:
+    """``error``, refusing a LINE credential a client sent (``@line_token_required``, ``POST /line/session``):
+    logged, ``login_failed`` sent (with the request's ``channel_id``), and marked to be answered with JSON."""
     log.warning("LINE credential refused (%s): %s", error.code, error.message)
     login_failed.send(current_app._get_current_object(), error=error, channel_id=channel_id)  # type: ignore[attr-defined]
-    response = jsonify(error=error.code, message=error.explanation)
-    if isinstance(error, TokenAuthError):
-        kind = "insufficient_scope" if error.status_code == 403 else "invalid_token"
-        response.headers["WWW-Authenticate"] = (
-            f'Bearer realm="flask-line", error="{kind}", error_description="{error.explanation}"'
-        )
-    return response, error.status_code
-
-
-def credential_body() -> object:
-    """A JSON request body that may carry an ``id_token``: bounded in size and depth (None otherwise)."""
-    if not request.is_json or (request.content_length or 0) > MAX_CREDENTIAL_BODY:
-        return None
-    try:
-        return parse(request.get_data(cache=True), max_bytes=MAX_CREDENTIAL_BODY)
-    except UntrustedJsonError:
-        return None
-
-
-#: Largest JSON body read for a credential (an ID token is about a kilobyte).
-MAX_CREDENTIAL_BODY = 16_384
+    error.answer_json = True
+    return error

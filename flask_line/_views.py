@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, make_response, redirect, request, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
+from ._bodies import bound_request_body, credential_body, read_body
 from ._flow.authorization import fail_before_the_flow, resume_at_origin
 from ._flow.origin import restore, url_values
 from ._flow.redirects import safe_next
@@ -20,14 +21,14 @@ from ._login.bearer import Credential
 from ._login.flow import LoginFlow
 from ._module.flow import AttachFlow
 from ._module.service import ModuleService
-from ._module.webhook import MAX_BODY_BYTES, handle_webhook
-from ._responses import credential_body, credential_refusal, sign_in_required, wants_json
+from ._module.webhook import handle_webhook
+from ._responses import login_required, refused_credential, wants_json
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
 from ._translatable import N_
 from ._wire.tokens import LineToken
 from ._works.flow import WorksSignInFlow
-from .errors import ChannelNotFound, CrossSiteRequest, NotConfigured, StateError, TokenAuthError
+from .errors import ChannelNotFound, CrossSiteRequest, LineError, NotConfigured, StateError, TokenAuthError
 
 #: The endpoints whose URLs LINE is given (registered in the Console): they carry no visitor's values.
 ADDRESSED_TO_LINE = frozenset({"line.callback", "line.attach_callback", "line.works_callback", "line.module_webhook"})
@@ -37,6 +38,7 @@ def create_blueprint() -> Blueprint:
     """A fresh ``line`` blueprint (one per app, so each app can use its own URL prefix)."""
     blueprint = Blueprint("line", __name__, template_folder="templates")
     blueprint.url_defaults(keep_url_values)
+    blueprint.before_request(bound_body)
     blueprint.add_url_rule("/login", "login", login, methods=["GET"])
     blueprint.add_url_rule("/callback", "callback", callback, methods=["GET", "POST"])
     blueprint.add_url_rule("/logout", "logout", logout, methods=["POST"])
@@ -66,6 +68,11 @@ def keep_url_values(endpoint: str, values: dict[str, Any]) -> None:
         return
     for name, value in url_values(runtime().settings.common.url_values).items():
         values.setdefault(name, value)
+
+
+def bound_body() -> None:
+    """Every body sent to the blueprint is read to ``LINE_MAX_BODY_SIZE`` bytes at most (a 413 past it)."""
+    bound_request_body(runtime().settings.common.max_body_size)
 
 
 def login() -> Response:
@@ -130,21 +137,22 @@ def session_exchange() -> Response | tuple[Response, int]:
     refuse_cross_site()
     if not request.is_json:
         return jsonify(error="unsupported_media_type", message="Send a JSON body with the id_token."), 415
-    login = runtime().require_login()
+    state = runtime()
+    login = state.require_login()
     if login.bearer is None:
         raise NotConfigured("LINE Login v2.0 issues no ID tokens.")
-    body = credential_body()
-    token = body.get("id_token") if isinstance(body, dict) else None
-    access_token = body.get("access_token") if isinstance(body, dict) else None
     try:
+        body = credential_body(state.settings.common.max_body_size)
+        token = body.get("id_token") if isinstance(body, dict) else None
+        access_token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise TokenAuthError("missing_token", "Send the LIFF app's ID token as id_token.")
         if access_token is not None and (not isinstance(access_token, str) or not access_token):
             raise TokenAuthError("invalid_token", "The access token is not valid.")
         credential = login.bearer.authenticate(token, access_token, profile_of=login.profiles.profile)
         kept = _kept_token(login.bearer.access_token(access_token)) if access_token else None
-    except TokenAuthError as error:
-        return credential_refusal(error, login.settings.channel_id)
+    except LineError as error:
+        raise refused_credential(error, login.settings.channel_id) from None
     assert credential.user is not None
     login.identity.sign_in(credential.user, kept)
     return jsonify(user_id=credential.user.user_id, display_name=credential.user.display_name)
@@ -231,15 +239,14 @@ class AccountChoice:
         }
 
 
-def _sign_in_first() -> Response:
+def _sign_in_first() -> NoReturn:
     """Send a page to LINE Login and back here; an API client gets a 401 (and a LINE Login must exist)."""
     if runtime().login is None:
         raise NotConfigured(
             "Attaching needs LINE Login (each attachment belongs to the admin who signed in): set "
             "LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET, or register @line.module_access_rule."
         )
-    answer = sign_in_required("line.login", N_("Sign in with LINE to manage your Official Accounts."))
-    return answer if isinstance(answer, Response) else make_response(answer)
+    raise login_required("line.login", N_("Sign in with LINE to manage your Official Accounts."))
 
 
 def attach_callback() -> Response:
@@ -251,11 +258,9 @@ def attach_callback() -> Response:
 
 def module_webhook() -> tuple[str, int]:
     """LINE's module webhook: a ``detached`` event removes the attachment record."""
-    service = runtime().require_module()
-    length = request.content_length
-    # Read one byte past the cap, so an oversized body is refused without being read whole.
-    limit = MAX_BODY_BYTES + 1 if length is None or length > MAX_BODY_BYTES else length
-    body = request.stream.read(limit)
+    state = runtime()
+    service = state.require_module()
+    body = read_body(state.settings.common.max_body_size)
     handle_webhook(service, body, request.headers.get("X-Line-Signature"))
     return "", 200
 

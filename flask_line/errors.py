@@ -22,6 +22,9 @@ class LineError(Exception):
     code: str = "line_error"
     #: Title of the default error page.
     title: str = N_("LINE sign-in failed")
+    #: Answered with JSON whatever the client accepts: a credential an API client sent was refused
+    #: (``@line_token_required``, ``POST /line/session``).
+    answer_json: bool = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -165,6 +168,24 @@ class NotAuthenticated(LineError):
     title = N_("Please sign in")
 
 
+class LoginRequired(NotAuthenticated):
+    """A view behind ``@line_login_required`` or ``@works_login_required`` was asked for by a visitor who is not
+    signed in.
+
+    The default handler sends a person's browser loading a page to ``login_url`` (with ``next`` back to the page),
+    and answers any other client with a 401 JSON body and a ``WWW-Authenticate`` header naming ``login_url``.
+    """
+
+    def __init__(self, message: str, login_url: str, *, api: bool = False) -> None:
+        super().__init__(message)
+        #: What the visitor reads: where to sign in.
+        self.explanation = message
+        #: Where to sign in (with ``next`` set to the requested page).
+        self.login_url = login_url
+        #: Answer with the 401 JSON body even to a browser loading a page (``@line_login_required(api=True)``).
+        self.api = api
+
+
 class MissingModuleScope(LineError):
     """A module API call or view needs scopes the attachment does not hold (refused before any HTTP)."""
 
@@ -211,6 +232,22 @@ class AttachmentOwnedElsewhere(LineError):
     status_code = 409
     code = "attachment_owned_elsewhere"
     title = N_("Another administrator connected this account")
+
+
+class AttachStartedByAnother(LineError):
+    """An attach callback arrived after another person signed in with LINE in the browser that started it.
+
+    The pending attach belongs to the administrator who started it: nothing was attached, nothing stored.
+    """
+
+    explanation = N_(
+        "This attach was started by another LINE account than the one signed in now, so it was not completed. "
+        "Start the attach again."
+    )
+
+    status_code = 403
+    code = "attach_started_by_another"
+    title = N_("The attach was not completed")
 
 
 class AttachmentStoreError(LineError):
@@ -466,6 +503,16 @@ class AccountLinkedElsewhere(SignInRefused):
 
     code = "account_linked_elsewhere"
     title = N_("This LINE account belongs to another service")
+
+
+class RequestTooLarge(LineError):
+    """A request body sent to flask-line (a form, a JSON credential, a webhook delivery) is over
+    ``LINE_MAX_BODY_SIZE``: refused after reading one byte past the limit, whatever ``Content-Length`` said."""
+
+    explanation = N_("This request is too large.")
+    status_code = 413
+    code = "request_too_large"
+    title = N_("Request refused")
 
 
 class ChannelNotFound(NotConfigured):

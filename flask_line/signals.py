@@ -11,9 +11,33 @@ Every signal is sent with ``sender=current_app._get_current_object()``, so a rec
 
 from __future__ import annotations
 
-from blinker import Namespace
+from typing import Any
 
-_signals = Namespace()
+from blinker import NamedSignal, Namespace
+from flask import current_app, has_app_context
+
+
+class AppSignal(NamedSignal):
+    """A signal whose ``async def`` receivers run as Flask runs its own signals' (``app.ensure_sync``)."""
+
+    def send(self, sender: Any = None, /, *, _async_wrapper: Any = None, **kwargs: Any) -> list[tuple[Any, Any]]:
+        if _async_wrapper is None and has_app_context():
+            _async_wrapper = current_app.ensure_sync
+        return super().send(sender, _async_wrapper=_async_wrapper, **kwargs)
+
+
+class _AppSignals(Namespace):
+    """The namespace of flask-line's signals, each an :class:`AppSignal`."""
+
+    def signal(self, name: str, doc: str | None = None) -> AppSignal:
+        found = self.get(name)
+        if found is None:
+            found = self.setdefault(name, AppSignal(name, doc))
+        assert isinstance(found, AppSignal)
+        return found
+
+
+_signals = _AppSignals()
 
 #: A LINE Login completed. Arguments: ``user`` (:class:`~flask_line.LineUser`, whose ``channel_id`` names the
 #: channel), ``token``; with a ``@line.link_user`` hook also ``site_user`` (what the hook returned).

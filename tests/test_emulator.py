@@ -8,10 +8,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from flask import Flask
 
+from flask_line import LineOAuth
 from flask_line.testing import sign_in_line_user
 from tests.local import free_port
 
@@ -181,7 +184,8 @@ def test_a_busy_port_is_one_line_with_the_fix_not_a_traceback(tmp_path):
         ):
             (tmp_path / "quickstart_app.py").write_text(
                 "from flask import Flask\nfrom flask_line import LineOAuth\napp = Flask(__name__)\n"
-                "app.config.update(SECRET_KEY='x', LINE_LOGIN_CHANNEL_ID='1', LINE_LOGIN_CHANNEL_SECRET='s')\n"
+                "app.config.update(SECRET_KEY='x', LINE_LOGIN_CHANNEL_ID='1', LINE_LOGIN_CHANNEL_SECRET='s',\n"
+                f"                  LINE_EMULATOR_URL='http://127.0.0.1:{port}')\n"
                 "LineOAuth(app)\n"
             )
             answer = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
@@ -202,3 +206,57 @@ def test_the_home_page_is_a_console_of_what_happened(line_platform, client):
     assert "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8" in authorizations and 'class="allowed"' in authorizations
     assert 'id="tokens"' in page and "profile openid" in page
     assert 'id="faults"' in page and "POST /oauth2/v2.1/token" in page
+
+
+# flask line emulator never serves a config that talks to the real LINE -----------------------------------------
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """What ``flask line emulator`` would serve (the server itself is not started)."""
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr("flask_line.testing.platform.serve_forever", lambda *args, **kwargs: calls.append(kwargs))
+    return calls
+
+
+def emulator_command(app: Flask) -> Any:
+    return app.test_cli_runner().invoke(args=["line", "emulator", "--port", "5999"])
+
+
+def production_app(tmp_path: Path, **config: object) -> Flask:
+    app = Flask("production", instance_path=str(tmp_path))
+    app.config.update(
+        SECRET_KEY="x", LINE_LOGIN_CHANNEL_ID="1650000000", LINE_LOGIN_CHANNEL_SECRET="production-secret", **config
+    )
+    LineOAuth(app)
+    return app
+
+
+def test_the_emulator_command_refuses_a_config_not_pointed_at_an_emulator(tmp_path, served):
+    result = emulator_command(production_app(tmp_path))
+    assert result.exit_code == 1 and "LINE_EMULATOR_URL is not set" in result.output
+    assert served == [], "no emulator signs with these secrets"
+
+
+def test_the_emulator_command_refuses_a_config_with_an_endpoint_at_line(tmp_path, served):
+    app = production_app(
+        tmp_path,
+        LINE_EMULATOR_URL="http://127.0.0.1:5999",
+        LINE_LOGIN_TOKEN_URL="https://api.line.me/oauth2/v2.1/token",
+    )
+    result = emulator_command(app)
+    assert result.exit_code == 1 and "LINE_LOGIN_TOKEN_URL is https://api.line.me" in result.output
+    assert served == []
+
+
+def test_the_emulator_command_serves_a_config_pointed_at_it(tmp_path, served):
+    result = emulator_command(production_app(tmp_path, LINE_EMULATOR_URL="http://127.0.0.1:5999"))
+    assert result.exit_code == 0, result.output
+    [options] = served
+    assert options["login_channels"] == {"1650000000": "production-secret"}
+
+
+def test_the_test_fixtures_config_is_pointed_at_the_emulator(line_app_config):
+    from flask_line._cli import emulator_refusal
+
+    assert emulator_refusal(line_app_config) is None

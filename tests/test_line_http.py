@@ -3,15 +3,17 @@ one user's call to the next; and the emulator, which like LINE keeps connections
 
 from __future__ import annotations
 
+import gc
 import http.client
 import inspect
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
+import requests
 
 from flask_line import errors
-from flask_line._wire.http import LineHttp
+from flask_line._wire.http import LineHttp, _prepared_url
 from flask_line.testing import EmulatorServer
 from tests.conftest import follow_login
 from tests.local import http_host
@@ -130,3 +132,31 @@ def test_the_callback_reaches_the_transport_in_six_frames(app, client, line_plat
     monkeypatch.setattr(HTTPAdapter, "send", recording_send)
     assert follow_login(client, line_platform).status_code == 302
     assert paths == [["callback", "finish", "complete", "exchange_code", "json", "transport"]]
+
+
+def live_token_responses() -> int:
+    """How many of LINE's token answers are still alive in this process."""
+    gc.collect()
+    return sum(
+        1
+        for found in gc.get_objects()
+        if isinstance(found, requests.Response) and "/token" in (found.url or "") and found.status_code == 200
+    )
+
+
+def test_no_token_response_outlives_its_sign_in(app, client, line_platform):
+    before = live_token_responses()
+    for user in ("Brown", "Cony", "Sally") * 7:  # 21 sign-ins, each a token call
+        assert follow_login(client, line_platform, user=user).status_code == 302
+        client.post("/line/logout")
+    assert live_token_responses() - before <= 1, "LINE's answers (and the tokens in them) are not kept"
+
+
+def test_an_endpoint_url_is_prepared_once_and_a_url_with_a_query_never_cached(line_platform):
+    http = LineHttp(timeout=5)
+    _prepared_url.cache_clear()
+    for _ in range(3):
+        http.json("GET", f"{line_platform.url}/oauth2/v2.1/certs")
+    http.transport("GET", f"{line_platform.url}/oauth2/v2.1/certs?secret=1")
+    info = _prepared_url.cache_info()
+    assert info.hits == 2 and info.currsize == 1

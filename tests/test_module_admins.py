@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from tests.conftest import deliver, follow_login
+from flask_line.signals import module_attach_failed, module_attached
+from tests.conftest import captured, deliver, follow_login
 from tests.test_module import BROWN_CAFE, CONY_FLOWERS, attach
 
 BROWN = "U4af4980629a1b2c3d4e5f60718293a4b"
@@ -173,3 +174,32 @@ def test_two_admins_attaching_one_account_at_once_end_with_one_owner_and_both_to
         winner = next(admin for admin, status in answers.items() if status == 302)
         with app.app_context():
             assert app.extensions["line"].module.store.get(BROWN_CAFE).attached_by == owners[winner]
+
+
+# A pending attach belongs to the admin who started it ------------------------------------------------------------
+
+
+def test_an_attach_completed_after_another_admin_signed_in_is_refused_and_nothing_is_stored(app, client, line_platform):
+    follow_login(client, line_platform, user="Brown")
+    at_line = client.get("/line/attach")  # Brown starts attaching Brown Cafe...
+    assert at_line.location.startswith(line_platform.url)
+    follow_login(client, line_platform, user="Cony")  # ...Cony signs in on the same browser meanwhile
+    token_calls = line_platform.platform.calls("/module/auth/v1/token")
+    with captured(module_attach_failed) as failed, captured(module_attached) as attached:
+        answer = deliver(client, line_platform.consent(at_line.location, user="Brown Cafe"))
+    assert answer.status_code == 403
+    assert "started by another LINE account" in answer.get_data(as_text=True)
+    assert [event["error"].code for event in failed] == ["attach_started_by_another"] and attached == []
+    assert line_platform.platform.calls("/module/auth/v1/token") == token_calls, "LINE was not asked to attach"
+    with app.test_request_context():
+        assert app.extensions["line"].module.store.get(BROWN_CAFE) is None
+    assert client.get("/bots/current").json["bot_id"] is None
+
+
+def test_the_admin_who_started_the_attach_completes_it(app, client, line_platform):
+    follow_login(client, line_platform, user="Brown")
+    at_line = client.get("/line/attach")
+    landed = deliver(client, line_platform.consent(at_line.location, user="Brown Cafe"))
+    assert landed.status_code == 302
+    with app.test_request_context():
+        assert app.extensions["line"].module.store.get(BROWN_CAFE).attached_by == BROWN

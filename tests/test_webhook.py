@@ -87,7 +87,7 @@ def test_a_signed_malformed_body_is_400_logged_and_changes_nothing(app, attached
 def test_an_oversized_body_is_refused_before_it_is_read_whole(app, attached):
     body = b'{"events": [], "pad": "' + b"x" * (2 * 1024 * 1024) + b'"}'
     response = post(attached, body, sign(body))
-    assert response.status_code == 400
+    assert response.status_code == 413  # over LINE_MAX_BODY_SIZE (1 MiB by default)
     assert stored(app, BROWN_CAFE) is not None
 
 

@@ -189,7 +189,7 @@ class AccountLinking:
             )
             return
         try:
-            undo(user, identity)
+            current_app.ensure_sync(undo)(user, identity)
         except Exception:
             log.exception("@line.link_user_undo raised for %s user %s", provider, identity.user_id)
 
@@ -200,7 +200,8 @@ class AccountLinking:
     def _ask_user(self, hook: LinkUserHook, provider: str, identity: Any, linked_user_id: str | None) -> Any:
         """The hook's user (not flushed yet, so maybe without an id), refused when None or inactive."""
         try:
-            user = hook(identity, linked_user_id)
+            # An ``async def`` hook runs too, as Flask runs async views.
+            user = current_app.ensure_sync(hook)(identity, linked_user_id)
         except LineError:
             raise
         except Exception as error:

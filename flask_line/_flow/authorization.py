@@ -176,6 +176,10 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
         """Whether someone is signed in with this flow's provider in this browser (False for flows without one)."""
         return False
 
+    def starter(self) -> str | None:
+        """Who starts this authorization, recorded with it (a flow that completes only for them says so)."""
+        return None
+
     def asked_silently(self, pending: PendingAuthorization) -> bool:
         """Whether ``pending`` asked LINE to sign in without a screen (``prompt=none``)."""
         return False
@@ -226,6 +230,7 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
             pkce=self.uses_pkce,
             extra=options,
             link_to=link_to,
+            started_by=self.starter(),
         )
         return redirect(self.authorization_url_for(pending))
 

@@ -43,6 +43,8 @@ class PendingAuthorization:
     link_to: str | None = None
     #: Where the browser started (its shop's URL values and LINE Login channel), restored at the callback.
     origin: Origin | None = None
+    #: Who was signed in when it started (a module attach: the admin it belongs to), or None.
+    started_by: str | None = None
 
 
 class PendingAuthorizations:
@@ -66,6 +68,7 @@ class PendingAuthorizations:
         pkce: bool,
         extra: dict[str, Any] | None = None,
         link_to: str | None = None,
+        started_by: str | None = None,
     ) -> PendingAuthorization:
         """Start one: a fresh state (and nonce and PKCE verifier when asked), saved in the session."""
         pending = PendingAuthorization(
@@ -81,6 +84,7 @@ class PendingAuthorizations:
             extra=dict(extra or {}),
             link_to=link_to,
             origin=self._origin(),
+            started_by=started_by,
         )
         records = self._live_records()
         records[pending.state] = _to_record(pending)
@@ -178,6 +182,7 @@ def _to_record(pending: PendingAuthorization) -> dict[str, Any]:
         "extra": pending.extra,
         "link_to": pending.link_to,
         "origin": pending.origin.to_record() if pending.origin is not None else None,
+        "started_by": pending.started_by,
     }
 
 

@@ -9,6 +9,8 @@ from flask import current_app, request
 from .._log import log
 
 _MAX_LENGTH = 2048
+#: Set in ``app.extensions`` once the proxy warning was logged.
+PROXY_WARNED_KEY = "line.proxy_warned"
 
 
 def safe_next(target: object, default: str) -> str:
@@ -31,15 +33,16 @@ def safe_next(target: object, default: str) -> str:
 
 
 def warn_if_proxy_headers_are_ignored() -> None:
-    """Log once when a proxy says the visitor used HTTPS but the app reads the request as plain HTTP.
+    """Log once per app (per process) when a proxy says the visitor used HTTPS but the app reads the request as
+    plain HTTP.
 
     Then every callback URL flask-line builds would be ``http://``: LINE refuses it (it is not the registered
-    one), or the visitor's session cookie is sent over the wrong scheme.
+    one), or the visitor's session cookie is sent over the wrong scheme. Once is enough to fix the setup, and
+    nothing is kept per host: forged ``Host`` headers cannot flood the log or grow memory.
     """
     forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
-    warned: set[str] = current_app.extensions.setdefault("line.proxy_warned", set())
-    if forwarded == "https" and request.scheme == "http" and request.host not in warned:
-        warned.add(request.host)
+    if forwarded == "https" and request.scheme == "http" and not current_app.extensions.get(PROXY_WARNED_KEY):
+        current_app.extensions[PROXY_WARNED_KEY] = True
         log.warning(
             "Requests to %s arrive through a proxy that sends X-Forwarded-Proto: https, but the app reads them as "
             "http, so the callback URL sent to LINE is http://. Wrap the app: from werkzeug.middleware.proxy_fix "

@@ -24,6 +24,8 @@ SHIPPED_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(__file__)), "tr
 #: Key of the app's :class:`Languages` in ``app.extensions``.
 LANGUAGES_KEY = "line.languages"
 _LOCALE_OF_REQUEST = "_line_locale"
+#: Set in ``flask.g`` when this request's answer is a page flask-line rendered (it then refuses framing).
+RENDERED_PAGE_KEY = "_line_rendered_page"
 
 
 class Languages:
@@ -141,5 +143,8 @@ def page_context() -> dict[str, Callable[..., str] | str]:
 
 
 def render_page(template: str, **context: Any) -> str:
-    """Render one of flask-line's page templates in this request's language."""
+    """Render one of flask-line's page templates in this request's language (noted in ``g``: the answer is one of
+    flask-line's pages)."""
+    if has_request_context():
+        setattr(g, RENDERED_PAGE_KEY, True)
     return render_template(template, **{**page_context(), **context})

@@ -22,6 +22,7 @@ from .._wire.oauth import OAuthClient
 from ..errors import (
     AttachmentOwnedElsewhere,
     AttachmentStoreError,
+    AttachStartedByAnother,
     BadRequestOption,
     StoreUnavailable,
     UpstreamUnavailable,
@@ -95,7 +96,19 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
     def authorization_params(self, pending: PendingAuthorization) -> Mapping[str, str | None]:
         return pending.extra
 
+    def starter(self) -> str | None:
+        """The admin signed in with LINE Login who starts the attach: it belongs to them."""
+        return self.signed_in_user_id()
+
     def complete(self, code: str, pending: PendingAuthorization, params: Mapping[str, str]) -> ModuleAttachment:
+        admin = self.signed_in_user_id()
+        if admin != pending.started_by:
+            # Another person signed in on this browser since: their consent at LINE is not asked for, and the
+            # attach is not made (the code is never exchanged), as linking refuses the same case.
+            log.warning(
+                "Attach started by %s completed as %s: refused", pending.started_by or "nobody", admin or "nobody"
+            )
+            raise AttachStartedByAnother("The attach was started by another LINE account than the one signed in.")
         answer = self.client.exchange_code(
             self.settings.token_url, code, pending.redirect_uri, pending.code_verifier, **pending.extra
         )

@@ -52,9 +52,10 @@ def is_newer(at: datetime, attachment: ModuleAttachment) -> bool:
 def rule_allows(
     access_rule: Callable[[], AccessRule | None], current_user: Callable[[], Any], attachment: ModuleAttachment
 ) -> bool:
-    """Whether the app's rule (or :func:`owner_only`) lets this request's user use ``attachment``."""
+    """Whether the app's rule (or :func:`owner_only`) lets this request's user use ``attachment`` (an
+    ``async def`` rule runs too)."""
     rule = access_rule() or owner_only
-    return bool(rule(attachment, current_user()))
+    return bool(current_app.ensure_sync(rule)(attachment, current_user()))
 
 
 class ModuleService:

@@ -22,9 +22,6 @@ from .._wire.untrusted_json import UntrustedJsonError, parse
 from ..errors import CallbackError, WebhookSignatureError
 from .service import ModuleService
 
-#: Largest webhook body read; LINE's module events are a few hundred bytes each.
-MAX_BODY_BYTES = 1024 * 1024
-
 
 def verify_signature(channel_secret: str, body: bytes, signature: str | None) -> bool:
     """Whether ``signature`` is LINE's ``X-Line-Signature`` for ``body``: base64(HMAC-SHA256(secret, body))."""
@@ -36,9 +33,9 @@ def verify_signature(channel_secret: str, body: bytes, signature: str | None) ->
 
 def parse_delivery(body: bytes) -> tuple[str | None, list[dict[str, Any]]]:
     """The ``destination`` (the bot) and the ``events`` of a verified delivery; :class:`CallbackError` when the
-    body is not LINE's shape."""
+    body is not LINE's shape (its size was bounded by ``LINE_MAX_BODY_SIZE`` when it was read)."""
     try:
-        payload = parse(body, max_bytes=MAX_BODY_BYTES)
+        payload = parse(body, max_bytes=len(body))
     except UntrustedJsonError:
         raise CallbackError("The webhook body is not JSON of LINE's shape (size, depth).") from None
     events = payload.get("events") if isinstance(payload, dict) else None
@@ -49,10 +46,8 @@ def parse_delivery(body: bytes) -> tuple[str | None, list[dict[str, Any]]]:
 
 
 def handle_webhook(service: ModuleService, body: bytes, signature: str | None) -> int:
-    """Verify and apply one delivery; return how many events changed the store."""
-    if len(body) > MAX_BODY_BYTES:
-        log.warning("Module webhook body of %d bytes refused (limit %d)", len(body), MAX_BODY_BYTES)
-        raise CallbackError("The webhook body is too large.")
+    """Verify and apply one delivery (read to ``LINE_MAX_BODY_SIZE`` at most); return how many events changed
+    the store."""
     if not verify_signature(service.settings.channel_secret, body, signature):
         log.warning("Module webhook with a bad X-Line-Signature refused")
         raise WebhookSignatureError("The webhook signature does not verify.")

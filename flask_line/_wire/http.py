@@ -136,7 +136,6 @@ class LineHttp:
             self._session.close()
 
 
-@functools.lru_cache(maxsize=256)
 def _unless_unavailable(response: requests.Response, method: str, url: str) -> requests.Response:
     """``response``, unless LINE said it cannot answer now (429 or 5xx): then :class:`UpstreamUnavailable`."""
     if response.status_code == 429:
@@ -168,7 +167,7 @@ def _prepare(session: requests.Session, method: str, url: str, kwargs: dict[str,
     prepared = requests.PreparedRequest()
     prepared.method = method
     params = kwargs.get("params")
-    if params:  # never cached: a query may carry a token
+    if params or "?" in url:  # never cached: a query may carry a token
         prepared.prepare_url(url, params)
     else:
         prepared.url = _prepared_url(url)
@@ -182,8 +181,10 @@ def _prepare(session: requests.Session, method: str, url: str, kwargs: dict[str,
     return prepared
 
 
+@functools.lru_cache(maxsize=256)
 def _prepared_url(url: str) -> str:
-    """``url`` as requests prepares it (parsed, IDNA-encoded, requoted), once per endpoint."""
+    """``url`` (an endpoint without a query: nothing secret) as requests prepares it (parsed, IDNA-encoded,
+    requoted), once per endpoint. LINE's answers are never cached: they carry tokens."""
     import requests
 
     prepared = requests.PreparedRequest()
