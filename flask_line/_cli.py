@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 import click
@@ -171,30 +170,10 @@ def db_create_command() -> None:
         click.echo("flask-line's tables exist.")
 
 
-def _keys_missing(database: Any) -> list[str]:
-    """The primary keys and unique constraints ``database``'s tables lack."""
-    # SQLAlchemy is optional (the embedded SQLite store needs none): imported only for a SQLAlchemy database.
-    from ._schema_keys import key_problems
-    from ._store.sql import unavailable_as_503
-
-    with unavailable_as_503(), database.engine.connect() as connection:
-        return key_problems(connection, [database.attachments, database.links])
-
-
-def _add_unique_keys(database: Any) -> list[str]:
-    """Add the unique keys ``database``'s tables lack (as unique indexes); what was done."""
-    from ._schema_keys import add_unique_keys
-    from ._store.sql import unavailable_as_503
-
-    with unavailable_as_503(), database.engine.begin() as connection:
-        return add_unique_keys(connection, [database.attachments, database.links])
-
-
-def _all_problems(database: Any) -> list[str]:
+def _all_problems(database: ManagedDatabase) -> list[str]:
     """Columns and keys of ``database``'s tables that are not what this version needs, escaped for a terminal (a
     column name is the database's text: it could hold a newline or a terminal escape)."""
-    problems = _guarded(database.problems) + _guarded(partial(_keys_missing, database))
-    return [str(escape(problem)) for problem in problems]
+    return [str(escape(problem)) for problem in _guarded(database.problems)]
 
 
 @db_cli.command("check")
@@ -216,7 +195,7 @@ def db_upgrade_command() -> None:
     """Create missing tables, add missing columns and unique keys, then check (a missing primary key is named: add it
     with your migrations)."""
     for database in _databases():
-        done = _guarded(database.upgrade) + _guarded(partial(_add_unique_keys, database))
+        done = _guarded(database.upgrade)
         for change in done:
             click.echo(change)
         problems = _all_problems(database)

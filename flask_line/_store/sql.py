@@ -42,6 +42,7 @@ from .attachments import ModuleAttachment, decode_scopes, encode_scopes, may_rep
 from .failures import Cause, cause_of
 from .links import AccountLink, check_same_user
 from .schema import UPGRADE_COMMAND, create_tables, schema_problems, upgrade
+from .schema_keys import add_unique_keys, key_problems
 
 ATTACHMENTS_TABLE = "line_module_attachments"
 LINKS_TABLE = "line_account_links"
@@ -199,9 +200,11 @@ class Database:
             return schema_problems(connection, site_tables)
 
     def problems(self) -> list[str]:
-        """What differs between the database and this version's tables (``flask line db check``)."""
+        """What differs between the database and this version's tables, their keys included (``flask line db
+        check``)."""
+        tables = [self.attachments, self.links]
         with unavailable_as_503(), self.engine.connect() as connection:
-            return schema_problems(connection, [self.attachments, self.links])
+            return schema_problems(connection, tables) + key_problems(connection, tables)
 
     def create(self) -> None:
         """Create the missing tables (``flask line db create``): safe from several processes at once."""
@@ -209,9 +212,15 @@ class Database:
             create_tables(self.engine, self.metadata, [self.attachments, self.links])
 
     def upgrade(self) -> list[str]:
-        """Create missing tables and add missing columns (``flask line db upgrade``); what was done."""
+        """Create missing tables, add missing columns and unique keys (``flask line db upgrade``); what was done.
+
+        A missing primary key is not added (that is the site's migration): :meth:`problems` names it.
+        """
+        tables = [self.attachments, self.links]
         with unavailable_as_503():
-            done = upgrade(self.engine, self.metadata, [self.attachments, self.links])
+            done = upgrade(self.engine, self.metadata, tables)
+            with self.engine.begin() as connection:
+                done += add_unique_keys(connection, tables)
         with self._tables_lock:
             self._schema_ok, self._recheck_at = False, 0.0  # the next use checks again at once
         return done
