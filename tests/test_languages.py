@@ -105,8 +105,22 @@ def test_the_sign_out_and_accounts_pages_are_translated(make_app: AppFactory, li
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-TW"
     follow_login(client, line_platform)
     logout = client.get("/line/logout").get_data(as_text=True)
-    assert "要登出嗎？" in logout and "保持登入" in logout
+    assert "要登出嗎？" in logout and "不要登出" in logout  # not 保持登入, which reads as "remember me"
     assert '<html lang="zh-TW">' in logout
+
+
+@pytest.mark.parametrize(
+    ("language", "stay"),
+    [("ja", "ログアウトしない"), ("th", "ไม่ออกจากระบบ"), ("id", "Jangan keluar"), ("en", "Stay signed in")],
+)
+def test_the_sign_out_pages_second_button_says_do_not_sign_out(
+    make_app: AppFactory, line_platform: EmulatorServer, language: str, stay: str
+) -> None:
+    client = make_app().test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    follow_login(client, line_platform)
+    logout = client.get("/line/logout").get_data(as_text=True)
+    assert f'id="stay">{stay}</a>' in logout
 
 
 def test_flask_babels_locale_selector_wins_over_the_header(make_app: AppFactory, line_platform: EmulatorServer) -> None:
