@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ._i18n.languages import render_page, translate
 from ._log import log
+from ._translatable import Text
 from ._wire.untrusted_json import UntrustedJsonError, parse
 from .errors import LineError, MissingModuleScope, TokenAuthError
 from .signals import login_failed
@@ -62,7 +63,7 @@ def is_page_navigation() -> bool:
     return any(kind in ("text/html", "application/xhtml+xml") for kind, _ in request.accept_mimetypes)
 
 
-def sign_in_required(endpoint: str, message: str, *, api: bool = False) -> BaseResponse | tuple[Response, int]:
+def sign_in_required(endpoint: str, message: Text, *, api: bool = False) -> BaseResponse | tuple[Response, int]:
     """A page navigation goes to ``endpoint`` with ``next`` set to where it was; any other request (or any
     request at all when ``api``) gets a 401 JSON body with a ``WWW-Authenticate`` header naming where to sign in."""
     login_url = url_for(endpoint, next=current_path())
@@ -85,11 +86,14 @@ def credential_refusal(error: LineError, channel_id: str | None = None) -> tuple
     RFC 6750's ``WWW-Authenticate``."""
     log.warning("LINE credential refused (%s): %s", error.code, error.message)
     login_failed.send(current_app._get_current_object(), error=error, channel_id=channel_id)  # type: ignore[attr-defined]
-    response = jsonify(error=error.code, message=error.explanation)
+    details = {"detail": error.message} if current_app.debug else {}
+    response = jsonify(error=error.code, message=translate(error.explanation), **details)
     if isinstance(error, TokenAuthError):
         kind = "insufficient_scope" if error.status_code == 403 else "invalid_token"
+        # RFC 6750 3: error_description is ASCII without quotes or backslashes, so it stays the English check.
+        description = "".join(c for c in error.message if " " <= c <= "~" and c not in '"\\')
         response.headers["WWW-Authenticate"] = (
-            f'Bearer realm="flask-line", error="{kind}", error_description="{error.explanation}"'
+            f'Bearer realm="flask-line", error="{kind}", error_description="{description}"'
         )
     return response, error.status_code
 

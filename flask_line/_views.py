@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from ._flow.authorization import fail_before_the_flow, resume_at_origin
 from ._flow.origin import url_values
 from ._flow.redirects import safe_next
-from ._i18n.languages import render_page
+from ._i18n.languages import render_page, translate
 from ._identity.signed_in import SignedInIdentity
 from ._login.flow import LoginFlow
 from ._module.flow import AttachFlow
@@ -118,7 +118,9 @@ def session_exchange() -> Response | tuple[Response, int]:
     """A LIFF page trades its ID token for a server-side session (JSON body only, same-site only)."""
     refuse_cross_site()
     if not request.is_json:
-        return jsonify(error="unsupported_media_type", message="Send a JSON body with the id_token."), 415
+        return jsonify(
+            error="unsupported_media_type", message=translate(N_("Send a JSON body with the id_token."))
+        ), 415
     login = runtime().require_login()
     if login.bearer is None:
         raise NotConfigured("LINE Login v2.0 issues no ID tokens.")
