@@ -44,9 +44,10 @@ unit: $(STAMP)
 CATALOGS := flask_line/translations:flask_line flask_line/testing/translations:emulator
 
 # After changing a visitor-facing string: extract, merge into every language's .po, then translate what is new.
+# --ignore-dirs: Babel's default skips every folder whose name starts with "_" (flask_line/_module, _flow...).
 catalogs: $(STAMP)
 	for pair in $(CATALOGS); do dir=$${pair%%:*}; domain=$${pair##*:}; \
-	  $(BIN)/pybabel -q extract -F $$dir/babel.cfg -k N_ --no-location --sort-output --project flask-line \
+	  $(BIN)/pybabel -q extract -F $$dir/babel.cfg -k N_ --ignore-dirs '.* __pycache__' --no-location --sort-output --project flask-line \
 	    --copyright-holder "flask-line developers" -o $$dir/$$domain.pot . && \
 	  $(BIN)/pybabel -q update -i $$dir/$$domain.pot -d $$dir -D $$domain --no-fuzzy-matching --ignore-obsolete --width 120 \
 	    --ignore-pot-creation-date || exit 1; done

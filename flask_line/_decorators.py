@@ -22,7 +22,7 @@ from ._responses import (
 )
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
-from ._translatable import N_
+from ._translatable import N_, Text
 from ._works.user import WorksUser
 from .errors import (
     ChannelNotFound,
@@ -75,7 +75,7 @@ class SignInRequired:
     blueprint. A site's own ``@app.errorhandler(LineError)`` sees these refusals too.
     """
 
-    def __init__(self, current_user: Callable[[], Any], endpoint: str, message: str, *, api: bool = False) -> None:
+    def __init__(self, current_user: Callable[[], Any], endpoint: str, message: Text, *, api: bool = False) -> None:
         self._current_user = current_user
         self._endpoint = endpoint
         self._message = message

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ._i18n.languages import render_page, translate
 from ._log import log
+from ._translatable import Text
 from .errors import LineError, LoginRequired, MissingModuleScope, TokenAuthError
 from .signals import login_failed
 
@@ -49,8 +50,10 @@ def error_response(error: LineError) -> Response:
         response.headers["WWW-Authenticate"] = f'LINE-Login realm="flask-line", login_url="{error.login_url}"'
     elif isinstance(error, TokenAuthError):
         kind = "insufficient_scope" if error.status_code == 403 else "invalid_token"
+        # RFC 6750 3: error_description is ASCII without quotes or backslashes, so it stays the English check.
+        description = "".join(c for c in error.message if " " <= c <= "~" and c not in '"\\')
         response.headers["WWW-Authenticate"] = (
-            f'Bearer realm="flask-line", error="{kind}", error_description="{error.explanation}"'
+            f'Bearer realm="flask-line", error="{kind}", error_description="{description}"'
         )
     return response
 
@@ -74,7 +77,7 @@ def is_page_navigation() -> bool:
     return any(kind in ("text/html", "application/xhtml+xml") for kind, _ in request.accept_mimetypes)
 
 
-def login_required(endpoint: str, message: str, *, api: bool = False) -> LoginRequired:
+def login_required(endpoint: str, message: Text, *, api: bool = False) -> LoginRequired:
     """The refusal of a view that needs a signed-in user: sign in at ``endpoint``, then come back here."""
     return LoginRequired(message, url_for(endpoint, next=current_path()), api=api)
 

@@ -15,7 +15,7 @@ from ._bodies import bound_request_body, credential_body, read_body
 from ._flow.authorization import fail_before_the_flow, resume_at_origin
 from ._flow.origin import restore, url_values
 from ._flow.redirects import safe_next
-from ._i18n.languages import render_page
+from ._i18n.languages import render_page, translate
 from ._identity.signed_in import SignedInIdentity
 from ._login.bearer import Credential
 from ._login.flow import LoginFlow
@@ -136,7 +136,9 @@ def session_exchange() -> Response | tuple[Response, int]:
     """
     refuse_cross_site()
     if not request.is_json:
-        return jsonify(error="unsupported_media_type", message="Send a JSON body with the id_token."), 415
+        return jsonify(
+            error="unsupported_media_type", message=translate(N_("Send a JSON body with the id_token."))
+        ), 415
     state = runtime()
     login = state.require_login()
     if login.bearer is None:

@@ -7,21 +7,25 @@ for the base class or for one case.
 
 from __future__ import annotations
 
-from ._translatable import N_
+from ._translatable import N_, LazyText, Text
 
 
 class LineError(Exception):
-    """Base class of every flask-line error."""
+    """Base class of every flask-line error.
+
+    ``title`` and ``explanation`` are marked with ``N_`` and translate themselves wherever they are shown (a
+    page, a JSON body, ``str()``); a site's own subclass may set plain strings, shown as written.
+    """
 
     #: What a visitor reads: plain words, no internals.
-    explanation = N_("Something went wrong while signing you in. Please try again.")
+    explanation: Text = N_("Something went wrong while signing you in. Please try again.")
 
     #: HTTP status of the default error response.
     status_code: int = 500
     #: Short machine-readable error code, sent to JSON clients.
     code: str = "line_error"
     #: Title of the default error page.
-    title: str = N_("LINE sign-in failed")
+    title: Text = N_("LINE sign-in failed")
     #: Answered with JSON whatever the client accepts: a credential an API client sent was refused
     #: (``@line_token_required``, ``POST /line/session``).
     answer_json: bool = False
@@ -37,10 +41,12 @@ class LineError(Exception):
 class ConfigurationError(LineError):
     """An ``app.config`` setting is missing or invalid. Raised by ``init_app`` or for a bad per-request option."""
 
-    explanation = N_("Sign-in is not set up correctly on this site. The site's team can see the details in its log.")
+    explanation: Text = N_(
+        "Sign-in is not set up correctly on this site. The site's team can see the details in its log."
+    )
 
     code = "configuration_error"
-    title = N_("Sign-in is misconfigured")
+    title: Text = N_("Sign-in is misconfigured")
 
     def __init__(self, key: str, message: str) -> None:
         super().__init__(f"{key}: {message}")
@@ -51,17 +57,17 @@ class ConfigurationError(LineError):
 class BadRequestOption(ConfigurationError):
     """A per-request override (``?prompt=...``, ``?scope=...``) has a value LINE does not accept."""
 
-    explanation = N_("This sign-in link is not valid. Please start again from the site.")
+    explanation: Text = N_("This sign-in link is not valid. Please start again from the site.")
 
     status_code = 400
     code = "invalid_request"
-    title = N_("Invalid request")
+    title: Text = N_("Invalid request")
 
 
 class CallbackError(LineError):
     """The callback request is not one we accept (answered with 400)."""
 
-    explanation = N_("The sign-in could not be completed. Please try again.")
+    explanation: Text = N_("The sign-in could not be completed. Please try again.")
 
     status_code = 400
     code = "invalid_callback"
@@ -70,7 +76,7 @@ class CallbackError(LineError):
 class StateError(CallbackError):
     """The ``state`` is missing, unknown, replayed, expired or belongs to another flow."""
 
-    explanation = N_(
+    explanation: Text = N_(
         "This sign-in was already used, took too long, or was started in another browser. Please try again."
     )
 
@@ -80,7 +86,7 @@ class StateError(CallbackError):
 class IdTokenError(CallbackError):
     """The ID token failed local verification (signature, algorithm, ``iss``, ``aud``, time, ``nonce``...)."""
 
-    explanation = N_("LINE's answer could not be verified, so you were not signed in. Please try again.")
+    explanation: Text = N_("LINE's answer could not be verified, so you were not signed in. Please try again.")
 
     code = "invalid_id_token"
 
@@ -88,11 +94,11 @@ class IdTokenError(CallbackError):
 class AuthorizationDenied(LineError):
     """LINE redirected back with an ``error``: the user (or OA admin) declined, or LINE refused the request."""
 
-    explanation = N_("You cancelled at LINE. You can try again whenever you like.")
+    explanation: Text = N_("You cancelled at LINE. You can try again whenever you like.")
 
     status_code = 403
     code = "access_denied"
-    title = N_("Sign-in was cancelled")
+    title: Text = N_("Sign-in was cancelled")
 
     def __init__(self, error: str, description: str | None = None, **extra: str) -> None:
         super().__init__(description or error)
@@ -107,7 +113,7 @@ class AuthorizationDenied(LineError):
 class TokenRequestError(LineError):
     """A LINE token or API endpoint answered with an OAuth error (``invalid_grant``, ``invalid_client``...)."""
 
-    explanation = N_("LINE did not accept this sign-in. Please try again.")
+    explanation: Text = N_("LINE did not accept this sign-in. Please try again.")
 
     status_code = 400
     code = "token_request_failed"
@@ -125,11 +131,11 @@ class TokenRequestError(LineError):
 class UpstreamUnavailable(LineError):
     """LINE could not be reached, answered 5xx or 429, or sent a body that is not the JSON it documents."""
 
-    explanation = N_("LINE is not answering right now. Please try again in a moment.")
+    explanation: Text = N_("LINE is not answering right now. Please try again in a moment.")
 
     status_code = 502
     code = "upstream_unavailable"
-    title = N_("LINE is not answering")
+    title: Text = N_("LINE is not answering")
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -152,7 +158,7 @@ class UnusableAnswer(UpstreamUnavailable):
 class UpstreamTimeout(UpstreamUnavailable):
     """LINE did not answer within ``LINE_HTTP_TIMEOUT`` seconds."""
 
-    explanation = N_("LINE took too long to answer. Please try again in a moment.")
+    explanation: Text = N_("LINE took too long to answer. Please try again in a moment.")
 
     status_code = 504
     code = "upstream_timeout"
@@ -161,11 +167,11 @@ class UpstreamTimeout(UpstreamUnavailable):
 class NotAuthenticated(LineError):
     """The operation needs a signed-in user (or a token that can still be refreshed) and there is none."""
 
-    explanation = N_("Please sign in to continue.")
+    explanation: Text = N_("Please sign in to continue.")
 
     status_code = 401
     code = "not_authenticated"
-    title = N_("Please sign in")
+    title: Text = N_("Please sign in")
 
 
 class LoginRequired(NotAuthenticated):
@@ -176,8 +182,9 @@ class LoginRequired(NotAuthenticated):
     and answers any other client with a 401 JSON body and a ``WWW-Authenticate`` header naming ``login_url``.
     """
 
-    def __init__(self, message: str, login_url: str, *, api: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: Text, login_url: str, *, api: bool = False) -> None:
+        # The log reads the English text; the visitor reads it in their language.
+        super().__init__(message.message if isinstance(message, LazyText) else message)
         #: What the visitor reads: where to sign in.
         self.explanation = message
         #: Where to sign in (with ``next`` set to the requested page).
@@ -189,11 +196,11 @@ class LoginRequired(NotAuthenticated):
 class MissingModuleScope(LineError):
     """A module API call or view needs scopes the attachment does not hold (refused before any HTTP)."""
 
-    explanation = N_("This page needs more permissions for your LINE Official Account.")
+    explanation: Text = N_("This page needs more permissions for your LINE Official Account.")
 
     status_code = 403
     code = "insufficient_scope"
-    title = N_("The module needs more permissions")
+    title: Text = N_("The module needs more permissions")
 
     def __init__(self, missing: frozenset[str] | set[str], bot_id: str | None = None) -> None:
         super().__init__(f"The module attachment lacks the scope(s): {', '.join(sorted(missing))}")
@@ -210,12 +217,12 @@ class ModuleScopeNotGranted(MissingModuleScope):
     would loop while the administrator keeps declining).
     """
 
-    explanation = N_(
+    explanation: Text = N_(
         "Your LINE Official Account was connected without a permission this page needs. Attach again and allow "
         "every permission on LINE's screen, or ask the account's administrator to."
     )
 
-    title = N_("A permission was not granted")
+    title: Text = N_("A permission was not granted")
 
 
 class AttachmentOwnedElsewhere(LineError):
@@ -224,14 +231,14 @@ class AttachmentOwnedElsewhere(LineError):
     LINE attached the module; the other administrator's record is kept as it was (it is theirs).
     """
 
-    explanation = N_(
+    explanation: Text = N_(
         "This LINE Official Account is already connected to this service by another administrator. Ask them to "
         "share it with you, or choose another account."
     )
 
     status_code = 409
     code = "attachment_owned_elsewhere"
-    title = N_("Another administrator connected this account")
+    title: Text = N_("Another administrator connected this account")
 
 
 class AttachStartedByAnother(LineError):
@@ -253,31 +260,33 @@ class AttachStartedByAnother(LineError):
 class AttachmentStoreError(LineError):
     """LINE attached the module but the attachment could not be stored; the log names the bot id to recover."""
 
-    explanation = N_("LINE attached the module, but this site could not save it. The site's team has been told.")
+    explanation: Text = N_("LINE attached the module, but this site could not save it. The site's team has been told.")
 
     status_code = 500
     code = "attachment_not_stored"
-    title = N_("The module could not be saved")
+    title: Text = N_("The module could not be saved")
 
 
 class ServiceAccountError(LineError):
     """LINE WORKS refused the service account's JWT assertion (wrong key, client or account), or the key is bad."""
 
-    explanation = N_("LINE WORKS refused this site's service account. The site's team has been told.")
+    explanation: Text = N_("LINE WORKS refused this site's service account. The site's team has been told.")
 
     status_code = 502
     code = "service_account_rejected"
-    title = N_("LINE WORKS refused the service account")
+    title: Text = N_("LINE WORKS refused the service account")
 
 
 class CrossSiteRequest(LineError):
     """A state-changing request (logout) came from another site: refused, so no page can log users out."""
 
-    explanation = N_("This request came from another site, so it was refused. Please use the button on this site.")
+    explanation: Text = N_(
+        "This request came from another site, so it was refused. Please use the button on this site."
+    )
 
     status_code = 403
     code = "cross_site_request"
-    title = N_("Request refused")
+    title: Text = N_("Request refused")
 
 
 class ApiTargetRefused(LineError):
@@ -286,21 +295,21 @@ class ApiTargetRefused(LineError):
     Refused before any network call, so a channel or service-account token never leaves for another host.
     """
 
-    explanation = N_("This request was refused.")
+    explanation: Text = N_("This request was refused.")
 
     status_code = 400
     code = "api_target_refused"
-    title = N_("Request refused")
+    title: Text = N_("Request refused")
 
 
 class WebhookSignatureError(LineError):
     """A webhook delivery's ``X-Line-Signature`` is missing or does not verify (nothing was changed)."""
 
-    explanation = N_("This request was refused.")
+    explanation: Text = N_("This request was refused.")
 
     status_code = 403
     code = "invalid_signature"
-    title = N_("Request refused")
+    title: Text = N_("Request refused")
 
 
 class ChatControlError(LineError):
@@ -311,10 +320,10 @@ class ChatControlError(LineError):
     ``locked`` (423: another channel took control moments ago; try again shortly).
     """
 
-    explanation = N_("LINE refused to change which service answers this chat.")
+    explanation: Text = N_("LINE refused to change which service answers this chat.")
 
     code = "chat_control_failed"
-    title = N_("LINE refused the chat control request")
+    title: Text = N_("LINE refused the chat control request")
 
     REASONS = {400: "invalid_chat", 403: "not_attached", 404: "not_in_chat", 423: "locked"}
 
@@ -329,21 +338,23 @@ class ChatControlError(LineError):
 class ModuleSuspended(LineError):
     """LINE suspended the Official Account (``botSuspended``); the module cannot act for it until it resumes."""
 
-    explanation = N_("LINE has suspended this Official Account; the module can act for it again once LINE resumes it.")
+    explanation: Text = N_(
+        "LINE has suspended this Official Account; the module can act for it again once LINE resumes it."
+    )
 
     status_code = 403
     code = "module_suspended"
-    title = N_("This Official Account is suspended")
+    title: Text = N_("This Official Account is suspended")
 
 
 class MissingLoginScope(LineError):
     """The signed-in user's LINE Login token lacks a scope this call needs (``is_friend`` needs ``profile``)."""
 
-    explanation = N_("Your LINE sign-in did not allow what this needs. Sign in again and allow it.")
+    explanation: Text = N_("Your LINE sign-in did not allow what this needs. Sign in again and allow it.")
 
     status_code = 403
     code = "insufficient_scope"
-    title = N_("Sign-in did not grant this permission")
+    title: Text = N_("Sign-in did not grant this permission")
 
 
 class SignInMisconfigured(LineError):
@@ -352,11 +363,13 @@ class SignInMisconfigured(LineError):
     This is the site's configuration, not the visitor's doing: a 500 page, and an ERROR log naming the setting.
     """
 
-    explanation = N_("Sign-in is not set up correctly on this site. The site's team can see the details in its log.")
+    explanation: Text = N_(
+        "Sign-in is not set up correctly on this site. The site's team can see the details in its log."
+    )
 
     status_code = 500
     code = "sign_in_misconfigured"
-    title = N_("Sign-in is misconfigured")
+    title: Text = N_("Sign-in is misconfigured")
 
 
 class TokenAuthError(LineError):
@@ -366,34 +379,44 @@ class TokenAuthError(LineError):
     ``insufficient_scope`` (403: valid, but without a scope or authentication method the view demands).
     """
 
-    explanation = N_("Send a valid LINE access token or ID token.")
+    explanation: Text = N_("Send a valid LINE access token or ID token.")
     status_code = 401
     code = "invalid_token"
-    title = N_("LINE credential refused")
+    title: Text = N_("LINE credential refused")
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         if code == "insufficient_scope":
             self.status_code = 403
-        #: What the client reads: which check failed, without internals.
-        self.explanation = message
+        #: What the client reads, in the request's language (``message`` is the check that failed, in English).
+        self.explanation = TOKEN_REFUSALS.get(code, self.explanation)
+
+
+#: What a client is told for each refusal of a credential (:class:`TokenAuthError`'s ``code``).
+TOKEN_REFUSALS: dict[str, Text] = {
+    "missing_token": N_("Send a valid LINE access token or ID token."),
+    "invalid_token": N_("This LINE credential is not valid. Sign in with LINE again."),
+    "expired_token": N_("This LINE credential has expired. Sign in with LINE again."),
+    "foreign_channel": N_("This LINE credential was issued for another service."),
+    "insufficient_scope": N_("This LINE credential does not allow this. Sign in with LINE again and allow it."),
+}
 
 
 class NotConfigured(LineError):
     """The app has not configured the LINE product a blueprint route belongs to (answered with 404)."""
 
-    explanation = N_("This sign-in is not available on this site.")
+    explanation: Text = N_("This sign-in is not available on this site.")
     status_code = 404
     code = "not_configured"
-    title = N_("Not available")
+    title: Text = N_("Not available")
 
 
 class EmulatorNotAnswering(UpstreamUnavailable):
     """``LINE_EMULATOR_URL`` points at nothing: nobody runs the emulator there (a development setup)."""
 
     code = "emulator_not_answering"
-    title = N_("The LINE emulator is not answering")
+    title: Text = N_("The LINE emulator is not answering")
 
     def __init__(self, emulator_url: str) -> None:
         message = (
@@ -411,21 +434,21 @@ class SessionStoreUnavailable(LineError):
     Answered with 503 and ``Retry-After`` when the request uses its session; pages that do not keep working.
     """
 
-    explanation = N_("This site cannot reach its session store right now. Please try again in a moment.")
+    explanation: Text = N_("This site cannot reach its session store right now. Please try again in a moment.")
 
     status_code = 503
     code = "session_store_unavailable"
-    title = N_("Please try again in a moment")
+    title: Text = N_("Please try again in a moment")
 
 
 class InvalidIdentifier(LineError):
     """An id (bot id, account id, site user id) that no store can keep: a NUL byte, too long, not UTF-8."""
 
-    explanation = N_("The request names something that cannot exist here.")
+    explanation: Text = N_("The request names something that cannot exist here.")
 
     status_code = 400
     code = "invalid_identifier"
-    title = N_("This request cannot be handled")
+    title: Text = N_("This request cannot be handled")
 
 
 class SchemaOutOfDate(LineError):
@@ -435,11 +458,13 @@ class SchemaOutOfDate(LineError):
     migrations); answered with 503 until then, and it recovers without a restart once the schema is fixed.
     """
 
-    explanation = N_("This site's database needs an update before this works. The site's team can see the details.")
+    explanation: Text = N_(
+        "This site's database needs an update before this works. The site's team can see the details."
+    )
 
     status_code = 503
     code = "schema_out_of_date"
-    title = N_("Please try again later")
+    title: Text = N_("Please try again later")
 
 
 class StoreUnavailable(LineError):
@@ -448,11 +473,11 @@ class StoreUnavailable(LineError):
     Nothing was half-written: every write is one transaction. Answered with 503; the request can be retried.
     """
 
-    explanation = N_("This site cannot reach its database right now. Please try again in a moment.")
+    explanation: Text = N_("This site cannot reach its database right now. Please try again in a moment.")
 
     status_code = 503
     code = "store_unavailable"
-    title = N_("Please try again in a moment")
+    title: Text = N_("Please try again in a moment")
 
 
 class SignInRefused(LineError):
@@ -461,33 +486,33 @@ class SignInRefused(LineError):
     The LINE identity was verified, but this site does not let it in; nothing was stored in the session.
     """
 
-    explanation = N_("This account cannot be used to sign in to this site.")
+    explanation: Text = N_("This account cannot be used to sign in to this site.")
 
     status_code = 403
     code = "sign_in_refused"
-    title = N_("Sign-in refused")
+    title: Text = N_("Sign-in refused")
 
 
 class SiteUserError(LineError):
     """The site's account-linking hook raised an exception: answered with 500, nothing stored in the session."""
 
-    explanation = N_("This site could not sign you in just now. Please try again.")
+    explanation: Text = N_("This site could not sign you in just now. Please try again.")
 
     code = "site_user_error"
-    title = N_("Sign-in failed")
+    title: Text = N_("Sign-in failed")
 
 
 class AccountLinkConflict(LineError):
     """The LINE (or LINE WORKS) account is already linked to another user of this site (answered with 409)."""
 
-    explanation = N_(
+    explanation: Text = N_(
         "This LINE account is already linked to another account on this site. Sign in with it and unlink it there "
         "first."
     )
 
     status_code = 409
     code = "account_already_linked"
-    title = N_("This account is linked to someone else")
+    title: Text = N_("This account is linked to someone else")
 
 
 class AccountLinkedElsewhere(SignInRefused):
@@ -497,12 +522,12 @@ class AccountLinkedElsewhere(SignInRefused):
     another's (a leaked or shared channel secret cannot mint a way in). See ``LoginChannel.provider``.
     """
 
-    explanation = N_(
+    explanation: Text = N_(
         "This LINE account is linked to a membership of another service on this site, so it cannot be used here."
     )
 
     code = "account_linked_elsewhere"
-    title = N_("This LINE account belongs to another service")
+    title: Text = N_("This LINE account belongs to another service")
 
 
 class RequestTooLarge(LineError):
@@ -521,5 +546,5 @@ class ChannelNotFound(NotConfigured):
     Never answered with another site's channel.
     """
 
-    explanation = N_("This shop does not use LINE Login.")
+    explanation: Text = N_("This shop does not use LINE Login.")
     code = "channel_not_found"

@@ -24,11 +24,17 @@ TRANSLATED = ("ja", "zh_TW", "th", "id")
 ENGLISH_ONLY_TEMPLATES = {"home.html"}
 
 
+def _scanned_directory(path: str) -> bool:
+    name = Path(path).name
+    return not name.startswith(".") and name != "__pycache__"
+
+
 def extracted(folder: Path) -> set[str]:
     """Every message `make catalogs` extracts with the domain's mapping."""
     method_map, options_map = parse_mapping_cfg(io.StringIO((folder / "babel.cfg").read_text()))
     keywords = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
-    found = extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords)
+    # Every folder but hidden ones and caches (Babel's default would skip flask_line/_module and the like).
+    found = extract_from_dir(str(ROOT), method_map, options_map, keywords=keywords, directory_filter=_scanned_directory)
     return {message if isinstance(message, str) else message[0] for _file, _line, message, *_ in found}
 
 

@@ -105,7 +105,40 @@ def context(make_app, line_platform, tmp_path) -> dict[str, Any]:
     }
 
 
-PYTHON = [(where, code) for where, language, code in ALL_BLOCKS if language in ("python", "pycon")]
+def project_file(code: str) -> str | None:
+    """The file a block is, when its first line names one (``# conftest.py``): a quickstart's project."""
+    found = re.match(r"# (\w+\.py)\n", code)
+    return found.group(1) if found else None
+
+
+#: Blocks run in a namespace; a conftest runs only in its project (it imports the project's app module).
+PYTHON = [
+    (where, code)
+    for where, language, code in ALL_BLOCKS
+    if language in ("python", "pycon") and project_file(code) != "conftest.py"
+]
+
+
+@pytest.mark.parametrize("page", ["ja/quickstart.rst"])
+def test_a_quickstarts_project_runs_its_own_test_with_pytest(page, tmp_path):
+    """The quickstart's files (myapp.py, conftest.py, test_myapp.py), written as shown and run by pytest."""
+    files = {
+        project_file(code): code
+        for where, language, code in ALL_BLOCKS
+        if where.startswith(f"{page}:") and project_file(code)
+    }
+    assert {"myapp.py", "conftest.py", "test_myapp.py"} <= set(files), files.keys()
+    for name, code in files.items():
+        (tmp_path / name).write_text(code)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
 
 
 @pytest.mark.parametrize("where,code", PYTHON, ids=[where for where, _ in PYTHON])

@@ -105,8 +105,22 @@ def test_the_sign_out_and_accounts_pages_are_translated(make_app: AppFactory, li
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-TW"
     follow_login(client, line_platform)
     logout = client.get("/line/logout").get_data(as_text=True)
-    assert "要登出嗎？" in logout and "保持登入" in logout
+    assert "要登出嗎？" in logout and "不要登出" in logout  # not 保持登入, which reads as "remember me"
     assert '<html lang="zh-TW">' in logout
+
+
+@pytest.mark.parametrize(
+    ("language", "stay"),
+    [("ja", "ログアウトしない"), ("th", "ไม่ออกจากระบบ"), ("id", "Jangan keluar"), ("en", "Stay signed in")],
+)
+def test_the_sign_out_pages_second_button_says_do_not_sign_out(
+    make_app: AppFactory, line_platform: EmulatorServer, language: str, stay: str
+) -> None:
+    client = make_app().test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    follow_login(client, line_platform)
+    logout = client.get("/line/logout").get_data(as_text=True)
+    assert f'id="stay">{stay}</a>' in logout
 
 
 def test_flask_babels_locale_selector_wins_over_the_header(make_app: AppFactory, line_platform: EmulatorServer) -> None:
@@ -239,3 +253,55 @@ def test_the_emulators_consent_screen_speaks_ui_locales_then_the_browsers_langua
     assert f'<html lang="{lang}">' in page.text
     assert question in page.text
     assert re.search(rf'value="allow">{re.escape(allow)}</button>', page.text)
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "shown"),
+    [
+        ("zh-CN", "登录已取消"),
+        ("zh-Hans", "登录已取消"),
+        ("zh", "登录已取消"),
+        ("zh-SG", "登录已取消"),
+        ("zh-HK", "已取消登入（香港）"),
+        ("zh-MO", "已取消登入（香港）"),
+        ("zh-TW", "已取消登入"),
+    ],
+)
+def test_a_sites_simplified_and_hong_kong_catalogs_are_reached_through_accept_language(
+    make_app: AppFactory, line_platform: EmulatorServer, tmp_path: Path, accept_language: str, shown: str
+) -> None:
+    compile_catalog(tmp_path / "translations", "zh_CN", {"Sign-in was cancelled": "登录已取消"})
+    compile_catalog(tmp_path / "translations", "zh_HK", {"Sign-in was cancelled": "已取消登入（香港）"})
+    app = make_app(
+        LINE_LOCALES=["en", "zh_TW", "zh_CN", "zh_HK"], LINE_TRANSLATION_DIRECTORIES=[str(tmp_path / "translations")]
+    )
+    text = cancelled_page(app, line_platform, accept_language).get_data(as_text=True)
+    assert f'<h1 id="error-title">{shown}</h1>' in text
+
+
+def test_simplified_chinese_is_never_served_traditional(make_app: AppFactory, line_platform: EmulatorServer) -> None:
+    text = cancelled_page(make_app(), line_platform, "zh-CN").get_data(as_text=True)
+    assert '<html lang="en">' in text  # the default, not Taiwan's catalog
+
+
+@pytest.mark.parametrize(
+    ("selected", "lang", "shown"), [("zh_Hans_CN", "zh-CN", "登录已取消"), ("zh_HK", "zh-HK", "已取消登入（香港）")]
+)
+def test_a_sites_zh_cn_and_zh_hk_catalogs_are_reached_through_flask_babel(
+    make_app: AppFactory, line_platform: EmulatorServer, tmp_path: Path, selected: str, lang: str, shown: str
+) -> None:
+    flask_babel = pytest.importorskip("flask_babel")
+    compile_catalog(tmp_path / "translations", "zh_CN", {"Sign-in was cancelled": "登录已取消"})
+    compile_catalog(tmp_path / "translations", "zh_HK", {"Sign-in was cancelled": "已取消登入（香港）"})
+    app = make_app(
+        LINE_LOCALES=["en", "zh_TW", "zh_CN", "zh_HK"], LINE_TRANSLATION_DIRECTORIES=[str(tmp_path / "translations")]
+    )
+    flask_babel.Babel(app, locale_selector=lambda: selected)
+    text = cancelled_page(app, line_platform, "en").get_data(as_text=True)
+    assert f'<html lang="{lang}">' in text and f'<h1 id="error-title">{shown}</h1>' in text
+
+
+def test_the_emulator_reads_the_old_in_tag_as_indonesian(make_app: AppFactory, line_platform: EmulatorServer) -> None:
+    start = make_app(LINE_LOCALES=["en"]).test_client().get("/line/login")
+    page = requests.get(start.location.replace("&ui_locales=en", ""), headers={"Accept-Language": "in-ID"}, timeout=10)
+    assert '<html lang="id">' in page.text and "Masuk dengan akun LINE yang mana?" in page.text

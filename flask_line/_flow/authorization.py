@@ -17,6 +17,7 @@ from flask import current_app, redirect, url_for
 from werkzeug.wrappers import Response
 
 from .._log import log
+from .._translatable import N_, Text
 from .._wire.idtoken import MAX_JWT_BYTES
 from .._wire.oauth import OAuthClient, authorization_url
 from .._wire.untrusted_json import unverified_jwt_claims
@@ -111,7 +112,7 @@ class AuthorizationFlow(ABC, Generic[ResultT]):
     #: The settings to check when LINE calls our authorization request malformed.
     settings_to_check: ClassVar[str]
     #: The title of the page a person sees after pressing Cancel at LINE.
-    denied_title: ClassVar[str] = "Sign-in was cancelled"
+    denied_title: ClassVar[Text] = N_("Sign-in was cancelled")
     #: Blueprint endpoint that starts this flow ("Try again" leads there).
     start_endpoint: ClassVar[str]
     #: The settings that hold this flow's client id and secret (named when LINE refuses them).

@@ -2,20 +2,31 @@
 
 The site decides: its Flask-Babel locale when the app uses Flask-Babel, else the visitor's ``Accept-Language``
 matched against ``LINE_LOCALES``. Catalogs are gettext's ``.mo`` files, loaded on first use per locale and kept;
-a catalog the site provides (``LINE_TRANSLATION_DIRECTORIES``) is asked first, string by string.
+a catalog the site provides (``LINE_TRANSLATION_DIRECTORIES``) is asked first, string by string. In an app that
+uses Flask-Babel they are served through a Flask-Babel :class:`~flask_babel.Domain` (domain ``flask_line``), so
+Flask-Babel's cache and reloading apply to them too.
 """
 
 from __future__ import annotations
 
+import copy
 import gettext
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import current_app, g, has_request_context, render_template, request
+from flask import current_app, g, has_app_context, has_request_context, render_template, request
 
 from .._log import log
+from .._translatable import Text, msgid, translate_with
 from .settings import LanguageSettings
+
+try:  # Flask-Babel is optional (the ``i18n`` extra); Babel comes with it
+    import flask_babel
+    from babel import Locale
+    from babel.core import parse_locale
+except ImportError:  # pragma: no cover - the suite installs it
+    flask_babel = None
 
 #: The gettext domain of flask-line's strings (``flask_line.po``/``.mo``).
 DOMAIN = "flask_line"
@@ -37,6 +48,21 @@ class Languages:
         #: Our locales by lower-case BCP 47 tag (``zh-tw``), the form visitors' tags are compared in.
         self._offered = {bcp47(locale).lower(): locale for locale in settings.locales}
         self._catalogs: dict[str, gettext.NullTranslations] = {}
+        #: With Flask-Babel: flask-line's catalogs as a Flask-Babel domain. Flask-Babel merges its folders in
+        #: order, the last one winning, so the site's come after the shipped ones (its first folder last).
+        self.babel_domain = (
+            flask_babel.Domain([SHIPPED_DIRECTORY, *reversed(self._site_directories)], domain=DOMAIN)
+            if flask_babel is not None
+            else None
+        )
+
+    def translations(self, locale: str) -> gettext.NullTranslations:
+        """The strings of ``locale``: through the Flask-Babel domain in an app using Flask-Babel, else gettext's."""
+        if self.babel_domain is None or "babel" not in current_app.extensions or not has_request_context():
+            return self.catalog(locale)
+        with flask_babel.force_locale(_named_as_its_folder(locale)):
+            found: gettext.NullTranslations = self.babel_domain.get_translations()
+        return found
 
     def catalog(self, locale: str) -> gettext.NullTranslations:
         """The strings of ``locale``: the site's catalogs first, then flask-line's (loaded once)."""
@@ -60,11 +86,9 @@ class Languages:
 
     def _site_locale(self) -> str | None:
         """Flask-Babel's locale for this request, as one of ours (the default when we have no catalog for it)."""
-        if "babel" not in current_app.extensions:
+        if flask_babel is None or "babel" not in current_app.extensions:
             return None
         try:
-            import flask_babel
-
             locale = flask_babel.get_locale()
         except Exception:  # a selector that fails (it may read a session that is down) falls back to the header
             log.debug("Flask-Babel's locale selector failed; using Accept-Language", exc_info=True)
@@ -86,21 +110,52 @@ class Languages:
         return None
 
 
+def _named_as_its_folder(locale: str) -> Locale:
+    """``locale`` as a Babel ``Locale`` whose name is ``locale`` again (what Flask-Babel's domain looks up).
+
+    Babel adds the script Chinese is written in (``zh_TW`` is ``zh_Hant_TW``), a folder gettext does not find.
+    """
+    named = copy.copy(Locale.parse(locale))
+    named.script = parse_locale(locale)[2]
+    return named
+
+
 #: Old tags browsers still send for a language we offer.
 _ALIASES = {"in": "id"}
+#: Where Traditional Chinese of one region falls back when the site has no catalog for it.
+_TRADITIONAL_FALLBACKS = {"mo": ["hk", "tw"], "hk": ["tw"]}
+#: Where Simplified Chinese of one region falls back.
+_SIMPLIFIED_FALLBACKS = {"sg": ["cn"], "my": ["cn"]}
 
 
 def candidates(tag: str) -> list[str]:
     """The lower-case BCP 47 tags that serve a visitor asking for ``tag``, closest first.
 
-    ``ja-JP`` is served by ``ja-jp`` then ``ja``; Traditional Chinese (``zh-Hant``, ``zh-TW``, ``zh-HK``,
-    ``zh_Hant_TW``) by ``zh-tw``; plain or Simplified Chinese by no Traditional catalog.
+    ``ja-JP`` is served by ``ja-jp`` then ``ja``. Chinese keeps to its script: Traditional (``zh-Hant``,
+    ``zh-TW``, ``zh-HK``, ``zh-MO``) by ``zh-hk``, ``zh-tw`` and ``zh-hant`` catalogs (Hong Kong's before
+    Taiwan's for Hong Kong and Macau), Simplified (``zh-CN``, ``zh-Hans``, ``zh-SG``, plain ``zh``) by ``zh-cn``,
+    ``zh-hans`` and ``zh``; never one by the other.
     """
     parts = tag.lower().replace("_", "-").split("-")
     if parts[0] == "zh":
-        return ["zh-tw"] if {"hant", "tw", "hk", "mo"} & set(parts[1:]) else []
+        return _chinese(parts[1:])
     language = _ALIASES.get(parts[0], parts[0])
     return ["-".join([language, *parts[1:]]), language] if len(parts) > 1 else [language]
+
+
+def _chinese(subtags: list[str]) -> list[str]:
+    script = next((part for part in subtags if len(part) == 4), None)
+    region = next((part for part in subtags if len(part) in (2, 3) and part != script), None)
+    traditional = script == "hant" or (script is None and region in ("tw", "hk", "mo"))
+    script = "hant" if traditional else "hans"
+    regions = [region] if region else []
+    regions += (_TRADITIONAL_FALLBACKS if traditional else _SIMPLIFIED_FALLBACKS).get(region or "", [])
+    regions += ["tw"] if traditional else ["cn"]
+    found: list[str] = [] if region else [f"zh-{script}"]
+    for place in regions:
+        found += [f"zh-{script}-{place}", f"zh-{place}"]
+    found += [f"zh-{script}"] + ([] if traditional else ["zh"])
+    return list(dict.fromkeys(found))
 
 
 def bcp47(locale: str) -> str:
@@ -114,11 +169,15 @@ def languages() -> Languages | None:
     return found
 
 
-def translate(message: str, **variables: Any) -> str:
+def translate(message: Text, **variables: Any) -> str:
     """``message`` in this request's language, with ``%(name)s`` placeholders filled from ``variables``."""
-    found = languages()
-    text = found.catalog(found.locale()).gettext(message) if found is not None else message
+    found = languages() if has_app_context() else None
+    english = msgid(message)
+    text = found.translations(found.locale()).gettext(english) if found is not None else english
     return text % variables if variables else text
+
+
+translate_with(translate)  # every N_() string translates itself with this
 
 
 def translate_plural(singular: str, plural: str, count: int, **variables: Any) -> str:
@@ -127,7 +186,7 @@ def translate_plural(singular: str, plural: str, count: int, **variables: Any) -
     if found is None:
         text = singular if count == 1 else plural
     else:
-        text = found.catalog(found.locale()).ngettext(singular, plural, count)
+        text = found.translations(found.locale()).ngettext(singular, plural, count)
     return text % {"num": count, **variables}
 
 

@@ -16,6 +16,7 @@ from .._flow.pending import PendingAuthorization, PendingAuthorizations
 from .._log import log
 from .._store.abilities import claim
 from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
+from .._translatable import N_
 from .._wire.http import LineHttp
 from .._wire.ids import line_id
 from .._wire.oauth import OAuthClient
@@ -42,7 +43,7 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
     callback_endpoint = "line.attach_callback"
     start_endpoint = "line.attach"
     credential_settings = "LINE_MODULE_CHANNEL_ID and LINE_MODULE_CHANNEL_SECRET"
-    denied_title = "The attach was cancelled"
+    denied_title = N_("The attach was cancelled")
     settings_to_check = "LINE_MODULE_SCOPES, LINE_MODULE_CHANNEL_ID, LINE_MODULE_CALLBACK_URL and the attach options"
 
     def __init__(

@@ -28,12 +28,17 @@ def screen_language(ui_locales: str | None = None) -> str:
     return "en"
 
 
+#: Old tags browsers still send (``in`` was Indonesian's code until 1989; Android and old Java still send it).
+ALIASES = {"in": "id"}
+
+
 def _known(tag: str) -> str | None:
     parts = tag.replace("_", "-").lower().split("-")
     if parts[0] == "zh":
         # Taiwan's Traditional Chinese, also for zh-Hant and Hong Kong; Simplified Chinese is not offered.
         return "zh-TW" if {"tw", "hant", "hk", "mo"} & set(parts[1:]) else None
-    return parts[0] if parts[0] in LANGUAGES else None
+    language = ALIASES.get(parts[0], parts[0])
+    return language if language in LANGUAGES else None
 
 
 @cache
