@@ -384,13 +384,13 @@ class TokenAuthError(LineError):
     code = "invalid_token"
     title: Text = N_("LINE credential refused")
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, explanation: Text | None = None) -> None:
         super().__init__(message)
         self.code = code
         if code == "insufficient_scope":
             self.status_code = 403
         #: What the client reads, in the request's language (``message`` is the check that failed, in English).
-        self.explanation = TOKEN_REFUSALS.get(code, self.explanation)
+        self.explanation = explanation or TOKEN_REFUSALS.get(code, self.explanation)
 
 
 #: What a client is told for each refusal of a credential (:class:`TokenAuthError`'s ``code``).

@@ -269,6 +269,7 @@ def test_an_access_token_alone_cannot_prove_email(api_app, line_platform):
     answer = api_app.test_client().get("/token/email", headers={"Authorization": f"Bearer {granted['access_token']}"})
     refused(answer, "insufficient_scope", 403)
     assert "ID token" in answer.json["message"], "the client is told what to send"
+    assert "X-Line-Id-Token" in answer.headers["WWW-Authenticate"]
 
 
 def test_an_id_token_with_the_email_claim_proves_email(api_app, line_platform):

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 
+from .._translatable import N_
 from .._wire.http import LineHttp
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.shared_cache import NOT_SHARED, SharedCache, wait_for
@@ -311,6 +312,7 @@ def check_demands(credential: Credential, scopes: Collection[str], amr: Collecti
             "insufficient_scope",
             "Only an ID token's 'email' claim proves the 'email' scope (an access token cannot): send the ID token "
             "(X-Line-Id-Token) of a sign-in that granted it.",
+            N_("Only the ID token can show the email address: send the ID token of a sign-in that allowed it."),
         )
     if missing:
         raise TokenAuthError("insufficient_scope", f"The credential lacks the scope(s): {', '.join(sorted(missing))}.")
