@@ -15,6 +15,7 @@ from ._config import ConfigReader, check_unknown_keys, load_common
 from ._i18n.languages import LANGUAGES_KEY, Languages
 from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
+from ._messaging.service import MessagingService
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response
 from ._runtime import (
@@ -259,6 +260,16 @@ class LineOAuth:
     def module(self) -> ModuleService:
         """The current app's module service: attachments, ``select``, ``detach``, ``api(bot_id)``."""
         return runtime().require_module()
+
+    @property
+    def messaging(self) -> MessagingService:
+        """The site's Messaging API channel: ``push(user, messages)``, ``multicast``, ``issue_link_token``.
+
+        Usable in requests and in background jobs (inside ``app.app_context()``)::
+
+            line.messaging.push(order.customer, "Your order has shipped.")
+        """
+        return runtime().require_messaging()
 
     @property
     def works(self) -> WorksService:
