@@ -25,6 +25,9 @@ from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
 from ._login.settings import LoginSettings
 from ._login.user import LineUser
+from ._messaging.messages import SdkModel
+from ._messaging.service import MessagingService, MulticastResult, PushResult
+from ._messaging.settings import MessagingSettings
 from ._module.api import ModuleApiClient
 from ._module.selection import AttachmentSelection
 from ._module.service import AccessRule, ModuleService
@@ -56,12 +59,17 @@ __all__ = [
     "LoginChannel",
     "LoginService",
     "LoginSettings",
+    "MessagingService",
+    "MessagingSettings",
     "ModuleApiClient",
     "ModuleAttachment",
     "ModuleService",
     "ModuleSettings",
+    "MulticastResult",
+    "PushResult",
     "SQLiteAccountLinks",
     "SQLiteAttachmentStore",
+    "SdkModel",
     "Setting",
     "Settings",
     "SignInRequired",

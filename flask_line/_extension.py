@@ -17,6 +17,7 @@ from ._i18n.languages import LANGUAGES_KEY, RENDERED_PAGE_KEY, Languages
 from ._log import log
 from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
+from ._messaging.service import MessagingService
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response, refuse_framing
 from ._runtime import (
@@ -263,6 +264,16 @@ class LineOAuth:
     def module(self) -> ModuleService:
         """The current app's module service: attachments, ``select``, ``detach``, ``api(bot_id)``."""
         return runtime().require_module()
+
+    @property
+    def messaging(self) -> MessagingService:
+        """The site's Messaging API channel: ``push(user, messages)``, ``multicast``, ``issue_link_token``.
+
+        Usable in requests and in background jobs (inside ``app.app_context()``)::
+
+            line.messaging.push(order.customer, "Your order has shipped.")
+        """
+        return runtime().require_messaging()
 
     @property
     def works(self) -> WorksService:

@@ -33,6 +33,12 @@ from ._login.settings import LOGIN_SETTINGS, LoginSettings
 from ._login.user import LineUser
 from ._login.versions import VERSIONS
 from ._login.versions import load_settings as load_login_settings
+from ._messaging.account_link import BotAccountLink, NoncesOnFirstUse, SQLiteLinkNonces
+from ._messaging.recipients import Recipients
+from ._messaging.service import MessagingService
+from ._messaging.settings import MESSAGING_SETTINGS, MessagingSettings
+from ._messaging.settings import load_settings as load_messaging_settings
+from ._messaging.webhook import MessagingWebhook, SeenEvents
 from ._module.flow import AttachFlow
 from ._module.selection import AttachmentSelection
 from ._module.service import AccessRule, ModuleService, rule_allows
@@ -74,6 +80,7 @@ class Settings:
     module: ModuleSettings
     works: WorksSettings
     languages: LanguageSettings
+    messaging: MessagingSettings
 
 
 #: Every ``LINE_`` setting, declared beside its product; the docs' configuration reference is made from these.
@@ -82,6 +89,7 @@ SETTINGS_BY_PRODUCT: dict[str, tuple[Setting, ...]] = {
     "LINE Login": LOGIN_SETTINGS,
     "Module channels": MODULE_SETTINGS,
     "LINE WORKS": WORKS_SETTINGS,
+    "Messaging API": MESSAGING_SETTINGS,
     "Languages": LANGUAGE_SETTINGS,
 }
 ALL_SETTINGS = tuple(setting for table in SETTINGS_BY_PRODUCT.values() for setting in table)
@@ -95,6 +103,7 @@ def load_settings(config: ConfigReader) -> Settings:
         module=load_module_settings(config),
         works=load_works_settings(config),
         languages=load_language_settings(config),
+        messaging=load_messaging_settings(config),
     )
 
 
@@ -115,6 +124,8 @@ class Runtime:
     works: WorksService | None
     #: Where attachments and links live (``flask line db`` asks it for the databases).
     stores: Stores
+    #: The site's Messaging API channel (None: ``LINE_MESSAGING_CHANNEL_ID`` is not set).
+    messaging: MessagingService | None = None
 
     @property
     def login(self) -> LoginService | None:
@@ -158,7 +169,10 @@ class Runtime:
         if settings.module.enabled:
             module = parts.module(CheckedAttachments(stores.attachments()), current_login, hooks.access_rule)
         works = parts.works() if settings.works.enabled else None
-        return cls(settings, http, pending, identities, accounts, channels, module, works, stores)
+        messaging = None
+        if settings.messaging.enabled:
+            messaging = parts.messaging(accounts.links, channels.provider_of, stores.sqlite_file)
+        return cls(settings, http, pending, identities, accounts, channels, module, works, stores, messaging)
 
     def require_login(self) -> LoginService:
         """The LINE Login service; a 404 when the app has not configured a LINE Login channel."""
@@ -192,6 +206,15 @@ class Runtime:
         if self.works is None:
             raise NotConfigured("LINE WORKS is not configured (set LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET).")
         return self.works
+
+    def require_messaging(self) -> MessagingService:
+        """The Messaging API channel's service; a 404 when the app has not configured one."""
+        if self.messaging is None:
+            raise NotConfigured(
+                "The Messaging API channel is not configured (set LINE_MESSAGING_CHANNEL_ID, "
+                "LINE_MESSAGING_CHANNEL_SECRET and LINE_MESSAGING_PROVIDER)."
+            )
+        return self.messaging
 
     def require_works_sign_in(self) -> WorksSignInFlow:
         """The LINE WORKS sign-in flow."""
@@ -470,6 +493,25 @@ class _Parts:
         )
         flow = WorksSignInFlow(works, self.pending, self.http, client, id_tokens=verifier, identity=identity)
         return WorksService(works, self.http, flow, discovery, self.shared)
+
+    def messaging(
+        self, links: AccountLinkStore, provider_of: Callable[[str | None], str | None], nonce_file: str
+    ) -> MessagingService:
+        """The Messaging API channel: pushes reach members of its provider, its account links join LINE Login's."""
+        settings = self.settings.messaging
+        provider = str(settings.provider)
+        if self.settings.login.enabled and self.settings.login.provider != provider:
+            log.warning(
+                "LINE_LOGIN_PROVIDER (%s) is not LINE_MESSAGING_PROVIDER (%s): members signed in through "
+                "LINE_LOGIN_CHANNEL_ID cannot be pushed to (LINE user ids are per provider)",
+                self.settings.login.provider,
+                provider,
+            )
+        recipients = Recipients(provider, links, provider_of)
+        nonces = NoncesOnFirstUse(lambda: SQLiteLinkNonces(nonce_file))
+        account_link = BotAccountLink(settings.account_link_url, settings.link_nonce_ttl, nonces, links, recipients)
+        webhook = MessagingWebhook(settings.channel_secret, SeenEvents(settings.events_kept), account_link)
+        return MessagingService(settings, self.http, recipients, account_link, webhook, self.shared)
 
     def _jwks(self, url: Any) -> JwksCache:
         """LINE's key set at ``url``: one cache per URL, shared by every channel (LINE's keys are not per channel)."""

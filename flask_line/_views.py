@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -19,6 +19,7 @@ from ._i18n.languages import render_page, translate
 from ._identity.signed_in import SignedInIdentity
 from ._login.bearer import Credential
 from ._login.flow import LoginFlow
+from ._messaging import views as messaging_views
 from ._module.flow import AttachFlow
 from ._module.service import ModuleService
 from ._module.webhook import handle_webhook
@@ -31,7 +32,9 @@ from ._works.flow import WorksSignInFlow
 from .errors import ChannelNotFound, CrossSiteRequest, LineError, NotConfigured, StateError, TokenAuthError
 
 #: The endpoints whose URLs LINE is given (registered in the Console): they carry no visitor's values.
-ADDRESSED_TO_LINE = frozenset({"line.callback", "line.attach_callback", "line.works_callback", "line.module_webhook"})
+ADDRESSED_TO_LINE = frozenset(
+    {"line.callback", "line.attach_callback", "line.works_callback", "line.module_webhook", "line.messaging_webhook"}
+)
 
 
 def create_blueprint() -> Blueprint:
@@ -51,6 +54,8 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/accounts", "accounts", accounts, methods=["GET", "POST"])
     blueprint.add_url_rule("/accounts/detach", "accounts_detach", accounts_detach, methods=["POST"])
     blueprint.add_url_rule("/module/webhook", "module_webhook", module_webhook, methods=["POST"])
+    blueprint.add_url_rule("/messaging/webhook", "messaging_webhook", messaging_webhook, methods=["POST"])
+    blueprint.add_url_rule("/bot-link", "bot_link", bot_link, methods=["GET"])
     blueprint.add_url_rule("/works/login", "works_login", works_login, methods=["GET"])
     blueprint.add_url_rule("/works/callback", "works_callback", works_callback, methods=["GET"])
     blueprint.add_url_rule("/works/logout", "works_logout", works_logout, methods=["POST"])
@@ -265,6 +270,26 @@ def module_webhook() -> tuple[str, int]:
     body = read_body(state.settings.common.max_body_size)
     handle_webhook(service, body, request.headers.get("X-Line-Signature"))
     return "", 200
+
+
+def messaging_webhook() -> tuple[str, int]:
+    """LINE's webhook of the site's Messaging API channel: signals for follow, unfollow, message, postback and
+    ``accountLink`` (which writes the bot's account link)."""
+    return messaging_views.webhook(runtime().require_messaging())
+
+
+def bot_link() -> Response:
+    """The bot's account link: a member signed in to this site arrives with LINE's ``linkToken`` (from a link the bot
+    sent) and goes on to LINE's account-link dialog with a single-use nonce. Anyone else signs in first."""
+    state = runtime()
+    messaging = state.require_messaging()
+    link_token = messaging_views.link_token(request.args)
+    site_user_id = state.accounts.signed_in_user_id()
+    if site_user_id is None:
+        # The site's own sign-in (Flask-Login's login_view, else LINE Login), back here afterwards.
+        login_view = getattr(getattr(current_app, "login_manager", None), "login_view", None) or "line.login"
+        raise login_required(login_view, N_("Please sign in to continue."))
+    return redirect(messaging.account_link.dialog(link_token, site_user_id))
 
 
 def works_login() -> Response:

@@ -548,3 +548,66 @@ class ChannelNotFound(NotConfigured):
 
     explanation: Text = N_("This shop does not use LINE Login.")
     code = "channel_not_found"
+
+
+class InvalidWebhookSignature(WebhookSignatureError):
+    """The Messaging API webhook's ``X-Line-Signature`` is missing or does not verify (a 400; nothing was done)."""
+
+    status_code = 400
+
+
+class LineProviderMismatch(LineError):
+    """A push was refused before any call: the member's LINE user id belongs to another LINE provider.
+
+    LINE gives a person one user id per provider. A member who signed in through a LINE Login channel of another
+    provider than the Messaging API channel's (``LINE_MESSAGING_PROVIDER``) has an id the bot cannot reach.
+    """
+
+    explanation = N_("This LINE account cannot receive messages from this site's LINE Official Account.")
+
+    status_code = 409
+    code = "provider_mismatch"
+    title = N_("Message not sent")
+
+
+class NotLinkedToLine(LineError):
+    """A push named a site user who has no LINE account linked under the Messaging API channel's provider."""
+
+    explanation = N_("This account is not linked to LINE.")
+
+    status_code = 404
+    code = "not_linked_to_line"
+    title = N_("Message not sent")
+
+
+class NotAFriend(LineError):
+    """LINE refused a push because the user has not added the Official Account as a friend (or blocked it).
+
+    ``user_id`` is the LINE user id. Ask the member to add the account (``bot_prompt`` at sign-in) and try again.
+    """
+
+    explanation = N_("Add this site's LINE Official Account as a friend to receive its messages.")
+
+    status_code = 409
+    code = "not_a_friend"
+    title = N_("Message not sent")
+
+    def __init__(self, user_id: str, message: str) -> None:
+        super().__init__(message)
+        #: The LINE user id LINE refused to message.
+        self.user_id = user_id
+
+
+class MessagingRequestError(LineError):
+    """LINE refused a Messaging API request for another reason than friendship (LINE's ``message`` is kept)."""
+
+    explanation = N_("LINE refused to send this message.")
+
+    status_code = 502
+    code = "messaging_refused"
+    title = N_("Message not sent")
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        #: LINE's HTTP status.
+        self.line_status = status

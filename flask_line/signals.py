@@ -92,3 +92,24 @@ account_linked = _signals.signal("account-linked")
 #: A site user unlinked their LINE or LINE WORKS account. Argument: ``link`` (the removed
 #: :class:`~flask_line.AccountLink`).
 account_unlinked = _signals.signal("account-unlinked")
+
+#: The site's Messaging API channel (``LINE_MESSAGING_*``). Webhook signals fire once per event (a redelivery
+#: with the same ``webhookEventId`` fires nothing). Each gets ``event`` (LINE's event object, a dict) and
+#: ``user_id`` (the LINE user id of ``event["source"]``, or None for a group or room without one).
+#:
+#: A user added the Official Account as a friend, or unblocked it (``follow``; ``event["follow"]["isUnblocked"]``).
+messaging_followed = _signals.signal("messaging-followed")
+#: A user blocked the Official Account (``unfollow``): pushes to them now fail with ``NotAFriend``.
+messaging_unfollowed = _signals.signal("messaging-unfollowed")
+#: A user sent the Official Account a message (``message``). Also ``message`` (``event["message"]``).
+messaging_message = _signals.signal("messaging-message")
+#: A user tapped a postback action (``postback``). Also ``data`` (``event["postback"]["data"]``).
+messaging_postback = _signals.signal("messaging-postback")
+#: LINE reported the bot's account link (``accountLink``). Also ``link`` (the :class:`~flask_line.AccountLink`
+#: written, or None) and ``error`` (None, or the :class:`~flask_line.errors.LineError` it was refused with: LINE's
+#: ``failed``, a nonce unknown, expired or used, a LINE account linked to another member).
+messaging_account_link = _signals.signal("messaging-account-link")
+#: A push or multicast was refused for one recipient before, or by, LINE. Arguments: ``recipient`` (what the
+#: app passed), ``error`` (:class:`~flask_line.errors.LineProviderMismatch`, :class:`~flask_line.errors.NotLinkedToLine`
+#: or :class:`~flask_line.errors.NotAFriend`).
+messaging_push_refused = _signals.signal("messaging-push-refused")

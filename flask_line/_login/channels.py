@@ -181,6 +181,19 @@ class LoginChannels:
             kept = self._by_id.get(channel_id)
             return self._services.get(kept) if kept is not None else None
 
+    def provider_of(self, channel_id: str | None) -> str | None:
+        """The provider a configured or recently used channel declares (None for ``channel_id`` None means the
+        ``"default"`` channel); None when it declares none or is not known here."""
+        if channel_id is None:
+            default = self.configured.get(DEFAULT_CHANNEL)
+            return default.provider if default is not None else None
+        for channel in self.configured.values():
+            if channel.channel_id == channel_id:
+                return channel.provider
+        with self._lock:
+            kept = self._by_id.get(channel_id)
+        return kept.provider if kept is not None else None
+
     def _ask_loader(self) -> LoginChannel:
         loader = self._loader()
         if loader is None:

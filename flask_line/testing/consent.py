@@ -177,6 +177,8 @@ class ConsentScreen(Endpoints):
         params = self._code(pending, user_id, scopes, session)
         if pending.get("bot_prompt"):
             params["friendship_status_changed"] = "true" if request.form.get("add_friend") else "false"
+            if request.form.get("add_friend"):
+                self.data.messaging.befriend_through_login(pending["client_id"], user_id)
         response = self.respond(pending, params)
         if pending["protocol"] == "v2.1":
             response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Lax")

@@ -14,6 +14,7 @@ from joserfc.jwk import RSAKey
 from . import accounts
 from .accounts import Channel, EmulatedUser
 from .faults import Fault, FaultBook
+from .official_accounts import DEMO_BOT_ID, DEMO_MESSAGING_CHANNEL_ID, DEMO_MESSAGING_CHANNEL_SECRET, MessagingAccounts
 from .signing import SigningKeys, startup_key
 
 
@@ -62,6 +63,15 @@ class PlatformData:
             self.add_channel(channel_id, secret)
         self.users = {user.user_id: user for user in users}
         self.bots = {bot.bot_id: bot for bot in accounts.DEFAULT_BOTS}
+        #: Messaging API channels and their Official Accounts; the demo one is linked to the demo LINE Login
+        #: channel, and the users marked ``friend`` are its friends.
+        self.messaging = MessagingAccounts()
+        self.messaging.add_channel(
+            DEMO_MESSAGING_CHANNEL_ID,
+            DEMO_MESSAGING_CHANNEL_SECRET,
+            bot_id=DEMO_BOT_ID,
+            login_channels=tuple(self.channels),
+        ).friends.update(user.user_id for user in self.users.values() if user.friend)
         self.module_channels: dict[str, str] = {accounts.DEMO_MODULE_CHANNEL_ID: accounts.DEMO_MODULE_CHANNEL_SECRET}
         #: ``{(module channel id, bot id): granted scopes}``
         self.attachments: dict[tuple[str, str], frozenset[str]] = {}

@@ -280,7 +280,9 @@ class LoginEndpoints(Endpoints):
         grant = self._user_grant("profile")
         if not isinstance(grant, Grant):
             return grant
-        return jsonify(friendFlag=self.data.users[grant.user_id].friend)
+        # A friend of the Official Account linked to the channel (added at a consent screen or in the chat).
+        linked = self.data.messaging.is_friend_through_login(grant.client_id, grant.user_id)
+        return jsonify(friendFlag=self.data.users[grant.user_id].friend or bool(linked))
 
     def userinfo(self) -> Any:
         """Reference §1.13: needs ``openid``; ``sub``, and ``name``/``picture`` with ``profile``."""

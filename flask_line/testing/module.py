@@ -101,6 +101,8 @@ class ModuleEndpoints(Endpoints):
         known: str | None = self.data.module_channels.get(client_id or "")
         if known is None and login_channels and client_id in self.data.channels:
             known = self.data.channels[client_id].secret  # a LINE Login channel's token, for deauthorize
+        if known is None and login_channels:
+            known = self.data.messaging.secret_of(client_id or "")  # a Messaging API channel's token
         return client_id if known is not None and secrets.compare_digest(known, secret or "") else None
 
     def _channel_of_bearer(self) -> str | None:

@@ -13,6 +13,7 @@ from .consent import ConsentScreen
 from .control import FaultControl
 from .data import PlatformData
 from .login import LoginEndpoints
+from .messaging import MessagingEndpoints
 from .module import ModuleEndpoints
 from .works import WorksEndpoints
 
@@ -32,7 +33,8 @@ class LinePlatform(PlatformData):
         self.app.after_request(_request_id)
         consent = ConsentScreen(self)
         self.module_endpoints = ModuleEndpoints(self, consent)
-        products = (LoginEndpoints(self, consent), self.module_endpoints, WorksEndpoints(self, consent))
+        messaging = MessagingEndpoints(self, self.messaging, self.module_endpoints.messaging_api)
+        products = (LoginEndpoints(self, consent), self.module_endpoints, WorksEndpoints(self, consent), messaging)
         for endpoints in (consent, FaultControl(self), *products):
             endpoints.register(self.app)
         self.app.add_url_rule("/", "GET /", self._home)
