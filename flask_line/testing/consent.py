@@ -135,7 +135,7 @@ class ConsentScreen(Endpoints):
             accounts=self.accounts(protocol, pending),
             scopes=params.get("scopes", ()),
             protocol=protocol,
-            add_friend_option=bool(pending.get("bot_prompt")),
+            add_friend_option=self._linked_bot(pending) is not None,
             product=PRODUCTS[protocol],
             scope_descriptions=SCOPE_DESCRIPTIONS,
         )
@@ -175,12 +175,22 @@ class ConsentScreen(Endpoints):
         self._record(pending, user_id, "allowed", scopes)
         session_id, session = self._sign_in(user_id, pending["client_id"], scopes)
         params = self._code(pending, user_id, scopes, session)
-        if pending.get("bot_prompt"):
-            params["friendship_status_changed"] = "true" if request.form.get("add_friend") else "false"
+        linked_bot = self._linked_bot(pending)
+        if linked_bot is not None:
+            # LINE's "Add friend option": true only when the friendship changed (a friend already stays false).
+            added = bool(request.form.get("add_friend")) and self.data.add_friend(user_id, linked_bot)
+            params["friendship_status_changed"] = "true" if added else "false"
         response = self.respond(pending, params)
         if pending["protocol"] == "v2.1":
             response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Lax")
         return response
+
+    def _linked_bot(self, pending: dict[str, Any]) -> str | None:
+        """The Official Account a ``bot_prompt`` request offers to add: the channel's linked one, if any."""
+        if pending["protocol"] != "v2.1" or not pending.get("bot_prompt"):
+            return None
+        channel = self.data.channels.get(pending["client_id"])
+        return channel.linked_bot if channel is not None else None
 
     def _record(self, pending: dict[str, Any], account: str, decision: str, scopes: tuple[str, ...]) -> None:
         """Keep the answer for the console (the newest 100)."""

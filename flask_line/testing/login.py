@@ -280,7 +280,9 @@ class LoginEndpoints(Endpoints):
         grant = self._user_grant("profile")
         if not isinstance(grant, Grant):
             return grant
-        return jsonify(friendFlag=self.data.users[grant.user_id].friend)
+        channel = self.data.channels.get(grant.client_id)
+        linked_bot = channel.linked_bot if channel is not None else None
+        return jsonify(friendFlag=self.data.is_friend(grant.user_id, linked_bot))
 
     def userinfo(self) -> Any:
         """Reference §1.13: needs ``openid``; ``sub``, and ``name``/``picture`` with ``profile``."""

@@ -183,7 +183,7 @@ class ModuleEndpoints(Endpoints):
         ttl = body.get("ttl", 3600)
         if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 < ttl <= 31_536_000:
             return jsonify(message="The value for the 'ttl' property is invalid."), 400
-        refusal = self._chat_refusal(chat_id)
+        refusal = self._chat_refusal(bot_id, chat_id)
         if refusal is not None:
             return refusal
         now = time.time()
@@ -199,7 +199,7 @@ class ModuleEndpoints(Endpoints):
 
     def release_chat_control(self, chat_id: str) -> Any:
         channel, bot_id = self._caller(f"/v2/bot/chat/{chat_id}/control/release")
-        refusal = self._chat_refusal(chat_id)
+        refusal = self._chat_refusal(bot_id, chat_id)
         if refusal is not None:
             return refusal
         with self.data.lock:
@@ -264,12 +264,12 @@ class ModuleEndpoints(Endpoints):
 
         threading.Thread(target=deliver, name="line-emulator-webhook", daemon=True).start()
 
-    def _chat_refusal(self, chat_id: str) -> tuple[Any, int] | None:
+    def _chat_refusal(self, bot_id: str, chat_id: str) -> tuple[Any, int] | None:
         """Reference 3.7: 400 for a malformed chat id, 404 for a user who is not a friend of the account."""
         if not CHAT_ID.match(chat_id) and not MODULE_USER_ID.match(chat_id):
             return jsonify(message="The value for the 'chatId' parameter is invalid."), 400
         user_id = chat_id[-33:] if chat_id.startswith("L") else chat_id
-        if user_id.startswith("U") and not getattr(self.data.users.get(user_id), "friend", False):
+        if user_id.startswith("U") and not self.data.is_friend(user_id, bot_id):
             return jsonify(message="Not found: the user is not a friend of this LINE Official Account."), 404
         return None
 
