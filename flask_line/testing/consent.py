@@ -19,7 +19,7 @@ from flask import Response, abort, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from .data import Grant
-from .endpoints import LOGIN_ISSUER, Endpoints, with_query
+from .endpoints import LOGIN_ISSUER, PICTURE_SIZES, Endpoints, with_query
 from .language import N_, render_screen, screen_language
 
 #: The emulator's sign-in cookie (on the emulator's host, never the app's).
@@ -48,15 +48,22 @@ PRODUCTS = {
 class ConsentScreen(Endpoints):
     """``/_emulator/consent``: pick an account, Allow or Cancel."""
 
-    routes = (("POST", "/_emulator/consent", "decide"), ("GET", "/_emulator/avatar/<user_id>.svg", "avatar"))
+    routes = (
+        ("POST", "/_emulator/consent", "decide"),
+        ("GET", "/_emulator/picture/<user_id>", "picture"),
+        ("GET", "/_emulator/picture/<user_id>/<size>", "picture"),
+    )
 
-    def avatar(self, user_id: str) -> Response:
-        """A generated profile picture (LINE serves real ones from its CDN)."""
-        account = self.data.users.get(user_id) or self.data.works_members.get(user_id)
+    def picture(self, user_id: str, size: str = "") -> Response:
+        """A generated profile picture (LINE serves real ones from its CDN), in LINE's sizes."""
+        if size not in PICTURE_SIZES:
+            abort(404)
+        pixels = PICTURE_SIZES[size]
+        account = self.data.users.get(user_id) or self.data.works_members.get(user_id) or self.data.bots.get(user_id)
         initial = (account.display_name[:1] if account else "?").upper()
         hue = sum(map(ord, user_id)) % 360
         svg = (
-            '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{pixels}" height="{pixels}" viewBox="0 0 200 200">'
             f'<rect width="200" height="200" fill="hsl({hue},55%,55%)"/>'
             '<text x="100" y="128" font-size="96" text-anchor="middle" fill="#fff" font-family="sans-serif">'
             f"{html.escape(initial)}</text></svg>"

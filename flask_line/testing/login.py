@@ -11,7 +11,7 @@ from flask import Response, jsonify, request
 
 from .consent import JWT_MODES, ConsentScreen
 from .data import Grant, PlatformData
-from .endpoints import LOGIN_ISSUER, Endpoints, base_url, bearer_token, oauth_error
+from .endpoints import LOGIN_ISSUER, Endpoints, base_url, bearer_token, oauth_error, picture_url
 from .faults import Fault
 
 #: LINE Login v2.1's scopes (LINE's "Integrating LINE Login with your web app").
@@ -345,7 +345,7 @@ class LoginEndpoints(Endpoints):
     def picture_url(self, user: Any) -> str:
         """The user's picture: their own (HTTPS) URL, or one the emulator draws and serves, standing in for LINE's
         picture host."""
-        return str(user.picture_url or f"{base_url()}/_emulator/avatar/{user.user_id}.svg")
+        return picture_url(user.user_id, user.picture_url)
 
     def liff_token(self) -> Any:
         """What ``liff.getAccessToken()`` / ``liff.getIDToken()`` (or a native SDK) would hold, with no redirect.
