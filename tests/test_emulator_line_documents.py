@@ -3,6 +3,7 @@ HTTP: what the product meets in production, it meets in its tests."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
@@ -284,3 +285,27 @@ def test_a_channel_without_a_linked_account_offers_no_friend_and_is_no_friend(li
     params, token = sign_in(line_platform, "Cony", OTHER_CHANNEL, bot_prompt="normal", add_friend=True)
     assert "friendship_status_changed" not in params, "LINE sends it only when the option was shown"
     assert friend_flag(line_platform, token) is False, "Cony is a friend of every account, but none is linked"
+
+
+# 6. A LINE WORKS refresh token lasts 90 days ----------------------------------------------------------------------
+
+
+def test_a_works_refresh_token_expires_after_90_days(line_platform):
+    query = {
+        "response_type": "code",
+        "client_id": DEMO_WORKS_CLIENT_ID,
+        "redirect_uri": WORKS_CALLBACK,
+        "scope": "user.read",
+        "state": "w" * 43,
+    }
+    back = line_platform.consent(f"{line_platform.url}/oauth2/v2.0/authorize?{urlencode(query)}", user="Alice")
+    client = {"client_id": DEMO_WORKS_CLIENT_ID, "client_secret": DEMO_WORKS_CLIENT_SECRET}
+    form = {"grant_type": "authorization_code", "code": back.params["code"], "redirect_uri": WORKS_CALLBACK, **client}
+    refresh = requests.post(f"{line_platform.url}/oauth2/v2.0/token", data=form, timeout=5).json()["refresh_token"]
+    grant = line_platform.platform.refresh_tokens[refresh]
+    assert abs(grant.expires_at - (time.time() + 90 * 86400)) < 60, "issued for 90 days by the emulator's clock"
+    renew = {"grant_type": "refresh_token", "refresh_token": refresh, **client}
+    assert requests.post(f"{line_platform.url}/oauth2/v2.0/token", data=renew, timeout=5).status_code == 200
+    grant.expires_at = time.time() - 1  # 90 days later
+    expired = requests.post(f"{line_platform.url}/oauth2/v2.0/token", data=renew, timeout=5)
+    assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
