@@ -3,6 +3,7 @@ HTTP: what the product meets in production, it meets in its tests."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
@@ -207,3 +208,104 @@ def test_a_push_needs_one_to_five_messages(line_platform):
         assert answer.status_code == 400, body
         assert answer.json()["details"][0]["property"] == "messages"
     assert push(line_platform, {"to": to, "messages": [text] * 5}).status_code == 200
+
+
+# 4. Friendship follows the consent, per channel's linked Official Account -----------------------------------------
+
+OTHER_CHANNEL = ("1999999999", "another-channel-secret-000000000")
+
+
+def sign_in(line_platform, user: str, channel: tuple[str, str] = (DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET), **extra):
+    """``user``'s consent at ``channel`` (``add_friend`` ticked or not): the callback's parameters and a token."""
+    add_friend = bool(extra.pop("add_friend", False))
+    query = {
+        "response_type": "code",
+        "client_id": channel[0],
+        "redirect_uri": REDIRECT_URI,
+        "state": "s" * 43,
+        "scope": "profile openid",
+        "nonce": "n" * 22,
+        **extra,
+    }
+    url = f"{line_platform.url}/oauth2/v2.1/authorize?{urlencode(query)}"
+    back = line_platform.consent(url, user=user, add_friend=add_friend, browser=requests.Session())
+    form = {
+        "grant_type": "authorization_code",
+        "code": back.params["code"],
+        "redirect_uri": REDIRECT_URI,
+        "client_id": channel[0],
+        "client_secret": channel[1],
+    }
+    token = requests.post(f"{line_platform.url}/oauth2/v2.1/token", data=form, timeout=5).json()
+    return back.params, token
+
+
+def friend_flag(line_platform, token: dict) -> bool:
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    answer = requests.get(f"{line_platform.url}/friendship/v1/status", headers=headers, timeout=5)
+    assert answer.status_code == 200
+    return bool(answer.json()["friendFlag"])
+
+
+def test_adding_the_account_at_consent_makes_the_user_a_friend(line_platform):
+    params, token = sign_in(line_platform, "Brown")
+    assert friend_flag(line_platform, token) is False
+    params, token = sign_in(line_platform, "Brown", bot_prompt="normal", add_friend=True)
+    assert params["friendship_status_changed"] == "true"
+    assert friend_flag(line_platform, token) is True
+    params, token = sign_in(line_platform, "Brown", bot_prompt="normal", add_friend=True)
+    assert params["friendship_status_changed"] == "false", "already a friend: nothing changed"
+
+
+def test_friendship_is_with_the_channels_own_linked_account(line_platform):
+    platform = line_platform.platform
+    cony_flowers = "Uc2a1d3b4e5f60718293a4b5c6d7e8f90"
+    platform.add_channel(*OTHER_CHANNEL, linked_bot=cony_flowers)
+    platform.register_callback(OTHER_CHANNEL[0], REDIRECT_URI)
+    sign_in(line_platform, "Brown", bot_prompt="normal", add_friend=True)
+    params, token = sign_in(line_platform, "Brown", OTHER_CHANNEL, bot_prompt="normal")
+    assert params["friendship_status_changed"] == "false"
+    assert friend_flag(line_platform, token) is False, "a friend of Brown Cafe, not of Cony Flowers"
+
+
+def test_a_channel_without_a_linked_account_offers_no_friend_and_is_no_friend(line_platform):
+    platform = line_platform.platform
+    platform.add_channel(*OTHER_CHANNEL, linked_bot=None)
+    platform.register_callback(OTHER_CHANNEL[0], REDIRECT_URI)
+    query = {
+        "response_type": "code",
+        "client_id": OTHER_CHANNEL[0],
+        "redirect_uri": REDIRECT_URI,
+        "state": "s" * 43,
+        "scope": "profile",
+        "bot_prompt": "normal",
+    }
+    page = requests.get(f"{line_platform.url}/oauth2/v2.1/authorize", params=query, timeout=5).text
+    assert 'name="add_friend"' not in page
+    params, token = sign_in(line_platform, "Cony", OTHER_CHANNEL, bot_prompt="normal", add_friend=True)
+    assert "friendship_status_changed" not in params, "LINE sends it only when the option was shown"
+    assert friend_flag(line_platform, token) is False, "Cony is a friend of every account, but none is linked"
+
+
+# 6. A LINE WORKS refresh token lasts 90 days ----------------------------------------------------------------------
+
+
+def test_a_works_refresh_token_expires_after_90_days(line_platform):
+    query = {
+        "response_type": "code",
+        "client_id": DEMO_WORKS_CLIENT_ID,
+        "redirect_uri": WORKS_CALLBACK,
+        "scope": "user.read",
+        "state": "w" * 43,
+    }
+    back = line_platform.consent(f"{line_platform.url}/oauth2/v2.0/authorize?{urlencode(query)}", user="Alice")
+    client = {"client_id": DEMO_WORKS_CLIENT_ID, "client_secret": DEMO_WORKS_CLIENT_SECRET}
+    form = {"grant_type": "authorization_code", "code": back.params["code"], "redirect_uri": WORKS_CALLBACK, **client}
+    refresh = requests.post(f"{line_platform.url}/oauth2/v2.0/token", data=form, timeout=5).json()["refresh_token"]
+    grant = line_platform.platform.refresh_tokens[refresh]
+    assert abs(grant.expires_at - (time.time() + 90 * 86400)) < 60, "issued for 90 days by the emulator's clock"
+    renew = {"grant_type": "refresh_token", "refresh_token": refresh, **client}
+    assert requests.post(f"{line_platform.url}/oauth2/v2.0/token", data=renew, timeout=5).status_code == 200
+    grant.expires_at = time.time() - 1  # 90 days later
+    expired = requests.post(f"{line_platform.url}/oauth2/v2.0/token", data=renew, timeout=5)
+    assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"

@@ -146,7 +146,7 @@ def test_bot_prompt_login_exposes_friendship_and_asks_line_only_when_asked(make_
 
     client = app.test_client()
     start = client.get("/line/login")
-    deliver(client, line_platform.consent(start.location, user="Cony", add_friend=True))
+    deliver(client, line_platform.consent(start.location, user="Brown", add_friend=True))
     assert signed_in_line_user(client).friendship_status_changed is True
     assert line_platform.platform.calls("/friendship/v1/status") == 0
     assert client.get("/friend").data == b"True"

@@ -14,13 +14,20 @@ DEMO_WORKS_CLIENT_SECRET = "emulator-demo-works-secret-0001"
 DEMO_WORKS_SERVICE_ACCOUNT = "demo.serviceaccount@works.example"
 
 
+#: The Official Account linked to every LINE Login channel unless told otherwise (Brown Cafe).
+DEMO_LINKED_BOT_ID = "Ub1f0c2a3d4e5f60718293a4b5c6d7e8f"
+
+
 @dataclass
 class Channel:
-    """A LINE Login channel the emulator knows: its secret, and how its ID tokens are signed."""
+    """A LINE Login channel the emulator knows: its secret, how its ID tokens are signed, and its Console settings."""
 
     channel_id: str
     secret: str
     id_token_alg: str = "HS256"
+    #: The Official Account linked to the channel (Console, "Linked LINE Official Account"); None: none is linked,
+    #: so ``bot_prompt`` shows no add-friend option and ``friendFlag`` is always false.
+    linked_bot: str | None = DEMO_LINKED_BOT_ID
 
 
 @dataclass
@@ -33,7 +40,7 @@ class EmulatedUser:
     picture_url: str | None = None
     email: str | None = None
     status_message: str | None = None
-    #: Whether the user is a friend of the channel's linked Official Account.
+    #: Whether the user starts as a friend of every Official Account the emulator knows.
     friend: bool = False
     #: False for a user who never set a picture: LINE then leaves ``pictureUrl`` (and ``picture``) out.
     has_picture: bool = True
@@ -79,7 +86,7 @@ DEFAULT_USERS = (
 )
 
 DEFAULT_BOTS = (
-    EmulatedBot("Ub1f0c2a3d4e5f60718293a4b5c6d7e8f", "Brown Cafe", "@browncafe"),
+    EmulatedBot(DEMO_LINKED_BOT_ID, "Brown Cafe", "@browncafe"),
     EmulatedBot("Uc2a1d3b4e5f60718293a4b5c6d7e8f90", "Cony Flowers", "@conyflowers", "TW", "unverified"),
 )
 

@@ -19,7 +19,7 @@ from flask import Response, abort, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from .data import Grant
-from .endpoints import LOGIN_ISSUER, Endpoints, with_query
+from .endpoints import LOGIN_ISSUER, PICTURE_SIZES, Endpoints, with_query
 from .language import N_, render_screen, screen_language
 
 #: The emulator's sign-in cookie (on the emulator's host, never the app's).
@@ -48,15 +48,22 @@ PRODUCTS = {
 class ConsentScreen(Endpoints):
     """``/_emulator/consent``: pick an account, Allow or Cancel."""
 
-    routes = (("POST", "/_emulator/consent", "decide"), ("GET", "/_emulator/avatar/<user_id>.svg", "avatar"))
+    routes = (
+        ("POST", "/_emulator/consent", "decide"),
+        ("GET", "/_emulator/picture/<user_id>", "picture"),
+        ("GET", "/_emulator/picture/<user_id>/<size>", "picture"),
+    )
 
-    def avatar(self, user_id: str) -> Response:
-        """A generated profile picture (LINE serves real ones from its CDN)."""
-        account = self.data.users.get(user_id) or self.data.works_members.get(user_id)
+    def picture(self, user_id: str, size: str = "") -> Response:
+        """A generated profile picture (LINE serves real ones from its CDN), in LINE's sizes."""
+        if size not in PICTURE_SIZES:
+            abort(404)
+        pixels = PICTURE_SIZES[size]
+        account = self.data.users.get(user_id) or self.data.works_members.get(user_id) or self.data.bots.get(user_id)
         initial = (account.display_name[:1] if account else "?").upper()
         hue = sum(map(ord, user_id)) % 360
         svg = (
-            '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200" viewBox="0 0 200 200">'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{pixels}" height="{pixels}" viewBox="0 0 200 200">'
             f'<rect width="200" height="200" fill="hsl({hue},55%,55%)"/>'
             '<text x="100" y="128" font-size="96" text-anchor="middle" fill="#fff" font-family="sans-serif">'
             f"{html.escape(initial)}</text></svg>"
@@ -135,7 +142,7 @@ class ConsentScreen(Endpoints):
             accounts=self.accounts(protocol, pending),
             scopes=params.get("scopes", ()),
             protocol=protocol,
-            add_friend_option=bool(pending.get("bot_prompt")),
+            add_friend_option=self._offers_friendship(pending),
             product=PRODUCTS[protocol],
             scope_descriptions=SCOPE_DESCRIPTIONS,
         )
@@ -175,14 +182,35 @@ class ConsentScreen(Endpoints):
         self._record(pending, user_id, "allowed", scopes)
         session_id, session = self._sign_in(user_id, pending["client_id"], scopes)
         params = self._code(pending, user_id, scopes, session)
-        if pending.get("bot_prompt"):
-            params["friendship_status_changed"] = "true" if request.form.get("add_friend") else "false"
-            if request.form.get("add_friend"):
+        linked_bot = self._linked_bot(pending)
+        messaging_friend = self.data.messaging.is_friend_through_login(pending["client_id"], user_id)
+        if self._offers_friendship(pending):
+            # LINE's "Add friend option": true only when the friendship changed (a friend already stays false).
+            asked = bool(request.form.get("add_friend"))
+            added = asked and linked_bot is not None and self.data.add_friend(user_id, linked_bot)
+            if asked and messaging_friend is False:
                 self.data.messaging.befriend_through_login(pending["client_id"], user_id)
+                added = True
+            params["friendship_status_changed"] = "true" if added else "false"
         response = self.respond(pending, params)
         if pending["protocol"] == "v2.1":
             response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Lax")
         return response
+
+    def _linked_bot(self, pending: dict[str, Any]) -> str | None:
+        """The Official Account a ``bot_prompt`` request offers to add: the channel's linked one, if any."""
+        if pending["protocol"] != "v2.1" or not pending.get("bot_prompt"):
+            return None
+        channel = self.data.channels.get(pending["client_id"])
+        return channel.linked_bot if channel is not None else None
+
+    def _offers_friendship(self, pending: dict[str, Any]) -> bool:
+        """Whether the screen offers "add friend": a ``bot_prompt`` request at a channel with a linked Official
+        Account (a module-attached one, or a Messaging API channel's)."""
+        if pending["protocol"] != "v2.1" or not pending.get("bot_prompt"):
+            return False
+        messaging_linked = self.data.messaging.is_friend_through_login(pending["client_id"], "") is not None
+        return self._linked_bot(pending) is not None or messaging_linked
 
     def _record(self, pending: dict[str, Any], account: str, decision: str, scopes: tuple[str, ...]) -> None:
         """Keep the answer for the console (the newest 100)."""

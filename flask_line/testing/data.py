@@ -63,8 +63,12 @@ class PlatformData:
             self.add_channel(channel_id, secret)
         self.users = {user.user_id: user for user in users}
         self.bots = {bot.bot_id: bot for bot in accounts.DEFAULT_BOTS}
-        #: Messaging API channels and their Official Accounts; the demo one is linked to the demo LINE Login
-        #: channel, and the users marked ``friend`` are its friends.
+        #: Who is a friend of which module-attached Official Account: ``{(user id, bot id)}``.
+        self.friendships: set[tuple[str, str]] = {
+            (user.user_id, bot_id) for user in self.users.values() if user.friend for bot_id in self.bots
+        }
+        #: Messaging API channels and their Official Accounts (with their own friends); the demo one is linked to
+        #: the demo LINE Login channel, and the users marked ``friend`` are its friends.
         self.messaging = MessagingAccounts()
         self.messaging.add_channel(
             DEMO_MESSAGING_CHANNEL_ID,
@@ -126,9 +130,17 @@ class PlatformData:
 
     # Setup -----------------------------------------------------------------------------------------------------
 
-    def add_channel(self, channel_id: str, secret: str, *, id_token_alg: str = "HS256") -> Channel:
-        """Accept a channel; ``id_token_alg`` is HS256 (LINE's web login) or ES256/RS256 (keys at /certs)."""
-        channel = Channel(channel_id, secret, id_token_alg)
+    def add_channel(
+        self,
+        channel_id: str,
+        secret: str,
+        *,
+        id_token_alg: str = "HS256",
+        linked_bot: str | None = accounts.DEMO_LINKED_BOT_ID,
+    ) -> Channel:
+        """Accept a channel; ``id_token_alg`` is HS256 (LINE's web login) or ES256/RS256 (keys at /certs);
+        ``linked_bot`` is the Official Account linked to it in the Console (None: none)."""
+        channel = Channel(channel_id, secret, id_token_alg, linked_bot=linked_bot)
         with self.lock:
             self.channels[channel_id] = channel
         return channel
@@ -156,6 +168,21 @@ class PlatformData:
         """Offer one more user on the consent screen."""
         with self.lock:
             self.users[user.user_id] = user
+            if user.friend:
+                self.friendships.update((user.user_id, bot_id) for bot_id in self.bots)
+
+    def is_friend(self, user_id: str, bot_id: str | None) -> bool:
+        """Whether ``user_id`` added the Official Account ``bot_id`` as a friend (never, for no account)."""
+        with self.lock:
+            return bot_id is not None and (user_id, bot_id) in self.friendships
+
+    def add_friend(self, user_id: str, bot_id: str) -> bool:
+        """``user_id`` adds ``bot_id`` as a friend; whether that changed anything (False: already a friend)."""
+        with self.lock:
+            if (user_id, bot_id) in self.friendships:
+                return False
+            self.friendships.add((user_id, bot_id))
+            return True
 
     def inject(self, request: str, **fault: Any) -> None:
         """Queue a :class:`~flask_line.testing.faults.Fault` for ``request``, such as ``"POST /oauth2/v2.1/token"``."""

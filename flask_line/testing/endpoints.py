@@ -44,6 +44,17 @@ def base_url() -> str:
     return request.url_root.rstrip("/")
 
 
+#: LINE's profile picture variants (Messaging API "Get profile": ``/large`` 200x200, ``/small`` 51x51), in pixels;
+#: the URL without a suffix is the original, drawn here at 300x300.
+PICTURE_SIZES = {"": 300, "large": 200, "small": 51}
+
+
+def picture_url(account_id: str, own: str | None = None) -> str:
+    """An account's picture: its own (HTTPS) URL, or the one the emulator draws and serves in LINE's stead, which
+    like LINE's takes ``/large`` and ``/small`` after it."""
+    return own or f"{base_url()}/_emulator/picture/{account_id}"
+
+
 def bearer_token() -> str:
     """The token of the request's ``Authorization: Bearer`` header, or ''."""
     header = request.headers.get("Authorization", "")

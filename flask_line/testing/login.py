@@ -11,7 +11,7 @@ from flask import Response, jsonify, request
 
 from .consent import JWT_MODES, ConsentScreen
 from .data import Grant, PlatformData
-from .endpoints import LOGIN_ISSUER, Endpoints, base_url, bearer_token, oauth_error
+from .endpoints import LOGIN_ISSUER, Endpoints, base_url, bearer_token, oauth_error, picture_url
 from .faults import Fault
 
 #: LINE Login v2.1's scopes (LINE's "Integrating LINE Login with your web app").
@@ -280,9 +280,11 @@ class LoginEndpoints(Endpoints):
         grant = self._user_grant("profile")
         if not isinstance(grant, Grant):
             return grant
-        # A friend of the Official Account linked to the channel (added at a consent screen or in the chat).
-        linked = self.data.messaging.is_friend_through_login(grant.client_id, grant.user_id)
-        return jsonify(friendFlag=self.data.users[grant.user_id].friend or bool(linked))
+        # A friend of an Official Account linked to the channel (added at a consent screen or in the chat).
+        channel = self.data.channels.get(grant.client_id)
+        linked_bot = channel.linked_bot if channel is not None else None
+        through_messaging = self.data.messaging.is_friend_through_login(grant.client_id, grant.user_id)
+        return jsonify(friendFlag=self.data.is_friend(grant.user_id, linked_bot) or bool(through_messaging))
 
     def userinfo(self) -> Any:
         """Reference §1.13: needs ``openid``; ``sub``, and ``name``/``picture`` with ``profile``."""
@@ -345,7 +347,7 @@ class LoginEndpoints(Endpoints):
     def picture_url(self, user: Any) -> str:
         """The user's picture: their own (HTTPS) URL, or one the emulator draws and serves, standing in for LINE's
         picture host."""
-        return str(user.picture_url or f"{base_url()}/_emulator/avatar/{user.user_id}.svg")
+        return picture_url(user.user_id, user.picture_url)
 
     def liff_token(self) -> Any:
         """What ``liff.getAccessToken()`` / ``liff.getIDToken()`` (or a native SDK) would hold, with no redirect.

@@ -15,18 +15,14 @@ from typing import Any, NoReturn
 import requests
 from flask import abort, jsonify, request
 
+from .bot_api import CHAT_ID, MODULE_USER_ID, MessagingApi
 from .consent import ConsentScreen
 from .data import Grant, PlatformData
-from .endpoints import Endpoints, base_url, bearer_token, oauth_error
+from .endpoints import Endpoints, bearer_token, oauth_error, picture_url
 
 MODULE_TOKEN_TTL = 900  # stateless channel access tokens live 15 minutes
 #: Reference §3.7: another channel's acquire within "a few seconds" answers 423.
 CHAT_CONTROL_LOCK_SECONDS = 5
-#: A user, group or room id: U, C or R and 32 hex digits.
-CHAT_ID = re.compile(r"^[UCR][0-9a-f]{32}$")
-#: The user ids a module channel receives: 68 characters starting with ``L``, one per Official Account (the
-#: Messaging API documents them as ``L<bot user id>-<user id>``-like strings that differ per account).
-MODULE_USER_ID = re.compile(r"^L[0-9A-Za-z_-]{67}$")
 
 #: The emulator's own copy of the scope table of LINE's "Attach module channel" (Scopes), kept apart from
 #: flask_line's so that a mistake in one is caught by the other. Paths not listed are served without a check.
@@ -92,6 +88,7 @@ class ModuleEndpoints(Endpoints):
     def __init__(self, data: PlatformData, consent: ConsentScreen) -> None:
         super().__init__(data)
         self.consent = consent
+        self.messaging = MessagingApi(data)
 
     def _module_client(self, *, login_channels: bool = False) -> str | None:
         """The channel authenticated by HTTP Basic or by client_id/client_secret in the body (reference §3.3)."""
@@ -160,7 +157,7 @@ class ModuleEndpoints(Endpoints):
             granted = self.data.attachments.pop((channel, bot_id), None)
         if granted is None:
             return jsonify(message="user/group/room Id is not available."), 400
-        event = {"type": "module", "module": {"type": "detached", "botId": bot_id}}
+        event = {"type": "module", "module": {"type": "detached", "botId": bot_id, "reason": "bot_deleted"}}
         self.send_webhook(channel, bot_id, event, granted=granted)
         return jsonify({})
 
@@ -185,7 +182,7 @@ class ModuleEndpoints(Endpoints):
         ttl = body.get("ttl", 3600)
         if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 < ttl <= 31_536_000:
             return jsonify(message="The value for the 'ttl' property is invalid."), 400
-        refusal = self._chat_refusal(chat_id)
+        refusal = self._chat_refusal(bot_id, chat_id)
         if refusal is not None:
             return refusal
         now = time.time()
@@ -194,14 +191,18 @@ class ModuleEndpoints(Endpoints):
             if holder is not None and holder[0] != channel and now - holder[1] < CHAT_CONTROL_LOCK_SECONDS:
                 return jsonify(message="Another channel acquired chat control moments ago."), 423
             self.data.chat_controls[(bot_id, chat_id)] = (channel, now)
-        expire_at = int((now + ttl) * 1000) if body.get("expired", True) else None
-        event = {"type": "activated", "source": _source(chat_id), "chatControl": {"expireAt": expire_at}}
+        if holder is not None and holder[0] != channel:
+            # The channel that held the chat is switched to Standby: it is told so (webhook "Deactivated event").
+            self.send_webhook(holder[0], bot_id, {"type": "deactivated", "source": _source(chat_id)})
+        # webhook OpenAPI: ``chatControl.expireAt`` is a required integer (milliseconds), so an acquire with
+        # ``expired: false`` (no expiry) still names one: the end of its ttl (docs/testing.rst).
+        event = {"type": "activated", "source": _source(chat_id), "chatControl": {"expireAt": int((now + ttl) * 1000)}}
         self.send_webhook(channel, bot_id, event)
         return jsonify({})
 
     def release_chat_control(self, chat_id: str) -> Any:
         channel, bot_id = self._caller(f"/v2/bot/chat/{chat_id}/control/release")
-        refusal = self._chat_refusal(chat_id)
+        refusal = self._chat_refusal(bot_id, chat_id)
         if refusal is not None:
             return refusal
         with self.data.lock:
@@ -223,7 +224,7 @@ class ModuleEndpoints(Endpoints):
                 "userId": bot_id,
                 "basicId": self.data.bots[bot_id].basic_id,
                 "displayName": self.data.bots[bot_id].display_name,
-                "pictureUrl": f"{base_url()}/_emulator/avatar/{bot_id}.svg",
+                "pictureUrl": picture_url(bot_id),
             }
             for bot_id in attached
             if bot_id in self.data.bots
@@ -266,31 +267,13 @@ class ModuleEndpoints(Endpoints):
 
         threading.Thread(target=deliver, name="line-emulator-webhook", daemon=True).start()
 
-    def _chat_refusal(self, chat_id: str) -> tuple[Any, int] | None:
+    def _chat_refusal(self, bot_id: str, chat_id: str) -> tuple[Any, int] | None:
         """Reference 3.7: 400 for a malformed chat id, 404 for a user who is not a friend of the account."""
         if not CHAT_ID.match(chat_id) and not MODULE_USER_ID.match(chat_id):
             return jsonify(message="The value for the 'chatId' parameter is invalid."), 400
         user_id = chat_id[-33:] if chat_id.startswith("L") else chat_id
-        if user_id.startswith("U") and not getattr(self.data.users.get(user_id), "friend", False):
+        if user_id.startswith("U") and not self.data.is_friend(user_id, bot_id):
             return jsonify(message="Not found: the user is not a friend of this LINE Official Account."), 404
-        return None
-
-    def _push_refusal(self, to: object, messages: object) -> Any:
-        """LINE's 400 for a push to nobody (an id that is not a user, group or room id, nor the ``L...`` user id
-        module channels receive; or one nobody has), or with no messages or more than five (messaging-api
-        OpenAPI: ``messages`` is required, ``minItems: 1``, ``maxItems: 5``)."""
-        if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
-            problem = "must be specified" if messages is None else "Size must be between 1 and 5"
-            details = [{"message": problem, "property": "messages"}]
-            return jsonify(message="The request body has 1 error(s)", details=details), 400
-        if isinstance(to, str) and MODULE_USER_ID.match(to):
-            return None
-        if not isinstance(to, str) or not re.fullmatch(r"[UCR][0-9a-f]{32}", to):
-            details = [{"message": "Invalid ID", "property": "to"}]
-            message = "The property, 'to', in the request body is invalid (line: -, column: -)"
-            return jsonify(message=message, details=details), 400
-        if to.startswith("U") and to not in self.data.users:
-            return jsonify(message="Failed to send messages"), 400
         return None
 
     def messaging_api(self, rest: str) -> Any:
@@ -306,24 +289,7 @@ class ModuleEndpoints(Endpoints):
             _refuse(403, "Coupon messages need the coupon:manage scope.")
         with self.data.lock:
             self.data.messages.append((bot_id, path, body))
-        if path == "/v2/bot/message/push":
-            fields = body if isinstance(body, dict) else {}
-            refusal = self._push_refusal(fields.get("to"), fields.get("messages"))
-            if refusal:
-                return refusal
-            return jsonify(sentMessages=[{"id": secrets.token_hex(8)} for _ in (body or {}).get("messages", [])])
-        if path == "/v2/bot/info" and bot_id in self.data.bots:
-            # Messaging API reference, "Get bot info": who the Official Account is, as its admins see it.
-            bot = self.data.bots[bot_id]
-            return jsonify(
-                userId=bot.bot_id,
-                basicId=bot.basic_id,
-                displayName=bot.display_name,
-                pictureUrl=f"{base_url()}/_emulator/avatar/{bot.bot_id}.svg",
-                chatMode="bot",
-                markAsReadMode="auto",
-            )
-        return jsonify({})
+        return self.messaging.answer(request.method, path, bot_id, body)
 
 
 def _page(items: list[Any], start: str | None, limit: int) -> tuple[list[Any], str | None]:

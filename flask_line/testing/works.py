@@ -68,7 +68,8 @@ class WorksEndpoints(Endpoints):
         if grant_type == "refresh_token":
             with self.data.lock:
                 grant = self.data.refresh_tokens.get(form.get("refresh_token", ""))
-            if grant is None or grant.client_id != form["client_id"]:
+            # LINE WORKS: a refresh token lasts 90 days from its issue, then the member signs in again.
+            if grant is None or grant.client_id != form["client_id"] or grant.expires_at <= time.time():
                 return oauth_error("invalid_grant", "invalid refresh token")
             return jsonify(self._token_body(grant, with_id_token=False, refresh=form["refresh_token"]))
         redeemed = self.consent.redeem(form, "works")
