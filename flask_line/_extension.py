@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from ._accounts.flask_login_bridge import adopt_login_view
 from ._accounts.linking import LinkUndoHook, LinkUserHook
@@ -93,10 +94,7 @@ class LineOAuth:
             )
         settings = self._configure(app)
         app.extensions["line"] = self
-        if settings.common.session_setup:
-            setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
-            if not isinstance(app.session_interface, OutageTolerantSessions):
-                app.session_interface = OutageTolerantSessions(app.session_interface, error_response)
+        _setup_sessions(app, settings)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
         app.before_request(_adopt_login_view_when_line_login_exists)
         if settings.common.emulator_url:
@@ -110,7 +108,9 @@ class LineOAuth:
         """Read ``app.config`` again, for an app whose ``LINE_`` settings changed after ``init_app``.
 
         Tests of a module-level app use it (through :func:`flask_line.testing.configure_app`) to point the app at
-        their own emulator. The blueprint, sessions and hooks stay; a new ``LINE_URL_PREFIX`` cannot be applied.
+        their own emulator. The blueprint and hooks stay; the server-side sessions flask-line set up are set up
+        again when a ``SESSION_`` setting changed (a test's temporary session folder); a new ``LINE_URL_PREFIX``
+        cannot be applied.
 
         :raises ~flask_line.errors.ConfigurationError: naming the first invalid setting, or a changed prefix.
         """
@@ -118,7 +118,11 @@ class LineOAuth:
         reader = ConfigReader(app.config, ALL_SETTINGS)
         if load_common(reader).url_prefix != before:
             raise ConfigurationError("LINE_URL_PREFIX", "cannot change after init_app: the routes are registered")
-        self._configure(app)
+        settings = self._configure(app)
+        set_up_from = app.extensions.get(SESSION_CONFIG_KEY)
+        if set_up_from is not None and set_up_from != _session_config(app):
+            app.session_interface = SecureCookieSessionInterface()
+            _setup_sessions(app, settings)
 
     def _configure(self, app: Flask) -> Settings:
         """Validate the settings and build what serves them (the runtime and the languages)."""
@@ -313,6 +317,25 @@ def _adopt_login_view_when_line_login_exists() -> None:
     channels = runtime().channels
     if channels.configured or channels.active:
         adopt_login_view()
+
+
+#: ``app.extensions`` key: the ``SESSION_`` settings the sessions were set up with (None: flask-line set none up).
+SESSION_CONFIG_KEY = "line.session_config"
+
+
+def _session_config(app: Flask) -> dict[str, object]:
+    return {key: value for key, value in app.config.items() if key.startswith("SESSION_")}
+
+
+def _setup_sessions(app: Flask, settings: Settings) -> None:
+    """Keep the app's sessions server-side (unless ``LINE_SESSION_SETUP`` is off), and remember from what."""
+    if not settings.common.session_setup:
+        app.extensions[SESSION_CONFIG_KEY] = None
+        return
+    setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
+    if not isinstance(app.session_interface, OutageTolerantSessions):
+        app.session_interface = OutageTolerantSessions(app.session_interface, error_response)
+    app.extensions[SESSION_CONFIG_KEY] = _session_config(app)
 
 
 def _once(action: Callable[[], None]) -> Callable[[], None]:

@@ -243,8 +243,10 @@ class Stores:
         #: ``LINE_MODULE_STORE_URI``: an SQLite file for attachments alone.
         self.attachments_file = _sqlite_path(settings.module.store_uri)
         self._sqlalchemy = LazyStore(self._build_sqlalchemy)
-        #: The app's Flask-SQLAlchemy storage, when the app runs Flask-SQLAlchemy and set no other store.
-        self.flask_sqlalchemy = _flask_sqlalchemy_storage(app) if uri is None else None
+        #: The app's Flask-SQLAlchemy storage, when the app runs Flask-SQLAlchemy and set no other database (or
+        #: named the app's own, as the test fixtures do).
+        joins_app_database = uri is None or uri == app.config.get("SQLALCHEMY_DATABASE_URI")
+        self.flask_sqlalchemy = _flask_sqlalchemy_storage(app) if joins_app_database else None
 
     def _build_sqlalchemy(self) -> Any:
         from ._store.sql import SQLAlchemyStorage
@@ -274,14 +276,18 @@ class Stores:
 
 def _flask_sqlalchemy_storage(app: Flask) -> Any:
     """Flask-SQLAlchemy's ``db`` of ``app`` as flask-line's storage: the tables join ``db.metadata`` (Flask-Migrate
-    and ``db.create_all()`` see them) and a first sign-in's user and link share ``db.session``."""
+    and ``db.create_all()`` see them) and a first sign-in's user and link share ``db.session``.
+
+    A database server restarts under a pool of connections: unless they are checked before use, a warning says so
+    (an SQLite file has no server to restart, so none is said for it)."""
     db = app.extensions.get("sqlalchemy")
     if db is None or not hasattr(db, "metadata") or not hasattr(db, "session"):
         return None
     from ._store.sql import SQLAlchemyStorage
 
     log.info("flask-line keeps attachments and account links in the app's Flask-SQLAlchemy database")
-    if not (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):
+    on_a_server = not str(app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite:").startswith("sqlite:")
+    if on_a_server and not (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):
         log.warning(
             "Flask-SQLAlchemy's pooled connections are not checked before use: after a database restart each "
             'worker\'s first request fails. Set SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}.'

@@ -20,7 +20,7 @@ from tests.conftest import BrowserClient, captured, follow_login
 def member_site(database_url: str, line_app_config: dict[str, Any], tmp_path: Any) -> tuple[Flask, SQLAlchemy, Any]:
     """A Flask-SQLAlchemy site whose hook signs LINE users up the documented way (add, no commit)."""
     app = Flask("members", instance_path=str(tmp_path / "instance"))
-    app.config.update(line_app_config, SQLALCHEMY_DATABASE_URI=database_url)
+    app.config.update(line_app_config, SQLALCHEMY_DATABASE_URI=database_url, LINE_DATABASE_URI=database_url)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     app.test_client_class = BrowserClient
     db = SQLAlchemy(app)
