@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 
 from ._accounts.flask_login_bridge import adopt_login_view
 from ._accounts.linking import LinkUndoHook, LinkUserHook
 from ._cli import line_cli
 from ._config import ConfigReader, check_unknown_keys, load_common
+from ._hints import emulator_command
 from ._i18n.languages import LANGUAGES_KEY, Languages
+from ._log import log
 from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
 from ._module.service import AccessRule, ModuleService
@@ -22,11 +23,11 @@ from ._runtime import (
     ALL_SETTINGS,
     EXTENSION_KEY,
     AppHooks,
+    EmulatorWatch,
     Runtime,
     Settings,
     load_settings,
     runtime,
-    warn_if_not_answering,
 )
 from ._sessions.outage import OutageTolerantSessions
 from ._sessions.setup import setup_server_side_sessions
@@ -77,6 +78,7 @@ class LineOAuth:
         self._link_user: LinkUserHook | None = None
         self._link_user_undo: LinkUndoHook | None = None
         self._channel_loader: ChannelLoader | None = None
+        self._emulator_watch = EmulatorWatch()
         if app is not None:
             self.init_app(app)
 
@@ -96,13 +98,20 @@ class LineOAuth:
         app.extensions["line"] = self
         _setup_sessions(app, settings)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
+        _warn_about_unserved_callbacks(app, settings)
         app.before_request(_adopt_login_view_when_line_login_exists)
-        if settings.common.emulator_url:
-            app.before_request(_once(lambda: warn_if_not_answering(str(settings.common.emulator_url))))
+        app.before_request(self._check_the_emulator)
         app.cli.add_command(line_cli)
         if LineError not in app.error_handler_spec[None][None]:
             # An app that registered its own handler for LineError keeps it.
             app.register_error_handler(LineError, error_response)
+
+    def _check_the_emulator(self) -> None:
+        """In emulator mode, say (log, or a page for a sign-in) when nobody runs the emulator, with the command."""
+        emulator_url = runtime().settings.common.emulator_url
+        if emulator_url is not None:
+            sends_the_browser = request.endpoint in SENDS_THE_BROWSER_TO_LINE
+            self._emulator_watch.check(emulator_url, _emulator_command_here, sends_the_browser=sends_the_browser)
 
     def reload_config(self, app: Flask) -> None:
         """Read ``app.config`` again, for an app whose ``LINE_`` settings changed after ``init_app``.
@@ -338,13 +347,38 @@ def _setup_sessions(app: Flask, settings: Settings) -> None:
     app.extensions[SESSION_CONFIG_KEY] = _session_config(app)
 
 
-def _once(action: Callable[[], None]) -> Callable[[], None]:
-    """``action`` as a ``before_request`` function that runs at the first request only."""
-    done = threading.Event()
+def _warn_about_unserved_callbacks(app: Flask, settings: Settings) -> None:
+    """Warn, at ``init_app``, about a ``*_CALLBACK_URL`` whose path is not the callback flask-line serves.
 
-    def run_once() -> None:
-        if not done.is_set():
-            done.set()
-            action()
+    The callbacks are flask-line's own routes, registered just before, so the check needs no later request. A
+    path that ends with the served one is taken for a proxy's prefix (``/app/line/callback``) and passes.
+    """
+    for key, url, endpoint in (
+        ("LINE_LOGIN_CALLBACK_URL", settings.login.callback_url, "line.callback"),
+        ("LINE_MODULE_CALLBACK_URL", settings.module.callback_url, "line.attach_callback"),
+        ("LINE_WORKS_CALLBACK_URL", settings.works.callback_url, "line.works_callback"),
+    ):
+        if not url:
+            continue
+        served = next(rule.rule for rule in app.url_map.iter_rules(endpoint))
+        parts = urlsplit(url)
+        if parts.path.endswith(served):
+            continue
+        log.warning(
+            "%s is %s, but this app serves that callback at %s: LINE would send visitors to a page that does not "
+            "exist after they consent. Set %s to %s and register that URL in the LINE Developers Console.",
+            key,
+            url,
+            served,
+            key,
+            parts._replace(path=served, query="", fragment="").geturl(),
+        )
 
-    return run_once
+
+#: The routes that send the browser to LINE's authorize page: in emulator mode, that page must be there.
+SENDS_THE_BROWSER_TO_LINE = frozenset({"line.login", "line.link", "line.attach", "line.works_login", "line.works_link"})
+
+
+def _emulator_command_here() -> str:
+    """The emulator command this app needs, with the port this request reached the app at."""
+    return emulator_command(current_app.config, current_app.import_name, urlsplit(f"//{request.host}").port)

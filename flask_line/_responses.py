@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Response, current_app, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ._hints import emulator_command
 from ._i18n.languages import render_page, translate
 from ._log import log
 from ._wire.untrusted_json import UntrustedJsonError, parse
-from .errors import LineError, MissingModuleScope, TokenAuthError
+from .errors import EmulatorNotAnswering, LineError, MissingModuleScope, NotConfigured, TokenAuthError
 from .signals import login_failed
 
 
@@ -28,6 +31,15 @@ def error_response(error: LineError) -> Response:
     A 503 says when to try again (``Retry-After``).
     """
     debug = current_app.debug
+    if isinstance(error, NotConfigured):
+        # The developer's first visit to a page of a product they have not set up: the log says what to set.
+        log.warning("%s %s: %s", request.method, request.path, error.message)
+    if isinstance(error, EmulatorNotAnswering) and error.command is None:
+        # Raised where LINE is called, which knows no app: the page names the command this app needs.
+        app_port = urlsplit(f"//{request.host}").port
+        error = EmulatorNotAnswering(
+            error.emulator_url, emulator_command(current_app.config, current_app.import_name, app_port)
+        )
     if wants_json():
         details: dict[str, object] = {}
         if isinstance(error, MissingModuleScope):

@@ -52,7 +52,7 @@ from ._works.service import WorksService
 from ._works.settings import WORKS_SETTINGS, WorksSettings
 from ._works.settings import load_settings as load_works_settings
 from ._works.user import WorksUser
-from .errors import ChannelNotFound, NotConfigured
+from .errors import ChannelNotFound, EmulatorNotAnswering, NotConfigured
 from .signals import login_succeeded, token_refreshed, works_login_succeeded
 
 #: Key of the runtime in ``app.extensions`` (``app.extensions["line"]`` is the :class:`~flask_line.LineOAuth`).
@@ -192,19 +192,41 @@ class Runtime:
         return sign_in
 
 
-def warn_if_not_answering(emulator_url: str) -> None:
-    """Log when nothing listens at ``LINE_EMULATOR_URL`` (a quick local connect): asked at the app's first request,
-    so a CLI command (``flask line emulator`` itself) does not print it."""
+def emulator_answers(emulator_url: str) -> bool:
+    """Whether something listens at ``LINE_EMULATOR_URL`` (a quick local connect)."""
     parts = urlsplit(emulator_url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=0.25):
-            return
+            return True
     except OSError:
-        log.warning(
-            "The LINE emulator at %s is not answering: start it with `line-emulator` (or `flask line emulator`).",
-            emulator_url,
-        )
+        return False
+
+
+class EmulatorWatch:
+    """Whether ``LINE_EMULATOR_URL`` answers, asked at requests until it has answered once (then never again).
+
+    A page request while it is down logs the command that starts it, once; a sign-in about to send the browser
+    there is refused with that command instead (the browser would show "connection refused", the app log nothing).
+    Asked at requests, not at ``init_app``, so a CLI command (``flask line emulator`` itself) does not print it.
+    """
+
+    def __init__(self) -> None:
+        self._answered: set[str] = set()
+        self._warned: set[str] = set()
+
+    def check(self, emulator_url: str, command: Callable[[], str], *, sends_the_browser: bool) -> None:
+        """Log (once) or, for a sign-in, raise :class:`~flask_line.errors.EmulatorNotAnswering` when it is down."""
+        if emulator_url in self._answered or (emulator_url in self._warned and not sends_the_browser):
+            return
+        if emulator_answers(emulator_url):
+            self._answered.add(emulator_url)
+            return
+        self._warned.add(emulator_url)
+        hint = command()
+        log.warning("The LINE emulator at %s is not answering: start it with %s.", emulator_url, hint)
+        if sends_the_browser:
+            raise EmulatorNotAnswering(emulator_url, hint)
 
 
 def runtime(app: Flask | None = None) -> Runtime:
