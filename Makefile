@@ -37,8 +37,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# On every core (pytest-xdist); each test group sharing a server or a browser stays on one worker.
+XDIST := -n auto --dist loadgroup
+
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(XDIST)
 
 # The catalogs of flask-line's pages (domain flask_line) and of the emulator's screens (domain emulator).
 CATALOGS := flask_line/translations:flask_line flask_line/testing/translations:emulator
@@ -70,7 +73,7 @@ test-lowest:
 	$(LOWEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
 	  -c tests/lowest-versions.txt -e '.[test]'
 	$(LOWEST_VENV)/bin/python -m pip list --format=freeze | grep -iE '^(flask|werkzeug|authlib|requests|joserfc|sqlalchemy)=='
-	$(LOWEST_VENV)/bin/pytest -q -m "not browser and not scale and not tooling"
+	$(LOWEST_VENV)/bin/pytest -q $(XDIST) -m "not browser and not scale and not tooling"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.browser
+# One Chromium (a session fixture) serves every browser test: under pytest-xdist they share a worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def line_consent(page, user: str) -> None:
