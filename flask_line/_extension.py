@@ -380,5 +380,16 @@ SENDS_THE_BROWSER_TO_LINE = frozenset({"line.login", "line.link", "line.attach",
 
 
 def _emulator_command_here() -> str:
-    """The emulator command this app needs, with the port this request reached the app at."""
-    return emulator_command(current_app.config, current_app.import_name, urlsplit(f"//{request.host}").port)
+    """The emulator command this app needs, with the port this request reached the app at.
+
+    A ``LINE_EMULATOR_URL`` changed after ``init_app`` (a test's config applied to an app made at import) is named
+    too: the app still uses the one it read.
+    """
+    command = emulator_command(current_app.config, current_app.import_name, urlsplit(f"//{request.host}").port)
+    configured = current_app.config.get("LINE_EMULATOR_URL")
+    if configured and configured != runtime().settings.common.emulator_url:
+        command += (
+            f". LINE_EMULATOR_URL is now {configured}, set after flask-line read it: in a test, apply the config "
+            "with flask_line.testing.configure_app(app, line_app_config), which reloads it"
+        )
+    return command
