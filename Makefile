@@ -37,8 +37,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# On every core (pytest-xdist); each test group sharing a server or a browser stays on one worker.
-XDIST := -n auto --dist loadgroup
+# On every core (pytest-xdist). loadscope keeps a module's tests on one worker: tests/scale's servers are
+# module-scoped and its tests follow one another. (loadgroup's xdist_group marks are ignored on pytest 9.2:
+# pytest-xdist issue 1386.)
+XDIST := -n auto --dist loadscope
 
 unit: $(STAMP)
 	$(BIN)/pytest $(XDIST)

@@ -6,8 +6,7 @@ import subprocess
 
 import pytest
 
-# One Chromium (a session fixture) serves every browser test: under pytest-xdist they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 #: What each page says in each language: (<html lang>, the consent screen's Allow, the cancelled title, the
 #: title of the page a stale sign-in link shows).

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-# One Chromium (a session fixture) serves every browser test: under pytest-xdist they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 CONY_FLOWERS = "Uc2a1d3b4e5f60718293a4b5c6d7e8f90"
 BROWN_CAFE = "Ub1f0c2a3d4e5f60718293a4b5c6d7e8f"

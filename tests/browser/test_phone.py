@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-# One Chromium (a session fixture) serves every browser test: under pytest-xdist they share a worker.
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 667}
 

@@ -17,8 +17,7 @@ from tests.local import free_port
 from tests.postgres import start_postgres
 from tests.scale.test_two_hosts import wait_until
 
-# Its servers are module-scoped: under pytest-xdist the module runs on one worker.
-pytestmark = [pytest.mark.scale, pytest.mark.xdist_group("scale-first-boot")]
+pytestmark = pytest.mark.scale
 
 MEMBERS = Path(__file__).resolve().parents[2] / "examples" / "members"
 BOOTS = 8

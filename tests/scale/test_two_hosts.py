@@ -26,8 +26,7 @@ import sqlalchemy as sa
 from flask_line.testing import EmulatedBot, EmulatedUser, EmulatorServer
 from tests.local import RedisServer, free_port, start_redis_or_skip
 
-# Its servers are module-scoped: under pytest-xdist the module runs on one worker.
-pytestmark = [pytest.mark.scale, pytest.mark.xdist_group("scale-two-hosts")]
+pytestmark = pytest.mark.scale
 
 REPO = Path(__file__).resolve().parents[2]
 LOGINS, ATTACHES, BROWSERS = 200, 50, 20
