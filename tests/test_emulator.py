@@ -160,8 +160,16 @@ def test_make_demo_on_a_busy_port_names_the_variable_to_set():
 def test_make_demo_with_both_ports_busy_names_both_and_free_ones_in_one_message():
     root = Path(__file__).resolve().parents[1]
     with socket.socket() as site, socket.socket() as emulator:
+        # Below the ephemeral range (32768 and up), where the other tests' servers and connections take ports,
+        # so the free ports the message suggests stay free while the test checks them.
+        candidates = iter(range(21000, 30000, 211))
         for busy in (site, emulator):
-            busy.bind(("127.0.0.1", 0))
+            while True:
+                try:
+                    busy.bind(("127.0.0.1", next(candidates)))
+                    break
+                except OSError:
+                    continue
             busy.listen()
         site_port, emulator_port = site.getsockname()[1], emulator.getsockname()[1]
         result = subprocess.run(
@@ -179,6 +187,7 @@ def test_make_demo_with_both_ports_busy_names_both_and_free_ones_in_one_message(
         assert set(suggested) == {"PORT", "EMULATOR_PORT"}
         for port in suggested.values():  # the command it gives works at the first try
             with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as run_demo.py checks
                 probe.bind(("127.0.0.1", int(port)))
 
 
