@@ -39,6 +39,24 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def busy_ports_message(busy: dict[str, int], taken: set[int]) -> str:
+    """One message for every busy port, with one command whose ports are all free (checked now)."""
+    choices = {}
+    for variable, port in busy.items():
+        choice = port + 100
+        while choice in taken or not port_is_free(choice):
+            choice += 1
+        taken.add(choice)
+        choices[variable] = choice
+    ports = " and ".join(f"{port} ({variable})" for variable, port in busy.items())
+    command = " ".join(f"{variable}={port}" for variable, port in choices.items())
+    return (
+        f"{'Ports' if len(busy) > 1 else 'Port'} {ports} {'are' if len(busy) > 1 else 'is'} already in use. "
+        f"These are free: `make demo {command}` (the site uses PORT, default 5000; the emulator EMULATOR_PORT, "
+        "default 5005)."
+    )
+
+
 def main() -> None:
     """Start the emulator, then the site, until Ctrl+C."""
     name = sys.argv[1] if len(sys.argv) > 1 else "quickstart"
@@ -46,13 +64,10 @@ def main() -> None:
         raise SystemExit(f"unknown example {name!r}; choose one of {', '.join(EXAMPLES)}")
     emulator_port = int(os.environ.get("EMULATOR_PORT", "5005"))
     site_port = int(os.environ.get("PORT", "5000"))
-    for variable, port in (("PORT", site_port), ("EMULATOR_PORT", emulator_port)):
-        if not port_is_free(port):
-            raise SystemExit(
-                f"Port {port} is already in use. Choose another with {variable}=..., e.g. "
-                f"`make demo {variable}={port + 100}` (the site uses PORT, default 5000; the emulator EMULATOR_PORT, "
-                "default 5005)."
-            )
+    busy = {variable: port for variable, port in (("PORT", site_port), ("EMULATOR_PORT", emulator_port))}
+    busy = {variable: port for variable, port in busy.items() if not port_is_free(port)}
+    if busy:
+        raise SystemExit(busy_ports_message(busy, taken={site_port, emulator_port}))
     example = load_example(name)
     with EmulatorServer(port=emulator_port) as emulator:
         if hasattr(example, "emulate"):  # a site with channels of its own (the shops' example)

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ._config import ConfigReader
+from ._doctor import doctor
 from ._log import escape
 from ._runtime import ALL_SETTINGS, runtime
 from ._sessions.abilities import SweepingSessions
@@ -104,6 +106,24 @@ def emulator_refusal(config: Mapping[str, Any]) -> str | None:
     return None
 
 
+@line_cli.command("doctor")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="The site's public URL (default: SERVER_NAME with PREFERRED_URL_SCHEME, else http://127.0.0.1:5000).",
+)
+def doctor_command(base_url: str | None) -> None:
+    """Before going live: the callback URLs to register, LINE's answer to each id and secret, and the steps only
+    the LINE Developers Console can do. Exits 1 when a check fails; never prints a secret."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    server = app.config.get("SERVER_NAME")
+    default = f"{app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}" if server else "http://127.0.0.1:5000"
+    lines, passed = doctor(app, base_url or default)
+    click.echo("\n".join(lines))
+    if not passed:
+        raise SystemExit(1)
+
+
 @line_cli.command("sweep-sessions")
 def sweep_sessions_command() -> None:
     """Delete expired sessions from the embedded session store (run it from cron, or let the app do it)."""
@@ -122,8 +142,6 @@ def sweep_sessions_command() -> None:
 def works_token_command(show: bool) -> None:
     """Issue (or reuse) the LINE WORKS service-account token and print its scopes and expiry."""
     from datetime import datetime, timezone
-
-    from ._runtime import runtime
 
     token = runtime().require_works().service_token()
     expires = (

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response as BaseResponse
 
 from ._accounts.flask_login_bridge import adopt_login_view
 from ._accounts.linking import LinkUndoHook, LinkUserHook
 from ._cli import line_cli
 from ._config import ConfigReader, check_unknown_keys, load_common
+from ._hints import emulator_command
 from ._i18n.languages import LANGUAGES_KEY, RENDERED_PAGE_KEY, Languages
 from ._log import log
 from ._login.channels import ChannelLoader, LoginChannel
@@ -24,11 +25,11 @@ from ._runtime import (
     ALL_SETTINGS,
     EXTENSION_KEY,
     AppHooks,
+    EmulatorWatch,
     Runtime,
     Settings,
     load_settings,
     runtime,
-    warn_if_not_answering,
 )
 from ._sessions.outage import OutageTolerantSessions
 from ._sessions.setup import setup_server_side_sessions
@@ -79,6 +80,7 @@ class LineOAuth:
         self._link_user: LinkUserHook | None = None
         self._link_user_undo: LinkUndoHook | None = None
         self._channel_loader: ChannelLoader | None = None
+        self._emulator_watch = EmulatorWatch()
         if app is not None:
             self.init_app(app)
 
@@ -96,26 +98,31 @@ class LineOAuth:
             )
         settings = self._configure(app)
         app.extensions["line"] = self
-        if settings.common.session_setup:
-            _same_site_lax_unless_set(app, settings)
-            setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
-            if not isinstance(app.session_interface, OutageTolerantSessions):
-                app.session_interface = OutageTolerantSessions(app.session_interface)
+        _setup_sessions(app, settings)
         app.register_blueprint(create_blueprint(), url_prefix=settings.common.url_prefix)
+        _warn_about_unserved_callbacks(app, settings)
         app.before_request(_adopt_login_view_when_line_login_exists)
         app.after_request(_refuse_framing_of_our_pages)
-        if settings.common.emulator_url:
-            app.before_request(_once(lambda: warn_if_not_answering(str(settings.common.emulator_url))))
+        app.before_request(self._check_the_emulator)
         app.cli.add_command(line_cli)
         if LineError not in app.error_handler_spec[None][None]:
             # An app that registered its own handler for LineError keeps it.
             app.register_error_handler(LineError, error_response)
 
+    def _check_the_emulator(self) -> None:
+        """In emulator mode, say (log, or a page for a sign-in) when nobody runs the emulator, with the command."""
+        emulator_url = runtime().settings.common.emulator_url
+        if emulator_url is not None:
+            sends_the_browser = request.endpoint in SENDS_THE_BROWSER_TO_LINE
+            self._emulator_watch.check(emulator_url, _emulator_command_here, sends_the_browser=sends_the_browser)
+
     def reload_config(self, app: Flask) -> None:
         """Read ``app.config`` again, for an app whose ``LINE_`` settings changed after ``init_app``.
 
         Tests of a module-level app use it (through :func:`flask_line.testing.configure_app`) to point the app at
-        their own emulator. The blueprint, sessions and hooks stay; a new ``LINE_URL_PREFIX`` cannot be applied.
+        their own emulator. The blueprint and hooks stay; the server-side sessions flask-line set up are set up
+        again when a ``SESSION_`` setting changed (a test's temporary session folder); a new ``LINE_URL_PREFIX``
+        cannot be applied.
 
         :raises ~flask_line.errors.ConfigurationError: naming the first invalid setting, or a changed prefix.
         """
@@ -123,7 +130,11 @@ class LineOAuth:
         reader = ConfigReader(app.config, ALL_SETTINGS)
         if load_common(reader).url_prefix != before:
             raise ConfigurationError("LINE_URL_PREFIX", "cannot change after init_app: the routes are registered")
-        self._configure(app)
+        settings = self._configure(app)
+        set_up_from = app.extensions.get(SESSION_CONFIG_KEY)
+        if set_up_from is not None and set_up_from != _session_config(app):
+            app.session_interface = SecureCookieSessionInterface()
+            _setup_sessions(app, settings)
 
     def _configure(self, app: Flask) -> Settings:
         """Validate the settings and build what serves them (the runtime and the languages)."""
@@ -355,13 +366,69 @@ def _same_site_lax_unless_set(app: Flask, settings: Settings) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
 
 
-def _once(action: Callable[[], None]) -> Callable[[], None]:
-    """``action`` as a ``before_request`` function that runs at the first request only."""
-    done = threading.Event()
+#: ``app.extensions`` key: the ``SESSION_`` settings the sessions were set up with (None: flask-line set none up).
+SESSION_CONFIG_KEY = "line.session_config"
 
-    def run_once() -> None:
-        if not done.is_set():
-            done.set()
-            action()
 
-    return run_once
+def _session_config(app: Flask) -> dict[str, object]:
+    return {key: value for key, value in app.config.items() if key.startswith("SESSION_")}
+
+
+def _setup_sessions(app: Flask, settings: Settings) -> None:
+    """Keep the app's sessions server-side (unless ``LINE_SESSION_SETUP`` is off), and remember from what."""
+    if not settings.common.session_setup:
+        app.extensions[SESSION_CONFIG_KEY] = None
+        return
+    _same_site_lax_unless_set(app, settings)
+    setup_server_side_sessions(app, pending_ttl=settings.common.pending_ttl)
+    if not isinstance(app.session_interface, OutageTolerantSessions):
+        app.session_interface = OutageTolerantSessions(app.session_interface)
+    app.extensions[SESSION_CONFIG_KEY] = _session_config(app)
+
+
+def _warn_about_unserved_callbacks(app: Flask, settings: Settings) -> None:
+    """Warn, at ``init_app``, about a ``*_CALLBACK_URL`` whose path is not the callback flask-line serves.
+
+    The callbacks are flask-line's own routes, registered just before, so the check needs no later request. A
+    path that ends with the served one is taken for a proxy's prefix (``/app/line/callback``) and passes.
+    """
+    for key, url, endpoint in (
+        ("LINE_LOGIN_CALLBACK_URL", settings.login.callback_url, "line.callback"),
+        ("LINE_MODULE_CALLBACK_URL", settings.module.callback_url, "line.attach_callback"),
+        ("LINE_WORKS_CALLBACK_URL", settings.works.callback_url, "line.works_callback"),
+    ):
+        if not url:
+            continue
+        served = next(rule.rule for rule in app.url_map.iter_rules(endpoint))
+        parts = urlsplit(url)
+        if parts.path.endswith(served):
+            continue
+        log.warning(
+            "%s is %s, but this app serves that callback at %s: LINE would send visitors to a page that does not "
+            "exist after they consent. Set %s to %s and register that URL in the LINE Developers Console.",
+            key,
+            url,
+            served,
+            key,
+            parts._replace(path=served, query="", fragment="").geturl(),
+        )
+
+
+#: The routes that send the browser to LINE's authorize page: in emulator mode, that page must be there.
+SENDS_THE_BROWSER_TO_LINE = frozenset({"line.login", "line.link", "line.attach", "line.works_login", "line.works_link"})
+
+
+def _emulator_command_here() -> str:
+    """The emulator command this app needs, with the port this request reached the app at.
+
+    A ``LINE_EMULATOR_URL`` changed after ``init_app`` (a test's config applied to an app made at import) is named
+    too: the app still uses the one it read.
+    """
+    command = emulator_command(current_app.config, current_app.import_name, urlsplit(f"//{request.host}").port)
+    configured = current_app.config.get("LINE_EMULATOR_URL")
+    if configured and configured != runtime().settings.common.emulator_url:
+        command += (
+            f". LINE_EMULATOR_URL is now {configured}, set after flask-line read it: in a test, apply the config "
+            "with flask_line.testing.configure_app(app, line_app_config), which reloads it"
+        )
+    return command

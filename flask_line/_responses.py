@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Response, current_app, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from ._hints import emulator_command
 from ._i18n.languages import render_page, translate
 from ._log import log
 from ._translatable import Text
-from .errors import LineError, LoginRequired, MissingModuleScope, TokenAuthError
+from .errors import EmulatorNotAnswering, LineError, LoginRequired, MissingModuleScope, NotConfigured, TokenAuthError
 from .signals import login_failed
 
 
@@ -32,6 +35,15 @@ def error_response(error: LineError) -> Response:
     if isinstance(error, LoginRequired) and not error.api and is_page_navigation():
         return current_app.make_response(redirect(error.login_url))
     debug = current_app.debug
+    if isinstance(error, NotConfigured):
+        # The developer's first visit to a page of a product they have not set up: the log says what to set.
+        log.warning("%s %s: %s", request.method, request.path, error.message)
+    if isinstance(error, EmulatorNotAnswering) and error.command is None:
+        # Raised where LINE is called, which knows no app: the page names the command this app needs.
+        app_port = urlsplit(f"//{request.host}").port
+        error = EmulatorNotAnswering(
+            error.emulator_url, emulator_command(current_app.config, current_app.import_name, app_port)
+        )
     if error.answer_json or isinstance(error, LoginRequired) or wants_json():
         details: dict[str, object] = {}
         if isinstance(error, MissingModuleScope):

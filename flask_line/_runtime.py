@@ -64,7 +64,7 @@ from ._works.user import WorksUser
 
 if TYPE_CHECKING:  # SQLAlchemy is an optional extra: imported only when a store needs it
     from ._store.sql import SQLAlchemyStorage
-from .errors import ChannelNotFound, ConfigurationError, NotConfigured
+from .errors import ChannelNotFound, ConfigurationError, EmulatorNotAnswering, NotConfigured
 from .signals import login_succeeded, token_refreshed, works_login_succeeded
 
 #: Key of the runtime in ``app.extensions`` (``app.extensions["line"]`` is the :class:`~flask_line.LineOAuth`).
@@ -250,19 +250,41 @@ def shared_cache_of(app: Flask) -> SharedCache:
     )
 
 
-def warn_if_not_answering(emulator_url: str) -> None:
-    """Log when nothing listens at ``LINE_EMULATOR_URL`` (a quick local connect): asked at the app's first request,
-    so a CLI command (``flask line emulator`` itself) does not print it."""
+def emulator_answers(emulator_url: str) -> bool:
+    """Whether something listens at ``LINE_EMULATOR_URL`` (a quick local connect)."""
     parts = urlsplit(emulator_url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=0.25):
-            return
+            return True
     except OSError:
-        log.warning(
-            "The LINE emulator at %s is not answering: start it with `line-emulator` (or `flask line emulator`).",
-            emulator_url,
-        )
+        return False
+
+
+class EmulatorWatch:
+    """Whether ``LINE_EMULATOR_URL`` answers, asked at requests until it has answered once (then never again).
+
+    A page request while it is down logs the command that starts it, once; a sign-in about to send the browser
+    there is refused with that command instead (the browser would show "connection refused", the app log nothing).
+    Asked at requests, not at ``init_app``, so a CLI command (``flask line emulator`` itself) does not print it.
+    """
+
+    def __init__(self) -> None:
+        self._answered: set[str] = set()
+        self._warned: set[str] = set()
+
+    def check(self, emulator_url: str, command: Callable[[], str], *, sends_the_browser: bool) -> None:
+        """Log (once) or, for a sign-in, raise :class:`~flask_line.errors.EmulatorNotAnswering` when it is down."""
+        if emulator_url in self._answered or (emulator_url in self._warned and not sends_the_browser):
+            return
+        if emulator_answers(emulator_url):
+            self._answered.add(emulator_url)
+            return
+        self._warned.add(emulator_url)
+        hint = command()
+        log.warning("The LINE emulator at %s is not answering: start it with %s.", emulator_url, hint)
+        if sends_the_browser:
+            raise EmulatorNotAnswering(emulator_url, hint)
 
 
 def runtime(app: Flask | None = None) -> Runtime:
@@ -301,8 +323,10 @@ class Stores:
         #: ``LINE_MODULE_STORE_URI``: an SQLite file for attachments alone.
         self.attachments_file = _sqlite_path(settings.module.store_uri)
         self._sqlalchemy = OnFirstUse(self._build_sqlalchemy)
-        #: The app's Flask-SQLAlchemy storage, when the app runs Flask-SQLAlchemy and set no other store.
-        self.flask_sqlalchemy = _flask_sqlalchemy_storage(app) if uri is None else None
+        #: The app's Flask-SQLAlchemy storage, when the app runs Flask-SQLAlchemy and set no other database (or
+        #: named the app's own, as the test fixtures do).
+        joins_app_database = uri is None or uri == app.config.get("SQLALCHEMY_DATABASE_URI")
+        self.flask_sqlalchemy = _flask_sqlalchemy_storage(app) if joins_app_database else None
 
     def _build_sqlalchemy(self) -> SQLAlchemyStorage:
         from ._store.sql import SQLAlchemyStorage
@@ -349,14 +373,18 @@ class Stores:
 
 def _flask_sqlalchemy_storage(app: Flask) -> Any:
     """Flask-SQLAlchemy's ``db`` of ``app`` as flask-line's storage: the tables join ``db.metadata`` (Flask-Migrate
-    and ``db.create_all()`` see them) and a first sign-in's user and link share ``db.session``."""
+    and ``db.create_all()`` see them) and a first sign-in's user and link share ``db.session``.
+
+    A database server restarts under a pool of connections: unless they are checked before use, a warning says so
+    (an SQLite file has no server to restart, so none is said for it)."""
     db = app.extensions.get("sqlalchemy")
     if db is None or not hasattr(db, "metadata") or not hasattr(db, "session"):
         return None
     from ._store.sql import SQLAlchemyStorage
 
     log.info("flask-line keeps attachments and account links in the app's Flask-SQLAlchemy database")
-    if not (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):
+    on_a_server = not str(app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite:").startswith("sqlite:")
+    if on_a_server and not (app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"):
         log.warning(
             "Flask-SQLAlchemy's pooled connections are not checked before use: after a database restart each "
             'worker\'s first request fails. Set SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}.'

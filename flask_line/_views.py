@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, make_response, redirect, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
@@ -207,16 +207,30 @@ def accounts() -> Response | str:
 
 
 def accounts_detach() -> Response:
-    """Detach the module from one of the signed-in admin's Official Accounts (POST, same-site only)."""
+    """Detach the module from one of the signed-in admin's Official Accounts (POST, same-site only).
+
+    A page's form asks for confirmation first (``confirmed=1`` answers it); a JSON client's POST detaches at once.
+    Either way the chooser's ``next`` is kept.
+    """
     refuse_cross_site()
     module = runtime().require_module()
     if module.needs_sign_in():
         return _sign_in_first()
+    bot_id = str(request.form.get("bot_id", ""))
+    next_url = safe_next(request.form.get("next"), module.settings.default_next)
+    if not wants_json() and request.form.get("confirmed") != "1":
+        # A person's click asks first, naming the account: detaching cannot be undone from here.
+        attachment = next((found for found in module.attachments() if found.bot_id == bot_id), None)
+        if attachment is None:
+            raise NotFound("No such Official Account is attached for you.")
+        account = AccountChoice.of(module, attachment, None)
+        page = render_page("flask_line/detach.html", account=account, next=next_url)
+        return make_response(page)
     try:
-        module.detach(str(request.form.get("bot_id", "")))
+        module.detach(bot_id)
     except LookupError:
         raise NotFound("No such Official Account is attached for you.") from None
-    return redirect(url_for("line.accounts"))
+    return redirect(url_for("line.accounts", next=next_url))
 
 
 @dataclass(frozen=True)

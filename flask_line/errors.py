@@ -418,12 +418,16 @@ class EmulatorNotAnswering(UpstreamUnavailable):
     code = "emulator_not_answering"
     title: Text = N_("The LINE emulator is not answering")
 
-    def __init__(self, emulator_url: str) -> None:
+    def __init__(self, emulator_url: str, command: str | None = None) -> None:
         message = (
-            f"The LINE emulator at {emulator_url} is not answering: start it with `line-emulator` "
-            "(or `flask line emulator` inside the app)."
+            f"The LINE emulator at {emulator_url} is not answering: start it with "
+            f"{command or '`line-emulator` (or `flask line emulator` inside the app)'}."
         )
         super().__init__(message)
+        #: ``LINE_EMULATOR_URL``, where nothing answered.
+        self.emulator_url = emulator_url
+        #: The commands that start the emulator this app needs (port, channel), when known.
+        self.command = command
         #: A development setup: the visitor is the developer, so the page says what to do.
         self.explanation = message
 

@@ -44,6 +44,18 @@ class BrowserClient(FlaskClient):
 
 
 @pytest.fixture
+def line_products() -> frozenset[str]:
+    """The suite's apps use every product: LINE Login, the module channel and LINE WORKS."""
+    return frozenset({"login", "module", "works"})
+
+
+@pytest.fixture
+def line_app_config(line_app_config: dict[str, Any]) -> dict[str, Any]:
+    """The plugin's settings at ``http://app.test``, the host the suite's URLs name."""
+    return {**line_app_config, "SERVER_NAME": "app.test"}
+
+
+@pytest.fixture
 def make_app(line_app_config: dict[str, Any], tmp_path: Any) -> AppFactory:
     """Build an app with flask-line, a protected ``/profile`` and an open ``/``; keyword args override config."""
 

@@ -258,7 +258,8 @@ def test_the_test_helpers_sign_in_at_one_shop(shops_app: Flask) -> None:
 
 def test_init_app_opens_no_store_file(make_app: AppFactory, tmp_path: Any) -> None:
     """The link store is built at its first use, not by init_app (its channel support is asked at the first link)."""
-    app = make_app(LINE_MODULE_CHANNEL_ID=None, LINE_MODULE_CHANNEL_SECRET=None)  # no module: no attachment store
+    # No module: no attachment store; the default place of the link store, not the fixture's temporary one.
+    app = make_app(LINE_MODULE_CHANNEL_ID=None, LINE_MODULE_CHANNEL_SECRET=None, LINE_DATABASE_URI=None)
     assert not (tmp_path / "instance" / "flask_line.sqlite3").exists()
     with app.app_context():
         app.extensions["line"].account_links.find("line", "U1")

@@ -142,7 +142,8 @@ def test_a_quickstarts_project_runs_its_own_test_with_pytest(page, tmp_path):
 
 
 @pytest.mark.parametrize("where,code", PYTHON, ids=[where for where, _ in PYTHON])
-def test_python_blocks_run(where, code, context, line_platform, line_app_config):
+def test_python_blocks_run(where, code, context, line_platform, line_app_config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # an app a block makes keeps its instance folder here, not in the repository
     line_platform.platform.fault_control = True
     code = code.replace("http://127.0.0.1:5005", line_platform.url)  # the emulator of this test
     initialises = "init_app(" in code or "LineOAuth(app" in code

@@ -157,7 +157,41 @@ def test_make_demo_on_a_busy_port_names_the_variable_to_set():
             timeout=60,
         )
     assert result.returncode != 0
-    assert f"Port {port} is already in use" in result.stderr and "PORT=" in result.stderr
+    assert f"Port {port} (PORT) is already in use" in result.stderr and "`make demo PORT=" in result.stderr
+
+
+def test_make_demo_with_both_ports_busy_names_both_and_free_ones_in_one_message():
+    root = Path(__file__).resolve().parents[1]
+    with socket.socket() as site, socket.socket() as emulator:
+        # Below the ephemeral range (32768 and up), where the other tests' servers and connections take ports,
+        # so the free ports the message suggests stay free while the test checks them.
+        candidates = iter(range(21000, 30000, 211))
+        for busy in (site, emulator):
+            while True:
+                try:
+                    busy.bind(("127.0.0.1", next(candidates)))
+                    break
+                except OSError:
+                    continue
+            busy.listen()
+        site_port, emulator_port = site.getsockname()[1], emulator.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "examples/run_demo.py"],
+            cwd=root,
+            env={**os.environ, "PORT": str(site_port), "EMULATOR_PORT": str(emulator_port)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode != 0
+        [message] = result.stderr.strip().splitlines()
+        assert f"{site_port} (PORT) and {emulator_port} (EMULATOR_PORT) are already in use" in message
+        suggested = dict(word.split("=") for word in message.split("`make demo ")[1].split("`")[0].split())
+        assert set(suggested) == {"PORT", "EMULATOR_PORT"}
+        for port in suggested.values():  # the command it gives works at the first try
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as run_demo.py checks
+                probe.bind(("127.0.0.1", int(port)))
 
 
 def test_signals_render_as_names_on_the_api_page():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from flask import Flask, jsonify
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
@@ -20,7 +21,7 @@ from tests.conftest import BrowserClient, captured, follow_login
 def member_site(database_url: str, line_app_config: dict[str, Any], tmp_path: Any) -> tuple[Flask, SQLAlchemy, Any]:
     """A Flask-SQLAlchemy site whose hook signs LINE users up the documented way (add, no commit)."""
     app = Flask("members", instance_path=str(tmp_path / "instance"))
-    app.config.update(line_app_config, SQLALCHEMY_DATABASE_URI=database_url)
+    app.config.update(line_app_config, SQLALCHEMY_DATABASE_URI=database_url, LINE_DATABASE_URI=database_url)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     app.test_client_class = BrowserClient
     db = SQLAlchemy(app)
@@ -171,3 +172,21 @@ def test_users_kept_elsewhere_are_undone_when_their_link_cannot_be_written(make_
     assert list(members) == ["api-1"], "one member, made by the sign-in that linked"
     with app.app_context():
         assert line.account_links.find("line", members["api-1"]).user_id == "api-1"
+
+
+@pytest.mark.parametrize(
+    "url,warned",
+    [("sqlite:///{tmp}/site.sqlite3", False), ("postgresql+psycopg://nobody@127.0.0.1:1/none", True)],
+    ids=["sqlite", "postgresql"],
+)
+def test_the_pool_pre_ping_warning_is_given_only_for_a_database_server(url, warned, tmp_path, caplog):
+    app = Flask("pinged", instance_path=str(tmp_path / "instance"))
+    app.config.update(SECRET_KEY="x", SQLALCHEMY_DATABASE_URI=url.format(tmp=tmp_path))
+    SQLAlchemy(app)
+    LineOAuth(app)
+    said = any("pool_pre_ping" in record.getMessage() for record in caplog.records)
+    assert said is warned
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    caplog.clear()
+    app.extensions["line"].reload_config(app)
+    assert not any("pool_pre_ping" in record.getMessage() for record in caplog.records)

@@ -95,11 +95,46 @@ def test_a_scope_the_attach_never_asked_for_is_still_asked_for(app, client, line
     assert path_of(client.get("/insights").location) == "/line/attach"
 
 
-def test_an_admin_detaches_from_the_chooser(app, client, line_platform):
+def test_an_admin_detaches_from_the_chooser_after_confirming_and_keeps_next(app, client, line_platform):
     attach(client, line_platform, admin="Brown")
-    answer = client.post("/line/accounts/detach", data={"bot_id": BROWN_CAFE})
+    asked = client.post("/line/accounts/detach", data={"bot_id": BROWN_CAFE, "next": "/dashboard"})
+    assert asked.status_code == 200, "one click only asks"
+    page = asked.get_data(as_text=True)
+    assert "Detach from Brown Cafe?" in page and 'name="confirmed" value="1"' in page
+    assert 'value="/dashboard"' in page and "/line/accounts?next=/dashboard" in page, "Keep it attached keeps next"
+    json_accounts = client.get("/line/accounts", headers={"Accept": "application/json"}).json["accounts"]
+    assert [account["bot_id"] for account in json_accounts] == [BROWN_CAFE], "nothing detached yet"
+    answer = client.post("/line/accounts/detach", data={"bot_id": BROWN_CAFE, "next": "/dashboard", "confirmed": "1"})
     assert path_of(answer.location) == "/line/accounts"
+    assert parse_qs(urlsplit(answer.location).query)["next"] == ["/dashboard"]
     assert client.get("/line/accounts", headers={"Accept": "application/json"}).json["accounts"] == []
+
+
+def test_a_json_client_detaches_at_once(app, client, line_platform):
+    attach(client, line_platform, admin="Brown")
+    answer = client.post("/line/accounts/detach", data={"bot_id": BROWN_CAFE}, headers={"Accept": "application/json"})
+    assert answer.status_code == 302
+    assert client.get("/line/accounts", headers={"Accept": "application/json"}).json["accounts"] == []
+
+
+def test_confirming_the_detach_of_an_account_not_yours_is_a_404(app, client, line_platform):
+    attach(client, line_platform, admin="Brown")
+    assert client.post("/line/accounts/detach", data={"bot_id": CONY_FLOWERS}).status_code == 404
+
+
+def test_the_chooser_leads_back_to_next_or_the_site(app, client, line_platform):
+    attach(client, line_platform, admin="Brown")
+    page = client.get("/line/accounts?next=/dashboard").get_data(as_text=True)
+    assert '<a class="button" id="back" href="/dashboard">Back to the site</a>' in page
+    assert 'name="next" value="/dashboard"' in page.split('action="/line/accounts/detach"')[1], "Detach keeps next"
+    elsewhere = client.get("/line/accounts?next=https://evil.example/").get_data(as_text=True)
+    assert '<a class="button" id="back" href="/">' in elsewhere
+
+
+def test_the_empty_chooser_offers_to_attach_an_account_not_another(app, client, line_platform):
+    follow_login(client, line_platform, user="Brown")
+    page = client.get("/line/accounts").get_data(as_text=True)
+    assert "Attach an Official Account" in page and "another" not in page
 
 
 def test_attach_without_line_login_under_the_owner_rule_says_what_to_configure(make_app):
@@ -203,3 +238,17 @@ def test_the_admin_who_started_the_attach_completes_it(app, client, line_platfor
     assert landed.status_code == 302
     with app.test_request_context():
         assert app.extensions["line"].module.store.get(BROWN_CAFE).attached_by == BROWN
+
+
+def test_the_module_example_names_the_account_by_its_display_name(line_platform, monkeypatch, tmp_path):
+    from examples.run_demo import load_example
+
+    monkeypatch.setenv("LINE_EMULATOR_URL", line_platform.url)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    app = load_example("module_provider").create_app()
+    client = app.test_client()
+    attach(client, line_platform, admin="Brown", query="scope=message:send")
+    home = client.get("/").get_data(as_text=True)
+    assert '<strong id="account-name">Brown Cafe</strong>' in home and BROWN_CAFE not in home
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert '<strong id="account-name">Brown Cafe</strong>' in dashboard

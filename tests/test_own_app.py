@@ -98,9 +98,23 @@ def test_a_module_level_app_configured_too_late_is_named_with_the_fix(
     myapp = importlib.import_module("myapp")
     myapp.app.config.update(line_app_config)  # too late: LineOAuth(app) read the settings at import
     client = myapp.app.test_client()
-    with pytest.raises(AssertionError, match=r"configure_app\(app, line_app_config\)") as raised:
-        sign_in(client, line_platform)
-    assert "http://127.0.0.1:5005/oauth2/v2.1/authorize" in str(raised.value)
+    start = client.get("/profile", headers={"Accept": "text/html"})
+    page = client.get(start.location).get_data(as_text=True)  # nobody listens at the app's 127.0.0.1:5005
+    assert "The LINE emulator at http://127.0.0.1:5005 is not answering" in page
+    assert "configure_app(app, line_app_config)" in page
+
+
+def test_a_module_level_app_configured_too_late_sent_to_a_running_emulator_is_named_with_the_fix(
+    project: Path, line_platform: EmulatorServer, line_app_config: dict[str, Any]
+) -> None:
+    with EmulatorServer() as developers_own:  # the emulator of `make demo`, running beside the tests
+        (project / "myapp.py").write_text(MODULE_LEVEL_APP.replace("http://127.0.0.1:5005", developers_own.url))
+        myapp = importlib.import_module("myapp")
+        myapp.app.config.update(line_app_config)  # too late
+        client = myapp.app.test_client()
+        with pytest.raises(AssertionError, match=r"configure_app\(app, line_app_config\)") as raised:
+            sign_in(client, line_platform)
+        assert f"{developers_own.url}/oauth2/v2.1/authorize" in str(raised.value)
 
 
 def test_fixtures_drive_a_factory_app(

@@ -31,7 +31,7 @@ def sql_url(request: pytest.FixtureRequest, tmp_path: Any, database_url: str) ->
 
 def site(url: str, line_app_config: dict[str, Any], tmp_path: Any) -> tuple[Flask, SQLAlchemy]:
     app = Flask("schema_site", instance_path=str(tmp_path / "instance"))
-    app.config.update(line_app_config, SQLALCHEMY_DATABASE_URI=url)
+    app.config.update(line_app_config, SQLALCHEMY_DATABASE_URI=url, LINE_DATABASE_URI=url)
     app.test_client_class = BrowserClient
     db = SQLAlchemy(app)
 

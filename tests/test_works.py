@@ -207,6 +207,22 @@ def test_bad_service_account_settings_name_the_key(make_app, config, key):
     assert "not a key" not in str(raised.value)
 
 
+def test_a_public_key_or_another_kind_of_key_is_named_for_what_it_is(make_app, line_platform):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from joserfc.jwk import RSAKey
+
+    public = RSAKey.import_key(line_platform.app_config()["LINE_WORKS_PRIVATE_KEY"]).as_pem(private=False).decode()
+    with pytest.raises(errors.ConfigurationError, match="is a public key") as raised:
+        make_app(LINE_WORKS_PRIVATE_KEY=public)
+    assert raised.value.key == "LINE_WORKS_PRIVATE_KEY"
+    ec_key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with pytest.raises(errors.ConfigurationError, match="not a PEM-encoded RSA private key"):
+        make_app(LINE_WORKS_PRIVATE_KEY=ec_key.decode())
+
+
 def test_private_key_can_be_read_from_a_file(make_app, line_platform, tmp_path):
     path = tmp_path / "key.pem"
     path.write_text(line_platform.app_config()["LINE_WORKS_PRIVATE_KEY"])

@@ -45,15 +45,28 @@ def create_app() -> Flask:
         # each account belongs to the admin who attached it.
         line.module_access_rule(lambda attachment, admin: admin.is_authenticated)
 
+    def account_name() -> str | None:
+        """The Official Account's display name ("Brown Cafe"), as LINE gives it; None without an attachment."""
+        if not current_attachment:
+            return None
+        return line.module.bot_info(current_attachment.bot_id).get("displayName") or current_attachment.bot_id
+
     @app.get("/")
     def home() -> str:
-        return render_template("home.html", attachment=current_attachment, admin=current_line_user)
+        return render_template(
+            "home.html", attachment=current_attachment, account_name=account_name(), admin=current_line_user
+        )
 
     @app.get("/dashboard")
     @line_login_required
     @requires_module_scope("message:send")
     def dashboard() -> str:
-        return render_template("dashboard.html", attachment=current_attachment, result=request.args.get("result"))
+        return render_template(
+            "dashboard.html",
+            attachment=current_attachment,
+            account_name=account_name(),
+            result=request.args.get("result"),
+        )
 
     @app.post("/dashboard/test-push")
     @line_login_required

@@ -164,7 +164,9 @@ def _logout_redirect_url(read: ConfigReader) -> str | None:
 
 def _private_key(read: ConfigReader) -> str:
     """The PEM text of the service account key, checked to parse as an RSA private key (never echoed)."""
-    from joserfc.jwk import RSAKey
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     key = read.optional_string("LINE_WORKS_PRIVATE_KEY")
     source = "LINE_WORKS_PRIVATE_KEY"
@@ -180,12 +182,17 @@ def _private_key(read: ConfigReader) -> str:
                 key = file.read()
         except (OSError, UnicodeDecodeError) as error:
             raise read.fail(source, f"cannot be read ({type(error).__name__})") from None
+    data = key.encode("ascii", errors="replace")
     try:
-        parsed = RSAKey.import_key(key)
-    except Exception:  # joserfc and cryptography raise several types for bad PEM; none may echo the key
+        # The key's own consistency check (tens of milliseconds for RSA) is left to its first use, which loads it
+        # again with every check: here, at every app start, it is the key's kind that is checked.
+        parsed = load_pem_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # bad PEM, a public key, or a password; none may echo it
+        if b"PUBLIC KEY-----" in data:
+            raise read.fail(source, "is a public key; the service account needs the private key") from None
         raise read.fail(source, "is not a PEM-encoded RSA private key") from None
-    if not parsed.is_private:
-        raise read.fail(source, "is a public key; the service account needs the private key")
+    if not isinstance(parsed, RSAPrivateKey):
+        raise read.fail(source, "is not a PEM-encoded RSA private key")
     return key
 
 

@@ -26,9 +26,9 @@ from .accounts import (
     EmulatedUser,
     EmulatedWorksMember,
 )
+from .app_config import configure_app, restore_configured_apps
 from .client import (
     LineTestClient,
-    configure_app,
     select_attachment,
     selected_bot_id,
     sign_in_line_user,
@@ -58,6 +58,7 @@ __all__ = [
     "LinePlatform",
     "LineTestClient",
     "configure_app",
+    "restore_configured_apps",
     "select_attachment",
     "selected_bot_id",
     "sign_in_line_user",

@@ -6,11 +6,17 @@ from dataclasses import dataclass
 
 #: The LINE Login channel the demo and the test fixtures use unless told otherwise.
 DEMO_CHANNEL_ID = "1650000000"
+#: The demo LINE Login channel's secret.
 DEMO_CHANNEL_SECRET = "emulator-demo-channel-secret-0001"
+#: The demo module channel (attach an Official Account with it).
 DEMO_MODULE_CHANNEL_ID = "2000000000"
+#: The demo module channel's secret.
 DEMO_MODULE_CHANNEL_SECRET = "emulator-demo-module-secret-0001"
+#: The demo LINE WORKS app's client id.
 DEMO_WORKS_CLIENT_ID = "works-demo-client"
+#: The demo LINE WORKS app's client secret.
 DEMO_WORKS_CLIENT_SECRET = "emulator-demo-works-secret-0001"
+#: The demo LINE WORKS app's service account (its key: ``EmulatorServer.app_config()``).
 DEMO_WORKS_SERVICE_ACCOUNT = "demo.serviceaccount@works.example"
 
 

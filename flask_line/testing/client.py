@@ -17,38 +17,49 @@ object only, never to the rest of the emulator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+if TYPE_CHECKING:  # type names only: these helpers hand objects through to flask-line and share no rule with it
+    from .._extension import LineOAuth
+    from .._identity.anonymous import AnonymousUser
+    from .._identity.signed_in import SignedInIdentity
+    from .._login.channels import LoginChannel
+    from .._login.service import LoginService
+    from .._login.user import LineUser
+    from .._wire.tokens import LineToken
+    from .._works.user import WorksUser
 
-def _line(app: Flask) -> Any:
+
+def _line(app: Flask) -> LineOAuth:
     try:
-        return app.extensions["line"]
+        return cast("LineOAuth", app.extensions["line"])
     except KeyError:
         raise RuntimeError("flask-line is not initialised on this app: call LineOAuth(app) first.") from None
 
 
-def _login(app: Flask, channel: Any) -> Any:
+def _login(app: Flask, channel: LoginChannel | str | None) -> LoginService:
     """The app's LINE Login service, or that of ``channel`` in an app of many channels."""
     line = _line(app)
     return line.login if channel is None else line.login_for(channel)
 
 
-def configure_app(app: Flask, config: Mapping[str, Any]) -> Flask:
-    """Apply ``config`` (such as the ``line_app_config`` fixture) to ``app`` and have flask-line read it again.
-
-    For an app made at import time (``app = Flask(__name__)`` in ``myapp.py``), which read its ``LINE_``
-    settings before the test's fixtures existed; an app factory can take the config directly. Returns ``app``.
-    """
-    app.config.update(config)
-    _line(app).reload_config(app)
-    return app
+def _works_identity(app: Flask) -> SignedInIdentity[WorksUser]:
+    sign_in = _line(app).works.sign_in
+    if sign_in is None:
+        raise RuntimeError("this app's LINE WORKS has no sign-in: set LINE_WORKS_CLIENT_ID and its secret.")
+    return sign_in.identity
 
 
-def sign_in_line_user(client: FlaskClient, user: Any, token: Any = None, *, channel: Any = None) -> None:
+def sign_in_line_user(
+    client: FlaskClient,
+    user: LineUser | str,
+    token: LineToken | None = None,
+    *,
+    channel: LoginChannel | str | None = None,
+) -> None:
     """Sign ``client`` in with LINE Login as ``user`` (a :class:`~flask_line.LineUser` or a user id).
 
     :param token: a :class:`~flask_line.LineToken` (None: signed in without one, as a LIFF sign-in is).
@@ -59,11 +70,11 @@ def sign_in_line_user(client: FlaskClient, user: Any, token: Any = None, *, chan
         _login(app, channel).identity.save(user, token, session=session)
 
 
-def sign_in_works_member(client: FlaskClient, member: Any, token: Any = None) -> None:
+def sign_in_works_member(client: FlaskClient, member: WorksUser | str, token: LineToken | None = None) -> None:
     """Sign ``client`` in with LINE WORKS as ``member`` (a :class:`~flask_line.WorksUser` or a user id)."""
     app = client.application
     with app.app_context(), client.session_transaction() as session:
-        _line(app).works.sign_in.identity.save(member, token, session=session)
+        _works_identity(app).save(member, token, session=session)
 
 
 def select_attachment(client: FlaskClient, bot_id: str) -> None:
@@ -73,33 +84,32 @@ def select_attachment(client: FlaskClient, bot_id: str) -> None:
         _line(app).module.selection.remember(bot_id, session=session)
 
 
-def signed_in_line_user(client: FlaskClient, *, channel: Any = None) -> Any:
+def signed_in_line_user(client: FlaskClient, *, channel: LoginChannel | str | None = None) -> LineUser | AnonymousUser:
     """The LINE Login user stored for ``client`` (a :class:`~flask_line.LineUser`, or an anonymous user)."""
     app = client.application
     with app.app_context(), client.session_transaction() as session:
         return _login(app, channel).identity.current_user(session=session)
 
 
-def signed_in_line_token(client: FlaskClient, *, channel: Any = None) -> Any:
+def signed_in_line_token(client: FlaskClient, *, channel: LoginChannel | str | None = None) -> LineToken | None:
     """The LINE Login token stored for ``client`` (a :class:`~flask_line.LineToken`), or None."""
     app = client.application
     with app.app_context(), client.session_transaction() as session:
         return _login(app, channel).identity.current_token(session=session)
 
 
-def signed_in_works_member(client: FlaskClient) -> Any:
+def signed_in_works_member(client: FlaskClient) -> WorksUser | AnonymousUser:
     """The LINE WORKS member stored for ``client``, or an anonymous user."""
     app = client.application
     with app.app_context(), client.session_transaction() as session:
-        return _line(app).works.sign_in.identity.current_user(session=session)
+        return _works_identity(app).current_user(session=session)
 
 
 def selected_bot_id(client: FlaskClient) -> str | None:
     """The bot id of ``client``'s selected attachment as stored, or None."""
     app = client.application
     with app.app_context(), client.session_transaction() as session:
-        bot_id: str | None = _line(app).module.selection.selected_bot_id(session=session)
-        return bot_id
+        return _line(app).module.selection.selected_bot_id(session=session)
 
 
 class LineTestClient(FlaskClient):
@@ -112,10 +122,10 @@ class LineTestClient(FlaskClient):
     def __init__(
         self,
         *args: Any,
-        line_user: Any = None,
-        line_token: Any = None,
-        works_member: Any = None,
-        works_token: Any = None,
+        line_user: LineUser | str | None = None,
+        line_token: LineToken | None = None,
+        works_member: WorksUser | str | None = None,
+        works_token: LineToken | None = None,
         bot_id: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -127,11 +137,11 @@ class LineTestClient(FlaskClient):
         if bot_id is not None:
             self.select_attachment(bot_id)
 
-    def sign_in_line_user(self, user: Any, token: Any = None) -> None:
+    def sign_in_line_user(self, user: LineUser | str, token: LineToken | None = None) -> None:
         """See :func:`sign_in_line_user`."""
         sign_in_line_user(self, user, token)
 
-    def sign_in_works_member(self, member: Any, token: Any = None) -> None:
+    def sign_in_works_member(self, member: WorksUser | str, token: LineToken | None = None) -> None:
         """See :func:`sign_in_works_member`."""
         sign_in_works_member(self, member, token)
 
@@ -140,17 +150,17 @@ class LineTestClient(FlaskClient):
         select_attachment(self, bot_id)
 
     @property
-    def line_user(self) -> Any:
+    def line_user(self) -> LineUser | AnonymousUser:
         """See :func:`signed_in_line_user`."""
         return signed_in_line_user(self)
 
     @property
-    def line_token(self) -> Any:
+    def line_token(self) -> LineToken | None:
         """See :func:`signed_in_line_token`."""
         return signed_in_line_token(self)
 
     @property
-    def works_member(self) -> Any:
+    def works_member(self) -> WorksUser | AnonymousUser:
         """See :func:`signed_in_works_member`."""
         return signed_in_works_member(self)
 

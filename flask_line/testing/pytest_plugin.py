@@ -1,7 +1,7 @@
 """pytest fixtures for apps that use flask-line (installed as a ``pytest11`` plugin).
 
 ``line_platform`` is a running LINE emulator; ``line_app_config`` is the ``app.config`` that points an app at
-it. An end-to-end login test::
+it, with a temporary database and temporary sessions. An end-to-end login test::
 
     def test_login(line_platform, line_app_config):
         app = create_app(line_app_config)
@@ -9,6 +9,8 @@ it. An end-to-end login test::
         start = client.get("/line/login")
         back = line_platform.consent(start.location, user="Brown")
         assert client.get(back.path).status_code == 302
+
+After each test, every app :func:`~flask_line.testing.configure_app` changed is put back as it was.
 """
 
 from __future__ import annotations
@@ -21,33 +23,74 @@ import pytest
 from cachelib.file import FileSystemCache
 
 from .accounts import DEMO_WORKS_CLIENT_ID
+from .app_config import restore_configured_apps
 from .server import EmulatorServer
 
 #: LINE WORKS accepts only HTTPS callbacks off localhost ("Access Token" page): the fixture app's is on https.
 WORKS_CALLBACK = "https://app.test/line/works/callback"
+
+#: The LINE products ``line_products`` may name, and the ``line_platform.app_config()`` keys of each.
+PRODUCT_PREFIXES = {"login": "LINE_LOGIN_", "module": "LINE_MODULE_", "works": "LINE_WORKS_"}
 
 
 @pytest.fixture
 def line_platform() -> Iterator[EmulatorServer]:
     """A LINE platform emulator serving on a free port of 127.0.0.1 for one test.
 
-    The callbacks of an app at ``http://app.test`` (``line_app_config``'s ``SERVER_NAME``) are registered;
-    register others with ``line_platform.platform.register_app(base_url)``.
+    The callbacks of an app at ``http://localhost`` (Flask's test client) and at ``http://app.test`` are
+    registered; register others with ``line_platform.platform.register_app(base_url)``.
     """
     with EmulatorServer() as server:
+        server.platform.register_app("http://localhost")
         server.platform.register_app("http://app.test")
         server.platform.register_callback(DEMO_WORKS_CLIENT_ID, WORKS_CALLBACK)  # LINE WORKS wants HTTPS
         yield server
 
 
 @pytest.fixture
-def line_app_config(line_platform: EmulatorServer, tmp_path: Path) -> dict[str, Any]:
-    """App settings for the emulator's demo channel, with sessions kept in the test's temporary folder."""
+def line_products() -> frozenset[str]:
+    """The LINE products ``line_app_config`` turns on: ``{"login"}`` (override it in your ``conftest.py``).
+
+    Name ``"module"`` (the module channel) and ``"works"`` (LINE WORKS) too for an app that uses them::
+
+        @pytest.fixture
+        def line_products():
+            return {"login", "module"}
+    """
+    return frozenset({"login"})
+
+
+@pytest.fixture
+def line_app_config(line_platform: EmulatorServer, line_products: frozenset[str], tmp_path: Path) -> dict[str, Any]:
+    """App settings for the emulator's demo channel of each of ``line_products``, and storage of the test's own.
+
+    No storage the app had configured is used: its database (``SQLALCHEMY_DATABASE_URI``) and flask-line's
+    (``LINE_DATABASE_URI``, the same one; ``LINE_MODULE_STORE_URI`` unset) are one SQLite file in the test's
+    temporary folder, and the sessions are kept there too (``SESSION_TYPE = "cachelib"``). ``SERVER_NAME`` is
+    left as the app has it.
+    """
+    unknown = set(line_products) - set(PRODUCT_PREFIXES)
+    if unknown:
+        raise pytest.UsageError(f"line_products names {sorted(unknown)}; the products are {sorted(PRODUCT_PREFIXES)}")
+    prefixes = tuple(PRODUCT_PREFIXES[product] for product in line_products)
+    products = {key: value for key, value in line_platform.app_config().items() if key.startswith(prefixes)}
+    if "works" in line_products:
+        products["LINE_WORKS_CALLBACK_URL"] = WORKS_CALLBACK
+    database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
     return {
-        **line_platform.app_config(),
+        "LINE_EMULATOR_URL": line_platform.url,
+        **products,
         "SECRET_KEY": "test-secret-key",
-        "SERVER_NAME": "app.test",
-        "LINE_WORKS_CALLBACK_URL": WORKS_CALLBACK,
+        "SQLALCHEMY_DATABASE_URI": database,
+        "LINE_DATABASE_URI": database,  # the app's own: an app with Flask-SQLAlchemy still shares its db.session
+        "LINE_MODULE_STORE_URI": None,  # attachments go with the rest
         "SESSION_TYPE": "cachelib",
         "SESSION_CACHELIB": FileSystemCache(str(tmp_path / "sessions")),
     }
+
+
+@pytest.fixture(autouse=True)
+def _line_restore_configured_apps() -> Iterator[None]:
+    """Put back every app ``configure_app`` changed in the test (a module-level app serves the next test too)."""
+    yield
+    restore_configured_apps()
