@@ -548,3 +548,13 @@ class ChannelNotFound(NotConfigured):
 
     explanation: Text = N_("This shop does not use LINE Login.")
     code = "channel_not_found"
+
+
+class CompanyNotFound(NotConfigured):
+    """This request's company has no LINE WORKS app: the ``works_company_loader`` found none, or raised (a 404).
+
+    Never answered with another company's app.
+    """
+
+    explanation: Text = N_("This company does not use LINE WORKS.")
+    code = "company_not_found"
