@@ -37,6 +37,7 @@ from ._store.attachments import AttachmentStore, ModuleAttachment, SQLiteAttachm
 from ._store.links import AccountLink, AccountLinkStore, SQLiteAccountLinks
 from ._wire.api_client import ApiClient
 from ._wire.tokens import LineToken
+from ._works.companies import CompanyLoader, WorksCompany
 from ._works.service import WorksService
 from ._works.settings import WorksSettings
 from ._works.user import WorksUser
@@ -51,6 +52,7 @@ __all__ = [
     "AttachmentStore",
     "ChannelLoader",
     "CommonSettings",
+    "CompanyLoader",
     "IdentityStorage",
     "LineOAuth",
     "LineToken",
@@ -75,6 +77,7 @@ __all__ = [
     "SignInRequired",
     "SignedInIdentity",
     "Storage",
+    "WorksCompany",
     "WorksService",
     "WorksSettings",
     "WorksUser",

@@ -26,10 +26,12 @@ from ._translatable import N_, Text
 from ._works.user import WorksUser
 from .errors import (
     ChannelNotFound,
+    CompanyNotFound,
     LineError,
     MissingModuleScope,
     ModuleScopeNotGranted,
     ModuleSuspended,
+    StateError,
     TokenAuthError,
 )
 
@@ -245,7 +247,10 @@ def _where_to_get(needed: frozenset[str], attachment: ModuleAttachment | None) -
 
 
 def _current_works_user() -> WorksUser | AnonymousUser:
-    works = runtime().works
+    try:
+        works = runtime().works
+    except (CompanyNotFound, StateError):  # a page outside every company: nobody is signed in with LINE WORKS here
+        return AnonymousUser()
     sign_in = works.sign_in if works is not None else None
     return sign_in.identity.current_user() if sign_in is not None else AnonymousUser()
 

@@ -37,6 +37,7 @@ from ._store.attachments import AttachmentStore
 from ._store.links import LINE, AccountLinkStore
 from ._views import create_blueprint
 from ._wire.tokens import LineToken
+from ._works.companies import CompanyLoader, WorksCompany
 from ._works.service import WorksService
 from .errors import ConfigurationError, LineError
 
@@ -81,6 +82,7 @@ class LineOAuth:
         self._link_user_undo: LinkUndoHook | None = None
         self._channel_loader: ChannelLoader | None = None
         self._emulator_watch = EmulatorWatch()
+        self._works_company_loader: CompanyLoader | None = None
         if app is not None:
             self.init_app(app)
 
@@ -148,6 +150,7 @@ class LineOAuth:
             lambda: self._link_user,
             lambda: self._link_user_undo,
             lambda: self._channel_loader,
+            lambda: self._works_company_loader,
         )
         app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, hooks)
         app.extensions[LANGUAGES_KEY] = Languages(settings.languages, app.root_path)
@@ -180,6 +183,36 @@ class LineOAuth:
         work too. See :doc:`multi_channel`.
         """
         self._channel_loader = loader
+        return loader
+
+    def works_company_loader(self, loader: CompanyLoader) -> CompanyLoader:
+        """Decorator: choose the LINE WORKS company of each request (one app serving many customer companies).
+
+        ``loader()`` runs once per request and returns a :class:`~flask_line.WorksCompany`, the name of one in
+        ``LINE_WORKS_COMPANIES``, or None when this request belongs to no company (a 404, never another company's
+        app; a loader that raises is a 404 too, and logged)::
+
+            @line.works_company_loader
+            def company_of_request():
+                tenant = Tenant.query.filter_by(host=request.host).first()
+                if tenant is None or tenant.works_client_id is None:
+                    return None
+                return WorksCompany(
+                    tenant.works_client_id,
+                    tenant.works_client_secret,
+                    callback_url=f"https://{tenant.host}/line/works/callback",
+                    service_account=tenant.works_service_account,
+                    private_key=tenant.works_private_key,
+                )
+
+        Everything of LINE WORKS then follows the request's company: the authorize request, the callback (it
+        completes at the company that started it, and refuses another company's sign-in), ID-token checks
+        (``aud`` is that company's client id), refresh, logout, account links (scoped ``company:<client id>``),
+        the signals (``company_id``) and the service token (one per company). A loader that reads a path segment
+        or a query parameter names it in ``LINE_URL_VALUES``. ``async def`` loaders work too. See
+        :doc:`works_companies`.
+        """
+        self._works_company_loader = loader
         return loader
 
     def module_access_rule(self, rule: AccessRule) -> AccessRule:
@@ -288,8 +321,24 @@ class LineOAuth:
 
     @property
     def works(self) -> WorksService:
-        """The current app's LINE WORKS service: ``service_token()``, ``api()``, ``get_access_token()``."""
+        """The current app's LINE WORKS service: ``service_token()``, ``api()``, ``get_access_token()``.
+
+        With a ``works_company_loader``, the service of this request's company.
+        """
         return runtime().require_works()
+
+    def works_for(self, company: WorksCompany | str) -> WorksService:
+        """The LINE WORKS service of ``company`` (or of the configured company of that name: ``"default"`` is
+        ``LINE_WORKS_CLIENT_ID``'s), whatever the request: a batch job or a bot running for each company needs
+        only an app context::
+
+            with app.app_context():
+                for tenant in Tenant.query.all():
+                    line.works_for(tenant.works_company()).api().post(f"/bots/{tenant.bot_id}/...", json=...)
+
+        :raises ~flask_line.errors.CompanyNotFound: no configured company has that name.
+        """
+        return runtime().companies.service(company)
 
     def current_token(self) -> LineToken | None:
         """The signed-in user's LINE token as stored (it may have expired), or None."""

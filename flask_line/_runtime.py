@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
-from ._accounts.linking import UNSCOPED, AccountLinking, LinkScope, LinkUndoHook, LinkUserHook
+from ._accounts.linking import AccountLinking, LinkScope, LinkUndoHook, LinkUserHook
 from ._config import COMMON_SETTINGS, CommonSettings, ConfigReader, Setting, load_common
 from ._flow.origin import Origin, origin_here
 from ._flow.pending import PendingAuthorizations
@@ -56,6 +56,7 @@ from ._wire.idtoken import IdTokenVerifier
 from ._wire.jwks import JwksCache
 from ._wire.oauth import OAuthClient
 from ._wire.shared_cache import NOT_SHARED, CachelibBackend, RedisBackend, SharedCache
+from ._works.companies import CompanyLoader, WorksCompanies
 from ._works.flow import WorksSignInFlow
 from ._works.service import WorksService
 from ._works.settings import WORKS_SETTINGS, WorksSettings
@@ -121,7 +122,8 @@ class Runtime:
     #: Every LINE Login channel (``LINE_LOGIN_CHANNEL_ID`` is the one named ``"default"``) and each request's.
     channels: LoginChannels
     module: ModuleService | None
-    works: WorksService | None
+    #: Every LINE WORKS company (``LINE_WORKS_CLIENT_ID`` is the one named ``"default"``) and each request's.
+    companies: WorksCompanies
     #: Where attachments and links live (``flask line db`` asks it for the databases).
     stores: Stores
     #: The site's Messaging API channel (None: ``LINE_MESSAGING_CHANNEL_ID`` is not set).
@@ -134,6 +136,14 @@ class Runtime:
         :raises ~flask_line.errors.ChannelNotFound: the loader found no channel for this request (a 404).
         """
         return self.channels.current()
+
+    @property
+    def works(self) -> WorksService | None:
+        """The LINE WORKS service of this request's company (None: the app has no LINE WORKS).
+
+        :raises ~flask_line.errors.CompanyNotFound: the loader found no company for this request (a 404).
+        """
+        return self.companies.current()
 
     @classmethod
     def build(cls, app: Flask, settings: Settings, hooks: AppHooks) -> Runtime:
@@ -148,9 +158,13 @@ class Runtime:
             except ChannelNotFound:  # a page outside every shop: nobody is signed in with LINE Login here
                 return None
 
-        def origin() -> Origin:
+        def origin(kind: str) -> Origin:
             login = current_login()
-            return origin_here(common.url_values, login.settings.channel_id if login is not None else None)
+            channel_id = login.settings.channel_id if login is not None else None
+            if kind.split(":", 1)[0] != WorksSignInFlow.kind:
+                return origin_here(common.url_values, channel_id)
+            works = companies.current()  # the company whose sign-in starts: its callback completes there
+            return origin_here(common.url_values, channel_id, works.settings.client_id if works is not None else None)
 
         pending = PendingAuthorizations(common.pending_ttl, origin)
         identities = Identities(pending)
@@ -168,11 +182,12 @@ class Runtime:
         module = None
         if settings.module.enabled:
             module = parts.module(CheckedAttachments(stores.attachments()), current_login, hooks.access_rule)
-        works = parts.works() if settings.works.enabled else None
+        companies = WorksCompanies(settings.works, parts.works, hooks.works_company_loader)
+        companies.current()  # the default company's service, built (and its settings checked) now
         messaging = None
         if settings.messaging.enabled:
             messaging = parts.messaging(accounts.links, channels.provider_of, stores.sqlite_file)
-        return cls(settings, http, pending, identities, accounts, channels, module, works, stores, messaging)
+        return cls(settings, http, pending, identities, accounts, channels, module, companies, stores, messaging)
 
     def require_login(self) -> LoginService:
         """The LINE Login service; a 404 when the app has not configured a LINE Login channel."""
@@ -202,10 +217,12 @@ class Runtime:
         return self.module
 
     def require_works(self) -> WorksService:
-        """The LINE WORKS service; a 404 when the app has not configured LINE WORKS."""
-        if self.works is None:
+        """The LINE WORKS service of this request's company; a 404 when the app has not configured LINE WORKS, or
+        when the ``works_company_loader`` found no company for this request (never another company's)."""
+        works = self.works
+        if works is None:
             raise NotConfigured("LINE WORKS is not configured (set LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET).")
-        return self.works
+        return works
 
     def require_messaging(self) -> MessagingService:
         """The Messaging API channel's service; a 404 when the app has not configured one."""
@@ -306,6 +323,7 @@ class AppHooks:
     link_user: Callable[[], LinkUserHook | None] = lambda: None
     link_user_undo: Callable[[], LinkUndoHook | None] = lambda: None
     channel_loader: Callable[[], ChannelLoader | None] = lambda: None
+    works_company_loader: Callable[[], CompanyLoader | None] = lambda: None
 
 
 class Stores:
@@ -419,6 +437,7 @@ class _Parts:
         self.identities = identities
         self.accounts = accounts
         self._key_sets: dict[Any, JwksCache] = {}
+        self._discoveries: dict[tuple[str, str], DiscoveryDocument] = {}
         # Each provider's records in a browser (one per channel, of one person) belong to the app's identities.
         self.line_records = identities.register(ChannelRecords(LINE, LOGIN_IDENTITY_KEY, LoginFlow.kind))
         self.works_records = identities.register(ChannelRecords(WORKS, WORKS_IDENTITY_KEY, WorksSignInFlow.kind))
@@ -495,10 +514,13 @@ class _Parts:
         )
         return ModuleService(settings, self.http, store, flow, current_user, access_rule, self.shared)
 
-    def works(self) -> WorksService:
-        works, common = self.settings.works, self.settings.common
+    def works(self, works: WorksSettings) -> WorksService:
+        """The LINE WORKS service of one company: its own flow, pending kind, record, link scope and service token."""
+        common = self.settings.common
+        default = self.settings.works
+        kind = f"{WorksSignInFlow.kind}:{works.client_id}"
         client = OAuthClient(self.http, works.client_id, works.client_secret)
-        discovery = DiscoveryDocument(self.http, works.discovery_url, works.discovery_issuer)
+        discovery = self._discovery(works)
         verifier = IdTokenVerifier(
             issuer=works.issuer or discovery.issuer,
             client_id=works.client_id,
@@ -510,16 +532,19 @@ class _Parts:
             provider=WORKS,
             records=self.works_records,
             channel=works.client_id,
-            link_scope=UNSCOPED,
+            link_scope=LinkScope.of_company(
+                works.client_id, default_company=default.enabled and works.client_id == default.client_id
+            ),
             user_from_dict=WorksUser.from_dict,
             client=client,
             token_url=works.token_url,
             accounts=self.accounts,
             household=self.identities,
-            signals=IdentitySignals(works_login_succeeded),
-            pending_kind=WorksSignInFlow.kind,
+            signals=IdentitySignals(works_login_succeeded, details={"company_id": works.client_id}),
+            pending_kind=kind,
         )
         flow = WorksSignInFlow(works, self.pending, self.http, client, id_tokens=verifier, identity=identity)
+        flow.kind = kind
         return WorksService(works, self.http, flow, discovery, self.shared)
 
     def messaging(
@@ -540,6 +565,15 @@ class _Parts:
         account_link = BotAccountLink(settings.account_link_url, settings.link_nonce_ttl, nonces, links, recipients)
         webhook = MessagingWebhook(settings.channel_secret, SeenEvents(settings.events_kept), account_link)
         return MessagingService(settings, self.http, recipients, account_link, webhook, self.shared)
+
+    def _discovery(self, works: WorksSettings) -> DiscoveryDocument:
+        """LINE WORKS' discovery document at ``works.discovery_url``: one per URL, shared by every company that
+        reads the same one (LINE WORKS publishes one issuer and key set for all companies)."""
+        key = (works.discovery_url, works.discovery_issuer)
+        found = self._discoveries.get(key)
+        if found is None:
+            found = self._discoveries[key] = DiscoveryDocument(self.http, works.discovery_url, works.discovery_issuer)
+        return found
 
     def _jwks(self, url: Any) -> JwksCache:
         """LINE's key set at ``url``: one cache per URL, shared by every channel (LINE's keys are not per channel)."""

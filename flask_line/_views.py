@@ -29,7 +29,15 @@ from ._store.attachments import ModuleAttachment
 from ._translatable import N_
 from ._wire.tokens import LineToken
 from ._works.flow import WorksSignInFlow
-from .errors import ChannelNotFound, CrossSiteRequest, LineError, NotConfigured, StateError, TokenAuthError
+from .errors import (
+    ChannelNotFound,
+    CompanyNotFound,
+    CrossSiteRequest,
+    LineError,
+    NotConfigured,
+    StateError,
+    TokenAuthError,
+)
 
 #: The endpoints whose URLs LINE is given (registered in the Console): they carry no visitor's values.
 ADDRESSED_TO_LINE = frozenset(
@@ -312,10 +320,20 @@ def works_login() -> Response:
 
 
 def works_callback() -> Response:
-    """LINE WORKS' redirect back."""
+    """LINE WORKS' redirect back: it completes at the company that started the sign-in (the callback URL carries
+    no company), and a request of another company (its host, say) refuses it."""
     state = runtime()
-    resume_at_origin(state.pending, request.args, WorksSignInFlow.signals)
-    return state.require_works_sign_in().finish(request.args)
+    started = resume_at_origin(state.pending, request.args, WorksSignInFlow.signals)
+    try:
+        flow = state.require_works_sign_in()
+    except StateError as error:
+        fail_before_the_flow(error, WorksSignInFlow.signals)
+    except CompanyNotFound:
+        if started is not None:
+            raise
+        # A state this browser never issued names no company: a 400, like any unknown state.
+        fail_before_the_flow(StateError("The state is unknown to this browser session."), WorksSignInFlow.signals)
+    return flow.finish(request.args)
 
 
 def works_logout() -> Response:

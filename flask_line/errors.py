@@ -615,3 +615,13 @@ class MessagingRequestError(LineError):
         super().__init__(message)
         #: LINE's HTTP status.
         self.line_status = status
+
+
+class CompanyNotFound(NotConfigured):
+    """This request's company has no LINE WORKS app: the ``works_company_loader`` found none, or raised (a 404).
+
+    Never answered with another company's app.
+    """
+
+    explanation: Text = N_("This company does not use LINE WORKS.")
+    code = "company_not_found"

@@ -78,12 +78,12 @@ module_suspended = _signals.signal("module-suspended")
 #: LINE resumed the Official Account (webhook ``botResumed``). Argument: ``bot_id``.
 module_resumed = _signals.signal("module-resumed")
 
-#: A LINE WORKS sign-in completed. Arguments: ``user`` (:class:`~flask_line.WorksUser`), ``token``; with a
-#: ``@line.link_user`` hook also ``site_user``.
+#: A LINE WORKS sign-in completed. Arguments: ``user`` (:class:`~flask_line.WorksUser`), ``token``,
+#: ``company_id`` (the client id of the company's app); with a ``@line.link_user`` hook also ``site_user``.
 works_login_succeeded = _signals.signal("works-login-succeeded")
-#: LINE WORKS returned an error to the sign-in callback. Arguments: ``error``, ``description``.
+#: LINE WORKS returned an error to the sign-in callback. Arguments: ``error``, ``description``, ``company_id``.
 works_login_denied = _signals.signal("works-login-denied")
-#: We rejected a LINE WORKS sign-in callback. Argument: ``error``.
+#: We rejected a LINE WORKS sign-in callback. Arguments: ``error``; ``company_id`` once its company is known.
 works_login_failed = _signals.signal("works-login-failed")
 
 #: A LINE or LINE WORKS account was linked to a site user (a first sign-in through ``@line.link_user``, or the

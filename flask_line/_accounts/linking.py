@@ -46,7 +46,8 @@ class LinkScope:
     that declares none shares them with nobody. So a token verified at one provider's channel (or minted with one
     shop's secret) never reaches a site member linked through another.
 
-    :param name: what new links record (``"provider:<id>"``, ``"channel:<id>"``; None: unscoped, LINE WORKS).
+    :param name: what new links record (``"provider:<id>"``, ``"channel:<id>"``, a LINE WORKS company's
+        ``"company:<client id>"``; None: unscoped).
     :param channel_id: the channel signing in (links made before scopes belong to the channel they were made at).
     :param default_channel: whether it is the app's ``LINE_LOGIN_CHANNEL_ID``, which made the links that
         recorded no channel.
@@ -62,6 +63,13 @@ class LinkScope:
         name = f"provider:{provider}" if provider else f"channel:{channel_id}"
         return cls(name, channel_id, default_channel)
 
+    @classmethod
+    def of_company(cls, client_id: str, *, default_company: bool) -> LinkScope:
+        """The scope of a LINE WORKS company's app: a member id belongs to one company, so its links are that
+        company's alone (``"company:<client id>"``); links made before companies belong to ``LINE_WORKS_CLIENT_ID``.
+        """
+        return cls(f"company:{client_id}", client_id, default_company)
+
     def holds(self, link: AccountLink) -> bool:
         """Whether ``link`` was made under this scope."""
         if link.scope is not None or self.name is None:
@@ -70,7 +78,7 @@ class LinkScope:
         return link.channel_id == self.channel_id if link.channel_id is not None else self.default_channel
 
 
-#: The scope of identities whose links are not per provider (LINE WORKS members).
+#: The scope of identities whose links belong to no provider or company.
 UNSCOPED = LinkScope(None)
 
 

@@ -34,16 +34,23 @@ class Origin:
     url: str = ""
     #: The LINE Login channel serving the start (None: none, or the app has no LINE Login).
     channel_id: str | None = None
+    #: The LINE WORKS company (its app's client id) whose sign-in started here (None: not a LINE WORKS sign-in).
+    company_id: str | None = None
 
     def to_record(self) -> dict[str, Any]:
-        return {"url_values": dict(self.url_values), "url": self.url, "channel_id": self.channel_id}
+        return {
+            "url_values": dict(self.url_values),
+            "url": self.url,
+            "channel_id": self.channel_id,
+            "company_id": self.company_id,
+        }
 
     @classmethod
     def from_record(cls, record: object) -> Origin | None:
         if not isinstance(record, dict):
             return None
         values = {str(key): str(value) for key, value in (record.get("url_values") or {}).items()}
-        return cls(values, str(record.get("url") or ""), record.get("channel_id"))
+        return cls(values, str(record.get("url") or ""), record.get("channel_id"), record.get("company_id"))
 
 
 def url_values(names: Iterable[str]) -> Mapping[str, str]:
@@ -63,11 +70,12 @@ def url_values(names: Iterable[str]) -> Mapping[str, str]:
     return found
 
 
-def origin_here(names: Iterable[str], channel_id: str | None) -> Origin:
-    """The :class:`Origin` of a sign-in starting in this request, served by ``channel_id``."""
+def origin_here(names: Iterable[str], channel_id: str | None, company_id: str | None = None) -> Origin:
+    """The :class:`Origin` of a sign-in starting in this request, served by ``channel_id`` (and, for a LINE WORKS
+    sign-in, by the company whose app's client id is ``company_id``)."""
     values = url_values(names)
     url = urljoin(request.host_url, request.path)
-    return Origin(values, f"{url}?{urlencode(values)}" if values else url, channel_id)
+    return Origin(values, f"{url}?{urlencode(values)}" if values else url, channel_id, company_id)
 
 
 def restore(origin: Origin | None) -> None:

@@ -51,10 +51,10 @@ class PendingAuthorizations:
     """Create and consume pending authorizations in the Flask session.
 
     :param ttl: seconds an authorization may take from start to callback.
-    :param origin: where the current request starts a sign-in (recorded with it; none by default).
+    :param origin: where the current request starts a sign-in of a kind (recorded with it; none by default).
     """
 
-    def __init__(self, ttl: int, origin: Callable[[], Origin | None] = lambda: None) -> None:
+    def __init__(self, ttl: int, origin: Callable[[str], Origin | None] = lambda kind: None) -> None:
         self.ttl = ttl
         self._origin = origin
 
@@ -83,7 +83,7 @@ class PendingAuthorizations:
             code_verifier=secrets.token_urlsafe(48) if pkce else None,
             extra=dict(extra or {}),
             link_to=link_to,
-            origin=self._origin(),
+            origin=self._origin(kind),
             started_by=started_by,
         )
         records = self._live_records()

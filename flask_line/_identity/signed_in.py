@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, Generic, Protocol, TypeVar
 
 from blinker import NamedSignal
@@ -36,11 +36,17 @@ UserT = TypeVar("UserT", bound=SignedInUser)
 
 
 class IdentitySignals:
-    """What an identity announces: a sign-in, and a transparent refresh (None: not announced)."""
+    """What an identity announces: a sign-in, and a transparent refresh (None: not announced).
 
-    def __init__(self, signed_in: NamedSignal, refreshed: NamedSignal | None = None) -> None:
+    :param details: what its sign-in signal says besides the user and token (LINE WORKS: ``company_id``).
+    """
+
+    def __init__(
+        self, signed_in: NamedSignal, refreshed: NamedSignal | None = None, details: Mapping[str, str] | None = None
+    ) -> None:
         self.signed_in = signed_in
         self.refreshed = refreshed
+        self.details: Mapping[str, str] = details or {}
 
 
 class SignedInIdentity(Generic[UserT]):
@@ -170,7 +176,7 @@ class SignedInIdentity(Generic[UserT]):
             self.records.clear()
             self._household.person_changed(self.provider)
         self.save(user, token)
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(self._signals.details)
         if accounts is not None and site_user is not None:
             accounts.sign_in(site_user[0], site_user[1], self.provider)
             extra["site_user"] = site_user[0]

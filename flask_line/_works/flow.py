@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .._flow.authorization import AuthorizationFlow, FlowSignals
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
@@ -56,6 +57,9 @@ class WorksSignInFlow(AuthorizationFlow[SignIn[WorksUser]]):
     @property
     def uses_pkce(self) -> bool:
         return self.settings.pkce
+
+    def signal_details(self) -> dict[str, Any]:
+        return {"company_id": self.settings.client_id}
 
     def authorization_params(self, pending: PendingAuthorization) -> Mapping[str, str | None]:
         return {"scope": " ".join(self.settings.scopes), "domain": self.settings.domain}

@@ -6,7 +6,9 @@ LINE WORKS' rules for them are on its "Access Token" page.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from .._config import ConfigReader, Setting
@@ -64,6 +66,22 @@ WORKS_SETTINGS = (
         emulator_path="/works/.well-known/openid-configuration",
     ),
     Setting("LINE_WORKS_API_URL", "https://www.worksapis.com/v1.0", "URL", "Base of ``works.api()``.", endpoint=True),
+    Setting(
+        "LINE_WORKS_COMPANIES",
+        None,
+        "dict",
+        'Many customer companies in one app: ``{name: {"client_id": ..., "client_secret": ..., "scopes", '
+        '"callback_url", "domain", "service_account", "private_key", "service_scopes", "default_next", '
+        '"logout_redirect_url"}}``; the ``@line.works_company_loader`` returns a name (see LINE WORKS for many '
+        "companies).",
+    ),
+    Setting(
+        "LINE_WORKS_COMPANY_CACHE_SIZE",
+        256,
+        "count",
+        "How many companies' clients, verifiers and service tokens are kept (least recently used go first; a "
+        "company's private key leaves memory with its service).",
+    ),
 )
 
 
@@ -95,6 +113,10 @@ class WorksSettings:
     #: The service account's private key (PEM).
     private_key: str | None = field(repr=False)
     service_scopes: tuple[str, ...]
+    #: ``LINE_WORKS_COMPANIES`` as configured (each entry is checked when the companies are built).
+    companies: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: ``LINE_WORKS_COMPANY_CACHE_SIZE``.
+    company_cache_size: int = 256
 
     @property
     def uses_openid(self) -> bool:
@@ -133,7 +155,20 @@ def load_settings(read: ConfigReader) -> WorksSettings:
         service_account=service_account,
         private_key=private_key,
         service_scopes=read.words("LINE_WORKS_SERVICE_SCOPES"),
+        companies=_company_table(read),
+        company_cache_size=int(read.positive_number("LINE_WORKS_COMPANY_CACHE_SIZE")),
     )
+
+
+def _company_table(read: ConfigReader) -> Mapping[str, Any]:
+    value = read.raw("LINE_WORKS_COMPANIES")
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise read.fail(
+            "LINE_WORKS_COMPANIES", f"must be a dict of name to company settings, got {type(value).__name__}"
+        )
+    return value
 
 
 def _callback_url(read: ConfigReader) -> str | None:
@@ -164,10 +199,6 @@ def _logout_redirect_url(read: ConfigReader) -> str | None:
 
 def _private_key(read: ConfigReader) -> str:
     """The PEM text of the service account key, checked to parse as an RSA private key (never echoed)."""
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
     key = read.optional_string("LINE_WORKS_PRIVATE_KEY")
     source = "LINE_WORKS_PRIVATE_KEY"
     if key is None:
@@ -182,18 +213,36 @@ def _private_key(read: ConfigReader) -> str:
                 key = file.read()
         except (OSError, UnicodeDecodeError) as error:
             raise read.fail(source, f"cannot be read ({type(error).__name__})") from None
+    problem = private_key_problem(key)
+    if problem is not None:
+        raise read.fail(source, problem)
+    return key
+
+
+def private_key_problem(key: object) -> str | None:
+    """What is wrong with ``key`` as a service account's private key (None: a PEM RSA private key). The message
+    never echoes the key.
+
+    The key's own consistency check (tens of milliseconds for RSA) is left to its first use, which loads it again
+    with every check: here, at every app start (and for every company a loader returns), its kind is checked.
+    """
+    # Only apps with a service account pay for importing the key library.
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    if not isinstance(key, str):
+        return "is not a PEM-encoded RSA private key"
     data = key.encode("ascii", errors="replace")
     try:
-        # The key's own consistency check (tens of milliseconds for RSA) is left to its first use, which loads it
-        # again with every check: here, at every app start, it is the key's kind that is checked.
         parsed = load_pem_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
     except (ValueError, TypeError, UnsupportedAlgorithm):  # bad PEM, a public key, or a password; none may echo it
         if b"PUBLIC KEY-----" in data:
-            raise read.fail(source, "is a public key; the service account needs the private key") from None
-        raise read.fail(source, "is not a PEM-encoded RSA private key") from None
+            return "is a public key; the service account needs the private key"
+        return "is not a PEM-encoded RSA private key"
     if not isinstance(parsed, RSAPrivateKey):
-        raise read.fail(source, "is not a PEM-encoded RSA private key")
-    return key
+        return "is not a PEM-encoded RSA private key"
+    return None
 
 
 def _issuer_of(discovery_url: str) -> str:

@@ -18,6 +18,8 @@ DEMO_WORKS_CLIENT_ID = "works-demo-client"
 DEMO_WORKS_CLIENT_SECRET = "emulator-demo-works-secret-0001"
 #: The demo LINE WORKS app's service account (its key: ``EmulatorServer.app_config()``).
 DEMO_WORKS_SERVICE_ACCOUNT = "demo.serviceaccount@works.example"
+#: The company (domain) of the demo LINE WORKS app and of its members, Alice and Bob.
+DEMO_WORKS_DOMAIN_ID = "10000001"
 
 
 #: The Official Account linked to every LINE Login channel unless told otherwise (Brown Cafe).
@@ -83,6 +85,31 @@ class EmulatedWorksMember:
     def display_name(self) -> str:
         """The name the consent screen shows."""
         return f"{self.last_name} {self.first_name}"
+
+
+@dataclass
+class EmulatedWorksCompany:
+    """A customer company of LINE WORKS: its domain, its members, and the app it added in its Developer Console
+    (client id and secret, service account and that account's private key, which only this company's app holds).
+    """
+
+    domain_id: str
+    name: str
+    client_id: str
+    client_secret: str
+    service_account: str
+    #: The service account's private key (PEM), as the company's Developer Console hands it out.
+    private_key: str
+    members: tuple[EmulatedWorksMember, ...] = ()
+
+    def app_settings(self) -> dict[str, str]:
+        """This company's entry of an app's ``LINE_WORKS_COMPANIES`` (client, service account and key)."""
+        return {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "service_account": self.service_account,
+            "private_key": self.private_key,
+        }
 
 
 DEFAULT_USERS = (

@@ -94,8 +94,9 @@ class ConsentScreen(Endpoints):
                 and wanted.get("basic_search_id") in (None, bot.basic_id)
                 and (not brand_types or bot.brand_type in brand_types)
             ]
-        if protocol == "works":
-            return [(member.user_id, member.display_name) for member in data.works_members.values()]
+        if protocol == "works":  # a company's app offers that company's members only
+            client_id = str((pending or {}).get("client_id", ""))
+            return [(member.user_id, member.display_name) for member in data.works_members_of(client_id)]
         return [(user.user_id, user.display_name) for user in data.users.values()]
 
     def authorization(self, protocol: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from joserfc.jwk import RSAKey
 
 from . import accounts
-from .accounts import Channel, EmulatedUser
+from .accounts import Channel, EmulatedUser, EmulatedWorksCompany, EmulatedWorksMember
 from .faults import Fault, FaultBook
 from .official_accounts import DEMO_BOT_ID, DEMO_MESSAGING_CHANNEL_ID, DEMO_MESSAGING_CHANNEL_SECRET, MessagingAccounts
 from .signing import SigningKeys, startup_key
@@ -94,6 +94,12 @@ class PlatformData:
         }
         #: Every LINE WORKS API call: ``(method, path, JSON body)``.
         self.works_calls: list[tuple[str, str, Any]] = []
+        #: The same calls by the client id of the app whose token made them.
+        self.works_calls_of: dict[str, list[tuple[str, str, Any]]] = {}
+        #: The company (domain id) each LINE WORKS app belongs to: its sign-in offers only that company's members.
+        self.works_client_domains: dict[str, str] = {accounts.DEMO_WORKS_CLIENT_ID: accounts.DEMO_WORKS_DOMAIN_ID}
+        #: Customer companies added with :meth:`add_works_company`, by domain id.
+        self.works_companies: dict[str, accounts.EmulatedWorksCompany] = {}
         self.codes: dict[str, Grant] = {}
         self.access_tokens: dict[str, Grant] = {}
         #: Access tokens revoked (their verify answer says so).
@@ -158,6 +164,53 @@ class PlatformData:
             self.works_clients[client_id] = secret
             if service_account and private_key_pem:
                 self.works_service_accounts[client_id] = (service_account, RSAKey.import_key(private_key_pem))
+
+    def add_works_company(
+        self,
+        domain_id: str,
+        members: Sequence[EmulatedWorksMember] = (),
+        *,
+        name: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> EmulatedWorksCompany:
+        """A new customer company: its domain, its members (moved into the domain) and the app it added, with a
+        service account and a fresh private key of its own. Register its callback with :meth:`register_callback`.
+        """
+        client_id = client_id or f"works-client-{domain_id}"
+        key = RSAKey.generate_key(2048, parameters={"alg": "RS256"})
+        company = EmulatedWorksCompany(
+            domain_id=domain_id,
+            name=name or f"Company {domain_id}",
+            client_id=client_id,
+            client_secret=client_secret or secrets.token_urlsafe(24),
+            service_account=f"{client_id}.serviceaccount@{domain_id}.works.example",
+            private_key=key.as_pem(private=True).decode(),
+            members=tuple(replace(member, domain_id=domain_id) for member in members),
+        )
+        with self.lock:
+            self.works_companies[domain_id] = company
+            self.works_clients[client_id] = company.client_secret
+            self.works_client_domains[client_id] = domain_id
+            self.works_service_accounts[client_id] = (company.service_account, key)
+            for member in company.members:
+                self.works_members[member.user_id] = member
+        return company
+
+    def rotate_works_key(self, client_id: str) -> str:
+        """Issue a new private key for the app's service account (the Developer Console's "reissue"): the old key
+        is refused from now on. Returns the new key (PEM)."""
+        key = RSAKey.generate_key(2048, parameters={"alg": "RS256"})
+        with self.lock:
+            account, _ = self.works_service_accounts[client_id]
+            self.works_service_accounts[client_id] = (account, key)
+        return str(key.as_pem(private=True).decode())
+
+    def works_members_of(self, client_id: str) -> list[EmulatedWorksMember]:
+        """The members an app's sign-in offers: those of the company that added it (every member for an app
+        that belongs to no company)."""
+        domain = self.works_client_domains.get(client_id)
+        return [member for member in self.works_members.values() if domain is None or member.domain_id == domain]
 
     def sign_id_tokens_with(self, alg: str, channel_id: str = accounts.DEMO_CHANNEL_ID) -> None:
         """Sign the channel's ID tokens with ``alg`` (HS256, ES256 or RS256) from now on."""

@@ -15,14 +15,14 @@ After each test, every app :func:`~flask_line.testing.configure_app` changed is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cachelib.file import FileSystemCache
 
-from .accounts import DEMO_WORKS_CLIENT_ID
+from .accounts import DEMO_WORKS_CLIENT_ID, EmulatedWorksCompany, EmulatedWorksMember
 from .app_config import restore_configured_apps
 from .server import EmulatorServer
 
@@ -94,3 +94,36 @@ def _line_restore_configured_apps() -> Iterator[None]:
     """Put back every app ``configure_app`` changed in the test (a module-level app serves the next test too)."""
     yield
     restore_configured_apps()
+
+
+#: ``line_works_company(domain_id, members, callback_urls=...)`` -> the new company (see the fixture).
+WorksCompanyFactory = Callable[..., EmulatedWorksCompany]
+
+
+@pytest.fixture
+def line_works_company(line_platform: EmulatorServer) -> WorksCompanyFactory:
+    """Make customer companies of LINE WORKS in the emulator: each with its domain, its members, its own app
+    (client id and secret) and a service account with its own private key::
+
+        def test_two_companies(line_works_company, line_app_config):
+            acme = line_works_company("20000001", [EmulatedWorksMember("u-1", "kim@acme.example", "Kim", "Ann")])
+            config = {**line_app_config, "LINE_WORKS_COMPANIES": {"acme": acme.app_settings()}}
+
+    Each app accepts ``https://app.test/line/works/callback`` (``line_app_config``'s) unless ``callback_urls``
+    names others; its logout goes back to ``https://app.test/``.
+    """
+
+    def make(
+        domain_id: str,
+        members: Sequence[EmulatedWorksMember] = (),
+        *,
+        name: str | None = None,
+        callback_urls: Sequence[str] = (WORKS_CALLBACK,),
+    ) -> EmulatedWorksCompany:
+        company = line_platform.platform.add_works_company(domain_id, members, name=name)
+        for url in callback_urls:
+            line_platform.platform.register_callback(company.client_id, url)
+        line_platform.platform.register_logout_url(company.client_id, "https://app.test/")
+        return company
+
+    return make

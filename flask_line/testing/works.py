@@ -209,10 +209,13 @@ class WorksEndpoints(Endpoints):
         )
 
     def api(self, rest: str) -> Any:
-        if self.data.live_access_token(bearer_token()) is None:
+        grant = self.data.live_access_token(bearer_token())
+        if grant is None:
             return jsonify(code="UNAUTHORIZED", description="Authentication failed"), 401
+        call = (request.method, f"/v1.0/{rest}", request.get_json(silent=True))
         with self.data.lock:
-            self.data.works_calls.append((request.method, f"/v1.0/{rest}", request.get_json(silent=True)))
+            self.data.works_calls.append(call)
+            self.data.works_calls_of.setdefault(grant.client_id, []).append(call)
         return jsonify({}), 201 if request.method == "POST" else 200
 
 
