@@ -154,13 +154,14 @@ class BearerVerifier:
                 return credential
         try:
             credential = self._verify(token)
+            lifetime = min(self.settings.token_cache_ttl, credential.expires_at - time.time())
+            # Shared before the lock goes: a worker arriving in between finds the answer, not a free lock.
+            self.shared.put(self.shared.key("verified", token), _shareable(credential), lifetime)
         except TokenAuthError:
             self._share_revocation(token)  # LINE refused it: no worker trusts its cached copy any longer
             raise
         finally:
             self.shared.delete(self.shared.key("verifying", token))
-        lifetime = min(self.settings.token_cache_ttl, credential.expires_at - time.time())
-        self.shared.put(self.shared.key("verified", token), _shareable(credential), lifetime)
         return credential
 
     def _verify(self, token: str) -> Credential:

@@ -92,7 +92,8 @@ class SharedCache:
         self.backend = backend
         self._prefix = f"flask-line:{namespace}:"
         self._episodes = Episodes("The shared cache", "each worker uses its own memory until it works again")
-        self._errors = cache_errors()
+        # Asked only when something is shared: an app without a shared cache never imports a cache client.
+        self._errors = cache_errors() if backend is not None else ()
         #: Calls that reached the backend, for benchmarks.
         self.calls = 0
 

@@ -76,11 +76,17 @@ class SharedToken:
             token = self._usable(wait_for(self._shared, self._key, ISSUE_LOCK_SECONDS))
             if token is not None:
                 return token
-        token = self._issue()
-        if token.expires_at is not None:
-            value = {"access_token": token.access_token, "expires_at": token.expires_at, "scopes": list(token.scopes)}
-            self._shared.put(self._key, value, token.expires_at - time.time())
-        self._shared.delete(self._issuing_key)
+        try:
+            token = self._issue()
+            if token.expires_at is not None:
+                value = {
+                    "access_token": token.access_token,
+                    "expires_at": token.expires_at,
+                    "scopes": list(token.scopes),
+                }
+                self._shared.put(self._key, value, token.expires_at - time.time())
+        finally:  # shared before the lock goes; a failed issue frees the lock at once for the next worker
+            self._shared.delete(self._issuing_key)
         return token
 
     def _usable(self, value: dict[str, object] | None) -> LineToken | None:
