@@ -72,7 +72,7 @@ def test_works_state_sent_to_the_login_callback_is_a_mix_up(client, line_platfor
     back = line_platform.consent(client.get("/line/works/login").location)
     response = client.get(f"/line/callback?code={back.params['code']}&state={back.params['state']}")
     assert response.status_code == 400
-    assert "belongs to a works flow" in caplog.text
+    assert "belongs to a works:" in caplog.text
 
 
 def test_form_post_callback_cannot_smuggle_query_parameters(make_app, line_platform):
