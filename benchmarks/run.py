@@ -8,6 +8,7 @@
 5. Many LINE Login channels in one app (``channels.py``): 1,000 channels against one, and 10,000 resolved.
 6. A fleet sharing what it learns (``fleet.py``): calls to LINE per 1,000 bearer requests and service-token issues
    against the number of workers, and what the shared cache costs a bearer request.
+7. Pushing to members (``messaging.py``): a push beside the same HTTP call by hand, and line-bot-sdk's import cost.
 4. A request carrying a cached LINE access token (``@line_token_required``) against a session-protected request,
    outbound calls per bearer request, and the token cache's hit rate under a realistic mix of tokens.
 """
@@ -39,6 +40,7 @@ import apps
 import channels
 import concurrency
 import fleet
+import messaging
 import sessions
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -378,6 +380,7 @@ def main() -> None:
         "",
         *gunicorn_lines(served),
         *fleet.lines(shared),
+        *messaging.lines(),
         "## LINE credentials on the request (`@line_token_required`)",
         "",
         f"- Session-protected request: {bearer['session_s'] * 1e6:.0f} µs; cached bearer request: "
