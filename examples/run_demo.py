@@ -14,7 +14,7 @@ from types import ModuleType
 
 from flask_line.testing import EmulatorServer
 
-EXAMPLES = ("quickstart", "module_provider", "works", "liff", "members", "shops")
+EXAMPLES = ("quickstart", "module_provider", "works", "liff", "members", "shops", "notify")
 
 
 def load_example(name: str) -> ModuleType:
