@@ -43,7 +43,7 @@ typecheck: $(STAMP)
 XDIST := -n auto --dist loadscope
 
 unit: $(STAMP)
-	$(BIN)/pytest $(XDIST)
+	$(BIN)/pytest $(XDIST) --durations=15  # the slowest tests, named in every run
 
 # The catalogs of flask-line's pages (domain flask_line) and of the emulator's screens (domain emulator).
 CATALOGS := flask_line/translations:flask_line flask_line/testing/translations:emulator

@@ -185,6 +185,7 @@ def by_host(make_app: AppFactory, line_works_company: Any) -> Companies:
     app = make_app(
         **NO_APP_WIDE_WORKS,
         LINE_WORKS_CALLBACK_URL=None,
+        SERVER_NAME=None,  # one app on many hosts (Flask 3.0 routes only SERVER_NAME's host when it is set)
         SESSION_COOKIE_DOMAIN="app.test",
         LINE_WORKS_COMPANIES={
             "acme": {**acme.app_settings(), "callback_url": "https://acme.app.test/line/works/callback"},
