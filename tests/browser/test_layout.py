@@ -141,7 +141,7 @@ def emulator_with_a_long_name(emulator: EmulatorServer) -> Callable[[str], None]
 def phone(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     context = browser.new_context(locale=request.param, viewport={"width": WIDTHS[0], "height": 720})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # a busy 2-core machine runs the other xdist worker beside it
     yield page
     context.close()
 
