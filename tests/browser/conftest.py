@@ -56,7 +56,7 @@ def page(browser: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     """A fresh browser context and page; a failing test leaves a screenshot in its tmp dir."""
     context = browser.new_context()
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # the other xdist worker shares a busy 2-core machine
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
