@@ -12,8 +12,9 @@ from __future__ import annotations
 import copy
 import gettext
 import os
+import sys
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g, has_app_context, has_request_context, render_template, request
 
@@ -21,12 +22,9 @@ from .._log import log
 from .._translatable import Text, msgid, translate_with
 from .settings import LanguageSettings
 
-try:  # Flask-Babel is optional (the ``i18n`` extra); Babel comes with it
-    import flask_babel
+if TYPE_CHECKING:
     from babel import Locale
-    from babel.core import parse_locale
-except ImportError:  # pragma: no cover - the suite installs it
-    flask_babel = None
+    from flask_babel import Domain
 
 #: The gettext domain of flask-line's strings (``flask_line.po``/``.mo``).
 DOMAIN = "flask_line"
@@ -48,18 +46,28 @@ class Languages:
         #: Our locales by lower-case BCP 47 tag (``zh-tw``), the form visitors' tags are compared in.
         self._offered = {bcp47(locale).lower(): locale for locale in settings.locales}
         self._catalogs: dict[str, gettext.NullTranslations] = {}
-        #: With Flask-Babel: flask-line's catalogs as a Flask-Babel domain. Flask-Babel merges its folders in
-        #: order, the last one winning, so the site's come after the shipped ones (its first folder last).
-        self.babel_domain = (
-            flask_babel.Domain([SHIPPED_DIRECTORY, *reversed(self._site_directories)], domain=DOMAIN)
-            if flask_babel is not None
-            else None
-        )
+        self._babel_domain: Domain | None = None
+
+    @property
+    def babel_domain(self) -> Domain:
+        """flask-line's catalogs as a Flask-Babel domain (made on first use, in an app using Flask-Babel).
+
+        Flask-Babel merges its folders in order, the last one winning, so the site's come after the shipped ones
+        (its first folder last).
+        """
+        if self._babel_domain is None:
+            import flask_babel  # the app runs Flask-Babel (checked by the caller): already imported, no cost
+
+            folders = [SHIPPED_DIRECTORY, *reversed(self._site_directories)]
+            self._babel_domain = flask_babel.Domain(folders, domain=DOMAIN)
+        return self._babel_domain
 
     def translations(self, locale: str) -> gettext.NullTranslations:
         """The strings of ``locale``: through the Flask-Babel domain in an app using Flask-Babel, else gettext's."""
-        if self.babel_domain is None or "babel" not in current_app.extensions or not has_request_context():
+        if not _uses_flask_babel() or not has_request_context():
             return self.catalog(locale)
+        import flask_babel
+
         with flask_babel.force_locale(_named_as_its_folder(locale)):
             found: gettext.NullTranslations = self.babel_domain.get_translations()
         return found
@@ -86,8 +94,10 @@ class Languages:
 
     def _site_locale(self) -> str | None:
         """Flask-Babel's locale for this request, as one of ours (the default when we have no catalog for it)."""
-        if flask_babel is None or "babel" not in current_app.extensions:
+        if not _uses_flask_babel():
             return None
+        import flask_babel
+
         try:
             locale = flask_babel.get_locale()
         except Exception:  # a selector that fails (it may read a session that is down) falls back to the header
@@ -110,11 +120,20 @@ class Languages:
         return None
 
 
+def _uses_flask_babel() -> bool:
+    """Whether the current app runs Flask-Babel (then its locale decides, and its module is already imported:
+    flask-line never pays for importing Babel itself)."""
+    return "babel" in current_app.extensions and "flask_babel" in sys.modules
+
+
 def _named_as_its_folder(locale: str) -> Locale:
     """``locale`` as a Babel ``Locale`` whose name is ``locale`` again (what Flask-Babel's domain looks up).
 
     Babel adds the script Chinese is written in (``zh_TW`` is ``zh_Hant_TW``), a folder gettext does not find.
     """
+    from babel import Locale
+    from babel.core import parse_locale
+
     named = copy.copy(Locale.parse(locale))
     named.script = parse_locale(locale)[2]
     return named

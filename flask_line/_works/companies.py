@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request
 
 from .._flow.origin import Origin, restored_origin
 from .._log import log
@@ -171,9 +171,13 @@ class WorksCompanies:
         return self.service(default) if default is not None else None
 
     def _for_origin(self, origin: Origin) -> WorksService:
-        """The company that started a sign-in, refused when this request itself belongs to another company."""
+        """The company that started a sign-in, refused when this request itself belongs to another company.
+
+        Only a callback on another host than the start can tell (a loader reading the host): on the same host the
+        callback URL carries none of the start's values, so what the loader answers there says nothing.
+        """
         company_id = str(origin.company_id)
-        if self.active:
+        if self.active and urlsplit(origin.url).netloc.lower() != request.host.lower():
             here = self._quietly_ask_loader()
             if here is not None and here.client_id != company_id:
                 log.warning(
