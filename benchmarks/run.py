@@ -8,6 +8,7 @@
 5. Many LINE Login channels in one app (``channels.py``): 1,000 channels against one, and 10,000 resolved.
 6. A fleet sharing what it learns (``fleet.py``): calls to LINE per 1,000 bearer requests and service-token issues
    against the number of workers, and what the shared cache costs a bearer request.
+8. LINE WORKS for many companies (``companies.py``): 1,000 companies against one, and 10,000 resolved.
 7. Pushing to members (``messaging.py``): a push beside the same HTTP call by hand, and line-bot-sdk's import cost.
 4. A request carrying a cached LINE access token (``@line_token_required``) against a session-protected request,
    outbound calls per bearer request, and the token cache's hit rate under a realistic mix of tokens.
@@ -38,6 +39,7 @@ from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, EmulatorSer
 sys.path.insert(0, str(Path(__file__).parent))
 import apps
 import channels
+import companies
 import concurrency
 import fleet
 import messaging
@@ -321,6 +323,7 @@ def main() -> None:
     footprint = import_and_memory()
     bearer = bearer_cost()
     many = channels.run()
+    works_companies = companies.run()
     shared = fleet.run()
     scale = sessions.run(Path(__file__).with_name("sessions.png"))
     served = concurrency.run(Path(__file__).with_name("concurrency.png"))
@@ -379,6 +382,7 @@ def main() -> None:
         '- Each login includes the two consent-screen requests a browser makes; "outbound" counts only the app\'s.',
         "",
         *gunicorn_lines(served),
+        *companies.lines(works_companies),
         *fleet.lines(shared),
         *messaging.lines(),
         "## LINE credentials on the request (`@line_token_required`)",
