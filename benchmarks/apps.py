@@ -8,6 +8,9 @@ import base64
 import hashlib
 import os
 import secrets
+import statistics
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -118,3 +121,54 @@ def create(kind: str) -> Flask:
     sessions = {"SESSION_TYPE": "redis", "SESSION_REDIS": redis.from_url(os.environ["BENCH_REDIS_URL"])}
     emulator, callback = os.environ["BENCH_EMULATOR_URL"], os.environ["BENCH_APP_URL"] + "/line/callback"
     return BUILDERS[kind](emulator, sessions, callback)
+
+
+def one_against_many(
+    sites: dict[str, Flask],
+    query: dict[str, Callable[[int], str]],
+    start: str,
+    consent: Callable[[str], Any],
+    count: int,
+    *,
+    logins: int,
+    requests: int,
+    rounds: int,
+) -> dict[str, float]:
+    """µs per signed-in request (``/member``) and app CPU ms per sign-in (at ``start``), for the app with one
+    channel or company (``sites["one"]``) against the one choosing among ``count`` (``sites["many"]``, told which
+    by ``query``), in interleaved rounds so drift falls on both alike."""
+
+    def sign_in(name: str, number: int, client: Any = None) -> float:
+        client = client or sites[name].test_client()  # a new visitor each time, as at a real platform
+        started = time.thread_time()
+        answer = client.get(f"{start}?{query[name](number)}")
+        spent = time.thread_time() - started
+        back = consent(answer.headers["Location"])
+        started = time.thread_time()
+        assert client.get(back.path).status_code == 302
+        return spent + time.thread_time() - started
+
+    for number in range(count):  # every service built once, as a running platform has them
+        sign_in("many", number)
+    # The warm-up's visitors would make the in-memory session store prune on every write (cachelib's SimpleCache
+    # sorts past 500 entries): a cost of that store, not of what is measured. Both apps start even.
+    sites["many"].config["SESSION_CACHELIB"].clear()
+    clients = {name: site.test_client() for name, site in sites.items()}
+    for name, client in clients.items():  # the visitor whose signed-in requests are timed
+        sign_in(name, 500, client)
+    cpu: dict[str, list[float]] = {name: [] for name in clients}
+    per_request: dict[str, list[float]] = {name: [] for name in clients}
+    for _ in range(rounds):
+        for name in clients:
+            cpu[name].append(sum(sign_in(name, number * 7 % count) for number in range(logins // rounds)))
+            path = f"/member?{query[name](500)}"
+            clients[name].get(path)
+            started = time.perf_counter()
+            for _ in range(requests // rounds):
+                clients[name].get(path)
+            per_request[name].append((time.perf_counter() - started) / (requests // rounds))
+    results: dict[str, float] = {}
+    for name in clients:
+        results[f"sign_in_cpu_ms_{name}"] = statistics.median(cpu[name]) / (logins // rounds) * 1000
+        results[f"signed_in_us_{name}"] = min(per_request[name]) * 1e6
+    return results

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 import tracemalloc
-from typing import Any
 
 import apps
 from cachelib import SimpleCache
@@ -52,39 +49,11 @@ def run(logins: int = 120, requests: int = 2000, rounds: int = 7) -> dict[str, f
         emulator.platform.register_app("http://localhost")
         sites = {"one": shops_app(emulator.url, None), "many": shops_app(emulator.url, shops)}
         query = {"one": lambda number: "", "many": lambda number: f"shop={number}"}
-
-        def login(name: str, number: int, client: Any = None) -> float:
-            client = client or sites[name].test_client()  # a new visitor each time, as at a real platform
-            started = time.thread_time()
-            start = client.get(f"/line/login?{query[name](number)}")
-            spent = time.thread_time() - started
-            back = emulator.consent(start.headers["Location"])
-            started = time.thread_time()
-            assert client.get(back.path).status_code == 302
-            return spent + time.thread_time() - started
-
-        for number in range(SHOPS):  # every shop's service built once, as a running platform has them
-            login("many", number)
-        # The warm-up's thousand visitors would make the in-memory session store prune on every write (cachelib's
-        # SimpleCache sorts past 500 entries): a cost of that store, not of channels. Both apps start even.
-        sites["many"].config["SESSION_CACHELIB"].clear()
-        clients = {name: site.test_client() for name, site in sites.items()}
-        for name, client in clients.items():  # the visitor whose signed-in requests are timed
-            login(name, 500, client)
-        cpu: dict[str, list[float]] = {name: [] for name in clients}
-        per_request: dict[str, list[float]] = {name: [] for name in clients}
-        for _ in range(rounds):  # interleaved, so drift falls on both alike
-            for name in clients:
-                cpu[name].append(sum(login(name, number * 7 % SHOPS) for number in range(logins // rounds)))
-                path = f"/member?{query[name](500)}"
-                clients[name].get(path)
-                started = time.perf_counter()
-                for _ in range(requests // rounds):
-                    clients[name].get(path)
-                per_request[name].append((time.perf_counter() - started) / (requests // rounds))
-        for name in clients:
-            results[f"login_cpu_ms_{name}"] = statistics.median(cpu[name]) / (logins // rounds) * 1000
-            results[f"signed_in_us_{name}"] = min(per_request[name]) * 1e6
+        results.update(
+            apps.one_against_many(
+                sites, query, "/line/login", emulator.consent, SHOPS, logins=logins, requests=requests, rounds=rounds
+            )
+        )
         results.update(memory(emulator.url))
     return results
 

@@ -5,10 +5,7 @@ figure is the cost of choosing and keeping companies."""
 
 from __future__ import annotations
 
-import statistics
-import time
 import tracemalloc
-from typing import Any
 
 import apps
 from cachelib import SimpleCache
@@ -59,37 +56,18 @@ def run(logins: int = 70, requests: int = 2000, rounds: int = 7) -> dict[str, fl
         platform.register_app("http://localhost")
         sites = {"one": works_app(emulator.url, None), "many": works_app(emulator.url, companies)}
         query = {"one": lambda number: "", "many": lambda number: f"company={number}"}
-
-        def sign_in(name: str, number: int, client: Any = None) -> float:
-            client = client or sites[name].test_client()
-            started = time.thread_time()
-            start = client.get(f"/line/works/login?{query[name](number)}")
-            spent = time.thread_time() - started
-            back = emulator.consent(start.headers["Location"], user="Sato Bob")
-            started = time.thread_time()
-            assert client.get(back.path).status_code == 302
-            return spent + time.thread_time() - started
-
-        for number in range(COMPANIES):  # every company's service built once, as a running site has them
-            sign_in("many", number)
-        sites["many"].config["SESSION_CACHELIB"].clear()
-        clients = {name: site.test_client() for name, site in sites.items()}
-        for name, client in clients.items():
-            sign_in(name, 500, client)
-        cpu: dict[str, list[float]] = {name: [] for name in clients}
-        per_request: dict[str, list[float]] = {name: [] for name in clients}
-        for _ in range(rounds):  # interleaved, so drift falls on both alike
-            for name in clients:
-                cpu[name].append(sum(sign_in(name, number * 7 % COMPANIES) for number in range(logins // rounds)))
-                path = f"/member?{query[name](500)}"
-                clients[name].get(path)
-                started = time.perf_counter()
-                for _ in range(requests // rounds):
-                    clients[name].get(path)
-                per_request[name].append((time.perf_counter() - started) / (requests // rounds))
-        for name in clients:
-            results[f"sign_in_cpu_ms_{name}"] = statistics.median(cpu[name]) / (logins // rounds) * 1000
-            results[f"signed_in_us_{name}"] = min(per_request[name]) * 1e6
+        results.update(
+            apps.one_against_many(
+                sites,
+                query,
+                "/line/works/login",
+                lambda location: emulator.consent(location, user="Sato Bob"),
+                COMPANIES,
+                logins=logins,
+                requests=requests,
+                rounds=rounds,
+            )
+        )
         results.update(memory(emulator.url))
     return results
 

@@ -221,6 +221,16 @@ def postgres() -> Iterator[Any]:
     server.destroy()
 
 
+@pytest.fixture
+def redis_server() -> Iterator[Any]:
+    """A redis-server of the test's own (``tests/local.py``), stopped at the end; tests may stop and start it."""
+    from tests.local import start_redis_or_skip
+
+    server = start_redis_or_skip()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     """``LINE_DATABASE_URI`` for the embedded SQLite file, then for a fresh database on the real PostgreSQL."""

@@ -14,14 +14,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 from flask_line import LineOAuth, errors, line_login_required
 from flask_line.testing import signed_in_line_user
 from tests.conftest import BrowserClient, follow_login
-from tests.local import RedisServer, start_redis_or_skip
-
-
-@pytest.fixture
-def redis_server() -> Any:
-    server = start_redis_or_skip()
-    yield server
-    server.stop()
+from tests.local import RedisServer
 
 
 @pytest.fixture

@@ -13,16 +13,9 @@ from flask import Flask, jsonify
 
 from flask_line import LineOAuth, current_line_user, errors, line_token_required
 from tests.conftest import BrowserClient
-from tests.local import RedisServer, start_redis_or_skip
+from tests.local import RedisServer
 
 VERIFY = "/oauth2/v2.1/verify"
-
-
-@pytest.fixture
-def redis_server() -> Any:
-    server = start_redis_or_skip()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
