@@ -368,6 +368,19 @@ def test_a_failed_link_writes_nothing(app, client, line_platform, oa):
     assert links(app).find("line", CONY) is None
 
 
+@pytest.mark.parametrize(
+    "odd", ["U" + "0" * 15 + "\x00" + "0" * 16, "U" + "0" * 64, "U" + "0" * 31 + "\N{RICE BALL}", "U" + "A" * 32]
+)
+def test_an_account_link_naming_an_odd_line_user_id_writes_nothing(app, client, line_platform, oa, odd):
+    """Ids from LINE are checked on the way in (issue 33), the bot's account link too: nothing is stored."""
+    dialog = start_bot_link(app, client, line_platform, CONY, "7")
+    nonce = dialog.split("nonce=")[1]
+    with captured(messaging_account_link) as reported:
+        oa.deliver(DEMO_MESSAGING_CHANNEL_ID, event("accountLink", odd, link={"result": "ok", "nonce": nonce}))
+    assert reported and reported[0]["error"] is not None
+    assert links(app).for_user("line", "7") is None
+
+
 def test_the_bot_link_page_asks_a_visitor_to_sign_in_first(app, client):
     answer = client.get("/line/bot-link?linkToken=abc")
     assert answer.status_code == 302

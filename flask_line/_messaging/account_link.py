@@ -20,6 +20,7 @@ from .._log import log
 from .._store.lazy import OnFirstUse
 from .._store.links import LINE, AccountLink, AccountLinkStore
 from .._store.sqlite import SQLiteFile
+from .._wire.ids import LINE_ID
 from ..errors import AccountLinkConflict, AccountLinkedElsewhere, CallbackError, LineError
 from .recipients import Recipients
 
@@ -134,8 +135,9 @@ class BotAccountLink:
         site_user_id = self._nonces.redeem(nonce) if isinstance(nonce, str) and nonce else None
         if result != "ok":
             raise LinkRefused(f"LINE reported the account link as {result!r}")
-        if line_user_id is None:
-            raise LinkRefused("The accountLink event names no user")
+        if line_user_id is None or not LINE_ID.fullmatch(line_user_id):
+            # Checked like every id from LINE (``_wire/ids.py``): an id that is not a LINE id is never stored.
+            raise LinkRefused("The accountLink event names no LINE user")
         if site_user_id is None:
             raise LinkRefused("The accountLink nonce is unknown, expired or already used")
         existing = self._links.find(LINE, line_user_id)

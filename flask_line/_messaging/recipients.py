@@ -6,15 +6,12 @@ Each recipient is checked against it before any call; one of another provider is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from .._store.links import LINE, AccountLink, AccountLinkStore
+from .._wire.ids import LINE_ID
 from ..errors import LineProviderMismatch, NotLinkedToLine
-
-#: A LINE user id (Messaging API reference: ``U`` and 32 hexadecimal digits).
-LINE_USER_ID = re.compile(r"U[0-9a-f]{32}")
 
 #: The provider of a LINE Login channel by its id (None: unknown, or the channel declares none).
 ProviderOf = Callable[["str | None"], "str | None"]
@@ -61,7 +58,7 @@ class Recipients:
                     f"{provider!r}; the Messaging API channel is under {self.provider!r}"
                 )
             return recipient.user_id
-        if isinstance(recipient, str) and LINE_USER_ID.fullmatch(recipient):
+        if isinstance(recipient, str) and LINE_ID.fullmatch(recipient):
             return recipient
         site_user_id = _site_user_id(recipient)
         link = self._links.for_user(LINE, site_user_id)
