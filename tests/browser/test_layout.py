@@ -169,6 +169,10 @@ def test_every_page_reads_well_on_a_phone(phone, serve_example, emulator, emulat
     assert phone.locator("li[data-bot-id]").count() == 2
     problems += measure(phone, "the account chooser")
 
+    phone.locator(f"li[data-bot-id='{LONG_BOT_ID}'] form[action$='/accounts/detach'] button").click()
+    phone.wait_for_selector("#detach-title")
+    problems += measure(phone, "the detach question")
+
     phone.goto(f"{site}/line/logout")
     problems += measure(phone, "the sign-out page")
 
