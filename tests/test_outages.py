@@ -110,6 +110,11 @@ def members_app(redis_app: Flask) -> Flask:
     def members() -> str:
         return f"member {current_user.id}"
 
+    @redis_app.get("/async-members")
+    @line_login_required
+    async def async_members() -> str:
+        return "async member page"
+
     @redis_app.get("/hello")
     def hello() -> str:
         return "hello, no session needed"
@@ -189,3 +194,16 @@ def test_a_hook_that_writes_after_an_outage_page_cannot_claim_success(members_ap
     page = client.get("/hello")
     assert page.status_code == 503, "what the hook wrote is lost: the visitor must not be told it worked"
     assert page.get_data(as_text=True) == "site page for anonymous: session_store_unavailable"
+
+
+def test_an_async_view_with_flask_login_during_an_outage_is_a_503_then_works_again(members_app, redis_server):
+    """Combined: an ``async def`` view behind ``@line_login_required``, Flask-Login, Redis sessions going away."""
+    client = members_app.test_client()
+    client.post("/member-login/m1")
+    redis_server.stop()
+    page = client.get("/async-members")
+    assert page.status_code == 503 and page.get_data(as_text=True).startswith("site page for anonymous")
+    assert client.get("/async-members", headers={"Accept": "application/json"}).status_code == 503
+    redis_server.start()
+    back = client.get("/async-members")  # the store came back empty: signed out, no 500; the site's handler answers
+    assert back.status_code == 401 and back.get_data(as_text=True) == "site page for anonymous: not_authenticated"

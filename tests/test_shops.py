@@ -469,3 +469,41 @@ def test_a_sign_out_ends_the_shops_pending_sign_ins_and_the_last_one_ends_all(
     assert deliver(client, started_at_tea).status_code == 400, "tea's pending sign-in went with tea's sign-out"
     client.post("/line/logout?shop=cafe")
     assert deliver(client, started_at_cafe).status_code == 400
+
+
+def test_a_shops_bearer_token_verified_for_the_fleet_is_refused_at_another_shop(
+    make_app: AppFactory, line_platform: EmulatorServer, redis_server: Any
+) -> None:
+    """Combined: several shops, LIFF/bearer clients and a shared cache (the site's Redis) across workers. The
+    fleet shares a verified token by its hash alone: another shop's worker must still refuse it."""
+    import redis
+
+    for entry in CHANNELS.values():
+        line_platform.platform.add_channel(entry["channel_id"], entry["channel_secret"])
+
+    def worker() -> Flask:
+        app = make_app(
+            LINE_LOGIN_CHANNEL_ID=None,
+            LINE_LOGIN_CHANNEL_SECRET=None,
+            LINE_LOGIN_CHANNELS=CHANNELS,
+            LINE_URL_VALUES=["shop"],
+            SESSION_TYPE="redis",
+            SESSION_REDIS=redis.Redis.from_url(redis_server.url),
+        )
+        app.extensions["line"].channel_loader(shop_of_request)
+
+        @app.get("/shops/<shop>/api/me")
+        @line_token_required
+        def api_me(shop: str) -> Any:
+            return jsonify(channel=current_line_user.channel_id)
+
+        return app
+
+    tea_worker, cake_worker = worker(), worker()
+    bearer = {
+        "Authorization": f"Bearer {line_platform.liff_login('Brown', channel_id=channel_of('tea'))['access_token']}"
+    }
+    assert tea_worker.test_client().get("/shops/tea/api/me", headers=bearer).json == {"channel": channel_of("tea")}
+    refused = cake_worker.test_client().get("/shops/cake/api/me", headers=bearer)
+    assert refused.status_code == 401 and refused.json["error"] == "foreign_channel"
+    assert cake_worker.test_client().get("/shops/tea/api/me", headers=bearer).status_code == 200

@@ -136,6 +136,9 @@ class BearerVerifier:
         if cached is not None:
             return cached
         credential = self._from_fleet(token) or self._verify_for_fleet(token)
+        if credential.channel_id not in self.channels:
+            # Verified by a worker serving another shop's channel (the fleet shares one cache): not ours.
+            raise TokenAuthError("foreign_channel", "The access token was issued to another channel.")
         self.cache.put(token, credential)
         return credential
 
