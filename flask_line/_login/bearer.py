@@ -155,6 +155,10 @@ class BearerVerifier:
             waited = wait_for(self.shared, self.shared.key("verified", token), VERIFY_LOCK_SECONDS)
             if (credential := _credential(waited, token)) is not None:
                 return credential
+        elif (credential := self._from_fleet(token)) is not None:
+            # The lock was free because another worker just verified and shared it: no second call to LINE.
+            self.shared.delete(self.shared.key("verifying", token))
+            return credential
         try:
             credential = self._verify(token)
             lifetime = min(self.settings.token_cache_ttl, credential.expires_at - time.time())

@@ -76,6 +76,12 @@ class SharedToken:
             token = self._usable(wait_for(self._shared, self._key, ISSUE_LOCK_SECONDS))
             if token is not None:
                 return token
+        else:
+            # The lock may be free because another worker just issued and shared the token: look once more.
+            token = self._usable(self._shared.get(self._key))
+            if token is not None:
+                self._shared.delete(self._issuing_key)
+                return token
         try:
             token = self._issue()
             if token.expires_at is not None:
