@@ -21,3 +21,11 @@ class SweepingSessions(Protocol):
 
     def sweep(self) -> int:
         """Delete expired sessions; return how many."""
+
+
+@runtime_checkable
+class ExtendingSessions(Protocol):
+    """A store that can extend a stored session's life without writing its data (the embedded SQLite store)."""
+
+    def extend(self, store_id: str, lifetime: float, session: SessionMixin) -> bool:
+        """Make the stored session live ``lifetime`` more seconds; False when it is no longer stored."""

@@ -20,6 +20,8 @@ from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 from .._log import Episodes
 from ..errors import SessionStoreUnavailable, StoreUnavailable
 from .abilities import RegeneratingSessions
+from .setup import DeferredSessions
+from .touch import remember_as_read, touch_if_unchanged
 
 
 @functools.cache
@@ -106,6 +108,8 @@ class OutageTolerantSessions(SessionInterface):
             return unavailable
         if reaches_store:
             self._came_back()
+        if opened is not None:
+            remember_as_read(self._store_of(opened), opened)
         return opened
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
@@ -116,7 +120,8 @@ class OutageTolerantSessions(SessionInterface):
             return
         reaches_store = session.modified or (bool(session) and app.config.get("SESSION_REFRESH_EACH_REQUEST", True))
         try:
-            self.inner.save_session(app, session, response)
+            if not touch_if_unchanged(self._store_of(session), app, session, response):
+                self.inner.save_session(app, session, response)
         except outage_errors() as error:
             # The view ran, but what it stored is lost: the visitor must not be told it worked.
             self._went_down(error)
@@ -143,6 +148,12 @@ class OutageTolerantSessions(SessionInterface):
         except outage_errors() as error:  # a new session id at login writes to the store too
             self._went_down(error)
             raise SessionStoreUnavailable("The session store cannot be reached.") from None
+
+    def _store_of(self, session: SessionMixin) -> Any:
+        """The server-side store behind ``session`` (None for the embedded store's fresh, unread session)."""
+        if isinstance(self.inner, DeferredSessions):
+            return self.inner.store_of(session)
+        return self.inner
 
     def _answer_unavailable(self, app: Flask, response: Response) -> None:
         """Turn ``response`` into the app's answer to :class:`SessionStoreUnavailable` (its handler's page)."""

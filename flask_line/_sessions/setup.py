@@ -100,6 +100,10 @@ class DeferredSessions(SessionInterface):
         session_: SessionMixin = self.real.open_session(app, request)
         return session_
 
+    def store_of(self, session_: SessionMixin) -> Any:
+        """The SQLite interface that read ``session_``; None for a fresh session (nothing was read)."""
+        return None if isinstance(session_, FreshSession) else self.real
+
     def save_session(self, app: Flask, session_: SessionMixin, response: Response) -> None:
         if not isinstance(session_, FreshSession):
             self.real.save_session(app, session_, response)

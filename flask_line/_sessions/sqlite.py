@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SessionMixin
 from flask_session.base import ServerSideSession, ServerSideSessionInterface
 
 from .._log import log
@@ -101,15 +102,27 @@ class SQLiteSessionInterface(ServerSideSessionInterface):  # type: ignore[misc]
         self._connection().execute("DELETE FROM flask_line_sessions WHERE id = ?", (store_id,))
 
     def _upsert_session(self, session_lifetime: Any, session: ServerSideSession, store_id: str) -> None:
-        lifetime = session_lifetime.total_seconds()
-        if set(session.keys()) <= _TRANSIENT_KEYS:
-            lifetime = min(lifetime, self.pending_ttl)  # an anonymous sign-in start is not worth 31 days
         data = self.serializer.encode(session)
         self._connection().execute(
             "INSERT INTO flask_line_sessions (id, data, expires_at) VALUES (?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-            (store_id, data, time.time() + lifetime),
+            (store_id, data, time.time() + self._lifetime(session_lifetime.total_seconds(), session)),
         )
+
+    def extend(self, store_id: str, lifetime: float, session: SessionMixin) -> bool:
+        """Make a stored, unexpired session live ``lifetime`` more seconds, its data untouched; False when it is
+        no longer stored (see :mod:`.touch`)."""
+        now = time.time()
+        cursor = self._connection().execute(
+            "UPDATE flask_line_sessions SET expires_at = ? WHERE id = ? AND expires_at > ?",
+            (now + self._lifetime(lifetime, session), store_id, now),
+        )
+        return cursor.rowcount == 1
+
+    def _lifetime(self, lifetime: float, session: SessionMixin) -> float:
+        if set(session.keys()) <= _TRANSIENT_KEYS:
+            return min(lifetime, self.pending_ttl)  # an anonymous sign-in start is not worth 31 days
+        return lifetime
 
     def _delete_expired_sessions(self) -> None:
         self.sweep()
