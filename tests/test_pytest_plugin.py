@@ -80,6 +80,10 @@ def test_a_visitor_signs_up_with_line(client, line_platform):
 """
 
 
+#: Each run is a fresh pytest: without the cache and Hypothesis' plugin (1.5 s to import, used by none of these).
+QUICK = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> Path:
     """A developer's project: myapp.py with its database and instance folder beside it, and its tests."""
@@ -93,7 +97,7 @@ def project(pytester: pytest.Pytester) -> Path:
 
 
 def test_the_fixtures_never_open_the_apps_own_database(pytester: pytest.Pytester, project: Path) -> None:
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*QUICK)
     result.assert_outcomes(passed=1)
     assert not (project / "dev.sqlite3").exists(), "the test opened the developer's database"
     assert not (project / "instance").exists(), "the test kept sessions or links in the app's instance folder"
@@ -119,7 +123,7 @@ def test_a_module_level_app_is_as_it_was_after_a_test_that_configured_it(
                 assert app.extensions["line"].settings.login.channel_id == "1234567890"
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_myapp.py", "test_zz_after.py")
+    result = pytester.runpytest_subprocess(*QUICK, "test_myapp.py", "test_zz_after.py")
     result.assert_outcomes(passed=2)
     assert not (project / "dev.sqlite3").exists()
 
@@ -149,10 +153,10 @@ def test_the_fixtures_turn_on_only_line_login_unless_the_app_names_more(pytester
             assert not [key for key in line_app_config if key.startswith("LINE_WORKS_")]
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_module_too.py")
+    result = pytester.runpytest_subprocess(*QUICK, "test_module_too.py")
     result.assert_outcomes(passed=1)
     (pytester.path / "conftest.py").unlink()
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_products.py")
+    result = pytester.runpytest_subprocess(*QUICK, "test_products.py")
     result.assert_outcomes(passed=1)
 
 
@@ -171,5 +175,5 @@ def test_a_line_login_app_under_the_fixtures_serves_no_module_routes(pytester: p
             assert client.get("/line/accounts").status_code == 404
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*QUICK)
     result.assert_outcomes(passed=1)
