@@ -1,0 +1,183 @@
+"""What LINE Login channels, LINE WORKS companies and Messaging API channels share: a site serving many shops (or
+companies) names some in config, lets a loader name the one of each request, and keeps the services of the
+recently used ones in a bounded LRU, so 10,000 shops never mean 10,000 connection pools, key caches or tokens.
+
+Each product says what is particular to it (how a request's unit is resolved, how a unit's settings are checked)
+in its own module; the registry only keeps units and their services.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import current_app
+
+from ._log import log
+from .errors import ConfigurationError, NotConfigured
+
+#: The name of the unit the app's single-unit settings describe (``LINE_LOGIN_CHANNEL_ID``...).
+DEFAULT = "default"
+
+Unit = TypeVar("Unit", bound=Hashable)
+Service = TypeVar("Service")
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How errors and log lines name one product's units (``LINE Login`` ``channel`` of ``LINE_LOGIN_CHANNELS``)."""
+
+    product: str
+    noun: str
+    #: The config key listing units by name.
+    key: str
+    #: The decorator that registers the loader (``channel_loader``).
+    loader: str
+    #: What a request without a unit is refused with (a 404, never another unit's answer).
+    not_found: type[NotConfigured]
+    #: The class of a unit (what a loader must return).
+    unit_type: type
+
+
+#: What a product's loader returns: its unit, the name of a configured one, or None (this request has none).
+Loader = Callable[[], Any]
+
+
+class Registry(Generic[Unit, Service]):
+    """The units of one product named in config, the loader's unit of a request, and their services (bounded LRU).
+
+    :param configured: every unit named in config (``"default"`` for the single-unit settings).
+    :param build: makes the service of one unit.
+    :param size: how many units' services are kept.
+    :param id_of: a unit's id at LINE (a channel id, a client id).
+    :param loader: returns the app's loader (read at each use, so it may be registered after ``init_app``).
+    """
+
+    def __init__(
+        self,
+        naming: Naming,
+        configured: dict[str, Unit],
+        build: Callable[[Unit], Service],
+        *,
+        size: int,
+        id_of: Callable[[Unit], str],
+        loader: Callable[[], Loader | None],
+    ) -> None:
+        self.naming = naming
+        self.configured = configured
+        self.size = size
+        self._build = build
+        self._id_of = id_of
+        self._loader = loader
+        self._services: OrderedDict[Unit, Service] = OrderedDict()
+        #: The kept units by id, so a callback (or a background job) finds its unit without a scan.
+        self._by_id: dict[str, Unit] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        """Whether the app chooses units per request (a loader is registered)."""
+        return self._loader() is not None
+
+    @property
+    def cached(self) -> int:
+        """How many units' services are kept now."""
+        return len(self._services)
+
+    def default(self) -> Service | None:
+        """The service of the ``"default"`` unit, or None when the app configured none."""
+        default = self.configured.get(DEFAULT)
+        return self.service(default) if default is not None else None
+
+    def service(self, unit: Unit | str) -> Service:
+        """The service of ``unit`` (or of the configured unit of that name), built on first use, then kept while it
+        is among the recently used.
+
+        :raises ~flask_line.errors.NotConfigured: (the product's own kind) no configured unit has that name.
+        """
+        if isinstance(unit, str):
+            if unit not in self.configured:
+                naming = self.naming
+                raise naming.not_found(f"No {naming.product} {naming.noun} is named {unit!r}.")
+            unit = self.configured[unit]
+        with self._lock:
+            found = self._services.get(unit)
+            if found is not None:
+                self._services.move_to_end(unit)
+                return found
+        built = self._build(unit)
+        with self._lock:
+            self._services[unit] = built
+            self._by_id[self._id_of(unit)] = unit
+            while len(self._services) > self.size:
+                evicted, _ = self._services.popitem(last=False)
+                if self._by_id.get(self._id_of(evicted)) is evicted:
+                    del self._by_id[self._id_of(evicted)]
+        return built
+
+    def unit(self, unit_id: str) -> Unit | None:
+        """The configured or recently used unit with this id, or None."""
+        for unit in self.configured.values():
+            if self._id_of(unit) == unit_id:
+                return unit
+        with self._lock:
+            return self._by_id.get(unit_id)
+
+    def known(self, unit_id: str) -> Service | None:
+        """The service of a configured or recently used unit with this id, or None."""
+        unit = self.unit(unit_id)
+        return self.service(unit) if unit is not None else None
+
+    def ask_loader(self) -> Unit:
+        """The unit the app's loader names for this request.
+
+        :raises ~flask_line.errors.NotConfigured: (the product's own kind) no loader, the loader raised, named an
+            unlisted unit or found none.
+        :raises ~flask_line.errors.ConfigurationError: the loader returned something else than a unit, a name or
+            None.
+        """
+        naming = self.naming
+        loader = self._loader()
+        if loader is None:
+            raise naming.not_found(f"No {naming.loader} is registered.")
+        try:
+            found: Any = current_app.ensure_sync(loader)()
+        except Exception as error:  # the site's own lookup failed: this request has no unit, never another's
+            log.exception("The %s %s raised: %s", naming.product, naming.loader, type(error).__name__)
+            raise naming.not_found(f"The {naming.loader} raised {type(error).__name__}.") from error
+        if isinstance(found, str):
+            if found not in self.configured:
+                log.warning("The %s named %r, which is not in %s: a 404", naming.loader, found, naming.key)
+                raise naming.not_found(f"The {naming.loader} named a {naming.noun} that is not configured.")
+            return self.configured[found]
+        if found is None:
+            raise naming.not_found(f"The {naming.loader} found no {naming.product} {naming.noun} for this request.")
+        if not isinstance(found, naming.unit_type):
+            raise ConfigurationError(
+                naming.loader,
+                f"must return a {naming.unit_type.__name__}, a name or None, got {type(found).__name__}",
+            )
+        return found  # type: ignore[no-any-return]
+
+
+def listed_units(
+    value: Mapping[str, Any],
+    make: Callable[..., Unit],
+    keys: frozenset[str],
+    required: tuple[str, ...],
+    fail: Callable[[str], ConfigurationError],
+) -> dict[str, Unit]:
+    """The units a ``LINE_*S`` setting lists: ``{name: {required keys..., options}}``; ``required[0]`` is the id
+    (a number in TOML or YAML is taken as its digits)."""
+    units = {}
+    for name, entry in value.items():
+        given = set(entry) if isinstance(entry, Mapping) else set()
+        if not isinstance(entry, Mapping) or given - keys or not set(required) <= given:
+            known = ", ".join(sorted(keys))
+            raise fail(f"{name!r} must be a dict with {' and '.join(required)} (keys: {known})")
+        options = {key: entry[key] for key in keys & given}
+        units[str(name)] = make(**{**options, required[0]: str(entry[required[0]])})
+    return units
