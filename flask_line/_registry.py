@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Generic, TypeVar, cast
 
 from flask import current_app
 
@@ -40,47 +40,56 @@ class Naming:
     not_found: type[NotConfigured]
     #: The class of a unit (what a loader must return).
     unit_type: type
+    #: The keys an entry of ``key`` may have: the fields of ``unit_type``.
+    entry_keys: frozenset[str]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The keys every entry gives: the fields of ``unit_type`` without a default, its id at LINE first
+        (``channel_id``, ``client_id``), then its secret."""
+        return tuple(
+            unit_field.name
+            for unit_field in fields(self.unit_type)
+            if unit_field.default is MISSING and unit_field.default_factory is MISSING
+        )
+
+    @property
+    def id_field(self) -> str:
+        """The unit's attribute (and entry key) holding its id at LINE."""
+        return self.required[0]
 
 
 #: What a product's loader returns: its unit, the name of a configured one, or None (this request has none).
 Loader = Callable[[], Any]
 
 
+@dataclass
 class Registry(Generic[Unit, Service]):
     """The units of one product named in config, the loader's unit of a request, and their services (bounded LRU).
 
     :param configured: every unit named in config (``"default"`` for the single-unit settings).
     :param build: makes the service of one unit.
     :param size: how many units' services are kept.
-    :param id_of: a unit's id at LINE (a channel id, a client id).
     :param loader: returns the app's loader (read at each use, so it may be registered after ``init_app``).
     """
 
-    def __init__(
-        self,
-        naming: Naming,
-        configured: dict[str, Unit],
-        build: Callable[[Unit], Service],
-        *,
-        size: int,
-        id_of: Callable[[Unit], str],
-        loader: Callable[[], Loader | None],
-    ) -> None:
-        self.naming = naming
-        self.configured = configured
-        self.size = size
-        self._build = build
-        self._id_of = id_of
-        self._loader = loader
-        self._services: OrderedDict[Unit, Service] = OrderedDict()
-        #: The kept units by id, so a callback (or a background job) finds its unit without a scan.
-        self._by_id: dict[str, Unit] = {}
-        self._lock = threading.Lock()
+    naming: Naming
+    configured: dict[str, Unit]
+    build: Callable[[Unit], Service]
+    size: int
+    loader: Callable[[], Loader | None]
+    _services: OrderedDict[Unit, Service] = field(default_factory=OrderedDict, init=False, repr=False)
+    #: The kept units by id, so a callback (or a background job) finds its unit without a scan.
+    _by_id: dict[str, Unit] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def _id_of(self, unit: Unit) -> str:
+        return str(getattr(unit, self.naming.id_field))
 
     @property
     def active(self) -> bool:
         """Whether the app chooses units per request (a loader is registered)."""
-        return self._loader() is not None
+        return self.loader() is not None
 
     @property
     def cached(self) -> int:
@@ -108,7 +117,7 @@ class Registry(Generic[Unit, Service]):
             if found is not None:
                 self._services.move_to_end(unit)
                 return found
-        built = self._build(unit)
+        built = self.build(unit)
         with self._lock:
             self._services[unit] = built
             self._by_id[self._id_of(unit)] = unit
@@ -140,7 +149,7 @@ class Registry(Generic[Unit, Service]):
             None.
         """
         naming = self.naming
-        loader = self._loader()
+        loader = self.loader()
         if loader is None:
             raise naming.not_found(f"No {naming.loader} is registered.")
         try:
@@ -160,24 +169,19 @@ class Registry(Generic[Unit, Service]):
                 naming.loader,
                 f"must return a {naming.unit_type.__name__}, a name or None, got {type(found).__name__}",
             )
-        return found  # type: ignore[no-any-return]
+        return cast(Unit, found)
 
 
-def listed_units(
-    value: Mapping[str, Any],
-    make: Callable[..., Unit],
-    keys: frozenset[str],
-    required: tuple[str, ...],
-    fail: Callable[[str], ConfigurationError],
-) -> dict[str, Unit]:
-    """The units a ``LINE_*S`` setting lists: ``{name: {required keys..., options}}``; ``required[0]`` is the id
-    (a number in TOML or YAML is taken as its digits)."""
+def listed_units(value: Mapping[str, Any], naming: Naming, fail: Callable[[str], ConfigurationError]) -> dict[str, Any]:
+    """The units a ``LINE_*S`` setting lists: ``{name: {id, secret, options}}`` (a number given for the id, as
+    TOML or YAML may, is taken as its digits)."""
     units = {}
+    required = set(naming.required)
     for name, entry in value.items():
         given = set(entry) if isinstance(entry, Mapping) else set()
-        if not isinstance(entry, Mapping) or given - keys or not set(required) <= given:
-            known = ", ".join(sorted(keys))
-            raise fail(f"{name!r} must be a dict with {' and '.join(required)} (keys: {known})")
-        options = {key: entry[key] for key in keys & given}
-        units[str(name)] = make(**{**options, required[0]: str(entry[required[0]])})
+        if not isinstance(entry, Mapping) or given - naming.entry_keys or not required <= given:
+            known = ", ".join(sorted(naming.entry_keys))
+            raise fail(f"{name!r} must be a dict with {' and '.join(naming.required)} (keys: {known})")
+        options = {key: entry[key] for key in given}
+        units[str(name)] = naming.unit_type(**{**options, naming.id_field: str(entry[naming.id_field])})
     return units

@@ -74,9 +74,6 @@ class LoginChannel:
 #: ``LINE_LOGIN_CHANNELS``, or None when this request's site does not use LINE Login.
 ChannelLoader = Callable[[], "LoginChannel | str | None"]
 
-#: How the registry's errors and log lines name LINE Login channels.
-NAMING = Naming("LINE Login", "channel", "LINE_LOGIN_CHANNELS", "channel_loader", ChannelNotFound, LoginChannel)
-
 #: Where ``flask.g`` keeps the request's channel: ``(origin it was resolved for, service or the refusal)``.
 _CHANNEL_OF_REQUEST = "_line_login_channel"
 
@@ -106,14 +103,11 @@ class LoginChannels:
         configured = {DEFAULT_CHANNEL: default, **listed} if default else listed
         for channel in listed.values():  # a bad listed channel fails init_app, not a visitor's request
             self.settings_of(channel, key="LINE_LOGIN_CHANNELS")
-        self._registry: Registry[LoginChannel, LoginService] = Registry(
-            NAMING,
-            configured,
-            lambda channel: build(self.settings_of(channel)),
-            size=base.channel_cache_size,
-            id_of=lambda channel: channel.channel_id,
-            loader=loader,
-        )
+
+        def build_checked(channel: LoginChannel) -> LoginService:
+            return build(self.settings_of(channel))
+
+        self._registry = Registry(NAMING, configured, build_checked, base.channel_cache_size, loader)
         #: Every channel named in config: ``"default"`` (``LINE_LOGIN_CHANNEL_ID``) and ``LINE_LOGIN_CHANNELS``.
         self.configured: dict[str, LoginChannel] = configured
         self.size = base.channel_cache_size
@@ -252,7 +246,12 @@ CHANNEL_KEYS = frozenset(
     }
 )
 
+#: How the registry's errors and log lines name LINE Login channels.
+NAMING = Naming(
+    "LINE Login", "channel", "LINE_LOGIN_CHANNELS", "channel_loader", ChannelNotFound, LoginChannel, CHANNEL_KEYS
+)
+
 
 def configured_channels(value: Mapping[str, Any], fail: Callable[[str], ConfigurationError]) -> dict[str, LoginChannel]:
     """``LINE_LOGIN_CHANNELS``: ``{name: {"channel_id": ..., "channel_secret": ..., options}}``."""
-    return listed_units(value, LoginChannel, CHANNEL_KEYS, ("channel_id", "channel_secret"), fail)
+    return listed_units(value, NAMING, fail)

@@ -77,9 +77,6 @@ class WorksCompany:
 #: ``LINE_WORKS_COMPANIES``, or None when this request belongs to no company.
 CompanyLoader = Callable[[], "WorksCompany | str | None"]
 
-#: How the registry's errors and log lines name LINE WORKS companies.
-NAMING = Naming("LINE WORKS", "company", "LINE_WORKS_COMPANIES", "works_company_loader", CompanyNotFound, WorksCompany)
-
 #: Where ``flask.g`` keeps the request's company: ``(origin it was resolved for, service or the refusal)``.
 _COMPANY_OF_REQUEST = "_line_works_company"
 
@@ -115,14 +112,11 @@ class WorksCompanies:
             configured = {DEFAULT_COMPANY: default, **listed}
         for company in listed.values():  # a bad listed company fails init_app, not a visitor's request
             self.settings_of(company, key="LINE_WORKS_COMPANIES")
-        self._registry: Registry[WorksCompany, WorksService] = Registry(
-            NAMING,
-            configured,
-            lambda company: build(self.settings_of(company)),
-            size=base.company_cache_size,
-            id_of=lambda company: company.client_id,
-            loader=loader,
-        )
+
+        def build_checked(company: WorksCompany) -> WorksService:
+            return build(self.settings_of(company))
+
+        self._registry = Registry(NAMING, configured, build_checked, base.company_cache_size, loader)
         #: Every company named in config: ``"default"`` (``LINE_WORKS_CLIENT_ID``) and ``LINE_WORKS_COMPANIES``.
         self.configured = configured
         self.size = base.company_cache_size
@@ -289,9 +283,14 @@ COMPANY_KEYS = frozenset(
     }
 )
 
+#: How the registry's errors and log lines name LINE WORKS companies.
+NAMING = Naming(
+    "LINE WORKS", "company", "LINE_WORKS_COMPANIES", "works_company_loader", CompanyNotFound, WorksCompany, COMPANY_KEYS
+)
+
 
 def configured_companies(
     value: Mapping[str, Any], fail: Callable[[str], ConfigurationError]
 ) -> dict[str, WorksCompany]:
     """``LINE_WORKS_COMPANIES``: ``{name: {"client_id": ..., "client_secret": ..., options}}``."""
-    return listed_units(value, WorksCompany, COMPANY_KEYS, ("client_id", "client_secret"), fail)
+    return listed_units(value, NAMING, fail)
