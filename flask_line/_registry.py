@@ -135,6 +135,14 @@ class Registry(Generic[Unit, Service]):
         with self._lock:
             return self._by_id.get(unit_id)
 
+    def where(self, matches: Callable[[Unit], bool]) -> list[Unit]:
+        """The configured units that ``matches``, then the recently used ones (a loader's units are known here only
+        once used)."""
+        found = [unit for unit in self.configured.values() if matches(unit)]
+        with self._lock:
+            kept = [unit for unit in reversed(self._services) if matches(unit) and unit not in found]
+        return found + kept
+
     def known(self, unit_id: str) -> Service | None:
         """The service of a configured or recently used unit with this id, or None."""
         unit = self.unit(unit_id)
