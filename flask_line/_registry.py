@@ -24,6 +24,7 @@ DEFAULT = "default"
 
 Unit = TypeVar("Unit", bound=Hashable)
 Service = TypeVar("Service")
+UnitSettings = TypeVar("UnitSettings")
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,22 @@ class Registry(Generic[Unit, Service]):
     #: The kept units by id, so a callback (or a background job) finds its unit without a scan.
     _by_id: dict[str, Unit] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @classmethod
+    def configured_from(
+        cls,
+        naming: Naming,
+        default: Unit | None,
+        listed: Mapping[str, Any],
+        settings_of: Callable[..., UnitSettings],
+        build: Callable[[UnitSettings], Service],
+        size: int,
+        loader: Callable[[], Loader | None],
+    ) -> Registry[Unit, Service]:
+        """The registry of ``default`` and the units ``listed`` (``naming.key``), each listed one checked now by
+        ``settings_of(unit, key=naming.key)``; a unit's service is ``build(settings_of(unit))``."""
+        configured = configured_units(naming, default, listed, lambda unit: settings_of(unit, key=naming.key))
+        return cls(naming, configured, lambda unit: build(settings_of(unit)), size, loader)
 
     def _id_of(self, unit: Unit) -> str:
         return str(getattr(unit, self.naming.id_field))
@@ -178,6 +195,32 @@ class Registry(Generic[Unit, Service]):
                 f"must return a {naming.unit_type.__name__}, a name or None, got {type(found).__name__}",
             )
         return cast(Unit, found)
+
+
+def check_credentials(unit: Any, naming: Naming, fail: Callable[[str], ConfigurationError], *, digits: bool) -> None:
+    """Refuse a unit without its id (``digits``: a LINE channel id) or its secret (the secret is never echoed)."""
+    id_field, secret_field = naming.required[:2]
+    unit_id, secret = getattr(unit, id_field), getattr(unit, secret_field)
+    if not isinstance(unit_id, str) or not (unit_id.isdigit() if digits else unit_id.strip()):
+        raise fail(f"{id_field} must be a string of digits" if digits else f"{id_field} must be a non-empty string")
+    if not isinstance(secret, str) or not secret.strip():
+        raise fail(f"has no {secret_field}")
+
+
+def configured_units(
+    naming: Naming, default: Any, value: Mapping[str, Any], check: Callable[[Any], object]
+) -> dict[str, Any]:
+    """The units named in config: ``"default"`` (``default``, from the app's single-unit settings; None when they
+    are not set) and those ``naming.key`` lists, each listed one passed to ``check`` (which raises
+    ``ConfigurationError``), so a bad one fails ``init_app``, not a visitor's request."""
+    listed = listed_units(value, naming, lambda message: ConfigurationError(naming.key, message))
+    if default is not None and DEFAULT in listed:
+        raise ConfigurationError(
+            naming.key, f"{DEFAULT!r} is taken: it names the {naming.noun} of the app's own {naming.product} settings"
+        )
+    for unit in listed.values():
+        check(unit)
+    return {DEFAULT: default, **listed} if default is not None else listed
 
 
 def listed_units(value: Mapping[str, Any], naming: Naming, fail: Callable[[str], ConfigurationError]) -> dict[str, Any]:

@@ -191,7 +191,7 @@ class Runtime:
         messaging_channels = MessagingChannels(
             settings.messaging,
             lambda channel: parts.messaging(channel, links, channels.provider_of, stores.sqlite_file),
-            hooks.messaging_channel_loader,
+            loader=hooks.messaging_channel_loader,
         )
         messaging_channels.default()  # the default channel's service, built (and its settings checked) now
         messaging = Messaging(messaging_channels, LoginProviders(links, channels.provider_of))

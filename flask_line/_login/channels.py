@@ -11,15 +11,14 @@ A callback needs no shop in its URL: the pending authorization recorded where th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_request_context
 
 from .._flow.origin import Origin, restored_origin
-from .._registry import DEFAULT, Naming, Registry, listed_units
+from .._registry import DEFAULT, Naming, Registry, check_credentials
 from ..errors import ChannelNotFound, ConfigurationError, StateError
 from .service import LoginService
 from .settings import BOT_PROMPTS, LoginSettings
@@ -96,20 +95,12 @@ class LoginChannels:
     ) -> None:
         self._base = base
         self._version = version
-        listed = configured_channels(base.channels, lambda message: ConfigurationError("LINE_LOGIN_CHANNELS", message))
-        if base.enabled and DEFAULT_CHANNEL in listed:
-            raise ConfigurationError("LINE_LOGIN_CHANNELS", f"{DEFAULT_CHANNEL!r} is LINE_LOGIN_CHANNEL_ID's name")
         default = LoginChannel(base.channel_id, base.channel_secret, provider=base.provider) if base.enabled else None
-        configured = {DEFAULT_CHANNEL: default, **listed} if default else listed
-        for channel in listed.values():  # a bad listed channel fails init_app, not a visitor's request
-            self.settings_of(channel, key="LINE_LOGIN_CHANNELS")
-
-        def build_checked(channel: LoginChannel) -> LoginService:
-            return build(self.settings_of(channel))
-
-        self._registry = Registry(NAMING, configured, build_checked, base.channel_cache_size, loader)
+        self._registry = Registry.configured_from(
+            NAMING, default, base.channels, self.settings_of, build, base.channel_cache_size, loader
+        )
         #: Every channel named in config: ``"default"`` (``LINE_LOGIN_CHANNEL_ID``) and ``LINE_LOGIN_CHANNELS``.
-        self.configured: dict[str, LoginChannel] = configured
+        self.configured: dict[str, LoginChannel] = self._registry.configured
         self.size = base.channel_cache_size
 
     @property
@@ -194,10 +185,7 @@ class LoginChannels:
         def fail(message: str) -> ConfigurationError:
             return ConfigurationError(key, f"channel {channel.channel_id!r}: {message}")
 
-        if not isinstance(channel.channel_id, str) or not channel.channel_id.isdigit():
-            raise fail("channel_id must be a string of digits")
-        if not isinstance(channel.channel_secret, str) or not channel.channel_secret.strip():
-            raise fail("has no channel_secret")
+        check_credentials(channel, NAMING, fail, digits=True)
         if channel.bot_prompt not in (None, *BOT_PROMPTS):
             raise fail(f"bot_prompt must be one of {', '.join(BOT_PROMPTS)}, got {channel.bot_prompt!r}")
         if channel.provider is not None and (not isinstance(channel.provider, str) or not channel.provider.strip()):
@@ -250,8 +238,3 @@ CHANNEL_KEYS = frozenset(
 NAMING = Naming(
     "LINE Login", "channel", "LINE_LOGIN_CHANNELS", "channel_loader", ChannelNotFound, LoginChannel, CHANNEL_KEYS
 )
-
-
-def configured_channels(value: Mapping[str, Any], fail: Callable[[str], ConfigurationError]) -> dict[str, LoginChannel]:
-    """``LINE_LOGIN_CHANNELS``: ``{name: {"channel_id": ..., "channel_secret": ..., options}}``."""
-    return listed_units(value, NAMING, fail)

@@ -11,13 +11,12 @@ channel access token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from flask import g, has_request_context
 
-from .._registry import DEFAULT, Loader, Naming, Registry, listed_units
+from .._registry import DEFAULT, Loader, Naming, Registry, check_credentials
 from ..errors import ConfigurationError, MessagingChannelNotFound
 from .service import MessagingService
 from .settings import MessagingSettings
@@ -46,6 +45,9 @@ class MessagingChannel:
 #: ``LINE_MESSAGING_CHANNELS``, or None when this request's shop has no Official Account.
 MessagingChannelLoader = Callable[[], "MessagingChannel | str | None"]
 
+#: What makes one channel's service from its settings.
+BuildService = Callable[[MessagingSettings], MessagingService]
+
 #: The keys of a ``LINE_MESSAGING_CHANNELS`` entry.
 CHANNEL_KEYS = frozenset({"channel_id", "channel_secret", "provider", "link_nonce_ttl"})
 
@@ -67,52 +69,25 @@ _CHANNEL_OF_REQUEST = "_line_messaging_channel"
 class MessagingChannels:
     """Every Messaging API channel of an app, and the channel of a request or of a member's provider.
 
-    :param base: the app's ``LINE_MESSAGING_*`` settings (the ``"default"`` channel, when it has an id).
-    :param build: makes the service of one channel from its settings.
-    :param loader: returns the app's ``@line.messaging_channel_loader`` (read at each use, so it may come late).
+    Built from the app's ``LINE_MESSAGING_*`` settings (``base``: the ``"default"`` channel, when it has an id),
+    what makes one channel's service from its settings, and what returns the app's ``messaging_channel_loader``
+    (read at each use, so it may be registered after ``init_app``).
     """
 
-    def __init__(
-        self,
-        base: MessagingSettings,
-        build: Callable[[MessagingSettings], MessagingService],
-        loader: Callable[[], Loader | None],
-    ) -> None:
+    def __init__(self, base: MessagingSettings, build: BuildService, *, loader: Callable[[], Loader | None]) -> None:
+        default = MessagingChannel(base.channel_id, base.channel_secret, str(base.provider)) if base.enabled else None
         self._base = base
-        listed: dict[str, MessagingChannel] = configured_channels(
-            base.channels, lambda message: ConfigurationError("LINE_MESSAGING_CHANNELS", message)
+        self._registry = Registry.configured_from(
+            NAMING, default, base.channels, self.settings_of, build, base.channel_cache_size, loader
         )
-        if base.enabled and DEFAULT in listed:
-            raise ConfigurationError("LINE_MESSAGING_CHANNELS", f"{DEFAULT!r} is LINE_MESSAGING_CHANNEL_ID's name")
-        configured = listed
-        if base.enabled:
-            default = MessagingChannel(base.channel_id, base.channel_secret, str(base.provider))
-            configured = {DEFAULT: default, **listed}
-        for channel in listed.values():  # a bad listed channel fails init_app, not a push or a webhook
-            self.settings_of(channel, key="LINE_MESSAGING_CHANNELS")
-
-        def build_checked(channel: MessagingChannel) -> MessagingService:
-            return build(self.settings_of(channel))
-
-        self._registry = Registry(NAMING, configured, build_checked, base.channel_cache_size, loader)
         #: Every channel named in config: ``"default"`` (``LINE_MESSAGING_CHANNEL_ID``) and
         #: ``LINE_MESSAGING_CHANNELS``.
-        self.configured = configured
+        self.configured = self._registry.configured
 
     @property
     def any(self) -> bool:
         """Whether the app has a Messaging API channel at all: a configured one or a loader."""
         return bool(self.configured) or self._registry.active
-
-    @property
-    def active(self) -> bool:
-        """Whether the app chooses channels per request (a loader is registered)."""
-        return self._registry.active
-
-    @property
-    def cached(self) -> int:
-        """How many channels' services are kept now."""
-        return self._registry.cached
 
     def service(self, channel: MessagingChannel | str) -> MessagingService:
         """The service of ``channel``, or of the configured channel of that name.
@@ -193,10 +168,7 @@ class MessagingChannels:
         def fail(message: str) -> ConfigurationError:
             return ConfigurationError(key, f"channel {channel.channel_id!r}: {message}")
 
-        if not isinstance(channel.channel_id, str) or not channel.channel_id.isdigit():
-            raise fail("channel_id must be a string of digits")
-        if not isinstance(channel.channel_secret, str) or not channel.channel_secret.strip():
-            raise fail("has no channel_secret")
+        check_credentials(channel, NAMING, fail, digits=True)
         if not isinstance(channel.provider, str) or not channel.provider.strip():
             raise fail(f"provider must name the channel's LINE provider, got {channel.provider!r}")
         ttl = channel.link_nonce_ttl
@@ -211,10 +183,3 @@ class MessagingChannels:
             link_nonce_ttl=ttl if ttl is not None else self._base.link_nonce_ttl,
             channels={},
         )
-
-
-def configured_channels(
-    value: Mapping[str, Any], fail: Callable[[str], ConfigurationError]
-) -> dict[str, MessagingChannel]:
-    """``LINE_MESSAGING_CHANNELS``: ``{name: {"channel_id": ..., "channel_secret": ..., "provider": ..., options}}``."""
-    return listed_units(value, NAMING, fail)

@@ -13,16 +13,15 @@ A callback needs no company in its URL: the pending authorization recorded the c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_request_context, request
 
 from .._flow.origin import Origin, restored_origin
 from .._log import log
-from .._registry import DEFAULT, Naming, Registry, listed_units
+from .._registry import DEFAULT, Naming, Registry, check_credentials
 from ..errors import CompanyNotFound, ConfigurationError, LineError, StateError
 from .service import WorksService
 from .settings import WorksSettings, private_key_problem
@@ -96,12 +95,7 @@ class WorksCompanies:
         loader: Callable[[], CompanyLoader | None],
     ) -> None:
         self._base = base
-        listed = configured_companies(
-            base.companies, lambda message: ConfigurationError("LINE_WORKS_COMPANIES", message)
-        )
-        if base.enabled and DEFAULT_COMPANY in listed:
-            raise ConfigurationError("LINE_WORKS_COMPANIES", f"{DEFAULT_COMPANY!r} is LINE_WORKS_CLIENT_ID's name")
-        configured: dict[str, WorksCompany] = listed
+        default = None
         if base.enabled:
             default = WorksCompany(
                 base.client_id,
@@ -109,16 +103,11 @@ class WorksCompanies:
                 service_account=base.service_account,
                 private_key=base.private_key,
             )
-            configured = {DEFAULT_COMPANY: default, **listed}
-        for company in listed.values():  # a bad listed company fails init_app, not a visitor's request
-            self.settings_of(company, key="LINE_WORKS_COMPANIES")
-
-        def build_checked(company: WorksCompany) -> WorksService:
-            return build(self.settings_of(company))
-
-        self._registry = Registry(NAMING, configured, build_checked, base.company_cache_size, loader)
+        self._registry = Registry.configured_from(
+            NAMING, default, base.companies, self.settings_of, build, base.company_cache_size, loader
+        )
         #: Every company named in config: ``"default"`` (``LINE_WORKS_CLIENT_ID``) and ``LINE_WORKS_COMPANIES``.
-        self.configured = configured
+        self.configured = self._registry.configured
         self.size = base.company_cache_size
 
     @property
@@ -227,10 +216,7 @@ class WorksCompanies:
         def fail(message: str) -> ConfigurationError:
             return ConfigurationError(key, f"company {company.client_id!r}: {message}")
 
-        if not isinstance(company.client_id, str) or not company.client_id.strip():
-            raise fail("client_id must be a non-empty string")
-        if not isinstance(company.client_secret, str) or not company.client_secret.strip():
-            raise fail("has no client_secret")
+        check_credentials(company, NAMING, fail, digits=False)
         for name in ("callback_url", "logout_redirect_url"):
             value = getattr(company, name)
             parts = urlsplit(value) if isinstance(value, str) else None
@@ -287,10 +273,3 @@ COMPANY_KEYS = frozenset(
 NAMING = Naming(
     "LINE WORKS", "company", "LINE_WORKS_COMPANIES", "works_company_loader", CompanyNotFound, WorksCompany, COMPANY_KEYS
 )
-
-
-def configured_companies(
-    value: Mapping[str, Any], fail: Callable[[str], ConfigurationError]
-) -> dict[str, WorksCompany]:
-    """``LINE_WORKS_COMPANIES``: ``{name: {"client_id": ..., "client_secret": ..., options}}``."""
-    return listed_units(value, NAMING, fail)
