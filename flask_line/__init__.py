@@ -25,6 +25,7 @@ from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
 from ._login.settings import LoginSettings
 from ._login.user import LineUser
+from ._messaging.channels import MessagingChannel, MessagingChannelLoader
 from ._messaging.messages import SdkModel
 from ._messaging.service import MessagingService, MulticastResult, PushResult
 from ._messaging.settings import MessagingSettings
@@ -61,6 +62,8 @@ __all__ = [
     "LoginChannel",
     "LoginService",
     "LoginSettings",
+    "MessagingChannel",
+    "MessagingChannelLoader",
     "MessagingService",
     "MessagingSettings",
     "ModuleApiClient",

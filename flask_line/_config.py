@@ -321,6 +321,15 @@ class ConfigReader(ValueReader):
             raise self.fail(secret_key, f"is required when {id_key} is set")
         return client_id or "", secret or ""
 
+    def table(self, key: str, of: str) -> Mapping[str, Any]:
+        """A dict of name to ``of`` settings (``LINE_LOGIN_CHANNELS``...); each entry is checked by its product."""
+        value = self.raw(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.fail(key, f"must be a dict of name to {of} settings, got {type(value).__name__}")
+        return value
+
 
 def check_unknown_keys(config: Mapping[str, Any], read: ConfigReader) -> None:
     """Warn about ``LINE_`` keys nobody reads (a typo passes silently otherwise); an error when strict."""

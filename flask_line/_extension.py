@@ -18,7 +18,8 @@ from ._i18n.languages import LANGUAGES_KEY, RENDERED_PAGE_KEY, Languages
 from ._log import log
 from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
-from ._messaging.service import MessagingService
+from ._messaging.channels import MessagingChannelLoader
+from ._messaging.routing import Messaging
 from ._module.service import AccessRule, ModuleService
 from ._responses import error_response, refuse_framing
 from ._runtime import (
@@ -83,6 +84,7 @@ class LineOAuth:
         self._channel_loader: ChannelLoader | None = None
         self._emulator_watch = EmulatorWatch()
         self._works_company_loader: CompanyLoader | None = None
+        self._messaging_channel_loader: MessagingChannelLoader | None = None
         if app is not None:
             self.init_app(app)
 
@@ -151,6 +153,7 @@ class LineOAuth:
             lambda: self._link_user_undo,
             lambda: self._channel_loader,
             lambda: self._works_company_loader,
+            lambda: self._messaging_channel_loader,
         )
         app.extensions[EXTENSION_KEY] = Runtime.build(app, settings, hooks)
         app.extensions[LANGUAGES_KEY] = Languages(settings.languages, app.root_path)
@@ -213,6 +216,29 @@ class LineOAuth:
         :doc:`works_companies`.
         """
         self._works_company_loader = loader
+        return loader
+
+    def messaging_channel_loader(self, loader: MessagingChannelLoader) -> MessagingChannelLoader:
+        """Decorator: choose the Messaging API channel (the Official Account) of each request's shop.
+
+        ``loader()`` returns a :class:`~flask_line.MessagingChannel`, the name of one in
+        ``LINE_MESSAGING_CHANNELS``, or None when this request's shop has no Official Account. It reads the shop
+        as the ``channel_loader`` does (host, a path segment or query parameter named in ``LINE_URL_VALUES``)::
+
+            @line.messaging_channel_loader
+            def shop_official_account():
+                shop = Shop.query.filter_by(host=request.host).first()
+                if shop is None or shop.messaging_channel_id is None:
+                    return None
+                return MessagingChannel(shop.messaging_channel_id, shop.messaging_channel_secret, shop.line_provider)
+
+        The shop's webhook (``/line/messaging/webhook`` on the shop's URL) is checked with that channel's secret,
+        ``/line/bot-link`` links under its provider, and ``line.messaging.push`` in a request of the shop goes
+        through it. In a background job there is no request: a push goes through the channel under the provider
+        the member signed in with (configured, or used recently by this worker), or pass ``channel=``. A loader
+        that raises is a 404 and logged; ``async def`` loaders work too. See :doc:`notify` (Several shops).
+        """
+        self._messaging_channel_loader = loader
         return loader
 
     def module_access_rule(self, rule: AccessRule) -> AccessRule:
@@ -310,10 +336,12 @@ class LineOAuth:
         return runtime().require_module()
 
     @property
-    def messaging(self) -> MessagingService:
-        """The site's Messaging API channel: ``push(user, messages)``, ``multicast``, ``issue_link_token``.
+    def messaging(self) -> Messaging:
+        """The site's Messaging API channels: ``push(user, messages)``, ``multicast``, ``issue_link_token``,
+        ``channel(name)``.
 
-        Usable in requests and in background jobs (inside ``app.app_context()``)::
+        Usable in requests and in background jobs (inside ``app.app_context()``); with several shops each push
+        goes through ``channel=``, the request's shop's channel, or the channel of the member's provider::
 
             line.messaging.push(order.customer, "Your order has shipped.")
         """

@@ -34,7 +34,9 @@ from ._login.user import LineUser
 from ._login.versions import VERSIONS
 from ._login.versions import load_settings as load_login_settings
 from ._messaging.account_link import BotAccountLink, NoncesOnFirstUse, SQLiteLinkNonces
-from ._messaging.recipients import Recipients
+from ._messaging.channels import MessagingChannelLoader, MessagingChannels
+from ._messaging.recipients import LoginProviders, Recipients
+from ._messaging.routing import Messaging
 from ._messaging.service import MessagingService
 from ._messaging.settings import MESSAGING_SETTINGS, MessagingSettings
 from ._messaging.settings import load_settings as load_messaging_settings
@@ -126,8 +128,9 @@ class Runtime:
     companies: WorksCompanies
     #: Where attachments and links live (``flask line db`` asks it for the databases).
     stores: Stores
-    #: The site's Messaging API channel (None: ``LINE_MESSAGING_CHANNEL_ID`` is not set).
-    messaging: MessagingService | None = None
+    #: The app's Messaging API channels (``LINE_MESSAGING_CHANNEL_ID`` is the one named ``"default"``), as the
+    #: app sends through them (``line.messaging``).
+    messaging: Messaging
 
     @property
     def login(self) -> LoginService | None:
@@ -184,9 +187,14 @@ class Runtime:
             module = parts.module(CheckedAttachments(stores.attachments()), current_login, hooks.access_rule)
         companies = WorksCompanies(settings.works, parts.works, hooks.works_company_loader)
         companies.current()  # the default company's service, built (and its settings checked) now
-        messaging = None
-        if settings.messaging.enabled:
-            messaging = parts.messaging(accounts.links, channels.provider_of, stores.sqlite_file)
+        links = accounts.links
+        messaging_channels = MessagingChannels(
+            settings.messaging,
+            lambda channel: parts.messaging(channel, links, channels.provider_of, stores.sqlite_file),
+            loader=hooks.messaging_channel_loader,
+        )
+        messaging_channels.default()  # the default channel's service, built (and its settings checked) now
+        messaging = Messaging(messaging_channels, LoginProviders(links, channels.provider_of))
         return cls(settings, http, pending, identities, accounts, channels, module, companies, stores, messaging)
 
     def require_login(self) -> LoginService:
@@ -224,14 +232,20 @@ class Runtime:
             raise NotConfigured("LINE WORKS is not configured (set LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET).")
         return works
 
-    def require_messaging(self) -> MessagingService:
-        """The Messaging API channel's service; a 404 when the app has not configured one."""
-        if self.messaging is None:
+    def require_messaging(self) -> Messaging:
+        """The app's Messaging API channels; a 404 when the app has none (no channel and no loader)."""
+        if not self.messaging.channels.any:
             raise NotConfigured(
                 "The Messaging API channel is not configured (set LINE_MESSAGING_CHANNEL_ID, "
-                "LINE_MESSAGING_CHANNEL_SECRET and LINE_MESSAGING_PROVIDER)."
+                "LINE_MESSAGING_CHANNEL_SECRET and LINE_MESSAGING_PROVIDER, or LINE_MESSAGING_CHANNELS)."
             )
         return self.messaging
+
+    def messaging_channel(self, name: str | None) -> MessagingService:
+        """The Messaging API channel of a webhook or ``/line/bot-link`` request: the listed channel ``name`` (its
+        own URL), else the request's; a 404 when there is none."""
+        channels = self.require_messaging().channels
+        return channels.use(name) if name is not None else channels.current()
 
     def require_works_sign_in(self) -> WorksSignInFlow:
         """The LINE WORKS sign-in flow."""
@@ -324,6 +338,7 @@ class AppHooks:
     link_user_undo: Callable[[], LinkUndoHook | None] = lambda: None
     channel_loader: Callable[[], ChannelLoader | None] = lambda: None
     works_company_loader: Callable[[], CompanyLoader | None] = lambda: None
+    messaging_channel_loader: Callable[[], MessagingChannelLoader | None] = lambda: None
 
 
 class Stores:
@@ -548,12 +563,17 @@ class _Parts:
         return WorksService(works, self.http, flow, discovery, self.shared)
 
     def messaging(
-        self, links: AccountLinkStore, provider_of: Callable[[str | None], str | None], nonce_file: str
+        self,
+        settings: MessagingSettings,
+        links: AccountLinkStore,
+        provider_of: Callable[[str | None], str | None],
+        nonce_file: str,
     ) -> MessagingService:
-        """The Messaging API channel: pushes reach members of its provider, its account links join LINE Login's."""
-        settings = self.settings.messaging
+        """One Messaging API channel: pushes reach members of its provider, its account links join LINE Login's
+        under that provider, its webhook checks its own secret, its nonces and token are its own."""
         provider = str(settings.provider)
-        if self.settings.login.enabled and self.settings.login.provider != provider:
+        is_default = settings.channel_id == self.settings.messaging.channel_id
+        if is_default and self.settings.login.enabled and self.settings.login.provider != provider:
             log.warning(
                 "LINE_LOGIN_PROVIDER (%s) is not LINE_MESSAGING_PROVIDER (%s): members signed in through "
                 "LINE_LOGIN_CHANNEL_ID cannot be pushed to (LINE user ids are per provider)",
@@ -561,9 +581,11 @@ class _Parts:
                 provider,
             )
         recipients = Recipients(provider, links, provider_of)
-        nonces = NoncesOnFirstUse(lambda: SQLiteLinkNonces(nonce_file))
+        nonces = NoncesOnFirstUse(lambda: SQLiteLinkNonces(nonce_file, settings.channel_id))
         account_link = BotAccountLink(settings.account_link_url, settings.link_nonce_ttl, nonces, links, recipients)
-        webhook = MessagingWebhook(settings.channel_secret, SeenEvents(settings.events_kept), account_link)
+        webhook = MessagingWebhook(
+            settings.channel_id, settings.channel_secret, SeenEvents(settings.events_kept), account_link
+        )
         return MessagingService(settings, self.http, recipients, account_link, webhook, self.shared)
 
     def _discovery(self, works: WorksSettings) -> DiscoveryDocument:

@@ -41,7 +41,14 @@ from .errors import (
 
 #: The endpoints whose URLs LINE is given (registered in the Console): they carry no visitor's values.
 ADDRESSED_TO_LINE = frozenset(
-    {"line.callback", "line.attach_callback", "line.works_callback", "line.module_webhook", "line.messaging_webhook"}
+    {
+        "line.callback",
+        "line.attach_callback",
+        "line.works_callback",
+        "line.module_webhook",
+        "line.messaging_webhook",
+        "line.messaging_channel_webhook",
+    }
 )
 
 
@@ -63,7 +70,11 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/accounts/detach", "accounts_detach", accounts_detach, methods=["POST"])
     blueprint.add_url_rule("/module/webhook", "module_webhook", module_webhook, methods=["POST"])
     blueprint.add_url_rule("/messaging/webhook", "messaging_webhook", messaging_webhook, methods=["POST"])
+    blueprint.add_url_rule(
+        "/messaging/<messaging_channel>/webhook", "messaging_channel_webhook", messaging_webhook, methods=["POST"]
+    )
     blueprint.add_url_rule("/bot-link", "bot_link", bot_link, methods=["GET"])
+    blueprint.add_url_rule("/bot-link/<messaging_channel>", "bot_link", bot_link, methods=["GET"])
     blueprint.add_url_rule("/works/login", "works_login", works_login, methods=["GET"])
     blueprint.add_url_rule("/works/callback", "works_callback", works_callback, methods=["GET"])
     blueprint.add_url_rule("/works/logout", "works_logout", works_logout, methods=["POST"])
@@ -294,17 +305,19 @@ def module_webhook() -> tuple[str, int]:
     return "", 200
 
 
-def messaging_webhook() -> tuple[str, int]:
-    """LINE's webhook of the site's Messaging API channel: signals for follow, unfollow, message, postback and
-    ``accountLink`` (which writes the bot's account link)."""
-    return messaging_views.webhook(runtime().require_messaging())
+def messaging_webhook(messaging_channel: str | None = None) -> tuple[str, int]:
+    """LINE's webhook of a Messaging API channel: signals for follow, unfollow, message, postback and
+    ``accountLink`` (which writes the bot's account link). ``/line/messaging/<name>/webhook`` is the listed
+    channel ``name``'s; ``/line/messaging/webhook`` the request's shop's (the loader's) or the ``"default"``."""
+    return messaging_views.webhook(runtime().messaging_channel(messaging_channel))
 
 
-def bot_link() -> Response:
+def bot_link(messaging_channel: str | None = None) -> Response:
     """The bot's account link: a member signed in to this site arrives with LINE's ``linkToken`` (from a link the bot
-    sent) and goes on to LINE's account-link dialog with a single-use nonce. Anyone else signs in first."""
+    sent) and goes on to LINE's account-link dialog with a single-use nonce. Anyone else signs in first.
+    ``/line/bot-link/<name>`` is the listed channel ``name``'s."""
     state = runtime()
-    messaging = state.require_messaging()
+    messaging = state.messaging_channel(messaging_channel)
     link_token = messaging_views.link_token(request.args)
     site_user_id = state.accounts.signed_in_user_id()
     if site_user_id is None:

@@ -554,6 +554,14 @@ class ChannelNotFound(NotConfigured):
     code = "channel_not_found"
 
 
+class MessagingChannelNotFound(NotConfigured):
+    """This request's shop has no Messaging API channel: the ``messaging_channel_loader`` found none, or raised, or
+    a webhook URL names an unlisted channel (a 404). Never answered with another shop's channel."""
+
+    explanation: Text = N_("This shop has no LINE Official Account.")
+    code = "messaging_channel_not_found"
+
+
 class InvalidWebhookSignature(WebhookSignatureError):
     """The Messaging API webhook's ``X-Line-Signature`` is missing or does not verify (a 400; nothing was done)."""
 

@@ -11,24 +11,21 @@ A callback needs no shop in its URL: the pending authorization recorded where th
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_request_context
 
 from .._flow.origin import Origin, restored_origin
-from .._log import log
+from .._registry import DEFAULT, Naming, Registry, check_credentials
 from ..errors import ChannelNotFound, ConfigurationError, StateError
 from .service import LoginService
 from .settings import BOT_PROMPTS, LoginSettings
 from .versions import LoginVersion
 
 #: The name of ``LINE_LOGIN_CHANNEL_ID``'s channel in the registry.
-DEFAULT_CHANNEL = "default"
+DEFAULT_CHANNEL = DEFAULT
 
 
 @dataclass(frozen=True)
@@ -98,26 +95,18 @@ class LoginChannels:
     ) -> None:
         self._base = base
         self._version = version
-        self._build = build
-        self._loader = loader
-        listed = configured_channels(base.channels, lambda message: ConfigurationError("LINE_LOGIN_CHANNELS", message))
-        if base.enabled and DEFAULT_CHANNEL in listed:
-            raise ConfigurationError("LINE_LOGIN_CHANNELS", f"{DEFAULT_CHANNEL!r} is LINE_LOGIN_CHANNEL_ID's name")
         default = LoginChannel(base.channel_id, base.channel_secret, provider=base.provider) if base.enabled else None
+        self._registry = Registry.configured_from(
+            NAMING, default, base.channels, self.settings_of, build, base.channel_cache_size, loader
+        )
         #: Every channel named in config: ``"default"`` (``LINE_LOGIN_CHANNEL_ID``) and ``LINE_LOGIN_CHANNELS``.
-        self.configured: dict[str, LoginChannel] = {DEFAULT_CHANNEL: default, **listed} if default else listed
-        for channel in listed.values():  # a bad listed channel fails init_app, not a visitor's request
-            self.settings_of(channel, key="LINE_LOGIN_CHANNELS")
+        self.configured: dict[str, LoginChannel] = self._registry.configured
         self.size = base.channel_cache_size
-        self._services: OrderedDict[LoginChannel, LoginService] = OrderedDict()
-        #: The kept channels by id, so a callback finds its channel without a scan.
-        self._by_id: dict[str, LoginChannel] = {}
-        self._lock = threading.Lock()
 
     @property
     def active(self) -> bool:
         """Whether the app chooses channels per request (a loader is registered)."""
-        return self._loader() is not None
+        return self._registry.active
 
     # The request's channel -----------------------------------------------------------------------------------
 
@@ -130,7 +119,7 @@ class LoginChannels:
         :raises ~flask_line.errors.ChannelNotFound: the loader raised, or found no channel for this request.
         """
         if not has_request_context():
-            return self._default()
+            return self._registry.default()
         origin = restored_origin()
         cached = g.get(_CHANNEL_OF_REQUEST)
         if cached is None or cached[0] is not origin:
@@ -148,16 +137,12 @@ class LoginChannels:
         if origin is not None and origin.channel_id is not None:
             return self._for_origin(origin)
         if self.active:
-            return self.service(self._ask_loader())
-        return self._default()
-
-    def _default(self) -> LoginService | None:
-        default = self.configured.get(DEFAULT_CHANNEL)
-        return self.service(default) if default is not None else None
+            return self.service(self._registry.ask_loader())
+        return self._registry.default()
 
     def _for_origin(self, origin: Origin) -> LoginService:
         """The channel that started a sign-in: known here by its id, else the loader asked at the start's URL."""
-        found = self._known(str(origin.channel_id))
+        found = self._registry.known(str(origin.channel_id))
         if found is not None:
             return found
         if not self.active:
@@ -167,81 +152,28 @@ class LoginChannels:
         with current_app.test_request_context(
             start.path, base_url=f"{start.scheme}://{start.netloc}", query_string=start.query
         ):
-            channel = self._ask_loader()
+            channel = self._registry.ask_loader()
         if channel.channel_id != origin.channel_id:
             raise StateError("The shop's LINE Login channel changed during the sign-in; please start again.")
         return self.service(channel)
 
-    def _known(self, channel_id: str) -> LoginService | None:
-        """The service of a configured or recently used channel with this id, or None."""
-        for channel in self.configured.values():
-            if channel.channel_id == channel_id:
-                return self.service(channel)
-        with self._lock:
-            kept = self._by_id.get(channel_id)
-            return self._services.get(kept) if kept is not None else None
-
     def provider_of(self, channel_id: str | None) -> str | None:
         """The provider a configured or recently used channel declares (None for ``channel_id`` None means the
         ``"default"`` channel); None when it declares none or is not known here."""
-        if channel_id is None:
-            default = self.configured.get(DEFAULT_CHANNEL)
-            return default.provider if default is not None else None
-        for channel in self.configured.values():
-            if channel.channel_id == channel_id:
-                return channel.provider
-        with self._lock:
-            kept = self._by_id.get(channel_id)
-        return kept.provider if kept is not None else None
-
-    def _ask_loader(self) -> LoginChannel:
-        loader = self._loader()
-        if loader is None:
-            raise ChannelNotFound("No channel_loader is registered.")
-        try:
-            found: Any = current_app.ensure_sync(loader)()
-        except Exception as error:  # the site's own lookup failed: this request has no channel, never another's
-            log.exception("The LINE Login channel_loader raised: %s", type(error).__name__)
-            raise ChannelNotFound(f"The channel_loader raised {type(error).__name__}.") from error
-        if isinstance(found, str):
-            if found not in self.configured:
-                log.warning("The channel_loader named %r, which is not in LINE_LOGIN_CHANNELS: a 404", found)
-                raise ChannelNotFound("The channel_loader named a channel that is not configured.")
-            return self.configured[found]
-        if found is None:
-            raise ChannelNotFound("The channel_loader found no LINE Login channel for this request.")
-        if not isinstance(found, LoginChannel):
-            raise ConfigurationError("channel_loader", f"must return a LoginChannel, a name or None, got {found!r}")
-        return found
+        channel = self.configured.get(DEFAULT_CHANNEL) if channel_id is None else self._registry.unit(channel_id)
+        return channel.provider if channel is not None else None
 
     # Every channel's service ---------------------------------------------------------------------------------
 
     def service(self, channel: LoginChannel | str) -> LoginService:
         """The service of ``channel`` (or of the configured channel of that name), built on first use, then kept
         while it is among the recently used."""
-        if isinstance(channel, str):
-            if channel not in self.configured:
-                raise ChannelNotFound(f"No LINE Login channel is named {channel!r}.")
-            channel = self.configured[channel]
-        with self._lock:
-            found = self._services.get(channel)
-            if found is not None:
-                self._services.move_to_end(channel)
-                return found
-        built = self._build(self.settings_of(channel))
-        with self._lock:
-            self._services[channel] = built
-            self._by_id[channel.channel_id] = channel
-            while len(self._services) > self.size:
-                evicted, _ = self._services.popitem(last=False)
-                if self._by_id.get(evicted.channel_id) is evicted:
-                    del self._by_id[evicted.channel_id]
-        return built
+        return self._registry.service(channel)
 
     @property
     def cached(self) -> int:
         """How many channels' services are kept now."""
-        return len(self._services)
+        return self._registry.cached
 
     def settings_of(self, channel: LoginChannel, key: str = "channel_loader") -> LoginSettings:
         """The app's LINE Login settings with ``channel``'s id, secret and options, checked by the version's rules.
@@ -253,10 +185,7 @@ class LoginChannels:
         def fail(message: str) -> ConfigurationError:
             return ConfigurationError(key, f"channel {channel.channel_id!r}: {message}")
 
-        if not isinstance(channel.channel_id, str) or not channel.channel_id.isdigit():
-            raise fail("channel_id must be a string of digits")
-        if not isinstance(channel.channel_secret, str) or not channel.channel_secret.strip():
-            raise fail("has no channel_secret")
+        check_credentials(channel, NAMING, fail, digits=True)
         if channel.bot_prompt not in (None, *BOT_PROMPTS):
             raise fail(f"bot_prompt must be one of {', '.join(BOT_PROMPTS)}, got {channel.bot_prompt!r}")
         if channel.provider is not None and (not isinstance(channel.provider, str) or not channel.provider.strip()):
@@ -305,15 +234,7 @@ CHANNEL_KEYS = frozenset(
     }
 )
 
-
-def configured_channels(value: Mapping[str, Any], fail: Callable[[str], ConfigurationError]) -> dict[str, LoginChannel]:
-    """``LINE_LOGIN_CHANNELS``: ``{name: {"channel_id": ..., "channel_secret": ..., options}}``."""
-    channels = {}
-    for name, entry in value.items():
-        keys = set(entry) if isinstance(entry, Mapping) else set()
-        if not isinstance(entry, Mapping) or keys - CHANNEL_KEYS or not {"channel_id", "channel_secret"} <= keys:
-            known = ", ".join(sorted(CHANNEL_KEYS))
-            raise fail(f"{name!r} must be a dict with channel_id and channel_secret (keys: {known})")
-        options = {key: entry[key] for key in CHANNEL_KEYS & set(entry)}
-        channels[str(name)] = LoginChannel(**{**options, "channel_id": str(entry["channel_id"])})
-    return channels
+#: How the registry's errors and log lines name LINE Login channels.
+NAMING = Naming(
+    "LINE Login", "channel", "LINE_LOGIN_CHANNELS", "channel_loader", ChannelNotFound, LoginChannel, CHANNEL_KEYS
+)

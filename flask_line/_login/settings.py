@@ -218,7 +218,7 @@ def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) 
         token_channel_ids=tuple(str(value) for value in read.words("LINE_TOKEN_CHANNEL_IDS")),
         token_cache_ttl=read.positive_number("LINE_TOKEN_CACHE_TTL"),
         token_cache_size=int(read.positive_number("LINE_TOKEN_CACHE_SIZE")),
-        channels=_channel_table(read),
+        channels=read.table("LINE_LOGIN_CHANNELS", "channel"),
         provider=read.optional_string("LINE_LOGIN_PROVIDER"),
         channel_cache_size=int(read.positive_number("LINE_LOGIN_CHANNEL_CACHE_SIZE")),
         endpoints=LoginEndpoints(
@@ -234,17 +234,6 @@ def read_login_settings(read: ConfigReader, version: str, endpoint_prefix: str) 
             deauthorize=read.url("LINE_LOGIN_DEAUTHORIZE_URL"),
         ),
     )
-
-
-def _channel_table(read: ConfigReader) -> Mapping[str, Any]:
-    value = read.raw("LINE_LOGIN_CHANNELS")
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise read.fail(
-            "LINE_LOGIN_CHANNELS", f"must be a dict of name to channel settings, got {type(value).__name__}"
-        )
-    return value
 
 
 def check_login_scopes(scopes: Collection[str], fail: Callable[[str], ConfigurationError]) -> None:

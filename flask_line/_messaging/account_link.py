@@ -49,11 +49,13 @@ class NoncesOnFirstUse:
 
 
 class SQLiteLinkNonces:
-    """Nonces in an SQLite file (the instance folder's ``flask_line.sqlite3`` by default): shared by the workers
-    of one host. Only a hash of each nonce is kept."""
+    """Nonces of one Messaging API channel in an SQLite file (the instance folder's ``flask_line.sqlite3`` by
+    default): shared by the workers of one host. Only a hash of each nonce with its channel is kept, so a nonce
+    issued for one shop's channel is unknown at another's ``accountLink`` event."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, channel_id: str) -> None:
         self.file = SQLiteFile(path, NONCE_SCHEMA)
+        self.channel_id = channel_id
 
     def issue(self, site_user_id: str, ttl: float) -> str:
         nonce = secrets.token_urlsafe(24)
@@ -62,7 +64,7 @@ class SQLiteLinkNonces:
             connection.execute("DELETE FROM line_bot_link_nonces WHERE expires_at < ?", (now - 86_400,))
             connection.execute(
                 "INSERT INTO line_bot_link_nonces (nonce_hash, user_id, expires_at, used) VALUES (?, ?, ?, 0)",
-                (_hash(nonce), site_user_id, now + ttl),
+                (self._hash(nonce), site_user_id, now + ttl),
             )
         return nonce
 
@@ -71,21 +73,20 @@ class SQLiteLinkNonces:
             row = connection.execute(
                 "UPDATE line_bot_link_nonces SET used = 1 WHERE nonce_hash = ? AND used = 0 "
                 "RETURNING user_id, expires_at",
-                (_hash(nonce),),
+                (self._hash(nonce),),
             ).fetchone()
         if row is None or row[1] < time.time():
             return None
         return str(row[0])
+
+    def _hash(self, nonce: str) -> str:
+        return hashlib.sha256(f"{self.channel_id}:{nonce}".encode()).hexdigest()
 
 
 NONCE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS line_bot_link_nonces ("
     " nonce_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at REAL NOT NULL, used INTEGER NOT NULL)",
 )
-
-
-def _hash(nonce: str) -> str:
-    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 class LinkRefused(CallbackError):
@@ -146,7 +147,12 @@ class BotAccountLink:
         if existing is not None and existing.user_id != site_user_id:
             raise AccountLinkConflict(f"LINE account {line_user_id} is linked to another site user")
         written = self._links.link(LINE, line_user_id, site_user_id, scope=self._recipients.scope)
-        log.info("Bot account link: LINE account %s linked to site user %s", line_user_id, site_user_id)
+        log.info(
+            "Bot account link: LINE account %s linked to site user %s under %s",
+            line_user_id,
+            site_user_id,
+            self._recipients.scope,
+        )
         return written
 
 

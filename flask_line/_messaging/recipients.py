@@ -73,11 +73,39 @@ class Recipients:
 
     def holds(self, link: AccountLink) -> bool:
         """Whether ``link`` names a LINE user id of our provider."""
-        if link.scope is not None and link.scope.startswith("provider:"):
-            return link.scope == self.scope
-        # A channel-scoped link (or one made before scopes): its channel's provider decides.
-        channel = link.channel_id if link.channel_id is not None else (link.scope or "").removeprefix("channel:")
-        return self._provider_of(channel or None) == self.provider
+        return provider_of_link(link, self._provider_of) == self.provider
+
+
+class LoginProviders:
+    """The LINE provider a recipient's user id belongs to, so a job can push through the Official Account of the
+    shop the member signed in at.
+
+    :param links: the account-link store (the same one LINE Login writes).
+    :param provider_of: the provider of a LINE Login channel.
+    """
+
+    def __init__(self, links: AccountLinkStore, provider_of: ProviderOf) -> None:
+        self._links = links
+        self._provider_of = provider_of
+
+    def of(self, recipient: Any) -> str | None:
+        """The provider of a :class:`~flask_line.LineUser`'s channel, or of a site user's LINE link; None for a bare
+        LINE user id (LINE's ids do not say their provider) or a site user without a link."""
+        if isinstance(recipient, LineIdentity):
+            return self._provider_of(recipient.channel_id)
+        if isinstance(recipient, str) and LINE_ID.fullmatch(recipient):
+            return None
+        link = self._links.for_user(LINE, _site_user_id(recipient))
+        return provider_of_link(link, self._provider_of) if link is not None else None
+
+
+def provider_of_link(link: AccountLink, provider_of: ProviderOf) -> str | None:
+    """The provider whose user id ``link`` names: its ``provider:`` scope, else its channel's provider (a link
+    scoped to a channel, or made before scopes)."""
+    if link.scope is not None and link.scope.startswith("provider:"):
+        return link.scope.removeprefix("provider:")
+    channel = link.channel_id if link.channel_id is not None else (link.scope or "").removeprefix("channel:")
+    return provider_of(channel or None)
 
 
 def _site_user_id(recipient: Any) -> str:

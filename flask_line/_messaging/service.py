@@ -61,7 +61,7 @@ class MulticastResult:
 
 
 class MessagingService:
-    """The site's Messaging API channel: usable in requests, CLI commands and background jobs.
+    """One Messaging API channel (a shop's Official Account): usable in requests, CLI commands and background jobs.
 
     The channel access token is a stateless one (15 minutes, unlimited issuance), issued once per worker, shared
     by its threads and reissued a minute before it expires; a 401 gets a new one once.
@@ -126,7 +126,9 @@ class MessagingService:
         if response.status_code >= 400:
             error = self._refusal(user_id, response.status_code, answer)
             if isinstance(error, NotAFriend):
-                signals.messaging_push_refused.send(_app(), recipient=user, error=error)
+                signals.messaging_push_refused.send(
+                    _app(), recipient=user, error=error, channel_id=self.settings.channel_id
+                )
             raise error
         sent = answer.get("sentMessages") if isinstance(answer, dict) else None
         ids = tuple(str(item.get("id")) for item in sent if isinstance(item, dict)) if isinstance(sent, list) else ()
@@ -180,7 +182,9 @@ class MessagingService:
             return self.recipients.line_user_id(user)
         except (LineProviderMismatch, NotLinkedToLine) as error:
             log.warning("Push refused before any call: %s", error.message)
-            signals.messaging_push_refused.send(_app(), recipient=user, error=error)
+            signals.messaging_push_refused.send(
+                _app(), recipient=user, error=error, channel_id=self.settings.channel_id
+            )
             raise
 
     @staticmethod

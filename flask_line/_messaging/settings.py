@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .._config import ConfigReader, Setting
 
@@ -29,6 +31,21 @@ MESSAGING_SETTINGS = (
         "The channel's LINE provider; required with the channel. Only members who signed in through a LINE Login "
         "channel of the same provider (``LINE_LOGIN_PROVIDER``, ``LoginChannel(provider=...)``) have the user id "
         "the bot can reach.",
+    ),
+    Setting(
+        "LINE_MESSAGING_CHANNELS",
+        None,
+        "dict",
+        'Several shops\' Official Accounts in one app: ``{name: {"channel_id": ..., "channel_secret": ..., '
+        '"provider": ..., "link_nonce_ttl"}}``. Each has its webhook at ``/line/messaging/<name>/webhook``; a '
+        "push goes through ``channel=``, the ``messaging_channel_loader``'s channel, or the channel of the member's "
+        "provider (see Several shops).",
+    ),
+    Setting(
+        "LINE_MESSAGING_CHANNEL_CACHE_SIZE",
+        1024,
+        "count",
+        "How many Messaging API channels' clients and tokens are kept (least recently used go first).",
     ),
     Setting(
         "LINE_MESSAGING_WEBHOOK_EVENTS_KEPT",
@@ -76,6 +93,9 @@ class MessagingSettings:
     account_link_url: str
     #: ``LINE_MESSAGING_API_URL``: where push, multicast and link tokens are asked for.
     api_url: str
+    #: ``LINE_MESSAGING_CHANNELS`` as configured (each entry is checked when the channels are built).
+    channels: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    channel_cache_size: int = 1024
 
 
 def load_settings(read: ConfigReader) -> MessagingSettings:
@@ -100,4 +120,6 @@ def load_settings(read: ConfigReader) -> MessagingSettings:
         token_url=read.url("LINE_MESSAGING_TOKEN_URL"),
         account_link_url=read.url("LINE_MESSAGING_ACCOUNT_LINK_URL"),
         api_url=read.url("LINE_MESSAGING_API_URL"),
+        channels=read.table("LINE_MESSAGING_CHANNELS", "channel"),
+        channel_cache_size=int(read.positive_number("LINE_MESSAGING_CHANNEL_CACHE_SIZE")),
     )

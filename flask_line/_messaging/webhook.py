@@ -64,9 +64,11 @@ class SeenEvents:
 
 
 class MessagingWebhook:
-    """Verifies and dispatches the deliveries of one Messaging API channel."""
+    """Verifies and dispatches the deliveries of one Messaging API channel, with that channel's secret only."""
 
-    def __init__(self, channel_secret: str, seen: SeenEvents, account_link: BotAccountLink) -> None:
+    def __init__(self, channel_id: str, channel_secret: str, seen: SeenEvents, account_link: BotAccountLink) -> None:
+        #: The channel whose deliveries these are: every signal names it (``channel_id``).
+        self.channel_id = channel_id
         self._secret = channel_secret
         self.seen = seen
         self.account_link = account_link
@@ -77,7 +79,7 @@ class MessagingWebhook:
             log.warning("Messaging webhook body of %d bytes refused (limit %d)", len(body), MAX_WEBHOOK_BYTES)
             raise CallbackError("The webhook body is too large.")
         if not verify_signature(self._secret, body, signature):
-            log.warning("Messaging webhook with a bad X-Line-Signature refused")
+            log.warning("Messaging webhook of channel %s with a bad X-Line-Signature refused", self.channel_id)
             raise InvalidWebhookSignature("The webhook signature does not verify.")
         events = _events(body)
         handled = 0
@@ -105,16 +107,20 @@ class MessagingWebhook:
         elif kind == "postback":
             postback = event.get("postback")
             extra["data"] = str(postback.get("data", "")) if isinstance(postback, dict) else ""
-        signal.send(app, event=event, user_id=user_id, **extra)
+        signal.send(app, event=event, user_id=user_id, channel_id=self.channel_id, **extra)
 
     def _account_link(self, app: Any, event: dict[str, Any], user_id: str | None) -> None:
         try:
             link = self.account_link.complete(user_id, event.get("link"))
         except REFUSALS as error:
             log.warning("Bot account link of LINE user %s refused: %s", user_id, error.message)
-            signals.messaging_account_link.send(app, event=event, user_id=user_id, link=None, error=error)
+            signals.messaging_account_link.send(
+                app, event=event, user_id=user_id, link=None, error=error, channel_id=self.channel_id
+            )
             return
-        signals.messaging_account_link.send(app, event=event, user_id=user_id, link=link, error=None)
+        signals.messaging_account_link.send(
+            app, event=event, user_id=user_id, link=link, error=None, channel_id=self.channel_id
+        )
 
 
 def _events(body: bytes) -> list[dict[str, Any]]:

@@ -13,23 +13,21 @@ A callback needs no company in its URL: the pending authorization recorded the c
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_request_context, request
 
 from .._flow.origin import Origin, restored_origin
 from .._log import log
+from .._registry import DEFAULT, Naming, Registry, check_credentials
 from ..errors import CompanyNotFound, ConfigurationError, LineError, StateError
 from .service import WorksService
 from .settings import WorksSettings, private_key_problem
 
 #: The name of ``LINE_WORKS_CLIENT_ID``'s company in the registry.
-DEFAULT_COMPANY = "default"
+DEFAULT_COMPANY = DEFAULT
 
 
 @dataclass(frozen=True)
@@ -97,15 +95,7 @@ class WorksCompanies:
         loader: Callable[[], CompanyLoader | None],
     ) -> None:
         self._base = base
-        self._build = build
-        self._loader = loader
-        listed = configured_companies(
-            base.companies, lambda message: ConfigurationError("LINE_WORKS_COMPANIES", message)
-        )
-        if base.enabled and DEFAULT_COMPANY in listed:
-            raise ConfigurationError("LINE_WORKS_COMPANIES", f"{DEFAULT_COMPANY!r} is LINE_WORKS_CLIENT_ID's name")
-        #: Every company named in config: ``"default"`` (``LINE_WORKS_CLIENT_ID``) and ``LINE_WORKS_COMPANIES``.
-        self.configured: dict[str, WorksCompany] = listed
+        default = None
         if base.enabled:
             default = WorksCompany(
                 base.client_id,
@@ -113,19 +103,17 @@ class WorksCompanies:
                 service_account=base.service_account,
                 private_key=base.private_key,
             )
-            self.configured = {DEFAULT_COMPANY: default, **listed}
-        for company in listed.values():  # a bad listed company fails init_app, not a visitor's request
-            self.settings_of(company, key="LINE_WORKS_COMPANIES")
+        self._registry = Registry.configured_from(
+            NAMING, default, base.companies, self.settings_of, build, base.company_cache_size, loader
+        )
+        #: Every company named in config: ``"default"`` (``LINE_WORKS_CLIENT_ID``) and ``LINE_WORKS_COMPANIES``.
+        self.configured = self._registry.configured
         self.size = base.company_cache_size
-        self._services: OrderedDict[WorksCompany, WorksService] = OrderedDict()
-        #: The kept companies by client id, so a callback finds its company without a scan.
-        self._by_id: dict[str, WorksCompany] = {}
-        self._lock = threading.Lock()
 
     @property
     def active(self) -> bool:
         """Whether the app chooses companies per request (a loader is registered)."""
-        return self._loader() is not None
+        return self._registry.active
 
     @property
     def any(self) -> bool:
@@ -145,7 +133,7 @@ class WorksCompanies:
         :raises ~flask_line.errors.StateError: a callback reached one company with another company's sign-in.
         """
         if not has_request_context():
-            return self._default()
+            return self._registry.default()
         origin = restored_origin()
         cached = g.get(_COMPANY_OF_REQUEST)
         if cached is None or cached[0] is not origin:
@@ -163,12 +151,8 @@ class WorksCompanies:
         if origin is not None and origin.company_id is not None:
             return self._for_origin(origin)
         if self.active:
-            return self.service(self._ask_loader())
-        return self._default()
-
-    def _default(self) -> WorksService | None:
-        default = self.configured.get(DEFAULT_COMPANY)
-        return self.service(default) if default is not None else None
+            return self.service(self._registry.ask_loader())
+        return self._registry.default()
 
     def _for_origin(self, origin: Origin) -> WorksService:
         """The company that started a sign-in, refused when this request itself belongs to another company.
@@ -184,7 +168,7 @@ class WorksCompanies:
                     "A LINE WORKS callback for company %s reached company %s: refused", company_id, here.client_id
                 )
                 raise StateError("This sign-in was started at another company.")
-        found = self._known(company_id)
+        found = self._registry.known(company_id)
         if found is not None:
             return found
         if not self.active:
@@ -194,49 +178,18 @@ class WorksCompanies:
         with current_app.test_request_context(
             start.path, base_url=f"{start.scheme}://{start.netloc}", query_string=start.query
         ):
-            company = self._ask_loader()
+            company = self._registry.ask_loader()
         if company.client_id != company_id:
             raise StateError("The company's LINE WORKS app changed during the sign-in; please start again.")
         return self.service(company)
-
-    def _known(self, client_id: str) -> WorksService | None:
-        """The service of a configured or recently used company with this client id, or None."""
-        for company in self.configured.values():
-            if company.client_id == client_id:
-                return self.service(company)
-        with self._lock:
-            kept = self._by_id.get(client_id)
-            return self._services.get(kept) if kept is not None else None
 
     def _quietly_ask_loader(self) -> WorksCompany | None:
         """The loader's company for this very request (a callback URL often names none): None when it finds none
         or raises."""
         try:
-            return self._ask_loader()
+            return self._registry.ask_loader()
         except (CompanyNotFound, ConfigurationError):
             return None
-
-    def _ask_loader(self) -> WorksCompany:
-        loader = self._loader()
-        if loader is None:
-            raise CompanyNotFound("No works_company_loader is registered.")
-        try:
-            found: Any = current_app.ensure_sync(loader)()
-        except Exception as error:  # the site's own lookup failed: this request has no company, never another's
-            log.exception("The LINE WORKS works_company_loader raised: %s", type(error).__name__)
-            raise CompanyNotFound(f"The works_company_loader raised {type(error).__name__}.") from error
-        if isinstance(found, str):
-            if found not in self.configured:
-                log.warning("The works_company_loader named %r, which is not in LINE_WORKS_COMPANIES: a 404", found)
-                raise CompanyNotFound("The works_company_loader named a company that is not configured.")
-            return self.configured[found]
-        if found is None:
-            raise CompanyNotFound("The works_company_loader found no LINE WORKS company for this request.")
-        if not isinstance(found, WorksCompany):
-            raise ConfigurationError(
-                "works_company_loader", f"must return a WorksCompany, a name or None, got {type(found).__name__}"
-            )
-        return found
 
     # Every company's service ---------------------------------------------------------------------------------
 
@@ -246,29 +199,12 @@ class WorksCompanies:
 
         :raises ~flask_line.errors.CompanyNotFound: no configured company has that name.
         """
-        if isinstance(company, str):
-            if company not in self.configured:
-                raise CompanyNotFound(f"No LINE WORKS company is named {company!r}.")
-            company = self.configured[company]
-        with self._lock:
-            found = self._services.get(company)
-            if found is not None:
-                self._services.move_to_end(company)
-                return found
-        built = self._build(self.settings_of(company))
-        with self._lock:
-            self._services[company] = built
-            self._by_id[company.client_id] = company
-            while len(self._services) > self.size:
-                evicted, _ = self._services.popitem(last=False)
-                if self._by_id.get(evicted.client_id) is evicted:
-                    del self._by_id[evicted.client_id]
-        return built
+        return self._registry.service(company)
 
     @property
     def cached(self) -> int:
         """How many companies' services are kept now."""
-        return len(self._services)
+        return self._registry.cached
 
     def settings_of(self, company: WorksCompany, key: str = "works_company_loader") -> WorksSettings:
         """The app's LINE WORKS settings with ``company``'s app, service account and options.
@@ -280,10 +216,7 @@ class WorksCompanies:
         def fail(message: str) -> ConfigurationError:
             return ConfigurationError(key, f"company {company.client_id!r}: {message}")
 
-        if not isinstance(company.client_id, str) or not company.client_id.strip():
-            raise fail("client_id must be a non-empty string")
-        if not isinstance(company.client_secret, str) or not company.client_secret.strip():
-            raise fail("has no client_secret")
+        check_credentials(company, NAMING, fail, digits=False)
         for name in ("callback_url", "logout_redirect_url"):
             value = getattr(company, name)
             parts = urlsplit(value) if isinstance(value, str) else None
@@ -336,17 +269,7 @@ COMPANY_KEYS = frozenset(
     }
 )
 
-
-def configured_companies(
-    value: Mapping[str, Any], fail: Callable[[str], ConfigurationError]
-) -> dict[str, WorksCompany]:
-    """``LINE_WORKS_COMPANIES``: ``{name: {"client_id": ..., "client_secret": ..., options}}``."""
-    companies = {}
-    for name, entry in value.items():
-        keys = set(entry) if isinstance(entry, Mapping) else set()
-        if not isinstance(entry, Mapping) or keys - COMPANY_KEYS or not {"client_id", "client_secret"} <= keys:
-            known = ", ".join(sorted(COMPANY_KEYS))
-            raise fail(f"{name!r} must be a dict with client_id and client_secret (keys: {known})")
-        options = {key: entry[key] for key in COMPANY_KEYS & set(entry)}
-        companies[str(name)] = WorksCompany(**{**options, "client_id": str(entry["client_id"])})
-    return companies
+#: How the registry's errors and log lines name LINE WORKS companies.
+NAMING = Naming(
+    "LINE WORKS", "company", "LINE_WORKS_COMPANIES", "works_company_loader", CompanyNotFound, WorksCompany, COMPANY_KEYS
+)

@@ -155,20 +155,9 @@ def load_settings(read: ConfigReader) -> WorksSettings:
         service_account=service_account,
         private_key=private_key,
         service_scopes=read.words("LINE_WORKS_SERVICE_SCOPES"),
-        companies=_company_table(read),
+        companies=read.table("LINE_WORKS_COMPANIES", "company"),
         company_cache_size=int(read.positive_number("LINE_WORKS_COMPANY_CACHE_SIZE")),
     )
-
-
-def _company_table(read: ConfigReader) -> Mapping[str, Any]:
-    value = read.raw("LINE_WORKS_COMPANIES")
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise read.fail(
-            "LINE_WORKS_COMPANIES", f"must be a dict of name to company settings, got {type(value).__name__}"
-        )
-    return value
 
 
 def _callback_url(read: ConfigReader) -> str | None:

@@ -13,6 +13,7 @@ import requests
 
 from . import accounts
 from .keepalive import KeepAliveServer
+from .official_accounts import OfficialAccount
 from .platform import LinePlatform
 
 
@@ -90,6 +91,25 @@ class EmulatorServer:
             "LINE_WORKS_SERVICE_ACCOUNT": accounts.DEMO_WORKS_SERVICE_ACCOUNT,
             "LINE_WORKS_PRIVATE_KEY": self.platform.works_demo_key.as_pem(private=True).decode(),
         }
+
+    def add_shop(
+        self,
+        provider: str,
+        *,
+        login: tuple[str, str],
+        messaging: tuple[str, str],
+        webhook_url: str | None = None,
+    ) -> OfficialAccount:
+        """One shop of a platform as the LINE Developers Console holds it: a LINE Login channel and a Messaging API
+        channel (its Official Account, linked to the login channel, so ``add_friend`` at its consent screen
+        befriends it) under ``provider``. ``login`` and ``messaging`` are ``(channel id, secret)``; the app's
+        ``LoginChannel`` and ``MessagingChannel`` use the same values and ``provider``. Returns the account: set its
+        ``webhook_url`` once the app serves, read what it sent with ``platform.messaging.messages_to(user,
+        channel_id)``."""
+        self.platform.add_channel(*login)
+        return self.platform.messaging.add_channel(
+            *messaging, provider=provider, login_channels=(login[0],), webhook_url=webhook_url
+        )
 
     def liff_login(
         self,
