@@ -18,6 +18,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import Response, abort, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from .accounts import DEVELOPING_REFUSAL
 from .data import Grant
 from .endpoints import LOGIN_ISSUER, PICTURE_SIZES, Endpoints, with_query
 from .language import N_, render_screen, screen_language
@@ -158,6 +159,7 @@ class ConsentScreen(Endpoints):
         if not set(pending["scopes"]) <= consented:
             error = {"error": "INTERACTION_REQUIRED", "error_description": "consent is required"}
             return self.respond(pending, error)
+        self._refuse_without_role(pending, session["user_id"])
         return self.respond(pending, self._code(pending, session["user_id"], tuple(pending["scopes"]), session))
 
     def decide(self) -> Any:
@@ -177,6 +179,7 @@ class ConsentScreen(Endpoints):
         user_id = request.form.get("user_id") or next(iter(accounts), "")
         if user_id not in accounts:
             error_page(400, N_("That account cannot be chosen here."), title=N_("Unknown account"))
+        self._refuse_without_role(pending, user_id)
         scopes = tuple(pending["scopes"])
         if request.form.get("scope_choice") == "custom":
             scopes = tuple(scope for scope in scopes if scope in request.form.getlist("granted_scope"))
@@ -197,6 +200,16 @@ class ConsentScreen(Endpoints):
         if pending["protocol"] == "v2.1":
             response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Lax")
         return response
+
+    def _refuse_without_role(self, pending: dict[str, Any], user_id: str) -> None:
+        """Stop with LINE's own page when ``user_id`` has no role on a LINE Login channel in "Developing" status:
+        LINE shows it after the person logs in and never calls the app back."""
+        if pending["protocol"] not in ("v2.1", "v2.0"):
+            return
+        channel = self.data.channels.get(pending["client_id"])
+        if channel is not None and not channel.admits(user_id):
+            self._record(pending, user_id, "refused", ())
+            error_page(400, DEVELOPING_REFUSAL)
 
     def _linked_bot(self, pending: dict[str, Any]) -> str | None:
         """The Official Account a ``bot_prompt`` request offers to add: the channel's linked one, if any."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from .accounts import DEVELOPING_REFUSAL
 from .consent import JWT_MODES, ConsentScreen
 from .data import Grant, PlatformData
 from .endpoints import LOGIN_ISSUER, Endpoints, base_url, bearer_token, oauth_error, picture_url
@@ -175,8 +176,9 @@ class LoginEndpoints(Endpoints):
             claims["name"] = user.display_name
             if user.has_picture:
                 claims["picture"] = self.picture_url(user)
-        if "email" in grant.scopes and user.email:
-            claims["email"] = user.email
+        channel = self.data.channels[grant.client_id]
+        if "email" in grant.scopes and user.email and channel.email_permission:
+            claims["email"] = user.email  # only for a channel whose email permission was applied (Console)
         if (
             "auth_time" in grant.extra
         ):  # only when the login sent max_age (LINE's "Integrating LINE Login with your web app")
@@ -366,6 +368,8 @@ class LoginEndpoints(Endpoints):
         )
         if user is None:
             return oauth_error("invalid_request", "unknown user")
+        if not self.data.channels[channel_id].admits(user.user_id):
+            return oauth_error("invalid_request", DEVELOPING_REFUSAL)
         scopes = tuple(str(values.get("scope") or "profile openid").split())
         grant = Grant(channel_id, user.user_id, scopes, 0, nonce=values.get("nonce") or None)
         access = self.data.issue(self.data.access_tokens, grant.copy(), self.data.token_ttl)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from types import TracebackType
@@ -12,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 from . import accounts
+from .accounts import Channel
 from .keepalive import KeepAliveServer
 from .platform import LinePlatform
 
@@ -90,6 +92,29 @@ class EmulatorServer:
             "LINE_WORKS_SERVICE_ACCOUNT": accounts.DEMO_WORKS_SERVICE_ACCOUNT,
             "LINE_WORKS_PRIVATE_KEY": self.platform.works_demo_key.as_pem(private=True).decode(),
         }
+
+    def add_channel(
+        self,
+        channel_id: str,
+        secret: str,
+        *,
+        callback_urls: Iterable[str] = (),
+        roles: Iterable[str] = (),
+        **console: Any,
+    ) -> Channel:
+        """Add a LINE Login channel with its LINE Developers Console settings, and register its callback URLs.
+
+        ``roles`` names the users with a role on the channel, by id or display name; ``console`` takes
+        :meth:`~flask_line.testing.data.PlatformData.add_channel`'s settings (``email_permission``, ``status``,
+        ``linked_bot``, ``id_token_alg``)::
+
+            line.add_channel("1660000000", "secret", status="developing", roles=["Brown"], email_permission=False)
+        """
+        members = [self._user_id(name) for name in roles]
+        channel = self.platform.add_channel(channel_id, secret, roles=members, **console)
+        for url in callback_urls:
+            self.platform.register_callback(channel_id, url)
+        return channel
 
     def liff_login(
         self,
