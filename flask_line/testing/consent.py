@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,8 +19,8 @@ from flask import Response, abort, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from .accounts import DEVELOPING_REFUSAL
-from .data import Grant
-from .endpoints import LOGIN_ISSUER, PICTURE_SIZES, Endpoints, with_query
+from .data import Grant, PlatformData
+from .endpoints import LOGIN_ISSUER, PICTURE_SIZES, Endpoints, with_fragment, with_query
 from .language import N_, render_screen, screen_language
 
 #: The emulator's sign-in cookie (on the emulator's host, never the app's).
@@ -45,6 +45,10 @@ PRODUCTS = {
     "works": N_("LINE WORKS"),
 }
 
+#: What an implicit request's consent answers instead of a code: ``(pending request, account id, granted scopes)``
+#: to the parameters sent back (``id_token``, and ``access_token`` with its type and lifetime).
+ImplicitAnswer = Callable[[Mapping[str, Any], str, tuple[str, ...]], dict[str, str]]
+
 
 class ConsentScreen(Endpoints):
     """``/_emulator/consent``: pick an account, Allow or Cancel."""
@@ -54,6 +58,12 @@ class ConsentScreen(Endpoints):
         ("GET", "/_emulator/picture/<user_id>", "picture"),
         ("GET", "/_emulator/picture/<user_id>/<size>", "picture"),
     )
+
+    def __init__(self, data: PlatformData) -> None:
+        super().__init__(data)
+        #: By protocol, how a product answers a request whose ``response_type`` is not ``code`` (LINE WORKS' OIDC
+        #: implicit flow); a product that has none answers every request with a code.
+        self.implicit_answers: dict[str, ImplicitAnswer] = {}
 
     def picture(self, user_id: str, size: str = "") -> Response:
         """A generated profile picture (LINE serves real ones from its CDN), in LINE's sizes."""
@@ -185,7 +195,11 @@ class ConsentScreen(Endpoints):
             scopes = tuple(scope for scope in scopes if scope in request.form.getlist("granted_scope"))
         self._record(pending, user_id, "allowed", scopes)
         session_id, session = self._sign_in(user_id, pending["client_id"], scopes)
-        params = self._code(pending, user_id, scopes, session)
+        implicit = self.implicit_answers.get(pending["protocol"])
+        if pending.get("response_type", "code") != "code" and implicit is not None:
+            params = implicit(pending, user_id, scopes)
+        else:
+            params = self._code(pending, user_id, scopes, session)
         linked_bot = self._linked_bot(pending)
         messaging_friend = self.data.messaging.is_friend_through_login(pending["client_id"], user_id)
         if self._offers_friendship(pending):
@@ -283,6 +297,8 @@ class ConsentScreen(Endpoints):
         if mode in ("form_post", "form_post.jwt"):
             language = screen_language(pending.get("ui_locales"))
             return Response(render_screen("form_post.html", language, action=pending["redirect_uri"], params=params))
+        if mode == "fragment":
+            return redirect(with_fragment(pending["redirect_uri"], params))
         return redirect(with_query(pending["redirect_uri"], params))
 
     def _response_jwt(self, client_id: str, params: dict[str, str]) -> str:

@@ -20,7 +20,7 @@ from .platform import LinePlatform
 
 @dataclass(frozen=True)
 class AuthorizationResponse:
-    """Where LINE sends the browser back: ``url`` with ``params`` as a query (GET) or a form body (POST)."""
+    """Where LINE sends the browser back: ``url`` with ``params`` as a query or fragment (GET) or a form body (POST)."""
 
     method: str
     url: str
@@ -189,7 +189,9 @@ class EmulatorServer:
 
 
 def _redirect_target(location: str) -> AuthorizationResponse:
-    return AuthorizationResponse("GET", location, dict(parse_qsl(urlsplit(location).query)))
+    """The parameters of a redirect back: its query, and its fragment (where an implicit answer travels)."""
+    parts = urlsplit(location)
+    return AuthorizationResponse("GET", location, {**dict(parse_qsl(parts.query)), **dict(parse_qsl(parts.fragment))})
 
 
 class _FormReader(HTMLParser):
