@@ -4,6 +4,7 @@ product meeting each as it would in production."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -138,3 +139,60 @@ def test_an_app_at_a_developing_channel_signs_in_its_testers_only(make_app, line
 def test_a_channel_status_is_one_the_console_has():
     with pytest.raises(ValueError, match="developing, published"):
         Channel("1", "s", status="draft")
+
+
+# One user id per provider ------------------------------------------------------------------------------------------
+
+USER_ID = re.compile(r"U[0-9a-f]{32}")
+
+
+def ids_seen(line_platform, channel: Channel, user: str) -> set[str]:
+    """Every id ``channel`` meets for ``user``: the ID token's ``sub``, the profile, userinfo."""
+    token = sign_in(line_platform, channel, user)
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    profile = requests.get(f"{line_platform.url}/v2/profile", headers=headers, timeout=5).json()
+    userinfo = requests.get(f"{line_platform.url}/oauth2/v2.1/userinfo", headers=headers, timeout=5).json()
+    return {id_token_claims(token, channel)["sub"], profile["userId"], userinfo["sub"]}
+
+
+def test_one_person_has_one_id_per_provider(line_platform, line_login_channel):
+    demo = line_platform.platform.channels[DEMO_CHANNEL_ID]
+    same_provider = line_login_channel("1660000006", "same-provider-channel-secret-0006")
+    acme = line_login_channel("1660000007", "acme-provider-channel-secret-0007", provider="acme")
+    acme_shop = line_login_channel("1660000008", "acme-provider-channel-secret-0008", provider="acme")
+    assert ids_seen(line_platform, demo, "Brown") == ids_seen(line_platform, same_provider, "Brown") == {BROWN}
+    (acme_id,) = ids_seen(line_platform, acme, "Brown")
+    assert acme_id != BROWN and USER_ID.fullmatch(acme_id), "another provider: another id, shaped as LINE's"
+    assert ids_seen(line_platform, acme_shop, "Brown") == {acme_id}, "the same id at every channel of a provider"
+    assert ids_seen(line_platform, acme, "Brown") == {acme_id}, "and the same at every login"
+    assert ids_seen(line_platform, acme, "Cony") != {acme_id}
+    assert line_platform.platform.user_id_at(acme.channel_id, BROWN) == acme_id
+
+
+def test_verify_names_the_providers_id(line_platform, line_login_channel):
+    acme = line_login_channel("1660000009", "acme-provider-channel-secret-0009", provider="acme")
+    token = sign_in(line_platform, acme, "Brown")
+    acme_id = line_platform.platform.user_id_at(acme.channel_id, BROWN)
+    form = {"id_token": token["id_token"], "client_id": acme.channel_id}
+    verify = f"{line_platform.url}/oauth2/v2.1/verify"
+    assert requests.post(verify, data={**form, "user_id": acme_id}, timeout=5).json()["sub"] == acme_id
+    assert requests.post(verify, data={**form, "user_id": BROWN}, timeout=5).status_code == 400
+
+
+def test_a_linked_account_of_another_provider_knows_the_user_by_that_providers_id(line_platform, line_login_channel):
+    acme = line_login_channel("1660000010", "acme-provider-channel-secret-0010", provider="acme", linked_bot=None)
+    account = line_platform.platform.messaging.add_channel(
+        "2100000010", "acme-messaging-secret", provider="acme", login_channels=(acme.channel_id,)
+    )
+    url = authorize_url(line_platform, acme.channel_id, bot_prompt="normal")
+    back = line_platform.consent(url, user="Brown", add_friend=True, browser=requests.Session())
+    assert back.params["friendship_status_changed"] == "true"
+    assert account.friends == {line_platform.platform.user_id_at(acme.channel_id, BROWN)}
+
+
+def test_an_app_at_a_channel_of_another_provider_meets_that_providers_id(make_app, line_platform, line_login_channel):
+    acme = line_login_channel(DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, provider="acme")
+    client = make_app(**acme.app_settings()).test_client()
+    follow_login(client, line_platform, user="Brown")
+    user_id = client.get("/profile", headers={"Accept": "application/json"}).json["user_id"]
+    assert user_id == line_platform.platform.user_id_at(DEMO_CHANNEL_ID, BROWN) and user_id != BROWN

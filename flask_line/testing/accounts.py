@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 #: The LINE Login channel the demo and the test fixtures use unless told otherwise.
@@ -24,6 +25,19 @@ DEMO_WORKS_DOMAIN_ID = "10000001"
 
 #: The Official Account linked to every LINE Login channel unless told otherwise (Brown Cafe).
 DEMO_LINKED_BOT_ID = "Ub1f0c2a3d4e5f60718293a4b5c6d7e8f"
+
+#: The provider of every channel unless told otherwise: the demo LINE Login channel and Messaging API channel share
+#: it, and under it every user has the id written in :data:`DEFAULT_USERS` (``DEMO_*`` ids, the tests' ids).
+DEMO_PROVIDER = "emulator-demo-provider"
+
+
+def provider_user_id(user_id: str, provider: str) -> str:
+    """The id LINE gives the person ``user_id`` (their id under :data:`DEMO_PROVIDER`) at the channels of
+    ``provider``: LINE issues one user id per provider. Stable, and shaped as LINE's (``U`` and 32 hex digits)."""
+    if provider == DEMO_PROVIDER:
+        return user_id
+    return "U" + hashlib.sha256(f"{provider}\n{user_id}".encode()).hexdigest()[:32]
+
 
 #: A LINE Login channel's status in the LINE Developers Console: a new channel is "Developing" (only people with
 #: a role on it can log in) until it is published.
@@ -56,6 +70,8 @@ class Channel:
     #: The users (LINE user ids) with a role on the channel (Console, "Roles"): the only ones who may log in while
     #: it is developing.
     roles: set[str] = field(default_factory=set)
+    #: The provider the channel belongs to: its users' ids are this provider's (:func:`provider_user_id`).
+    provider: str = DEMO_PROVIDER
 
     def __post_init__(self) -> None:
         if self.status not in CHANNEL_STATUSES:

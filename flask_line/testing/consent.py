@@ -201,13 +201,14 @@ class ConsentScreen(Endpoints):
         else:
             params = self._code(pending, user_id, scopes, session)
         linked_bot = self._linked_bot(pending)
-        messaging_friend = self.data.messaging.is_friend_through_login(pending["client_id"], user_id)
+        provider_id = self.data.user_id_at(pending["client_id"], user_id)  # as the linked account knows the user
+        messaging_friend = self.data.messaging.is_friend_through_login(pending["client_id"], provider_id)
         if self._offers_friendship(pending):
             # LINE's "Add friend option": true only when the friendship changed (a friend already stays false).
             asked = bool(request.form.get("add_friend"))
             added = asked and linked_bot is not None and self.data.add_friend(user_id, linked_bot)
             if asked and messaging_friend is False:
-                self.data.messaging.befriend_through_login(pending["client_id"], user_id)
+                self.data.messaging.befriend_through_login(pending["client_id"], provider_id)
                 added = True
             params["friendship_status_changed"] = "true" if added else "false"
         response = self.respond(pending, params)

@@ -146,6 +146,7 @@ class PlatformData:
         email_permission: bool = True,
         status: str = "published",
         roles: Iterable[str] = (),
+        provider: str = accounts.DEMO_PROVIDER,
     ) -> Channel:
         """Accept a channel (or replace the one with that id), with its LINE Developers Console settings.
 
@@ -154,6 +155,8 @@ class PlatformData:
         :param email_permission: whether its email permission was applied (False: no ``email`` claim).
         :param status: ``"published"`` or ``"developing"`` (only ``roles`` may log in).
         :param roles: the user ids with a role on the channel.
+        :param provider: the provider it belongs to: a person's user id is one per provider (the demo provider's
+            ids are those of :data:`~flask_line.testing.accounts.DEFAULT_USERS`).
         """
         channel = Channel(
             channel_id,
@@ -163,10 +166,16 @@ class PlatformData:
             email_permission=email_permission,
             status=status,
             roles=set(roles),
+            provider=provider,
         )
         with self.lock:
             self.channels[channel_id] = channel
         return channel
+
+    def user_id_at(self, channel_id: str, user_id: str) -> str:
+        """The id the channel ``channel_id`` (and every channel of its provider) knows the person ``user_id`` by."""
+        channel = self.channels.get(channel_id)
+        return accounts.provider_user_id(user_id, channel.provider if channel else accounts.DEMO_PROVIDER)
 
     def add_module_channel(self, channel_id: str, secret: str) -> None:
         """Accept a module channel (its attach requests, token calls and Messaging API calls)."""
