@@ -384,3 +384,42 @@ def test_an_implicit_request_without_nonce_or_openid_is_refused_in_the_fragment(
 def test_works_code_flow_still_answers_in_the_query(line_platform):
     back = works_implicit(line_platform, "code")
     assert "code" in parse_qs(urlsplit(back.url).query) and urlsplit(back.url).fragment == ""
+
+
+# Where LINE's documents are silent: the emulator's decisions (docs/testing.rst) -----------------------------------
+
+CLIENT = {"client_id": DEMO_CHANNEL_ID, "client_secret": DEMO_CHANNEL_SECRET}
+
+
+def verify(line_platform, access_token: str) -> requests.Response:
+    return requests.get(f"{line_platform.url}/oauth2/v2.1/verify", params={"access_token": access_token}, timeout=5)
+
+
+def refresh(line_platform, path: str, refresh_token: str) -> requests.Response:
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, **CLIENT}
+    return requests.post(f"{line_platform.url}{path}", data=form, timeout=5)
+
+
+def test_revoking_a_v21_access_token_leaves_its_refresh_token_working(line_platform):
+    _, token = sign_in(line_platform, "Brown")
+    revoke = {"access_token": token["access_token"], **CLIENT}
+    assert requests.post(f"{line_platform.url}/oauth2/v2.1/revoke", data=revoke, timeout=5).status_code == 200
+    assert verify(line_platform, token["access_token"]).json()["error_description"] == "The access token revoked"
+    renewed = refresh(line_platform, "/oauth2/v2.1/token", token["refresh_token"])
+    assert renewed.status_code == 200 and verify(line_platform, renewed.json()["access_token"]).status_code == 200
+
+
+def test_a_revoke_sent_as_rfc7009s_token_is_answered_200_and_revokes_nothing(line_platform):
+    _, token = sign_in(line_platform, "Brown")
+    form = {"token": token["access_token"], "token_type_hint": "access_token", **CLIENT}  # what Authlib sends
+    assert requests.post(f"{line_platform.url}/oauth2/v2.1/revoke", data=form, timeout=5).status_code == 200
+    assert verify(line_platform, token["access_token"]).status_code == 200, "LINE reads access_token only"
+
+
+def test_a_refresh_token_is_accepted_at_either_versions_endpoint_in_that_endpoints_format(line_platform):
+    _, token = sign_in(line_platform, "Brown")
+    at_v20 = refresh(line_platform, "/v2/oauth/accessToken", token["refresh_token"])
+    assert at_v20.status_code == 200 and at_v20.json()["scope"] == "P", "v2.0's format"
+    at_v21 = refresh(line_platform, "/oauth2/v2.1/token", token["refresh_token"])
+    assert at_v21.status_code == 200 and at_v21.json()["scope"] == "profile openid", "v2.1's format"
+    assert "id_token" not in at_v21.json(), "a refresh brings no ID token"
