@@ -141,7 +141,8 @@ def line_login_channel(line_platform: EmulatorServer) -> LoginChannelFactory:
     """Add LINE Login channels set up as in the LINE Developers Console, with the fixture apps' callbacks::
 
         def test_only_testers_sign_in(line_login_channel, line_app_config):
-            channel = line_login_channel("1660000000", "secret", status="developing", roles=["Brown"])
+            secret = "8a2c31f4d5e6b7a8c9d0e1f2a3b4c5d6"
+            channel = line_login_channel("1660000000", secret, status="developing", roles=["Brown"])
             app = create_app({**line_app_config, **channel.app_settings()})
 
     ``email_permission=False`` gives no ``email`` claim; ``status="developing"`` lets only ``roles`` (user ids or

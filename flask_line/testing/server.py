@@ -108,7 +108,7 @@ class EmulatorServer:
         :meth:`~flask_line.testing.data.PlatformData.add_channel`'s settings (``email_permission``, ``status``,
         ``linked_bot``, ``id_token_alg``)::
 
-            line.add_channel("1660000000", "secret", status="developing", roles=["Brown"], email_permission=False)
+            line.add_channel("1660000000", secret, status="developing", roles=["Brown"], email_permission=False)
         """
         members = [self._user_id(name) for name in roles]
         channel = self.platform.add_channel(channel_id, secret, roles=members, **console)
