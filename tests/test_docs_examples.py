@@ -142,7 +142,9 @@ def test_a_quickstarts_project_runs_its_own_test_with_pytest(page, tmp_path):
 
 
 @pytest.mark.parametrize("where,code", PYTHON, ids=[where for where, _ in PYTHON])
-def test_python_blocks_run(where, code, context, line_platform, line_app_config, tmp_path, monkeypatch):
+def test_python_blocks_run(
+    where, code, context, line_platform, line_app_config, line_login_channel, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)  # an app a block makes keeps its instance folder here, not in the repository
     line_platform.platform.fault_control = True
     code = code.replace("http://127.0.0.1:5005", line_platform.url)  # the emulator of this test
@@ -156,7 +158,12 @@ def test_python_blocks_run(where, code, context, line_platform, line_app_config,
     routes_before = {rule.rule for rule in app.url_map.iter_rules()}
     with app.app_context():
         exec(compile(code, where, "exec"), namespace)
-    fixtures = {"line_platform": line_platform, "line_app_config": line_app_config, "app": app}
+    fixtures = {
+        "line_platform": line_platform,
+        "line_app_config": line_app_config,
+        "line_login_channel": line_login_channel,
+        "app": app,
+    }
     for name, test in list(namespace.items()):
         if name.startswith("test_") and callable(test):
             # A documented test runs, with the fixtures it names.

@@ -6,7 +6,11 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 import requests
+from authlib.oidc.core.util import create_half_hash
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
 from flask_line.testing import (
     DEMO_CHANNEL_ID,
@@ -309,3 +313,113 @@ def test_a_works_refresh_token_expires_after_90_days(line_platform):
     grant.expires_at = time.time() - 1  # 90 days later
     expired = requests.post(f"{line_platform.url}/oauth2/v2.0/token", data=renew, timeout=5)
     assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
+
+
+# 7. LINE WORKS' implicit flow: the ID token (and access token) in the URL fragment ---------------------------------
+
+
+def works_implicit(line_platform, response_type: str, **extra: str):
+    query = {
+        "response_type": response_type,
+        "client_id": DEMO_WORKS_CLIENT_ID,
+        "redirect_uri": WORKS_CALLBACK,
+        "scope": "openid profile email",
+        "state": "w" * 43,
+        "nonce": "implicit-nonce-0001",
+        **extra,
+    }
+    url = f"{line_platform.url}/oauth2/v2.0/authorize?{urlencode(query)}"
+    return line_platform.consent(url, user="Alice", browser=requests.Session())
+
+
+def works_claims(line_platform, id_token: str) -> dict:
+    keys = KeySet.import_key_set(requests.get(f"{line_platform.url}/oauth2/v2.0/certs", timeout=5).json())
+    return dict(jwt.decode(id_token, keys, algorithms=["RS256"]).claims)
+
+
+def test_works_response_type_id_token_answers_in_the_fragment_with_the_nonce(line_platform):
+    back = works_implicit(line_platform, "id_token")
+    parts = urlsplit(back.url)
+    assert parts.query == "" and set(parse_qs(parts.fragment)) == {"id_token", "state"}, "no code, no token"
+    assert back.params["state"] == "w" * 43
+    claims = works_claims(line_platform, back.params["id_token"])
+    assert claims["nonce"] == "implicit-nonce-0001" and claims["aud"] == DEMO_WORKS_CLIENT_ID
+    assert claims["email"] == "alice@works.example" and "at_hash" not in claims, "no access token: no at_hash"
+
+
+@pytest.mark.parametrize("response_type", ["token id_token", "id_token token"])
+def test_works_token_id_token_adds_an_access_token_bound_by_at_hash(line_platform, response_type):
+    back = works_implicit(line_platform, response_type)
+    fragment = parse_qs(urlsplit(back.url).fragment)
+    assert set(fragment) == {"access_token", "token_type", "expires_in", "id_token", "state"}, "no refresh token"
+    assert back.params["token_type"] == "Bearer" and int(back.params["expires_in"]) > 0
+    claims = works_claims(line_platform, back.params["id_token"])
+    assert claims["at_hash"] == create_half_hash(back.params["access_token"], "RS256").decode()
+    assert claims["nonce"] == "implicit-nonce-0001"
+    headers = {"Authorization": f"Bearer {back.params['access_token']}"}
+    me = requests.get(f"{line_platform.url}/v1.0/users/me", headers=headers, timeout=5)
+    assert me.status_code == 200 and me.json()["email"] == "alice@works.example"
+
+
+@pytest.mark.parametrize(
+    "change,error",
+    [({"nonce": ""}, "invalid_request"), ({"scope": "profile"}, "invalid_scope")],
+    ids=["without-nonce", "without-openid"],
+)
+def test_an_implicit_request_without_nonce_or_openid_is_refused_in_the_fragment(line_platform, change, error):
+    query = {
+        "response_type": "id_token",
+        "client_id": DEMO_WORKS_CLIENT_ID,
+        "redirect_uri": WORKS_CALLBACK,
+        "scope": "openid",
+        "state": "w" * 43,
+        "nonce": "n",
+        **change,
+    }
+    answer = requests.get(f"{line_platform.url}/oauth2/v2.0/authorize", params=query, allow_redirects=False, timeout=5)
+    location = urlsplit(answer.headers["Location"])
+    assert location.query == "" and parse_qs(location.fragment)["error"] == [error]
+
+
+def test_works_code_flow_still_answers_in_the_query(line_platform):
+    back = works_implicit(line_platform, "code")
+    assert "code" in parse_qs(urlsplit(back.url).query) and urlsplit(back.url).fragment == ""
+
+
+# Where LINE's documents are silent: the emulator's decisions (docs/testing.rst) -----------------------------------
+
+CLIENT = {"client_id": DEMO_CHANNEL_ID, "client_secret": DEMO_CHANNEL_SECRET}
+
+
+def verify(line_platform, access_token: str) -> requests.Response:
+    return requests.get(f"{line_platform.url}/oauth2/v2.1/verify", params={"access_token": access_token}, timeout=5)
+
+
+def refresh(line_platform, path: str, refresh_token: str) -> requests.Response:
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, **CLIENT}
+    return requests.post(f"{line_platform.url}{path}", data=form, timeout=5)
+
+
+def test_revoking_a_v21_access_token_leaves_its_refresh_token_working(line_platform):
+    _, token = sign_in(line_platform, "Brown")
+    revoke = {"access_token": token["access_token"], **CLIENT}
+    assert requests.post(f"{line_platform.url}/oauth2/v2.1/revoke", data=revoke, timeout=5).status_code == 200
+    assert verify(line_platform, token["access_token"]).json()["error_description"] == "The access token revoked"
+    renewed = refresh(line_platform, "/oauth2/v2.1/token", token["refresh_token"])
+    assert renewed.status_code == 200 and verify(line_platform, renewed.json()["access_token"]).status_code == 200
+
+
+def test_a_revoke_sent_as_rfc7009s_token_is_answered_200_and_revokes_nothing(line_platform):
+    _, token = sign_in(line_platform, "Brown")
+    form = {"token": token["access_token"], "token_type_hint": "access_token", **CLIENT}  # what Authlib sends
+    assert requests.post(f"{line_platform.url}/oauth2/v2.1/revoke", data=form, timeout=5).status_code == 200
+    assert verify(line_platform, token["access_token"]).status_code == 200, "LINE reads access_token only"
+
+
+def test_a_refresh_token_is_accepted_at_either_versions_endpoint_in_that_endpoints_format(line_platform):
+    _, token = sign_in(line_platform, "Brown")
+    at_v20 = refresh(line_platform, "/v2/oauth/accessToken", token["refresh_token"])
+    assert at_v20.status_code == 200 and at_v20.json()["scope"] == "P", "v2.0's format"
+    at_v21 = refresh(line_platform, "/oauth2/v2.1/token", token["refresh_token"])
+    assert at_v21.status_code == 200 and at_v21.json()["scope"] == "profile openid", "v2.1's format"
+    assert "id_token" not in at_v21.json(), "a refresh brings no ID token"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 
 #: The LINE Login channel the demo and the test fixtures use unless told otherwise.
 DEMO_CHANNEL_ID = "1650000000"
@@ -25,10 +26,35 @@ DEMO_WORKS_DOMAIN_ID = "10000001"
 #: The Official Account linked to every LINE Login channel unless told otherwise (Brown Cafe).
 DEMO_LINKED_BOT_ID = "Ub1f0c2a3d4e5f60718293a4b5c6d7e8f"
 
+#: The provider of every channel unless told otherwise: the demo LINE Login channel and Messaging API channel share
+#: it, and under it every user has the id written in :data:`DEFAULT_USERS` (``DEMO_*`` ids, the tests' ids).
+DEMO_PROVIDER = "emulator-demo-provider"
+
+
+def provider_user_id(user_id: str, provider: str) -> str:
+    """The id LINE gives the person ``user_id`` (their id under :data:`DEMO_PROVIDER`) at the channels of
+    ``provider``: LINE issues one user id per provider. Stable, and shaped as LINE's (``U`` and 32 hex digits)."""
+    if provider == DEMO_PROVIDER:
+        return user_id
+    return "U" + hashlib.sha256(f"{provider}\n{user_id}".encode()).hexdigest()[:32]
+
+
+#: A LINE Login channel's status in the LINE Developers Console: a new channel is "Developing" (only people with
+#: a role on it can log in) until it is published.
+CHANNEL_STATUSES = ("developing", "published")
+
+#: LINE's page for a person without a role on a channel in "Developing" status (LINE shows it in English).
+DEVELOPING_REFUSAL = "400 Bad Request: This channel is now developing status. User need to have developer role."
+
 
 @dataclass
 class Channel:
-    """A LINE Login channel the emulator knows: its secret, how its ID tokens are signed, and its Console settings."""
+    """A LINE Login channel the emulator knows: its secret, how its ID tokens are signed, and its Console settings.
+
+    The Console defaults differ from a real new channel's where the demo and existing tests need it: a real new
+    channel is "Developing" and has not applied for email permission; the emulator's channels are published and
+    have it, unless told otherwise.
+    """
 
     channel_id: str
     secret: str
@@ -36,6 +62,29 @@ class Channel:
     #: The Official Account linked to the channel (Console, "Linked LINE Official Account"); None: none is linked,
     #: so ``bot_prompt`` shows no add-friend option and ``friendFlag`` is always false.
     linked_bot: str | None = DEMO_LINKED_BOT_ID
+    #: Console, "OpenID Connect - Email address permission" applied: False gives no ``email`` claim, even to a
+    #: login that asked for the ``email`` scope and a user who consented.
+    email_permission: bool = True
+    #: ``"developing"`` or ``"published"`` (Console, channel status).
+    status: str = "published"
+    #: The users (LINE user ids) with a role on the channel (Console, "Roles"): the only ones who may log in while
+    #: it is developing.
+    roles: set[str] = field(default_factory=set)
+    #: The provider the channel belongs to: its users' ids are this provider's (:func:`provider_user_id`).
+    provider: str = DEMO_PROVIDER
+
+    def __post_init__(self) -> None:
+        if self.status not in CHANNEL_STATUSES:
+            raise ValueError(f"a channel's status is one of {', '.join(CHANNEL_STATUSES)}, not {self.status!r}")
+        self.roles = set(self.roles)
+
+    def admits(self, user_id: str) -> bool:
+        """Whether ``user_id`` may log in: anyone at a published channel, people with a role at a developing one."""
+        return self.status == "published" or user_id in self.roles
+
+    def app_settings(self) -> dict[str, str]:
+        """The ``app.config`` entries of an app signing in with this channel."""
+        return {"LINE_LOGIN_CHANNEL_ID": self.channel_id, "LINE_LOGIN_CHANNEL_SECRET": self.secret}
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,8 +18,9 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import Response, abort, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from .data import Grant
-from .endpoints import LOGIN_ISSUER, PICTURE_SIZES, Endpoints, with_query
+from .accounts import DEVELOPING_REFUSAL
+from .data import Grant, PlatformData
+from .endpoints import LOGIN_ISSUER, PICTURE_SIZES, Endpoints, with_fragment, with_query
 from .language import N_, render_screen, screen_language
 
 #: The emulator's sign-in cookie (on the emulator's host, never the app's).
@@ -44,6 +45,10 @@ PRODUCTS = {
     "works": N_("LINE WORKS"),
 }
 
+#: What an implicit request's consent answers instead of a code: ``(pending request, account id, granted scopes)``
+#: to the parameters sent back (``id_token``, and ``access_token`` with its type and lifetime).
+ImplicitAnswer = Callable[[Mapping[str, Any], str, tuple[str, ...]], dict[str, str]]
+
 
 class ConsentScreen(Endpoints):
     """``/_emulator/consent``: pick an account, Allow or Cancel."""
@@ -53,6 +58,12 @@ class ConsentScreen(Endpoints):
         ("GET", "/_emulator/picture/<user_id>", "picture"),
         ("GET", "/_emulator/picture/<user_id>/<size>", "picture"),
     )
+
+    def __init__(self, data: PlatformData) -> None:
+        super().__init__(data)
+        #: By protocol, how a product answers a request whose ``response_type`` is not ``code`` (LINE WORKS' OIDC
+        #: implicit flow); a product that has none answers every request with a code.
+        self.implicit_answers: dict[str, ImplicitAnswer] = {}
 
     def picture(self, user_id: str, size: str = "") -> Response:
         """A generated profile picture (LINE serves real ones from its CDN), in LINE's sizes."""
@@ -158,6 +169,7 @@ class ConsentScreen(Endpoints):
         if not set(pending["scopes"]) <= consented:
             error = {"error": "INTERACTION_REQUIRED", "error_description": "consent is required"}
             return self.respond(pending, error)
+        self._refuse_without_role(pending, session["user_id"])
         return self.respond(pending, self._code(pending, session["user_id"], tuple(pending["scopes"]), session))
 
     def decide(self) -> Any:
@@ -177,26 +189,42 @@ class ConsentScreen(Endpoints):
         user_id = request.form.get("user_id") or next(iter(accounts), "")
         if user_id not in accounts:
             error_page(400, N_("That account cannot be chosen here."), title=N_("Unknown account"))
+        self._refuse_without_role(pending, user_id)
         scopes = tuple(pending["scopes"])
         if request.form.get("scope_choice") == "custom":
             scopes = tuple(scope for scope in scopes if scope in request.form.getlist("granted_scope"))
         self._record(pending, user_id, "allowed", scopes)
         session_id, session = self._sign_in(user_id, pending["client_id"], scopes)
-        params = self._code(pending, user_id, scopes, session)
+        implicit = self.implicit_answers.get(pending["protocol"])
+        if pending.get("response_type", "code") != "code" and implicit is not None:
+            params = implicit(pending, user_id, scopes)
+        else:
+            params = self._code(pending, user_id, scopes, session)
         linked_bot = self._linked_bot(pending)
-        messaging_friend = self.data.messaging.is_friend_through_login(pending["client_id"], user_id)
+        provider_id = self.data.user_id_at(pending["client_id"], user_id)  # as the linked account knows the user
+        messaging_friend = self.data.messaging.is_friend_through_login(pending["client_id"], provider_id)
         if self._offers_friendship(pending):
             # LINE's "Add friend option": true only when the friendship changed (a friend already stays false).
             asked = bool(request.form.get("add_friend"))
             added = asked and linked_bot is not None and self.data.add_friend(user_id, linked_bot)
             if asked and messaging_friend is False:
-                self.data.messaging.befriend_through_login(pending["client_id"], user_id)
+                self.data.messaging.befriend_through_login(pending["client_id"], provider_id)
                 added = True
             params["friendship_status_changed"] = "true" if added else "false"
         response = self.respond(pending, params)
         if pending["protocol"] == "v2.1":
             response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Lax")
         return response
+
+    def _refuse_without_role(self, pending: dict[str, Any], user_id: str) -> None:
+        """Stop with LINE's own page when ``user_id`` has no role on a LINE Login channel in "Developing" status:
+        LINE shows it after the person logs in and never calls the app back."""
+        if pending["protocol"] not in ("v2.1", "v2.0"):
+            return
+        channel = self.data.channels.get(pending["client_id"])
+        if channel is not None and not channel.admits(user_id):
+            self._record(pending, user_id, "refused", ())
+            error_page(400, DEVELOPING_REFUSAL)
 
     def _linked_bot(self, pending: dict[str, Any]) -> str | None:
         """The Official Account a ``bot_prompt`` request offers to add: the channel's linked one, if any."""
@@ -270,6 +298,8 @@ class ConsentScreen(Endpoints):
         if mode in ("form_post", "form_post.jwt"):
             language = screen_language(pending.get("ui_locales"))
             return Response(render_screen("form_post.html", language, action=pending["redirect_uri"], params=params))
+        if mode == "fragment":
+            return redirect(with_fragment(pending["redirect_uri"], params))
         return redirect(with_query(pending["redirect_uri"], params))
 
     def _response_jwt(self, client_id: str, params: dict[str, str]) -> str:

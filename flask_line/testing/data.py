@@ -143,13 +143,39 @@ class PlatformData:
         *,
         id_token_alg: str = "HS256",
         linked_bot: str | None = accounts.DEMO_LINKED_BOT_ID,
+        email_permission: bool = True,
+        status: str = "published",
+        roles: Iterable[str] = (),
+        provider: str = accounts.DEMO_PROVIDER,
     ) -> Channel:
-        """Accept a channel; ``id_token_alg`` is HS256 (LINE's web login) or ES256/RS256 (keys at /certs);
-        ``linked_bot`` is the Official Account linked to it in the Console (None: none)."""
-        channel = Channel(channel_id, secret, id_token_alg, linked_bot=linked_bot)
+        """Accept a channel (or replace the one with that id), with its LINE Developers Console settings.
+
+        :param id_token_alg: HS256 (LINE's web login) or ES256/RS256 (keys at /certs).
+        :param linked_bot: the Official Account linked to it (None: none).
+        :param email_permission: whether its email permission was applied (False: no ``email`` claim).
+        :param status: ``"published"`` or ``"developing"`` (only ``roles`` may log in).
+        :param roles: the user ids with a role on the channel.
+        :param provider: the provider it belongs to: a person's user id is one per provider (the demo provider's
+            ids are those of :data:`~flask_line.testing.accounts.DEFAULT_USERS`).
+        """
+        channel = Channel(
+            channel_id,
+            secret,
+            id_token_alg,
+            linked_bot=linked_bot,
+            email_permission=email_permission,
+            status=status,
+            roles=set(roles),
+            provider=provider,
+        )
         with self.lock:
             self.channels[channel_id] = channel
         return channel
+
+    def user_id_at(self, channel_id: str, user_id: str) -> str:
+        """The id the channel ``channel_id`` (and every channel of its provider) knows the person ``user_id`` by."""
+        channel = self.channels.get(channel_id)
+        return accounts.provider_user_id(user_id, channel.provider if channel else accounts.DEMO_PROVIDER)
 
     def add_module_channel(self, channel_id: str, secret: str) -> None:
         """Accept a module channel (its attach requests, token calls and Messaging API calls)."""

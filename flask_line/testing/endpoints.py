@@ -66,3 +66,8 @@ def with_query(url: str, params: dict[str, Any]) -> str:
     parts = urlsplit(url)
     query = "&".join(filter(None, [parts.query, urlencode(params)]))
     return urlunsplit(parts._replace(query=query))
+
+
+def with_fragment(url: str, params: dict[str, Any]) -> str:
+    """``url`` with ``params`` as its fragment: how tokens reach an implicit client (OIDC Core 3.2.2.5)."""
+    return urlunsplit(urlsplit(url)._replace(fragment=urlencode(params)))

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
+from .accounts import DEVELOPING_REFUSAL
 from .consent import JWT_MODES, ConsentScreen
 from .data import Grant, PlatformData
 from .endpoints import LOGIN_ISSUER, Endpoints, base_url, bearer_token, oauth_error, picture_url
@@ -163,7 +164,7 @@ class LoginEndpoints(Endpoints):
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": LOGIN_ISSUER,
-            "sub": user.user_id,
+            "sub": self.data.user_id_at(grant.client_id, user.user_id),  # one id per provider
             "aud": grant.client_id,
             "exp": now + 3600,
             "iat": now,
@@ -175,8 +176,9 @@ class LoginEndpoints(Endpoints):
             claims["name"] = user.display_name
             if user.has_picture:
                 claims["picture"] = self.picture_url(user)
-        if "email" in grant.scopes and user.email:
-            claims["email"] = user.email
+        channel = self.data.channels[grant.client_id]
+        if "email" in grant.scopes and user.email and channel.email_permission:
+            claims["email"] = user.email  # only for a channel whose email permission was applied (Console)
         if (
             "auth_time" in grant.extra
         ):  # only when the login sent max_age (LINE's "Integrating LINE Login with your web app")
@@ -269,7 +271,7 @@ class LoginEndpoints(Endpoints):
         if not isinstance(grant, Grant):
             return grant
         user = self.data.users[grant.user_id]
-        body = {"userId": user.user_id, "displayName": user.display_name}
+        body = {"userId": self.data.user_id_at(grant.client_id, user.user_id), "displayName": user.display_name}
         if user.has_picture:  # reference 1.12: omitted when the user has none
             body["pictureUrl"] = self.picture_url(user)
         if user.status_message:
@@ -283,7 +285,9 @@ class LoginEndpoints(Endpoints):
         # A friend of an Official Account linked to the channel (added at a consent screen or in the chat).
         channel = self.data.channels.get(grant.client_id)
         linked_bot = channel.linked_bot if channel is not None else None
-        through_messaging = self.data.messaging.is_friend_through_login(grant.client_id, grant.user_id)
+        # The linked Messaging API channel shares the login channel's provider, so it knows the user by that id.
+        user_id = self.data.user_id_at(grant.client_id, grant.user_id)
+        through_messaging = self.data.messaging.is_friend_through_login(grant.client_id, user_id)
         return jsonify(friendFlag=self.data.is_friend(grant.user_id, linked_bot) or bool(through_messaging))
 
     def userinfo(self) -> Any:
@@ -292,7 +296,7 @@ class LoginEndpoints(Endpoints):
         if not isinstance(grant, Grant):
             return grant
         user = self.data.users[grant.user_id]
-        body: dict[str, Any] = {"sub": user.user_id}
+        body: dict[str, Any] = {"sub": self.data.user_id_at(grant.client_id, user.user_id)}
         if "profile" in grant.scopes:
             body["name"] = user.display_name
             if user.has_picture:
@@ -366,6 +370,8 @@ class LoginEndpoints(Endpoints):
         )
         if user is None:
             return oauth_error("invalid_request", "unknown user")
+        if not self.data.channels[channel_id].admits(user.user_id):
+            return oauth_error("invalid_request", DEVELOPING_REFUSAL)
         scopes = tuple(str(values.get("scope") or "profile openid").split())
         grant = Grant(channel_id, user.user_id, scopes, 0, nonce=values.get("nonce") or None)
         access = self.data.issue(self.data.access_tokens, grant.copy(), self.data.token_ttl)

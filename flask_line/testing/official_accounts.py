@@ -19,11 +19,12 @@ from typing import Any
 
 import requests
 
+from .accounts import DEMO_PROVIDER
+
 #: The demo Messaging API channel, its Official Account, and the provider it shares with the demo LINE Login channel.
 DEMO_MESSAGING_CHANNEL_ID = "2100000000"
 DEMO_MESSAGING_CHANNEL_SECRET = "emulator-demo-messaging-secret-01"
 DEMO_BOT_ID = "Ud0b0a1b2c3d4e5f60718293a4b5c6d7e"
-DEMO_PROVIDER = "emulator-demo-provider"
 #: Messaging API reference: 1 to 5 messages per push or multicast, at most 500 users per multicast.
 MESSAGES_PER_REQUEST = 5
 MULTICAST_LIMIT = 500

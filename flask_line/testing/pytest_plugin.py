@@ -22,9 +22,12 @@ from typing import Any
 import pytest
 from cachelib.file import FileSystemCache
 
-from .accounts import DEMO_WORKS_CLIENT_ID, EmulatedWorksCompany, EmulatedWorksMember
+from .accounts import DEMO_WORKS_CLIENT_ID, Channel, EmulatedWorksCompany, EmulatedWorksMember
 from .app_config import restore_configured_apps
 from .server import EmulatorServer
+
+#: The apps whose callbacks ``line_platform`` registers (Flask's test client, and a named test host).
+FIXTURE_APPS = ("http://localhost", "http://app.test")
 
 #: LINE WORKS accepts only HTTPS callbacks off localhost ("Access Token" page): the fixture app's is on https.
 WORKS_CALLBACK = "https://app.test/line/works/callback"
@@ -41,8 +44,8 @@ def line_platform() -> Iterator[EmulatorServer]:
     registered; register others with ``line_platform.platform.register_app(base_url)``.
     """
     with EmulatorServer() as server:
-        server.platform.register_app("http://localhost")
-        server.platform.register_app("http://app.test")
+        for base_url in FIXTURE_APPS:
+            server.platform.register_app(base_url)
         server.platform.register_callback(DEMO_WORKS_CLIENT_ID, WORKS_CALLBACK)  # LINE WORKS wants HTTPS
         yield server
 
@@ -125,5 +128,29 @@ def line_works_company(line_platform: EmulatorServer) -> WorksCompanyFactory:
             line_platform.platform.register_callback(company.client_id, url)
         line_platform.platform.register_logout_url(company.client_id, "https://app.test/")
         return company
+
+    return make
+
+
+#: ``line_login_channel(channel_id, secret, **console)`` -> the new channel (see the fixture).
+LoginChannelFactory = Callable[..., Channel]
+
+
+@pytest.fixture
+def line_login_channel(line_platform: EmulatorServer) -> LoginChannelFactory:
+    """Add LINE Login channels set up as in the LINE Developers Console, with the fixture apps' callbacks::
+
+        def test_only_testers_sign_in(line_login_channel, line_app_config):
+            secret = "8a2c31f4d5e6b7a8c9d0e1f2a3b4c5d6"
+            channel = line_login_channel("1660000000", secret, status="developing", roles=["Brown"])
+            app = create_app({**line_app_config, **channel.app_settings()})
+
+    ``email_permission=False`` gives no ``email`` claim; ``status="developing"`` lets only ``roles`` (user ids or
+    names) log in; ``linked_bot`` and ``id_token_alg`` as ``EmulatorServer.add_channel`` takes them.
+    """
+
+    def make(channel_id: str, secret: str, **console: Any) -> Channel:
+        callbacks = [f"{base_url}/line/callback" for base_url in FIXTURE_APPS]
+        return line_platform.add_channel(channel_id, secret, callback_urls=callbacks, **console)
 
     return make

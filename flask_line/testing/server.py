@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from types import TracebackType
@@ -12,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 import requests
 
 from . import accounts
+from .accounts import Channel
 from .keepalive import KeepAliveServer
 from .official_accounts import OfficialAccount
 from .platform import LinePlatform
@@ -19,7 +21,7 @@ from .platform import LinePlatform
 
 @dataclass(frozen=True)
 class AuthorizationResponse:
-    """Where LINE sends the browser back: ``url`` with ``params`` as a query (GET) or a form body (POST)."""
+    """Where LINE sends the browser back: ``url`` with ``params`` as a query or fragment (GET) or a form body (POST)."""
 
     method: str
     url: str
@@ -106,10 +108,33 @@ class EmulatorServer:
         ``LoginChannel`` and ``MessagingChannel`` use the same values and ``provider``. Returns the account: set its
         ``webhook_url`` once the app serves, read what it sent with ``platform.messaging.messages_to(user,
         channel_id)``."""
-        self.platform.add_channel(*login)
+        self.platform.add_channel(*login, provider=provider)
         return self.platform.messaging.add_channel(
             *messaging, provider=provider, login_channels=(login[0],), webhook_url=webhook_url
         )
+
+    def add_channel(
+        self,
+        channel_id: str,
+        secret: str,
+        *,
+        callback_urls: Iterable[str] = (),
+        roles: Iterable[str] = (),
+        **console: Any,
+    ) -> Channel:
+        """Add a LINE Login channel with its LINE Developers Console settings, and register its callback URLs.
+
+        ``roles`` names the users with a role on the channel, by id or display name; ``console`` takes
+        :meth:`~flask_line.testing.data.PlatformData.add_channel`'s settings (``email_permission``, ``status``,
+        ``linked_bot``, ``id_token_alg``)::
+
+            line.add_channel("1660000000", secret, status="developing", roles=["Brown"], email_permission=False)
+        """
+        members = [self._user_id(name) for name in roles]
+        channel = self.platform.add_channel(channel_id, secret, roles=members, **console)
+        for url in callback_urls:
+            self.platform.register_callback(channel_id, url)
+        return channel
 
     def liff_login(
         self,
@@ -184,7 +209,9 @@ class EmulatorServer:
 
 
 def _redirect_target(location: str) -> AuthorizationResponse:
-    return AuthorizationResponse("GET", location, dict(parse_qsl(urlsplit(location).query)))
+    """The parameters of a redirect back: its query, and its fragment (where an implicit answer travels)."""
+    parts = urlsplit(location)
+    return AuthorizationResponse("GET", location, {**dict(parse_qsl(parts.query)), **dict(parse_qsl(parts.fragment))})
 
 
 class _FormReader(HTMLParser):

@@ -22,6 +22,10 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 WORKS_TOKEN_TTL = 86400
 #: The longest a service-account assertion may live: LINE WORKS' samples and docs use iat + 60 minutes.
 MAX_ASSERTION_LIFETIME = 3600
+#: LINE WORKS' response types ("Access Token": ``code``, or ``id_token`` / ``token id_token``, the OIDC implicit
+#: flow), as sets: the order of a multi-valued response type does not matter (OAuth 2.0 Multiple Response Types).
+CODE = frozenset({"code"})
+IMPLICIT = (frozenset({"id_token"}), frozenset({"token", "id_token"}))
 
 
 class WorksEndpoints(Endpoints):
@@ -44,14 +48,20 @@ class WorksEndpoints(Endpoints):
     def __init__(self, data: PlatformData, consent: ConsentScreen) -> None:
         super().__init__(data)
         self.consent = consent
+        consent.implicit_answers["works"] = self.implicit_answer
 
     def authorize(self) -> Any:
         args = request.args
-        params = {
+        response_type = frozenset(args.get("response_type", "").split())
+        params: dict[str, Any] = {
             "scopes": tuple(args.get("scope", "").split()),
             "nonce": args.get("nonce"),
             "code_challenge": args.get("code_challenge"),
+            "response_type": " ".join(sorted(response_type)),
         }
+        if response_type in IMPLICIT:
+            # OIDC Core 3.2.2.5: the implicit flow's answer (and its errors) travel in the URL fragment.
+            params["response_mode"] = "fragment"
         pending = self.consent.authorization("works", params)
         error = _authorize_error(args)
         if error is not None:
@@ -96,8 +106,32 @@ class WorksEndpoints(Endpoints):
             body["id_token"] = self.id_token(grant, create_half_hash(access, "RS256").decode())
         return body
 
-    def id_token(self, grant: Grant, at_hash: str) -> str:
-        """A LINE WORKS ID token (RS256, ``at_hash``), altered by a queued fault when a test asked for one."""
+    def implicit_answer(self, pending: Mapping[str, Any], member_id: str, scopes: tuple[str, ...]) -> dict[str, str]:
+        """The implicit flow's answer (OIDC Core 3.2.2.5): an ID token carrying the request's ``nonce``, and for
+        ``token id_token`` an access token with its type and lifetime, and ``at_hash`` in the ID token. No code,
+        no refresh token."""
+        data = self.data
+        grant = Grant(
+            client_id=pending["client_id"],
+            user_id=member_id,
+            scopes=scopes,
+            expires_at=0,
+            redirect_uri=pending["redirect_uri"],
+            nonce=pending.get("nonce"),
+            protocol="works",
+        )
+        answer: dict[str, str] = {}
+        at_hash = None
+        if "token" in pending["response_type"].split():
+            access = data.issue(data.access_tokens, grant.copy(), WORKS_TOKEN_TTL)
+            answer.update(access_token=access, token_type="Bearer", expires_in=str(WORKS_TOKEN_TTL))
+            at_hash = create_half_hash(access, "RS256").decode()
+        answer["id_token"] = self.id_token(grant, at_hash)
+        return answer
+
+    def id_token(self, grant: Grant, at_hash: str | None) -> str:
+        """A LINE WORKS ID token (RS256; ``at_hash`` when an access token comes with it), altered by a queued fault
+        when a test asked for one."""
         member = self.data.works_members[grant.user_id]
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -106,9 +140,10 @@ class WorksEndpoints(Endpoints):
             "aud": grant.client_id,
             "exp": now + 3600,
             "iat": now,
-            "at_hash": at_hash,
             "domain_id": member.domain_id,
         }
+        if at_hash is not None:
+            claims["at_hash"] = at_hash
         if grant.nonce:
             claims["nonce"] = grant.nonce
         if "profile" in grant.scopes:
@@ -220,11 +255,18 @@ class WorksEndpoints(Endpoints):
 
 
 def _authorize_error(args: Any) -> tuple[str, str] | None:
-    """LINE WORKS' authorize parameters marked required (scope, response_type) and state, as RFC 6749 errors."""
-    if args.get("response_type") not in ("code", "id_token", "token id_token"):
+    """LINE WORKS' authorize parameters marked required (scope, response_type) and state, as RFC 6749 errors; the
+    implicit flow needs ``openid`` and a ``nonce`` (OIDC Core 3.2.2.1: REQUIRED there)."""
+    response_type = frozenset(args.get("response_type", "").split())
+    if response_type != CODE and response_type not in IMPLICIT:
         return ("unsupported_response_type", "response_type must be code, id_token or token id_token")
-    if not args.get("scope", "").split():
+    scopes = args.get("scope", "").split()
+    if not scopes:
         return ("invalid_scope", "scope is required")
     if not args.get("state"):
         return ("invalid_request", "state is required")
+    if response_type in IMPLICIT and "openid" not in scopes:
+        return ("invalid_scope", "response_type id_token needs the openid scope")
+    if response_type in IMPLICIT and not args.get("nonce"):
+        return ("invalid_request", "nonce is required for response_type id_token")
     return None
