@@ -27,7 +27,10 @@ $(DEMO_STAMP): pyproject.toml
 demo: $(DEMO_STAMP)
 	PORT=$(PORT) EMULATOR_PORT=$(EMULATOR_PORT) $(BIN)/python examples/run_demo.py $(EXAMPLE)
 
-test: lint typecheck compile-catalogs unit docs
+# The checks run beside the suite: pytest spends much of its time waiting on servers, browsers and subprocesses,
+# and the checks fill that time. Each one's output is printed whole when it ends; any failure fails `make test`.
+test: compile-catalogs
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck docs unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

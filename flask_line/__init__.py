@@ -27,6 +27,7 @@ from ._login.settings import LoginSettings
 from ._login.user import LineUser
 from ._messaging.channels import MessagingChannel, MessagingChannelLoader
 from ._messaging.messages import SdkModel
+from ._messaging.routing import Messaging
 from ._messaging.service import MessagingService, MulticastResult, PushResult
 from ._messaging.settings import MessagingSettings
 from ._module.api import ModuleApiClient
@@ -62,6 +63,7 @@ __all__ = [
     "LoginChannel",
     "LoginService",
     "LoginSettings",
+    "Messaging",
     "MessagingChannel",
     "MessagingChannelLoader",
     "MessagingService",

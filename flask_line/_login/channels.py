@@ -97,7 +97,7 @@ class LoginChannels:
         self._version = version
         default = LoginChannel(base.channel_id, base.channel_secret, provider=base.provider) if base.enabled else None
         self._registry = Registry.configured_from(
-            NAMING, default, base.channels, self.settings_of, build, base.channel_cache_size, loader
+            LOGIN_CHANNEL_NAMING, default, base.channels, self.settings_of, build, base.channel_cache_size, loader
         )
         #: Every channel named in config: ``"default"`` (``LINE_LOGIN_CHANNEL_ID``) and ``LINE_LOGIN_CHANNELS``.
         self.configured: dict[str, LoginChannel] = self._registry.configured
@@ -185,7 +185,7 @@ class LoginChannels:
         def fail(message: str) -> ConfigurationError:
             return ConfigurationError(key, f"channel {channel.channel_id!r}: {message}")
 
-        check_credentials(channel, NAMING, fail, digits=True)
+        check_credentials(channel, LOGIN_CHANNEL_NAMING, fail, digits=True)
         if channel.bot_prompt not in (None, *BOT_PROMPTS):
             raise fail(f"bot_prompt must be one of {', '.join(BOT_PROMPTS)}, got {channel.bot_prompt!r}")
         if channel.provider is not None and (not isinstance(channel.provider, str) or not channel.provider.strip()):
@@ -220,7 +220,7 @@ class LoginChannels:
 
 
 #: The keys of a ``LINE_LOGIN_CHANNELS`` entry.
-CHANNEL_KEYS = frozenset(
+LOGIN_CHANNEL_KEYS = frozenset(
     {
         "channel_id",
         "channel_secret",
@@ -235,6 +235,6 @@ CHANNEL_KEYS = frozenset(
 )
 
 #: How the registry's errors and log lines name LINE Login channels.
-NAMING = Naming(
-    "LINE Login", "channel", "LINE_LOGIN_CHANNELS", "channel_loader", ChannelNotFound, LoginChannel, CHANNEL_KEYS
+LOGIN_CHANNEL_NAMING = Naming(
+    "LINE Login", "channel", "LINE_LOGIN_CHANNELS", "channel_loader", ChannelNotFound, LoginChannel, LOGIN_CHANNEL_KEYS
 )

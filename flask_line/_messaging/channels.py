@@ -49,21 +49,21 @@ MessagingChannelLoader = Callable[[], "MessagingChannel | str | None"]
 BuildService = Callable[[MessagingSettings], MessagingService]
 
 #: The keys of a ``LINE_MESSAGING_CHANNELS`` entry.
-CHANNEL_KEYS = frozenset({"channel_id", "channel_secret", "provider", "link_nonce_ttl"})
+MESSAGING_CHANNEL_KEYS = frozenset({"channel_id", "channel_secret", "provider", "link_nonce_ttl"})
 
 #: How the registry's errors and log lines name Messaging API channels.
-NAMING = Naming(
+MESSAGING_CHANNEL_NAMING = Naming(
     "Messaging API",
     "channel",
     "LINE_MESSAGING_CHANNELS",
     "messaging_channel_loader",
     MessagingChannelNotFound,
     MessagingChannel,
-    CHANNEL_KEYS,
+    MESSAGING_CHANNEL_KEYS,
 )
 
 #: Where ``flask.g`` keeps the request's channel: its service, or the refusal.
-_CHANNEL_OF_REQUEST = "_line_messaging_channel"
+_MESSAGING_CHANNEL_OF_REQUEST = "_line_messaging_channel"
 
 
 class MessagingChannels:
@@ -78,7 +78,7 @@ class MessagingChannels:
         default = MessagingChannel(base.channel_id, base.channel_secret, str(base.provider)) if base.enabled else None
         self._base = base
         self._registry = Registry.configured_from(
-            NAMING, default, base.channels, self.settings_of, build, base.channel_cache_size, loader
+            MESSAGING_CHANNEL_NAMING, default, base.channels, self.settings_of, build, base.channel_cache_size, loader
         )
         #: Every channel named in config: ``"default"`` (``LINE_MESSAGING_CHANNEL_ID``) and
         #: ``LINE_MESSAGING_CHANNELS``.
@@ -107,7 +107,7 @@ class MessagingChannels:
         :raises ~flask_line.errors.MessagingChannelNotFound: no configured channel has that name (a 404).
         """
         service = self.service(name)
-        setattr(g, _CHANNEL_OF_REQUEST, service)
+        setattr(g, _MESSAGING_CHANNEL_OF_REQUEST, service)
         return service
 
     def of_request(self) -> MessagingService | None:
@@ -115,7 +115,7 @@ class MessagingChannels:
         loader's; None outside a request, without a loader, or when the loader finds none."""
         if not has_request_context():
             return None
-        found: MessagingService | MessagingChannelNotFound | None = g.get(_CHANNEL_OF_REQUEST)
+        found: MessagingService | MessagingChannelNotFound | None = g.get(_MESSAGING_CHANNEL_OF_REQUEST)
         if found is None:
             if not self._registry.active:
                 return None
@@ -123,7 +123,7 @@ class MessagingChannels:
                 found = self.service(self._registry.ask_loader())
             except MessagingChannelNotFound as refusal:
                 found = refusal
-            setattr(g, _CHANNEL_OF_REQUEST, found)
+            setattr(g, _MESSAGING_CHANNEL_OF_REQUEST, found)
         return found if isinstance(found, MessagingService) else None
 
     def current(self) -> MessagingService:
@@ -136,7 +136,7 @@ class MessagingChannels:
         found = self.of_request()
         if found is not None:
             return found
-        refusal = g.get(_CHANNEL_OF_REQUEST) if has_request_context() else None
+        refusal = g.get(_MESSAGING_CHANNEL_OF_REQUEST) if has_request_context() else None
         if isinstance(refusal, MessagingChannelNotFound):
             raise MessagingChannelNotFound(refusal.message)
         default = self.default()
@@ -168,7 +168,7 @@ class MessagingChannels:
         def fail(message: str) -> ConfigurationError:
             return ConfigurationError(key, f"channel {channel.channel_id!r}: {message}")
 
-        check_credentials(channel, NAMING, fail, digits=True)
+        check_credentials(channel, MESSAGING_CHANNEL_NAMING, fail, digits=True)
         if not isinstance(channel.provider, str) or not channel.provider.strip():
             raise fail(f"provider must name the channel's LINE provider, got {channel.provider!r}")
         ttl = channel.link_nonce_ttl

@@ -104,7 +104,7 @@ class WorksCompanies:
                 private_key=base.private_key,
             )
         self._registry = Registry.configured_from(
-            NAMING, default, base.companies, self.settings_of, build, base.company_cache_size, loader
+            COMPANY_NAMING, default, base.companies, self.settings_of, build, base.company_cache_size, loader
         )
         #: Every company named in config: ``"default"`` (``LINE_WORKS_CLIENT_ID``) and ``LINE_WORKS_COMPANIES``.
         self.configured = self._registry.configured
@@ -216,7 +216,7 @@ class WorksCompanies:
         def fail(message: str) -> ConfigurationError:
             return ConfigurationError(key, f"company {company.client_id!r}: {message}")
 
-        check_credentials(company, NAMING, fail, digits=False)
+        check_credentials(company, COMPANY_NAMING, fail, digits=False)
         for name in ("callback_url", "logout_redirect_url"):
             value = getattr(company, name)
             parts = urlsplit(value) if isinstance(value, str) else None
@@ -270,6 +270,6 @@ COMPANY_KEYS = frozenset(
 )
 
 #: How the registry's errors and log lines name LINE WORKS companies.
-NAMING = Naming(
+COMPANY_NAMING = Naming(
     "LINE WORKS", "company", "LINE_WORKS_COMPANIES", "works_company_loader", CompanyNotFound, WorksCompany, COMPANY_KEYS
 )
