@@ -40,3 +40,35 @@ def test_serving_a_plain_page_loads_no_heavy_dependency(tmp_path, sessions):
     assert not set(HEAVY) & set(before_login), f"loaded early: {set(HEAVY) & set(before_login)}"
     assert "msgspec" not in before_login and "flask_session" not in before_login, "the session store waits too"
     assert "authlib" in after_login, "a login start loads what it needs (PKCE, state)"
+
+
+PUBLIC_NAMES = """
+import json, sys
+import flask_line
+loaded_by_import = sorted(name for name in sys.modules if name.startswith("flask_line."))
+resolved = {}
+for name in flask_line.__all__:
+    namespace = {}
+    exec(f"from flask_line import {name}", namespace)
+    resolved[name] = namespace[name] is getattr(flask_line, name) and namespace[name] is not None
+print(json.dumps([loaded_by_import, resolved, sorted(set(flask_line.__all__) - set(dir(flask_line)))]))
+"""
+
+
+def test_import_flask_line_loads_no_part_until_a_name_is_used_and_every_public_name_resolves():
+    output = subprocess.run([sys.executable, "-c", PUBLIC_NAMES], capture_output=True, text=True, check=True).stdout
+    loaded_by_import, resolved, missing_from_dir = json.loads(output)
+    assert loaded_by_import == [], "import flask_line loads its parts only when a public name is used"
+    import flask_line
+
+    assert resolved == dict.fromkeys(flask_line.__all__, True)
+    assert missing_from_dir == []
+
+
+def test_an_unknown_name_is_an_attribute_error_at_once():
+    import flask_line
+
+    with pytest.raises(AttributeError, match="LineOuath"):
+        flask_line.LineOuath  # noqa: B018
+    with pytest.raises(ImportError):
+        exec("from flask_line import line_login_requried", {})
