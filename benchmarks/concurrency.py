@@ -68,7 +68,7 @@ def start_gunicorn(kind: str, workers: int, emulator: str, redis_url: str) -> tu
         try:
             requests.get(url + "/line/login", allow_redirects=False, timeout=2)
             return process, url
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its workers still starting
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"gunicorn ({kind}) did not start")
