@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import http.client
 import inspect
+import socket
+import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 
@@ -64,6 +66,37 @@ def test_a_stopped_emulator_ends_the_connections_it_kept_open():
         http.json("GET", certs)
 
 
+class Silent(BaseHTTPRequestHandler):
+    """A host that reads the request and never answers (until the test ends)."""
+
+    protocol_version = "HTTP/1.1"
+    release = threading.Event()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        Silent.release.wait(10)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_token_call_line_does_not_answer_is_a_timeout_and_a_closed_port_an_outage(caplog):
+    http = LineHttp(timeout=0.5)
+    Silent.release.clear()
+    with http_host(Silent) as url:
+        try:
+            with pytest.raises(errors.UpstreamTimeout):
+                http.json("POST", f"{url}/oauth2/v2.1/token", data={"grant_type": "authorization_code"})
+        finally:
+            Silent.release.set()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    with pytest.raises(errors.UpstreamUnavailable):
+        http.json("POST", f"{closed}/oauth2/v2.1/token", data={"grant_type": "authorization_code"})
+    assert "LINE did not answer POST" in caplog.text and "LINE unreachable at POST" in caplog.text
+
+
 def test_a_chunked_request_body_closes_the_connection(line_platform):
     # Without a length the emulator cannot find where the body ends, so it does not read on.
     connection = http.client.HTTPConnection("127.0.0.1", int(line_platform.url.rsplit(":", 1)[1]), timeout=5)
@@ -118,18 +151,18 @@ def test_a_cookie_from_one_call_is_never_sent_on_the_next(cookie_host, options):
 
 def test_the_callback_reaches_the_transport_in_six_frames(app, client, line_platform, monkeypatch):
     # docs/architecture.rst draws this path; a layer that adds a hop to every login shows up here.
-    from requests.adapters import HTTPAdapter
+    from urllib3 import HTTPConnectionPool
 
     paths: list[list[str]] = []
-    send = HTTPAdapter.send
+    urlopen = HTTPConnectionPool.urlopen
 
-    def recording_send(self, request, *args, **kwargs):
+    def recording_urlopen(self, *args, **kwargs):
         stack = [frame.function for frame in inspect.stack()[1:]]
         if "callback" in stack:
             paths.append(list(reversed(stack[: stack.index("callback") + 1])))
-        return send(self, request, *args, **kwargs)
+        return urlopen(self, *args, **kwargs)
 
-    monkeypatch.setattr(HTTPAdapter, "send", recording_send)
+    monkeypatch.setattr(HTTPConnectionPool, "urlopen", recording_urlopen)
     assert follow_login(client, line_platform).status_code == 302
     assert paths == [["callback", "finish", "complete", "exchange_code", "json", "transport"]]
 
