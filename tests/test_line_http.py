@@ -151,18 +151,18 @@ def test_a_cookie_from_one_call_is_never_sent_on_the_next(cookie_host, options):
 
 def test_the_callback_reaches_the_transport_in_six_frames(app, client, line_platform, monkeypatch):
     # docs/architecture.rst draws this path; a layer that adds a hop to every login shows up here.
-    from urllib3 import HTTPConnectionPool
+    from requests.adapters import HTTPAdapter
 
     paths: list[list[str]] = []
-    urlopen = HTTPConnectionPool.urlopen
+    send = HTTPAdapter.send
 
-    def recording_urlopen(self, *args, **kwargs):
+    def recording_send(self, request, *args, **kwargs):
         stack = [frame.function for frame in inspect.stack()[1:]]
         if "callback" in stack:
             paths.append(list(reversed(stack[: stack.index("callback") + 1])))
-        return urlopen(self, *args, **kwargs)
+        return send(self, request, *args, **kwargs)
 
-    monkeypatch.setattr(HTTPConnectionPool, "urlopen", recording_urlopen)
+    monkeypatch.setattr(HTTPAdapter, "send", recording_send)
     assert follow_login(client, line_platform).status_code == 302
     assert paths == [["callback", "finish", "complete", "exchange_code", "json", "transport"]]
 
