@@ -36,9 +36,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     setattr(item, f"report_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the session (Debian's, never a downloaded one)."""
+    """One headless Chromium for the browser tests in a row (Debian's, never a downloaded one). Package-scoped, not
+    session-scoped: Playwright's sync API keeps an asyncio loop on the main thread while it runs, and a Flask
+    ``async def`` view tested after it in the same worker would meet that loop (asgiref refuses to run there)."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is not installed at {CHROMIUM}: .ci/run must install it")
