@@ -46,6 +46,8 @@ typecheck: $(STAMP)
 # collection order, which starts the longest modules (tests/browser, tests/scale) first instead of last.
 # (loadgroup's xdist_group marks are ignored on pytest 9.2: pytest-xdist issue 1386.)
 XDIST := -n 4 --dist loadscope --no-loadscope-reorder
+# The lowest declared pytest-xdist has no --no-loadscope-reorder (and that run has no browser or scale modules).
+LOWEST_XDIST := -n 4 --dist loadscope
 
 # Bytecode is kept (in the ignored __pycache__ folders) even where the environment says not to write it
 # (PYTHONDONTWRITEBYTECODE): the suite starts hundreds of Python processes (xdist workers, gunicorn, the CLI, the
@@ -86,7 +88,7 @@ test-lowest:
 	$(LOWEST_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
 	  -c tests/lowest-versions.txt -e '.[test]'
 	$(LOWEST_VENV)/bin/python -m pip list --format=freeze | grep -iE '^(flask|werkzeug|authlib|requests|joserfc|sqlalchemy)=='
-	$(KEEP_BYTECODE) $(LOWEST_VENV)/bin/pytest -q $(XDIST) -m "not browser and not scale and not tooling"
+	$(KEEP_BYTECODE) $(LOWEST_VENV)/bin/pytest -q $(LOWEST_XDIST) -m "not browser and not scale and not tooling"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
