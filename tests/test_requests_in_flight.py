@@ -149,3 +149,26 @@ def test_an_unchanged_session_still_lives_longer(site, client, line_platform, re
     ), "the cookie was renewed"
     renewed = client.get_cookie(site.config["SESSION_COOKIE_NAME"], domain=site.config["SERVER_NAME"])
     assert renewed.value == cookie.value
+
+
+def test_redis_going_away_during_an_unchanged_request_is_a_503_and_the_site_recovers(
+    client, line_platform, in_flight, request
+):
+    if request.node.callspec.params["store"] != "redis":
+        pytest.skip("the Redis store only: the others cannot be stopped mid-request")
+    server = request.getfixturevalue("redis_server")
+    follow_login(client, line_platform)
+    held = client.application.extensions["held"]
+    answers: list[Any] = []
+    thread = threading.Thread(target=lambda: answers.append(client.get("/slow")))
+    held.clear()
+    client.application.extensions["entered"].clear()
+    thread.start()
+    assert client.application.extensions["entered"].wait(10)
+    server.stop()  # the session was read; extending its life now fails
+    held.set()
+    thread.join(10)
+    assert answers and answers[0].status_code == 503, "a store away while saving is the outage page, never a 500"
+    server.start()  # an empty Redis (the test's has no persistence): the visitor signs in again, no restart
+    follow_login(client, line_platform)
+    assert client.get("/profile").status_code == 200
