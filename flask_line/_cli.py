@@ -10,7 +10,6 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ._config import ConfigReader
-from ._doctor import doctor
 from ._log import escape
 from ._runtime import ALL_SETTINGS, runtime
 from ._sessions.abilities import SweepingSessions
@@ -115,6 +114,8 @@ def emulator_refusal(config: Mapping[str, Any]) -> str | None:
 def doctor_command(base_url: str | None) -> None:
     """Before going live: the callback URLs to register, LINE's answer to each id and secret, and the steps only
     the LINE Developers Console can do. Exits 1 when a check fails; never prints a secret."""
+    from ._doctor import doctor  # on demand: the checks load with the command, not with every app
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     server = app.config.get("SERVER_NAME")
     default = f"{app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}" if server else "http://127.0.0.1:5000"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from functools import wraps
-from typing import Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from flask import Blueprint, current_app, g, redirect, request, url_for
 from werkzeug.local import LocalProxy
@@ -23,7 +23,6 @@ from ._responses import (
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
 from ._translatable import N_, Text
-from ._works.user import WorksUser
 from .errors import (
     ChannelNotFound,
     CompanyNotFound,
@@ -34,6 +33,9 @@ from .errors import (
     StateError,
     TokenAuthError,
 )
+
+if TYPE_CHECKING:  # LINE WORKS' code loads when the app uses it (OptionalProducts)
+    from ._works.user import WorksUser
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
@@ -18,9 +18,6 @@ from ._i18n.languages import LANGUAGES_KEY, RENDERED_PAGE_KEY, Languages
 from ._log import log
 from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
-from ._messaging.channels import MessagingChannelLoader
-from ._messaging.routing import Messaging
-from ._module.service import AccessRule, ModuleService
 from ._responses import error_response, refuse_framing
 from ._runtime import (
     ALL_SETTINGS,
@@ -38,9 +35,14 @@ from ._store.attachments import AttachmentStore
 from ._store.links import LINE, AccountLinkStore
 from ._views import create_blueprint
 from ._wire.tokens import LineToken
-from ._works.companies import CompanyLoader, WorksCompany
-from ._works.service import WorksService
 from .errors import ConfigurationError, LineError
+
+if TYPE_CHECKING:  # the products a site may leave out load when the app uses them (OptionalProducts)
+    from ._messaging.channels import MessagingChannelLoader
+    from ._messaging.routing import Messaging
+    from ._module.service import AccessRule, ModuleService
+    from ._works.companies import CompanyLoader, WorksCompany
+    from ._works.service import WorksService
 
 
 class Storage(Protocol):

@@ -5,70 +5,59 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
-from ._accounts.linking import AccountLinking, LinkScope, LinkUndoHook, LinkUserHook
+from ._accounts.linking import AccountLinking, LinkUndoHook, LinkUserHook
 from ._config import COMMON_SETTINGS, CommonSettings, ConfigReader, Setting, load_common
 from ._flow.origin import Origin, origin_here
 from ._flow.pending import PendingAuthorizations
+from ._flows import WORKS_SIGN_IN_KIND
 from ._i18n.settings import LANGUAGE_SETTINGS, LanguageSettings
 from ._i18n.settings import load_settings as load_language_settings
 from ._identity.anonymous import AnonymousUser
 from ._identity.household import Identities
-from ._identity.records import ChannelRecords
-from ._identity.signed_in import IdentitySignals, SignedInIdentity
 from ._log import log
-from ._login.bearer import BearerVerifier
+from ._login.assembly import login_service
 from ._login.channels import ChannelLoader, LoginChannels
-from ._login.flow import LoginFlow
-from ._login.profile import ProfileClient
 from ._login.service import LoginService
 from ._login.settings import LOGIN_SETTINGS, LoginSettings
 from ._login.user import LineUser
 from ._login.versions import VERSIONS
 from ._login.versions import load_settings as load_login_settings
-from ._messaging.account_link import BotAccountLink, NoncesOnFirstUse, SQLiteLinkNonces
-from ._messaging.channels import MessagingChannelLoader, MessagingChannels
-from ._messaging.recipients import LoginProviders, Recipients
-from ._messaging.routing import Messaging
-from ._messaging.service import MessagingService
 from ._messaging.settings import MESSAGING_SETTINGS, MessagingSettings
 from ._messaging.settings import load_settings as load_messaging_settings
-from ._messaging.webhook import MessagingWebhook, SeenEvents
-from ._module.flow import AttachFlow
-from ._module.selection import AttachmentSelection
-from ._module.service import AccessRule, ModuleService, rule_allows
 from ._module.settings import MODULE_SETTINGS, ModuleSettings
 from ._module.settings import load_settings as load_module_settings
-from ._sessions.keys import LOGIN_IDENTITY_KEY, WORKS_IDENTITY_KEY
+from ._parts import SharedParts
 from ._store.abilities import DatabaseBacked, ManagedDatabase
 from ._store.attachments import AttachmentStore, SQLiteAttachmentStore
 from ._store.checked import CheckedAttachments, checked_links
 from ._store.lazy import LazyAttachments, LazyLinks, OnFirstUse
-from ._store.links import LINE, WORKS, AccountLinkStore, SQLiteAccountLinks
-from ._wire.discovery import DiscoveryDocument
+from ._store.links import AccountLinkStore, SQLiteAccountLinks
 from ._wire.http import LineHttp
-from ._wire.idtoken import IdTokenVerifier
-from ._wire.jwks import JwksCache
-from ._wire.oauth import OAuthClient
 from ._wire.shared_cache import NOT_SHARED, CachelibBackend, RedisBackend, SharedCache
-from ._works.companies import CompanyLoader, WorksCompanies
-from ._works.flow import WorksSignInFlow
-from ._works.service import WorksService
 from ._works.settings import WORKS_SETTINGS, WorksSettings
 from ._works.settings import load_settings as load_works_settings
-from ._works.user import WorksUser
-
-if TYPE_CHECKING:  # SQLAlchemy is an optional extra: imported only when a store needs it
-    from ._store.sql import SQLAlchemyStorage
 from .errors import ChannelNotFound, ConfigurationError, EmulatorNotAnswering, NotConfigured
-from .signals import login_succeeded, token_refreshed, works_login_succeeded
+
+if TYPE_CHECKING:  # the products a site may leave out are imported by OptionalProducts, when the app uses them
+    from ._messaging.channels import MessagingChannelLoader
+    from ._messaging.routing import Messaging
+    from ._messaging.service import MessagingService
+    from ._module.service import AccessRule, ModuleService
+    from ._store.sql import SQLAlchemyStorage  # SQLAlchemy is an optional extra: imported when a store needs it
+    from ._works.companies import CompanyLoader, WorksCompanies
+    from ._works.flow import WorksSignInFlow
+    from ._works.service import WorksService
+
+ProductT = TypeVar("ProductT")
 
 #: Key of the runtime in ``app.extensions`` (``app.extensions["line"]`` is the :class:`~flask_line.LineOAuth`).
 EXTENSION_KEY = "line.runtime"
@@ -124,13 +113,24 @@ class Runtime:
     #: Every LINE Login channel (``LINE_LOGIN_CHANNEL_ID`` is the one named ``"default"``) and each request's.
     channels: LoginChannels
     module: ModuleService | None
-    #: Every LINE WORKS company (``LINE_WORKS_CLIENT_ID`` is the one named ``"default"``) and each request's.
-    companies: WorksCompanies
+    #: LINE WORKS, when the app uses it (see :attr:`companies`).
+    works_product: OnDemand[WorksCompanies]
     #: Where attachments and links live (``flask line db`` asks it for the databases).
     stores: Stores
-    #: The app's Messaging API channels (``LINE_MESSAGING_CHANNEL_ID`` is the one named ``"default"``), as the
-    #: app sends through them (``line.messaging``).
-    messaging: Messaging
+    #: The Messaging API, when the app uses it (see :attr:`messaging`).
+    messaging_product: OnDemand[Messaging]
+
+    @property
+    def companies(self) -> WorksCompanies:
+        """Every LINE WORKS company (``LINE_WORKS_CLIENT_ID`` is the one named ``"default"``) and each request's
+        (built when first asked for, by an app without LINE WORKS settings too: ``line.works_for(company)``)."""
+        return self.works_product.get()
+
+    @property
+    def messaging(self) -> Messaging:
+        """The app's Messaging API channels (``LINE_MESSAGING_CHANNEL_ID`` is the one named ``"default"``), as the
+        app sends through them (``line.messaging``)."""
+        return self.messaging_product.get()
 
     @property
     def login(self) -> LoginService | None:
@@ -146,7 +146,8 @@ class Runtime:
 
         :raises ~flask_line.errors.CompanyNotFound: the loader found no company for this request (a 404).
         """
-        return self.companies.current()
+        companies = self.works_product.in_use()
+        return companies.current() if companies is not None else None
 
     @classmethod
     def build(cls, app: Flask, settings: Settings, hooks: AppHooks) -> Runtime:
@@ -164,9 +165,9 @@ class Runtime:
         def origin(kind: str) -> Origin:
             login = current_login()
             channel_id = login.settings.channel_id if login is not None else None
-            if kind.split(":", 1)[0] != WorksSignInFlow.kind:
+            if kind.split(":", 1)[0] != WORKS_SIGN_IN_KIND:
                 return origin_here(common.url_values, channel_id)
-            works = companies.current()  # the company whose sign-in starts: its callback completes there
+            works = companies.get().current()  # the company whose sign-in starts: its callback completes there
             return origin_here(common.url_values, channel_id, works.settings.client_id if works is not None else None)
 
         pending = PendingAuthorizations(common.pending_ttl, origin)
@@ -175,26 +176,30 @@ class Runtime:
         accounts = AccountLinking(
             checked_links(stores.links()), hooks.link_user, remember=common.remember_user, undo=hooks.link_user_undo
         )
-        parts = _Parts(settings, http, pending, identities, accounts, shared)
+        parts = SharedParts(common, http, pending, identities, accounts, shared)
         version = VERSIONS[settings.login.version]
-        channels = LoginChannels(settings.login, version, parts.login, hooks.channel_loader)
+        channels = LoginChannels(
+            settings.login, version, lambda login: login_service(parts, login, settings.login), hooks.channel_loader
+        )
         if version.deprecation and channels.configured:
             warnings.warn(version.deprecation, DeprecationWarning, stacklevel=4)
             log.warning(version.deprecation)
         channels.current()  # the default channel's service, built (and its settings checked) now
-        module = None
-        if settings.module.enabled:
-            module = parts.module(CheckedAttachments(stores.attachments()), current_login, hooks.access_rule)
-        companies = WorksCompanies(settings.works, parts.works, hooks.works_company_loader)
-        companies.current()  # the default company's service, built (and its settings checked) now
-        links = accounts.links
-        messaging_channels = MessagingChannels(
-            settings.messaging,
-            lambda channel: parts.messaging(channel, links, channels.provider_of, stores.sqlite_file),
-            loader=hooks.messaging_channel_loader,
+        products = OptionalProducts(parts, settings, hooks, stores, channels, current_login)
+        module = products.module() if settings.module.enabled else None
+        companies = OnDemand(
+            products.works,
+            lambda: hooks.works_company_loader() is not None,
+            now=settings.works.enabled or bool(settings.works.companies),
         )
-        messaging_channels.default()  # the default channel's service, built (and its settings checked) now
-        messaging = Messaging(messaging_channels, LoginProviders(links, channels.provider_of))
+        if companies.in_use() is not None:
+            companies.get().current()  # the default company's service, built (and its settings checked) now
+        messaging = OnDemand(
+            products.messaging,
+            lambda: hooks.messaging_channel_loader() is not None,
+            now=settings.messaging.enabled or bool(settings.messaging.channels),
+        )
+        messaging.in_use()  # a configured channel is built (and its settings checked) now
         return cls(settings, http, pending, identities, accounts, channels, module, companies, stores, messaging)
 
     def require_login(self) -> LoginService:
@@ -234,12 +239,13 @@ class Runtime:
 
     def require_messaging(self) -> Messaging:
         """The app's Messaging API channels; a 404 when the app has none (no channel and no loader)."""
-        if not self.messaging.channels.any:
+        messaging = self.messaging_product.in_use()
+        if messaging is None or not messaging.channels.any:
             raise NotConfigured(
                 "The Messaging API channel is not configured (set LINE_MESSAGING_CHANNEL_ID, "
                 "LINE_MESSAGING_CHANNEL_SECRET and LINE_MESSAGING_PROVIDER, or LINE_MESSAGING_CHANNELS)."
             )
-        return self.messaging
+        return messaging
 
     def messaging_channel(self, name: str | None) -> MessagingService:
         """The Messaging API channel of a webhook or ``/line/bot-link`` request: the listed channel ``name`` (its
@@ -433,80 +439,64 @@ def _sqlite_path(uri: str | None) -> str | None:
 DEFAULT_STORE_FILE = "flask_line.sqlite3"
 
 
-class _Parts:
-    """Builds each product from what they share; every object gets what it needs when it is built."""
+class OnDemand(Generic[ProductT]):
+    """A product a site may leave out: built at ``init_app`` when the settings configure it (``now``), else when it
+    is first asked for while ``wanted()`` (a loader registered after ``init_app``) or first named (``get``).
+
+    A site that never uses it never builds it, nor imports its code.
+    """
+
+    def __init__(self, build: Callable[[], ProductT], wanted: Callable[[], bool], *, now: bool) -> None:
+        self._build = build
+        self._wanted = wanted
+        self._built: ProductT | None = None
+        self._lock = threading.Lock()
+        if now:
+            self.get()
+
+    def get(self) -> ProductT:
+        """The product, built now if it was not (thread-safely, once)."""
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = self._build()
+        return self._built
+
+    def in_use(self) -> ProductT | None:
+        """The product if the app uses it (configured, or its loader registered); None otherwise."""
+        if self._built is None and not self._wanted():
+            return None
+        return self.get()
+
+
+class OptionalProducts:
+    """Builds the products a site may leave out: module channels, LINE WORKS and the Messaging API.
+
+    Each product's code is imported here and only here, when the app uses the product: a LINE Login site never
+    loads it (``import flask_line`` and ``LineOAuth(app)`` stay as cheap as the site's own needs).
+    """
 
     def __init__(
         self,
+        parts: SharedParts,
         settings: Settings,
-        http: LineHttp,
-        pending: PendingAuthorizations,
-        identities: Identities,
-        accounts: AccountLinking,
-        shared: SharedCache,
-    ) -> None:
-        self.settings = settings
-        self.http = http
-        self.shared = shared
-        self.pending = pending
-        self.identities = identities
-        self.accounts = accounts
-        self._key_sets: dict[Any, JwksCache] = {}
-        self._discoveries: dict[tuple[str, str], DiscoveryDocument] = {}
-        # Each provider's records in a browser (one per channel, of one person) belong to the app's identities.
-        self.line_records = identities.register(ChannelRecords(LINE, LOGIN_IDENTITY_KEY, LoginFlow.kind))
-        self.works_records = identities.register(ChannelRecords(WORKS, WORKS_IDENTITY_KEY, WorksSignInFlow.kind))
-
-    def login(self, login: LoginSettings) -> LoginService:
-        """The LINE Login service of one channel: its own flow, pending kind, record and link scope."""
-        common = self.settings.common
-        version = VERSIONS[login.version]
-        client = OAuthClient(self.http, login.channel_id, login.channel_secret)
-        kind = f"{LoginFlow.kind}:{login.channel_id}"
-        default = self.settings.login
-        identity: SignedInIdentity[LineUser] = SignedInIdentity(
-            provider=LINE,
-            records=self.line_records,
-            channel=login.channel_id,
-            link_scope=LinkScope.of_channel(
-                login.channel_id,
-                login.provider,
-                default_channel=default.enabled and login.channel_id == default.channel_id,
-            ),
-            user_from_dict=LineUser.from_dict,
-            client=client,
-            token_url=login.endpoints.token,
-            accounts=self.accounts,
-            household=self.identities,
-            signals=IdentitySignals(login_succeeded, token_refreshed),
-            pending_kind=kind,
-        )
-        verifier = None
-        if version.has_id_tokens:
-            verifier = IdTokenVerifier(
-                issuer=login.endpoints.issuer,
-                client_id=login.channel_id,
-                algorithms=login.id_token_algorithms,
-                leeway=common.id_token_leeway,
-                client_secret=login.channel_secret,
-                jwks=self._jwks(login.endpoints.jwks),
-            )
-        profiles = ProfileClient(self.http, login.endpoints, version.profile_scopes)
-        flow = LoginFlow(login, version, self.pending, client, profiles=profiles, identity=identity, id_tokens=verifier)
-        flow.kind = kind
-        bearer = BearerVerifier(login, self.http, verifier, self.shared) if verifier is not None else None
-        return LoginService(
-            login, version, client, flow=flow, identity=identity, profiles=profiles, bearer=bearer, shared=self.shared
-        )
-
-    def module(
-        self,
-        store: AttachmentStore,
+        hooks: AppHooks,
+        stores: Stores,
+        channels: LoginChannels,
         current_login: Callable[[], LoginService | None],
-        access_rule: Callable[[], AccessRule | None],
-    ) -> ModuleService:
+    ) -> None:
+        self.parts = parts
+        self.settings = settings
+        self.hooks = hooks
+        self.stores = stores
+        self.channels = channels
+        self.current_login = current_login
+
+    def module(self) -> ModuleService:
         """The module service; its admins are whoever is signed in with LINE Login at the request's channel."""
-        settings = self.settings.module
+        from ._module.assembly import module_service  # on demand: only a site with a module channel loads its code
+
+        current_login = self.current_login
 
         def current_user() -> LineUser | AnonymousUser:
             login = current_login()
@@ -516,93 +506,28 @@ class _Parts:
             user = current_user()
             return user.user_id if isinstance(user, LineUser) else None
 
-        # The selected Official Account belongs to the LINE Login identity: it goes when that person does.
-        selection = self.identities.register(AttachmentSelection(store, settings.channel_id))
-        flow = AttachFlow(
-            settings,
-            self.pending,
-            self.http,
-            store,
-            selection,
-            signed_in_user_id,
-            may_use=lambda attachment: rule_allows(access_rule, current_user, attachment),
+        store = CheckedAttachments(self.stores.attachments())
+        return module_service(
+            self.parts, self.settings.module, store, current_user, signed_in_user_id, self.hooks.access_rule
         )
-        return ModuleService(settings, self.http, store, flow, current_user, access_rule, self.shared)
 
-    def works(self, works: WorksSettings) -> WorksService:
-        """The LINE WORKS service of one company: its own flow, pending kind, record, link scope and service token."""
-        common = self.settings.common
-        default = self.settings.works
-        kind = f"{WorksSignInFlow.kind}:{works.client_id}"
-        client = OAuthClient(self.http, works.client_id, works.client_secret)
-        discovery = self._discovery(works)
-        verifier = IdTokenVerifier(
-            issuer=works.issuer or discovery.issuer,
-            client_id=works.client_id,
-            algorithms=("RS256",),
-            leeway=common.id_token_leeway,
-            jwks=self._jwks(works.jwks_url or discovery.jwks_uri),
+    def works(self) -> WorksCompanies:
+        """Every LINE WORKS company of the app, and the company of each request."""
+        from ._works.assembly import works_companies  # on demand: only a site with LINE WORKS loads its code
+
+        return works_companies(self.parts, self.settings.works, self.hooks.works_company_loader)
+
+    def messaging(self) -> Messaging:
+        """The app's Messaging API channels, as it sends through them."""
+        from ._messaging.assembly import messaging  # on demand: only a site with a Messaging API channel loads it
+
+        login = self.settings.login
+        return messaging(
+            self.parts,
+            self.settings.messaging,
+            login_provider=login.provider if login.enabled else None,
+            links=self.parts.accounts.links,
+            provider_of=self.channels.provider_of,
+            nonce_file=self.stores.sqlite_file,
+            loader=self.hooks.messaging_channel_loader,
         )
-        identity: SignedInIdentity[WorksUser] = SignedInIdentity(
-            provider=WORKS,
-            records=self.works_records,
-            channel=works.client_id,
-            link_scope=LinkScope.of_company(
-                works.client_id, default_company=default.enabled and works.client_id == default.client_id
-            ),
-            user_from_dict=WorksUser.from_dict,
-            client=client,
-            token_url=works.token_url,
-            accounts=self.accounts,
-            household=self.identities,
-            signals=IdentitySignals(works_login_succeeded, details={"company_id": works.client_id}),
-            pending_kind=kind,
-        )
-        flow = WorksSignInFlow(works, self.pending, self.http, client, id_tokens=verifier, identity=identity)
-        flow.kind = kind
-        return WorksService(works, self.http, flow, discovery, self.shared)
-
-    def messaging(
-        self,
-        settings: MessagingSettings,
-        links: AccountLinkStore,
-        provider_of: Callable[[str | None], str | None],
-        nonce_file: str,
-    ) -> MessagingService:
-        """One Messaging API channel: pushes reach members of its provider, its account links join LINE Login's
-        under that provider, its webhook checks its own secret, its nonces and token are its own."""
-        provider = str(settings.provider)
-        is_default = settings.channel_id == self.settings.messaging.channel_id
-        if is_default and self.settings.login.enabled and self.settings.login.provider != provider:
-            log.warning(
-                "LINE_LOGIN_PROVIDER (%s) is not LINE_MESSAGING_PROVIDER (%s): members signed in through "
-                "LINE_LOGIN_CHANNEL_ID cannot be pushed to (LINE user ids are per provider)",
-                self.settings.login.provider,
-                provider,
-            )
-        recipients = Recipients(provider, links, provider_of)
-        nonces = NoncesOnFirstUse(lambda: SQLiteLinkNonces(nonce_file, settings.channel_id))
-        account_link = BotAccountLink(settings.account_link_url, settings.link_nonce_ttl, nonces, links, recipients)
-        webhook = MessagingWebhook(
-            settings.channel_id, settings.channel_secret, SeenEvents(settings.events_kept), account_link
-        )
-        return MessagingService(settings, self.http, recipients, account_link, webhook, self.shared)
-
-    def _discovery(self, works: WorksSettings) -> DiscoveryDocument:
-        """LINE WORKS' discovery document at ``works.discovery_url``: one per URL, shared by every company that
-        reads the same one (LINE WORKS publishes one issuer and key set for all companies)."""
-        key = (works.discovery_url, works.discovery_issuer)
-        found = self._discoveries.get(key)
-        if found is None:
-            found = self._discoveries[key] = DiscoveryDocument(self.http, works.discovery_url, works.discovery_issuer)
-        return found
-
-    def _jwks(self, url: Any) -> JwksCache:
-        """LINE's key set at ``url``: one cache per URL, shared by every channel (LINE's keys are not per channel)."""
-        found = self._key_sets.get(url)
-        if found is None:
-            common = self.settings.common
-            found = self._key_sets[url] = JwksCache(
-                self.http, url, common.jwks_cache_ttl, common.jwks_min_refetch_interval
-            )
-        return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, request, url_for
@@ -15,20 +15,15 @@ from ._bodies import bound_request_body, credential_body, read_body
 from ._flow.authorization import fail_before_the_flow, resume_at_origin
 from ._flow.origin import restore, url_values
 from ._flow.redirects import safe_next
+from ._flows import ATTACH_SIGNALS, LOGIN_KIND, LOGIN_SIGNALS, WORKS_SIGN_IN_SIGNALS
 from ._i18n.languages import render_page, translate
 from ._identity.signed_in import SignedInIdentity
 from ._login.bearer import Credential
-from ._login.flow import LoginFlow
-from ._messaging import views as messaging_views
-from ._module.flow import AttachFlow
-from ._module.service import ModuleService
-from ._module.webhook import handle_webhook
 from ._responses import login_required, refused_credential, wants_json
 from ._runtime import runtime
 from ._store.attachments import ModuleAttachment
 from ._translatable import N_
 from ._wire.tokens import LineToken
-from ._works.flow import WorksSignInFlow
 from .errors import (
     ChannelNotFound,
     CompanyNotFound,
@@ -38,6 +33,9 @@ from .errors import (
     StateError,
     TokenAuthError,
 )
+
+if TYPE_CHECKING:  # a product's code is loaded when the app uses it (OptionalProducts), not by the blueprint
+    from ._module.service import ModuleService
 
 #: The endpoints whose URLs LINE is given (registered in the Console): they carry no visitor's values.
 ADDRESSED_TO_LINE = frozenset(
@@ -111,11 +109,11 @@ def callback() -> Response:
     """
     params = request.form if request.method == "POST" else request.args
     state = runtime()
-    started = resume_at_origin(state.pending, params, LoginFlow.signals)
+    started = resume_at_origin(state.pending, params, LOGIN_SIGNALS)
     if started is None:
         # A state this browser never issued, as after a failed auto login: the failure is answered at the shop of
         # this browser's latest sign-in (if any), so its retry link goes back there.
-        latest = state.pending.latest(LoginFlow.kind)
+        latest = state.pending.latest(LOGIN_KIND)
         restore(latest.origin if latest is not None else None)
     try:
         login = state.require_login()
@@ -123,7 +121,7 @@ def callback() -> Response:
         if started is not None:
             raise
         # A state this browser never issued (another browser, or an expired sign-in) names no shop: a 400.
-        fail_before_the_flow(StateError("The state is unknown to this browser session."), LoginFlow.signals)
+        fail_before_the_flow(StateError("The state is unknown to this browser session."), LOGIN_SIGNALS)
     return login.flow.finish(params)
 
 
@@ -292,7 +290,7 @@ def _sign_in_first() -> NoReturn:
 def attach_callback() -> Response:
     """LINE Official Account Manager's redirect back (at the shop, and as the admin, that started the attach)."""
     state = runtime()
-    resume_at_origin(state.pending, request.args, AttachFlow.signals)
+    resume_at_origin(state.pending, request.args, ATTACH_SIGNALS)
     return state.require_module().flow.finish(request.args)
 
 
@@ -301,7 +299,7 @@ def module_webhook() -> tuple[str, int]:
     state = runtime()
     service = state.require_module()
     body = read_body(state.settings.common.max_body_size)
-    handle_webhook(service, body, request.headers.get("X-Line-Signature"))
+    service.handle_webhook(body, request.headers.get("X-Line-Signature"))
     return "", 200
 
 
@@ -309,7 +307,8 @@ def messaging_webhook(messaging_channel: str | None = None) -> tuple[str, int]:
     """LINE's webhook of a Messaging API channel: signals for follow, unfollow, message, postback and
     ``accountLink`` (which writes the bot's account link). ``/line/messaging/<name>/webhook`` is the listed
     channel ``name``'s; ``/line/messaging/webhook`` the request's shop's (the loader's) or the ``"default"``."""
-    return messaging_views.webhook(runtime().messaging_channel(messaging_channel))
+    runtime().messaging_channel(messaging_channel).webhook.handle_request()
+    return "", 200
 
 
 def bot_link(messaging_channel: str | None = None) -> Response:
@@ -318,7 +317,7 @@ def bot_link(messaging_channel: str | None = None) -> Response:
     ``/line/bot-link/<name>`` is the listed channel ``name``'s."""
     state = runtime()
     messaging = state.messaging_channel(messaging_channel)
-    link_token = messaging_views.link_token(request.args)
+    link_token = messaging.account_link.link_token(request.args)
     site_user_id = state.accounts.signed_in_user_id()
     if site_user_id is None:
         # The site's own sign-in (Flask-Login's login_view, else LINE Login), back here afterwards.
@@ -336,16 +335,16 @@ def works_callback() -> Response:
     """LINE WORKS' redirect back: it completes at the company that started the sign-in (the callback URL carries
     no company), and a request of another company (its host, say) refuses it."""
     state = runtime()
-    started = resume_at_origin(state.pending, request.args, WorksSignInFlow.signals)
+    started = resume_at_origin(state.pending, request.args, WORKS_SIGN_IN_SIGNALS)
     try:
         flow = state.require_works_sign_in()
     except StateError as error:
-        fail_before_the_flow(error, WorksSignInFlow.signals)
+        fail_before_the_flow(error, WORKS_SIGN_IN_SIGNALS)
     except CompanyNotFound:
         if started is not None:
             raise
         # A state this browser never issued names no company: a 400, like any unknown state.
-        fail_before_the_flow(StateError("The state is unknown to this browser session."), WorksSignInFlow.signals)
+        fail_before_the_flow(StateError("The state is unknown to this browser session."), WORKS_SIGN_IN_SIGNALS)
     return flow.finish(request.args)
 
 

@@ -10,8 +10,9 @@ from dataclasses import replace
 from typing import Any
 
 from .._config import ValueReader
-from .._flow.authorization import AuthorizationFlow, FlowSignals
+from .._flow.authorization import AuthorizationFlow
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
+from .._flows import LOGIN_KIND, LOGIN_SIGNALS
 from .._i18n.languages import bcp47, page_locale
 from .._identity.signed_in import SignedInIdentity, SignIn
 from .._wire.idtoken import IdTokenVerifier
@@ -25,7 +26,6 @@ from ..errors import (
     StateError,
     TokenRequestError,
 )
-from ..signals import login_denied, login_failed, login_succeeded
 from .profile import ProfileClient
 from .settings import JWT_RESPONSE_MODES, LoginSettings
 from .user import LineUser
@@ -41,8 +41,8 @@ CALLBACK_PARAMETERS = frozenset(
 class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
     """LINE Login's authorization-code flow, for one channel and one version."""
 
-    kind = "login"
-    signals = FlowSignals(login_succeeded, login_denied, login_failed)
+    kind = LOGIN_KIND
+    signals = LOGIN_SIGNALS
     callback_endpoint = "line.callback"
     start_endpoint = "line.login"
     credential_settings = "LINE_LOGIN_CHANNEL_ID and LINE_LOGIN_CHANNEL_SECRET"

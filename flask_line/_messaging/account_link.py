@@ -9,9 +9,10 @@ nonce is refused whichever worker the webhook reaches.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote, urlencode
@@ -21,8 +22,11 @@ from .._store.lazy import OnFirstUse
 from .._store.links import LINE, AccountLink, AccountLinkStore
 from .._store.sqlite import SQLiteFile
 from .._wire.ids import LINE_ID
-from ..errors import AccountLinkConflict, AccountLinkedElsewhere, CallbackError, LineError
+from ..errors import AccountLinkConflict, AccountLinkedElsewhere, BadRequestOption, CallbackError, LineError
 from .recipients import Recipients
+
+#: A link token as LINE issues it: an opaque URL-safe string (checked before it goes into LINE's URL).
+LINK_TOKEN = re.compile(r"[A-Za-z0-9_\-.~]{1,512}")
 
 
 class LinkNonces(Protocol):
@@ -116,6 +120,14 @@ class BotAccountLink:
         self._nonces: LinkNonces = nonces
         self._links = links
         self._recipients = recipients
+
+    @staticmethod
+    def link_token(args: Mapping[str, str]) -> str:
+        """The ``linkToken`` of a ``/line/bot-link`` visit; a 400 when it is missing or not a token."""
+        token = args.get("linkToken", "")
+        if not LINK_TOKEN.fullmatch(token):
+            raise BadRequestOption("linkToken", "is missing or is not a LINE link token")
+        return token
 
     def dialog(self, link_token: str, site_user_id: str) -> str:
         """LINE's account-link dialog URL for ``link_token``, with a new nonce bound to ``site_user_id``."""

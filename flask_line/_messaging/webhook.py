@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from .. import signals
 from .._log import log
@@ -72,6 +72,12 @@ class MessagingWebhook:
         self._secret = channel_secret
         self.seen = seen
         self.account_link = account_link
+
+    def handle_request(self) -> int:
+        """Handle this request's delivery: at most the body cap is read (an oversized body is refused unread)."""
+        length = request.content_length
+        limit = MAX_WEBHOOK_BYTES + 1 if length is None or length > MAX_WEBHOOK_BYTES else length
+        return self.handle(request.stream.read(limit), request.headers.get("X-Line-Signature"))
 
     def handle(self, body: bytes, signature: str | None) -> int:
         """Verify one delivery and handle its events; return how many were new."""

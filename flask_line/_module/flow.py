@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import current_app
 
-from .. import signals
 from .._config import ValueReader
-from .._flow.authorization import AuthorizationFlow, FlowSignals
+from .._flow.authorization import AuthorizationFlow
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
+from .._flows import ATTACH_SIGNALS
 from .._log import log
 from .._store.abilities import claim
 from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
@@ -39,7 +39,7 @@ class AttachFlow(AuthorizationFlow[ModuleAttachment]):
     """
 
     kind = ATTACH_KIND
-    signals = FlowSignals(signals.module_attached, signals.module_attach_denied, signals.module_attach_failed)
+    signals = ATTACH_SIGNALS
     callback_endpoint = "line.attach_callback"
     start_endpoint = "line.attach"
     credential_settings = "LINE_MODULE_CHANNEL_ID and LINE_MODULE_CHANNEL_SECRET"

@@ -26,6 +26,7 @@ from .flow import AttachFlow
 from .scopes import required_scope
 from .selection import AttachmentSelection
 from .settings import ModuleSettings
+from .webhook import handle_webhook
 
 #: Decides whether the person of this request may use an attachment: ``rule(attachment, current_line_user)``.
 AccessRule = Callable[[ModuleAttachment, Any], bool]
@@ -202,6 +203,10 @@ class ModuleService:
             self.selection.forget(bot_id)
         log.info("Module detached from bot %s", bot_id)
         signals.module_detached.send(current_app._get_current_object(), bot_id=bot_id)  # type: ignore[attr-defined]
+
+    def handle_webhook(self, body: bytes, signature: str | None) -> int:
+        """Verify one delivery of LINE's module webhook and apply its events; return how many were applied."""
+        return handle_webhook(self, body, signature)
 
     def api(self, bot_id: str) -> ModuleApiClient:
         """A client for the Messaging API on behalf of ``bot_id``.

@@ -11,16 +11,31 @@ import hashlib
 import hmac
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 
 from .. import signals
 from .._log import log
-from .._store.attachments import ModuleAttachment, utc_now
+from .._store.attachments import AttachmentStore, ModuleAttachment, utc_now
 from .._wire.untrusted_json import UntrustedJsonError, parse
 from ..errors import CallbackError, WebhookSignatureError
-from .service import ModuleService
+from .settings import ModuleSettings
+
+
+class ModuleRecords(Protocol):
+    """What a delivery changes: the module service (:class:`~flask_line.ModuleService`) hands it here."""
+
+    settings: ModuleSettings
+    store: AttachmentStore
+
+    def first_delivery(self, event_id: object) -> bool: ...
+
+    def record_suspension(
+        self, bot_id: str, *, suspended: bool, at: datetime | None = None
+    ) -> ModuleAttachment | None: ...
+
+    def forget(self, bot_id: str) -> None: ...
 
 
 def verify_signature(channel_secret: str, body: bytes, signature: str | None) -> bool:
@@ -45,7 +60,7 @@ def parse_delivery(body: bytes) -> tuple[str | None, list[dict[str, Any]]]:
     return (destination if isinstance(destination, str) else None), events
 
 
-def handle_webhook(service: ModuleService, body: bytes, signature: str | None) -> int:
+def handle_webhook(service: ModuleRecords, body: bytes, signature: str | None) -> int:
     """Verify and apply one delivery (read to ``LINE_MAX_BODY_SIZE`` at most); return how many events changed
     the store."""
     if not verify_signature(service.settings.channel_secret, body, signature):
@@ -59,7 +74,7 @@ def handle_webhook(service: ModuleService, body: bytes, signature: str | None) -
     return sum(1 for event in events if apply_event(service, destination, event))
 
 
-def apply_event(service: ModuleService, destination: str | None, event: dict[str, Any]) -> bool:
+def apply_event(service: ModuleRecords, destination: str | None, event: dict[str, Any]) -> bool:
     """Apply one event (reference §3.8); whether it changed the store. Unknown or odd events are skipped.
 
     Each event is applied once (LINE redelivers: ``webhookEventId``), and never against a newer state: an event
@@ -102,7 +117,7 @@ def apply_event(service: ModuleService, destination: str | None, event: dict[str
     return False
 
 
-def _detached(service: ModuleService, bot_id: str, at: datetime | None) -> bool:
+def _detached(service: ModuleRecords, bot_id: str, at: datetime | None) -> bool:
     attachment = service.store.get(bot_id)
     if attachment is None:
         return False
@@ -120,7 +135,7 @@ def _event_time(timestamp: object) -> datetime | None:
     return datetime.fromtimestamp(timestamp / 1000, tz=timezone.utc)
 
 
-def _attached(service: ModuleService, bot_id: str, scopes: object) -> bool:
+def _attached(service: ModuleRecords, bot_id: str, scopes: object) -> bool:
     granted = frozenset(str(scope) for scope in scopes) if isinstance(scopes, list) else None
     known = service.store.get(bot_id)
     if known is not None and (granted is None or granted == known.scopes):

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._flow.authorization import AuthorizationFlow, FlowSignals
+from .._flow.authorization import AuthorizationFlow
 from .._flow.pending import PendingAuthorization, PendingAuthorizations
+from .._flows import WORKS_SIGN_IN_KIND, WORKS_SIGN_IN_SIGNALS
 from .._identity.signed_in import SignedInIdentity, SignIn
 from .._wire.http import LineHttp
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.oauth import OAuthClient
 from .._wire.tokens import LineToken
 from ..errors import UpstreamUnavailable
-from ..signals import works_login_denied, works_login_failed, works_login_succeeded
 from .settings import WorksSettings
 from .user import WorksUser
 
@@ -21,8 +21,8 @@ from .user import WorksUser
 class WorksSignInFlow(AuthorizationFlow[SignIn[WorksUser]]):
     """Sign-in with a LINE WORKS account, kept apart from any LINE Login in the same session."""
 
-    kind = "works"
-    signals = FlowSignals(works_login_succeeded, works_login_denied, works_login_failed)
+    kind = WORKS_SIGN_IN_KIND
+    signals = WORKS_SIGN_IN_SIGNALS
     callback_endpoint = "line.works_callback"
     start_endpoint = "line.works_login"
     credential_settings = "LINE_WORKS_CLIENT_ID and LINE_WORKS_CLIENT_SECRET"
