@@ -40,3 +40,66 @@ def test_serving_a_plain_page_loads_no_heavy_dependency(tmp_path, sessions):
     assert not set(HEAVY) & set(before_login), f"loaded early: {set(HEAVY) & set(before_login)}"
     assert "msgspec" not in before_login and "flask_session" not in before_login, "the session store waits too"
     assert "authlib" in after_login, "a login start loads what it needs (PKCE, state)"
+
+
+# Products load when the app uses them -------------------------------------------------------------------------------
+
+#: The code of the products a LINE Login site leaves out (each product's settings table is read at init_app, to
+#: validate the app's config and name a mistyped key, so ``<product>.settings`` is not in the list).
+PRODUCT_MODULES = {
+    "LINE WORKS": ("flask_line._works.assembly", "flask_line._works.companies", "flask_line._works.service"),
+    "module channel": ("flask_line._module.assembly", "flask_line._module.service", "flask_line._module.flow"),
+    "Messaging API": (
+        "flask_line._messaging.assembly",
+        "flask_line._messaging.routing",
+        "flask_line._messaging.service",
+    ),
+    "SQLAlchemy store": ("flask_line._store.sql", "flask_line.sqlalchemy", "sqlalchemy"),
+    "doctor": ("flask_line._doctor",),
+}
+
+SITE = """
+import json, sys
+from flask import Flask
+from flask_line import LineOAuth
+app = Flask("site", instance_path=sys.argv[1])
+app.config.update(SECRET_KEY="k", LINE_LOGIN_CHANNEL_ID="1650000000", LINE_LOGIN_CHANNEL_SECRET="s" * 32,
+                  **json.loads(sys.argv[2]))
+line = LineOAuth(app)
+app.test_client().get("/")
+loaded = sorted(name for name in sys.modules if name.startswith(("flask_line", "sqlalchemy")))
+with app.app_context():
+    products = {"LINE WORKS": line.works.settings.client_id if "LINE_WORKS_CLIENT_ID" in app.config else None,
+                "module channel": line.module.settings.channel_id if "LINE_MODULE_CHANNEL_ID" in app.config else None}
+print(json.dumps([loaded, products]))
+"""
+
+
+def run_site(tmp_path, config):
+    output = subprocess.run(
+        [sys.executable, "-c", SITE, str(tmp_path), json.dumps(config)], capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(output)
+
+
+def test_a_line_login_site_loads_no_other_product(tmp_path):
+    loaded, _ = run_site(tmp_path, {})
+    for product, modules in PRODUCT_MODULES.items():
+        assert not set(modules) & set(loaded), f"{product} loaded: {sorted(set(modules) & set(loaded))}"
+    assert "flask_line._login.service" in loaded
+
+
+def test_configuring_line_works_or_a_module_channel_loads_it(tmp_path):
+    loaded, products = run_site(
+        tmp_path,
+        {
+            "LINE_WORKS_CLIENT_ID": "works-client",
+            "LINE_WORKS_CLIENT_SECRET": "works-secret",
+            "LINE_MODULE_CHANNEL_ID": "2000000000",
+            "LINE_MODULE_CHANNEL_SECRET": "module-secret",
+        },
+    )
+    assert set(PRODUCT_MODULES["LINE WORKS"]) <= set(loaded)
+    assert set(PRODUCT_MODULES["module channel"]) <= set(loaded)
+    assert products == {"LINE WORKS": "works-client", "module channel": "2000000000"}
+    assert not set(PRODUCT_MODULES["Messaging API"]) & set(loaded), "the Messaging API stays out"
