@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify
 from flask_line import current_line_user, errors, line_login_required, line_token_required, signals
 from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
 from tests.conftest import captured, follow_login
+from tests.local import serve_in_background
 
 BROWN = "U4af4980629a1b2c3d4e5f60718293a4b"
 FETCH = {"Accept": "*/*", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin"}
@@ -339,7 +340,7 @@ def test_the_native_client_script_calls_the_liff_example(line_platform, monkeypa
     app = load_example("liff").create_app()
     app.instance_path = str(tmp_path)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     try:
         root = Path(__file__).resolve().parents[1]
         result = subprocess.run(

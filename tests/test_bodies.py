@@ -3,7 +3,6 @@ with or without ``Content-Length``, under a real WSGI server."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +14,7 @@ from werkzeug.serving import make_server
 
 from flask_line import current_line_user, line_token_required
 from flask_line.errors import ConfigurationError
+from tests.local import serve_in_background
 
 from .conftest import AppFactory
 
@@ -60,8 +60,7 @@ def serving(app: Flask) -> Iterator[tuple[str, dict[str, Any]]]:
 
     app.wsgi_app = counting  # type: ignore[method-assign]
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    thread = serve_in_background(server)
     try:
         yield f"http://127.0.0.1:{server.server_port}", seen
     finally:

@@ -42,6 +42,7 @@ from flask_line.testing.official_accounts import (
     sign,
 )
 from tests.conftest import captured, follow_login
+from tests.local import serve_in_background
 
 BROWN = "U4af4980629a1b2c3d4e5f60718293a4b"
 CONY = "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8"  # a friend of the demo Official Account
@@ -83,7 +84,7 @@ def app(make_app, line_platform) -> Iterator[Flask]:
         return app(environ, start_response)
 
     server = make_server("127.0.0.1", 0, as_the_apps_host, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     line_platform.platform.messaging.account().webhook_url = f"http://127.0.0.1:{server.port}/line/messaging/webhook"
     yield app
     server.shutdown()

@@ -9,7 +9,6 @@ webhook over real HTTP, signed with that account's secret. The tea house's webho
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from flask_line.errors import ConfigurationError, LineProviderMismatch
 from flask_line.signals import messaging_account_link, messaging_message, messaging_push_refused
 from flask_line.testing import EmulatorServer
 from flask_line.testing.official_accounts import event, sign
+from tests.local import serve_in_background
 
 from .conftest import AppFactory, captured, deliver
 
@@ -95,7 +95,7 @@ def shops(make_app: AppFactory, line_platform: EmulatorServer) -> Iterator[Flask
         return app(environ, start_response)
 
     server = make_server("127.0.0.1", 0, as_the_apps_host, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     accounts["tea"].webhook_url = f"http://127.0.0.1:{server.port}/line/messaging/tea/webhook"
     accounts["cake"].webhook_url = f"http://127.0.0.1:{server.port}/line/messaging/webhook?shop=cake"
     yield app

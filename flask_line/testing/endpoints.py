@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Flask, Response, jsonify, request
+from flask import Response, jsonify, request
 
 from .data import PlatformData
 
@@ -21,10 +22,9 @@ class Endpoints:
     def __init__(self, data: PlatformData) -> None:
         self.data = data
 
-    def register(self, app: Flask) -> None:
-        """Add every route to ``app``."""
-        for method, rule, name in self.routes:
-            app.add_url_rule(rule, f"{method} {rule}", getattr(self, name), methods=[method])
+    def views(self) -> dict[str, Callable[..., Any]]:
+        """Each route's view, by its Flask endpoint name."""
+        return {f"{method} {rule}": getattr(self, name) for method, rule, name in self.routes}
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> tuple[Response, int]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.routing import Map
 
 from .consent import ConsentScreen
 from .control import FaultControl
@@ -35,9 +37,11 @@ class LinePlatform(PlatformData):
         self.module_endpoints = ModuleEndpoints(self, consent)
         messaging = MessagingEndpoints(self, self.messaging, self.module_endpoints.messaging_api)
         products = (LoginEndpoints(self, consent), self.module_endpoints, WorksEndpoints(self, consent), messaging)
+        views: dict[str, Callable[..., Any]] = {"GET /": self._home}
         for endpoints in (consent, FaultControl(self), *products):
-            endpoints.register(self.app)
-        self.app.add_url_rule("/", "GET /", self._home)
+            views.update(endpoints.views())
+        self.app.url_map = shared_url_map(tuple(views))
+        self.app.view_functions.update(views)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return self.app(environ, start_response)
@@ -77,6 +81,21 @@ class LinePlatform(PlatformData):
         response.status_code = fault.status
         response.headers.update(fault.headers)
         return response
+
+
+@functools.cache
+def shared_url_map(endpoints: tuple[str, ...]) -> Map:
+    """The URL map of these endpoints (``"METHOD rule"``), built once per process and shared by every platform.
+
+    Werkzeug compiles each rule's URL builders as it is added (about 0.7 ms a rule, 35 ms a platform), and a test
+    suite makes a platform per test. The rules name their endpoints only; each platform has its own views.
+    """
+    template = Flask(__name__)
+    for endpoint in endpoints:
+        method, rule = endpoint.split(" ", 1)
+        template.add_url_rule(rule, endpoint, methods=[method])
+    template.url_map.update()  # sorted now, so platforms serving at once only read it
+    return template.url_map
 
 
 #: Pages a browser sees (not API answers): they carry no request id.

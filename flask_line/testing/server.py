@@ -59,7 +59,7 @@ class EmulatorServer:
 
     def _serve(self) -> None:
         # A short poll interval makes stop() quick, which adds up over a test suite.
-        self._server.serve_forever(poll_interval=0.05)
+        self._server.serve_forever(poll_interval=0.01)
 
     def start(self) -> EmulatorServer:
         """Start serving."""

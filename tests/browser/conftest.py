@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from werkzeug.serving import make_server
 
 from examples.run_demo import load_example
 from flask_line.testing import EmulatorServer
+from tests.local import serve_in_background
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -95,7 +95,7 @@ def serve_example(
         if hasattr(example, "create_tables"):  # the members site's deploy step
             example.create_tables(app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_background(server)
         servers.append(server)
         site = f"http://127.0.0.1:{server.port}"
         emulator.platform.register_app(site)  # as a developer registers callbacks in the Console
