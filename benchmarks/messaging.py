@@ -14,8 +14,8 @@ import apps
 import requests
 from cachelib import SimpleCache
 
+from flask_line.demo import DEMO_MESSAGING_CHANNEL_ID, DEMO_MESSAGING_CHANNEL_SECRET, DEMO_PROVIDER
 from flask_line.testing import EmulatorServer
-from flask_line.testing.official_accounts import DEMO_MESSAGING_CHANNEL_ID, DEMO_MESSAGING_CHANNEL_SECRET, DEMO_PROVIDER
 
 #: A friend of the emulator's demo Official Account.
 CONY = "U5b0f2e3c4d5e6f708192a3b4c5d6e7f8"

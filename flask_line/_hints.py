@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-#: The demo channel every emulator accepts (``flask_line.testing.DEMO_CHANNEL_ID``), so no ``--channel`` for it.
-DEMO_CHANNEL_ID = "1650000000"
+from .demo import DEMO_CHANNEL_ID  # every emulator accepts it, so no ``--channel`` for it
 
 
 def emulator_command(config: Mapping[str, Any], import_name: str, app_port: int | None = None) -> str:

@@ -22,9 +22,9 @@ from flask_line import (
     requires_module_scope,
     works_login_required,
 )
+from flask_line.demo import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
 from flask_line.signals import login_succeeded
 from flask_line.testing import EmulatorServer
-from flask_line.testing.accounts import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
 
 from .conftest import AppFactory, follow_login
 from .test_module import attach

@@ -18,6 +18,7 @@ from flask_login import LoginManager, UserMixin, login_user
 from werkzeug.serving import make_server
 
 from flask_line import current_line_user
+from flask_line.demo import DEMO_MESSAGING_CHANNEL_ID, DEMO_MESSAGING_CHANNEL_SECRET, DEMO_PROVIDER
 from flask_line.errors import (
     AccountLinkConflict,
     ConfigurationError,
@@ -34,13 +35,7 @@ from flask_line.signals import (
     messaging_push_refused,
     messaging_unfollowed,
 )
-from flask_line.testing.official_accounts import (
-    DEMO_MESSAGING_CHANNEL_ID,
-    DEMO_MESSAGING_CHANNEL_SECRET,
-    DEMO_PROVIDER,
-    event,
-    sign,
-)
+from flask_line.testing.official_accounts import event, sign
 from tests.conftest import captured, follow_login
 from tests.local import serve_in_background
 

@@ -13,7 +13,7 @@ import os
 from flask import Flask, jsonify, render_template
 
 from flask_line import LineOAuth, current_line_user, line_login_required, line_token_required
-from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
+from flask_line.demo import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
 
 line = LineOAuth()
 

@@ -20,8 +20,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
 from flask_line import LineOAuth, LineUser, WorksUser, errors
+from flask_line.demo import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, DEMO_WORKS_CLIENT_ID, DEMO_WORKS_CLIENT_SECRET
 from flask_line.sqlalchemy import SQLAlchemyStorage
-from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, DEMO_WORKS_CLIENT_ID, DEMO_WORKS_CLIENT_SECRET
 
 db = SQLAlchemy()
 login_manager = LoginManager()

@@ -14,13 +14,8 @@ from flask import Flask, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from flask_line import LineOAuth, current_attachment, current_line_user, line_login_required, requires_module_scope
+from flask_line.demo import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, DEMO_MODULE_CHANNEL_ID, DEMO_MODULE_CHANNEL_SECRET
 from flask_line.errors import LineError
-from flask_line.testing import (
-    DEMO_CHANNEL_ID,
-    DEMO_CHANNEL_SECRET,
-    DEMO_MODULE_CHANNEL_ID,
-    DEMO_MODULE_CHANNEL_SECRET,
-)
 
 line = LineOAuth()
 

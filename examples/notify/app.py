@@ -16,9 +16,14 @@ from flask import Flask, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from flask_line import LineOAuth, current_line_user, line_login_required
+from flask_line.demo import (
+    DEMO_CHANNEL_ID,
+    DEMO_CHANNEL_SECRET,
+    DEMO_MESSAGING_CHANNEL_ID,
+    DEMO_MESSAGING_CHANNEL_SECRET,
+    DEMO_PROVIDER,
+)
 from flask_line.errors import LineError, NotAFriend
-from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
-from flask_line.testing.official_accounts import DEMO_MESSAGING_CHANNEL_ID, DEMO_MESSAGING_CHANNEL_SECRET, DEMO_PROVIDER
 
 line = LineOAuth()
 

@@ -12,7 +12,7 @@ import os
 from flask import Flask, render_template
 
 from flask_line import LineOAuth, current_line_user, line_login_required
-from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
+from flask_line.demo import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET
 
 line = LineOAuth()
 

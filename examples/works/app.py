@@ -14,11 +14,8 @@ from typing import Any
 from flask import Flask, abort, render_template, request, url_for
 
 from flask_line import LineOAuth, current_works_user, works_login_required
-from flask_line.testing import (
-    DEMO_WORKS_CLIENT_ID,
-    DEMO_WORKS_CLIENT_SECRET,
-    EmulatedWorksMember,
-)
+from flask_line.demo import DEMO_WORKS_CLIENT_ID, DEMO_WORKS_CLIENT_SECRET
+from flask_line.testing import EmulatedWorksMember
 
 line = LineOAuth()
 

@@ -14,7 +14,7 @@ The emulator shares no rule with the rest of flask-line: it is written from LINE
 passes against it checks the product against LINE, not against itself.
 """
 
-from .accounts import (
+from ..demo import (
     DEMO_CHANNEL_ID,
     DEMO_CHANNEL_SECRET,
     DEMO_MODULE_CHANNEL_ID,
@@ -23,11 +23,8 @@ from .accounts import (
     DEMO_WORKS_CLIENT_SECRET,
     DEMO_WORKS_DOMAIN_ID,
     DEMO_WORKS_SERVICE_ACCOUNT,
-    EmulatedBot,
-    EmulatedUser,
-    EmulatedWorksCompany,
-    EmulatedWorksMember,
 )
+from .accounts import EmulatedBot, EmulatedUser, EmulatedWorksCompany, EmulatedWorksMember
 from .app_config import configure_app, restore_configured_apps
 from .client import (
     LineTestClient,

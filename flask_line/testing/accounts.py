@@ -5,30 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-#: The LINE Login channel the demo and the test fixtures use unless told otherwise.
-DEMO_CHANNEL_ID = "1650000000"
-#: The demo LINE Login channel's secret.
-DEMO_CHANNEL_SECRET = "emulator-demo-channel-secret-0001"
-#: The demo module channel (attach an Official Account with it).
-DEMO_MODULE_CHANNEL_ID = "2000000000"
-#: The demo module channel's secret.
-DEMO_MODULE_CHANNEL_SECRET = "emulator-demo-module-secret-0001"
-#: The demo LINE WORKS app's client id.
-DEMO_WORKS_CLIENT_ID = "works-demo-client"
-#: The demo LINE WORKS app's client secret.
-DEMO_WORKS_CLIENT_SECRET = "emulator-demo-works-secret-0001"
-#: The demo LINE WORKS app's service account (its key: ``EmulatorServer.app_config()``).
-DEMO_WORKS_SERVICE_ACCOUNT = "demo.serviceaccount@works.example"
-#: The company (domain) of the demo LINE WORKS app and of its members, Alice and Bob.
-DEMO_WORKS_DOMAIN_ID = "10000001"
-
+from ..demo import DEMO_PROVIDER
 
 #: The Official Account linked to every LINE Login channel unless told otherwise (Brown Cafe).
 DEMO_LINKED_BOT_ID = "Ub1f0c2a3d4e5f60718293a4b5c6d7e8f"
-
-#: The provider of every channel unless told otherwise: the demo LINE Login channel and Messaging API channel share
-#: it, and under it every user has the id written in :data:`DEFAULT_USERS` (``DEMO_*`` ids, the tests' ids).
-DEMO_PROVIDER = "emulator-demo-provider"
 
 
 def provider_user_id(user_id: str, provider: str) -> str:

@@ -11,10 +11,11 @@ from typing import Any
 
 from joserfc.jwk import RSAKey
 
+from .. import demo
 from . import accounts
 from .accounts import Channel, EmulatedUser, EmulatedWorksCompany, EmulatedWorksMember
 from .faults import Fault, FaultBook
-from .official_accounts import DEMO_BOT_ID, DEMO_MESSAGING_CHANNEL_ID, DEMO_MESSAGING_CHANNEL_SECRET, MessagingAccounts
+from .official_accounts import DEMO_BOT_ID, MessagingAccounts
 from .signing import SigningKeys, startup_key
 
 
@@ -59,7 +60,7 @@ class PlatformData:
         self.code_ttl = code_ttl
         self.token_ttl = token_ttl
         self.channels: dict[str, Channel] = {}
-        for channel_id, secret in (channels or {accounts.DEMO_CHANNEL_ID: accounts.DEMO_CHANNEL_SECRET}).items():
+        for channel_id, secret in (channels or {demo.DEMO_CHANNEL_ID: demo.DEMO_CHANNEL_SECRET}).items():
             self.add_channel(channel_id, secret)
         self.users = {user.user_id: user for user in users}
         self.bots = {bot.bot_id: bot for bot in accounts.DEFAULT_BOTS}
@@ -71,12 +72,12 @@ class PlatformData:
         #: the demo LINE Login channel, and the users marked ``friend`` are its friends.
         self.messaging = MessagingAccounts()
         self.messaging.add_channel(
-            DEMO_MESSAGING_CHANNEL_ID,
-            DEMO_MESSAGING_CHANNEL_SECRET,
+            demo.DEMO_MESSAGING_CHANNEL_ID,
+            demo.DEMO_MESSAGING_CHANNEL_SECRET,
             bot_id=DEMO_BOT_ID,
             login_channels=tuple(self.channels),
         ).friends.update(user.user_id for user in self.users.values() if user.friend)
-        self.module_channels: dict[str, str] = {accounts.DEMO_MODULE_CHANNEL_ID: accounts.DEMO_MODULE_CHANNEL_SECRET}
+        self.module_channels: dict[str, str] = {demo.DEMO_MODULE_CHANNEL_ID: demo.DEMO_MODULE_CHANNEL_SECRET}
         #: ``{(module channel id, bot id): granted scopes}``
         self.attachments: dict[tuple[str, str], frozenset[str]] = {}
         #: Module channel access tokens: ``{token: (channel id, expires_at)}``.
@@ -86,18 +87,18 @@ class PlatformData:
         #: Every Messaging API call a module made: ``(bot id, path, JSON body)``.
         self.messages: list[tuple[str, str, Any]] = []
         self.works_members = {member.user_id: member for member in accounts.DEFAULT_WORKS_MEMBERS}
-        self.works_clients: dict[str, str] = {accounts.DEMO_WORKS_CLIENT_ID: accounts.DEMO_WORKS_CLIENT_SECRET}
+        self.works_clients: dict[str, str] = {demo.DEMO_WORKS_CLIENT_ID: demo.DEMO_WORKS_CLIENT_SECRET}
         #: The demo service account's key pair: the private half goes to the app, the public half checks it.
         self.works_demo_key: RSAKey = startup_key("works-service")
         self.works_service_accounts: dict[str, tuple[str, RSAKey]] = {
-            accounts.DEMO_WORKS_CLIENT_ID: (accounts.DEMO_WORKS_SERVICE_ACCOUNT, self.works_demo_key)
+            demo.DEMO_WORKS_CLIENT_ID: (demo.DEMO_WORKS_SERVICE_ACCOUNT, self.works_demo_key)
         }
         #: Every LINE WORKS API call: ``(method, path, JSON body)``.
         self.works_calls: list[tuple[str, str, Any]] = []
         #: The same calls by the client id of the app whose token made them.
         self.works_calls_of: dict[str, list[tuple[str, str, Any]]] = {}
         #: The company (domain id) each LINE WORKS app belongs to: its sign-in offers only that company's members.
-        self.works_client_domains: dict[str, str] = {accounts.DEMO_WORKS_CLIENT_ID: accounts.DEMO_WORKS_DOMAIN_ID}
+        self.works_client_domains: dict[str, str] = {demo.DEMO_WORKS_CLIENT_ID: demo.DEMO_WORKS_DOMAIN_ID}
         #: Customer companies added with :meth:`add_works_company`, by domain id.
         self.works_companies: dict[str, accounts.EmulatedWorksCompany] = {}
         self.codes: dict[str, Grant] = {}
@@ -146,7 +147,7 @@ class PlatformData:
         email_permission: bool = True,
         status: str = "published",
         roles: Iterable[str] = (),
-        provider: str = accounts.DEMO_PROVIDER,
+        provider: str = demo.DEMO_PROVIDER,
     ) -> Channel:
         """Accept a channel (or replace the one with that id), with its LINE Developers Console settings.
 
@@ -175,7 +176,7 @@ class PlatformData:
     def user_id_at(self, channel_id: str, user_id: str) -> str:
         """The id the channel ``channel_id`` (and every channel of its provider) knows the person ``user_id`` by."""
         channel = self.channels.get(channel_id)
-        return accounts.provider_user_id(user_id, channel.provider if channel else accounts.DEMO_PROVIDER)
+        return accounts.provider_user_id(user_id, channel.provider if channel else demo.DEMO_PROVIDER)
 
     def add_module_channel(self, channel_id: str, secret: str) -> None:
         """Accept a module channel (its attach requests, token calls and Messaging API calls)."""
@@ -238,7 +239,7 @@ class PlatformData:
         domain = self.works_client_domains.get(client_id)
         return [member for member in self.works_members.values() if domain is None or member.domain_id == domain]
 
-    def sign_id_tokens_with(self, alg: str, channel_id: str = accounts.DEMO_CHANNEL_ID) -> None:
+    def sign_id_tokens_with(self, alg: str, channel_id: str = demo.DEMO_CHANNEL_ID) -> None:
         """Sign the channel's ID tokens with ``alg`` (HS256, ES256 or RS256) from now on."""
         with self.lock:
             self.channels[channel_id].id_token_alg = alg

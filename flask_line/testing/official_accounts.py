@@ -19,11 +19,9 @@ from typing import Any
 
 import requests
 
-from .accounts import DEMO_PROVIDER
+from ..demo import DEMO_MESSAGING_CHANNEL_ID, DEMO_PROVIDER
 
-#: The demo Messaging API channel, its Official Account, and the provider it shares with the demo LINE Login channel.
-DEMO_MESSAGING_CHANNEL_ID = "2100000000"
-DEMO_MESSAGING_CHANNEL_SECRET = "emulator-demo-messaging-secret-01"
+#: The demo Messaging API channel's Official Account.
 DEMO_BOT_ID = "Ud0b0a1b2c3d4e5f60718293a4b5c6d7e"
 #: Messaging API reference: 1 to 5 messages per push or multicast, at most 500 users per multicast.
 MESSAGES_PER_REQUEST = 5

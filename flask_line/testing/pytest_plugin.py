@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from cachelib.file import FileSystemCache
 
-from .accounts import DEMO_WORKS_CLIENT_ID, Channel, EmulatedWorksCompany, EmulatedWorksMember
+from ..demo import DEMO_WORKS_CLIENT_ID
+from .accounts import Channel, EmulatedWorksCompany, EmulatedWorksMember
 from .app_config import restore_configured_apps
 from .server import EmulatorServer
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from . import accounts
+from .. import demo
 from .accounts import Channel
 from .keepalive import KeepAliveServer
 from .official_accounts import OfficialAccount
@@ -79,18 +79,18 @@ class EmulatorServer:
         self.stop()
 
     def app_config(
-        self, channel_id: str = accounts.DEMO_CHANNEL_ID, channel_secret: str = accounts.DEMO_CHANNEL_SECRET
+        self, channel_id: str = demo.DEMO_CHANNEL_ID, channel_secret: str = demo.DEMO_CHANNEL_SECRET
     ) -> dict[str, Any]:
         """``app.config`` entries that point an app's LINE Login at this emulator."""
         return {
             "LINE_EMULATOR_URL": self.url,
             "LINE_LOGIN_CHANNEL_ID": channel_id,
             "LINE_LOGIN_CHANNEL_SECRET": channel_secret,
-            "LINE_MODULE_CHANNEL_ID": accounts.DEMO_MODULE_CHANNEL_ID,
-            "LINE_MODULE_CHANNEL_SECRET": accounts.DEMO_MODULE_CHANNEL_SECRET,
-            "LINE_WORKS_CLIENT_ID": accounts.DEMO_WORKS_CLIENT_ID,
-            "LINE_WORKS_CLIENT_SECRET": accounts.DEMO_WORKS_CLIENT_SECRET,
-            "LINE_WORKS_SERVICE_ACCOUNT": accounts.DEMO_WORKS_SERVICE_ACCOUNT,
+            "LINE_MODULE_CHANNEL_ID": demo.DEMO_MODULE_CHANNEL_ID,
+            "LINE_MODULE_CHANNEL_SECRET": demo.DEMO_MODULE_CHANNEL_SECRET,
+            "LINE_WORKS_CLIENT_ID": demo.DEMO_WORKS_CLIENT_ID,
+            "LINE_WORKS_CLIENT_SECRET": demo.DEMO_WORKS_CLIENT_SECRET,
+            "LINE_WORKS_SERVICE_ACCOUNT": demo.DEMO_WORKS_SERVICE_ACCOUNT,
             "LINE_WORKS_PRIVATE_KEY": self.platform.works_demo_key.as_pem(private=True).decode(),
         }
 
