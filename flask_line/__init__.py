@@ -47,7 +47,7 @@ PUBLIC_NAMES: dict[str, str] = {
     "SQLiteAttachmentStore": "._store.attachments",
     "SdkModel": "._messaging.messages",
     "Setting": "._config",
-    "Settings": "._runtime",
+    "Settings": "._settings",
     "SignInRequired": "._decorators",
     "SignedInIdentity": "._identity.signed_in",
     "Storage": "._extension",
@@ -119,7 +119,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs (a test checks t
     from ._module.selection import AttachmentSelection
     from ._module.service import AccessRule, ModuleService
     from ._module.settings import ModuleSettings
-    from ._runtime import Settings
+    from ._settings import Settings
     from ._store.attachments import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore
     from ._store.links import AccountLink, AccountLinkStore, SQLiteAccountLinks
     from ._wire.api_client import ApiClient

@@ -44,15 +44,26 @@ def test_serving_a_plain_page_loads_no_heavy_dependency(tmp_path, sessions):
 
 # Products load when the app uses them -------------------------------------------------------------------------------
 
-#: The code of the products a LINE Login site leaves out (each product's settings table is read at init_app, to
-#: validate the app's config and name a mistyped key, so ``<product>.settings`` is not in the list).
+#: The code of the products a LINE Login site leaves out, their settings tables included (read when the app's
+#: config has a key of the product, or to name the key a typo meant).
 PRODUCT_MODULES = {
-    "LINE WORKS": ("flask_line._works.assembly", "flask_line._works.companies", "flask_line._works.service"),
-    "module channel": ("flask_line._module.assembly", "flask_line._module.service", "flask_line._module.flow"),
+    "LINE WORKS": (
+        "flask_line._works.assembly",
+        "flask_line._works.companies",
+        "flask_line._works.service",
+        "flask_line._works.settings",
+    ),
+    "module channel": (
+        "flask_line._module.assembly",
+        "flask_line._module.service",
+        "flask_line._module.flow",
+        "flask_line._module.settings",
+    ),
     "Messaging API": (
         "flask_line._messaging.assembly",
         "flask_line._messaging.routing",
         "flask_line._messaging.service",
+        "flask_line._messaging.settings",
     ),
     "SQLAlchemy store": ("flask_line._store.sql", "flask_line.sqlalchemy", "sqlalchemy"),
     "doctor": ("flask_line._doctor",),
@@ -103,3 +114,24 @@ def test_configuring_line_works_or_a_module_channel_loads_it(tmp_path):
     assert set(PRODUCT_MODULES["module channel"]) <= set(loaded)
     assert products == {"LINE WORKS": "works-client", "module channel": "2000000000"}
     assert not set(PRODUCT_MODULES["Messaging API"]) & set(loaded), "the Messaging API stays out"
+
+
+def test_a_product_named_only_by_its_settings_is_read_when_first_asked_for(tmp_path):
+    program = """
+import sys, warnings
+from flask import Flask
+from flask_line import LineOAuth
+warnings.simplefilter("error")
+app = Flask("site", instance_path=sys.argv[1])
+app.config.update(SECRET_KEY="k", LINE_LOGIN_CHANNEL_ID="1650000000", LINE_LOGIN_CHANNEL_SECRET="s" * 32,
+                  LINE_EMULATOR_URL="http://127.0.0.1:5005")
+line = LineOAuth(app)
+app.config["LINE_WORKS_API_URL"] = "https://changed.example"  # after init_app: not read
+assert "flask_line._works.settings" not in sys.modules
+with app.app_context():
+    print(line.settings.works.api_url, line.settings.works.enabled, line.settings.module.scopes != ())
+"""
+    output = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.split() == ["http://127.0.0.1:5005/v1.0", "False", "True"], "the defaults, as init_app saw the config"
