@@ -43,8 +43,8 @@ PUBLIC_NAMES: dict[str, str] = {
     "ModuleSettings": "._module.settings",
     "MulticastResult": "._messaging.service",
     "PushResult": "._messaging.service",
-    "SQLiteAccountLinks": "._store.links",
-    "SQLiteAttachmentStore": "._store.attachments",
+    "SQLiteAccountLinks": "._store.sqlite",
+    "SQLiteAttachmentStore": "._store.sqlite",
     "SdkModel": "._messaging.messages",
     "Setting": "._config",
     "Settings": "._settings",
@@ -120,8 +120,9 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs (a test checks t
     from ._module.service import AccessRule, ModuleService
     from ._module.settings import ModuleSettings
     from ._settings import Settings
-    from ._store.attachments import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore
-    from ._store.links import AccountLink, AccountLinkStore, SQLiteAccountLinks
+    from ._store.attachments import AttachmentStore, ModuleAttachment
+    from ._store.links import AccountLink, AccountLinkStore
+    from ._store.sqlite import SQLiteAccountLinks, SQLiteAttachmentStore
     from ._wire.api_client import ApiClient
     from ._wire.tokens import LineToken
     from ._works.companies import CompanyLoader, WorksCompany

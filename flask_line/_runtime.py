@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import socket
 import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -29,10 +31,10 @@ from ._login.versions import VERSIONS
 from ._parts import SharedParts
 from ._settings import LINE_WORKS, MESSAGING_API, MODULE_CHANNELS, Settings
 from ._store.abilities import DatabaseBacked, ManagedDatabase
-from ._store.attachments import AttachmentStore, SQLiteAttachmentStore
+from ._store.attachments import AttachmentStore
 from ._store.checked import CheckedAttachments, checked_links
 from ._store.lazy import LazyAttachments, LazyLinks, OnFirstUse
-from ._store.links import AccountLinkStore, SQLiteAccountLinks
+from ._store.links import AccountLinkStore
 from ._wire.http import LineHttp
 from ._wire.shared_cache import NOT_SHARED, CachelibBackend, RedisBackend, SharedCache
 from .errors import ChannelNotFound, ConfigurationError, EmulatorNotAnswering, NotConfigured
@@ -353,7 +355,8 @@ class Stores:
             return cast(AttachmentStore, self.flask_sqlalchemy.attachments)
         if self.attachments_file is None and self.sqlalchemy_uri is not None:
             return LazyAttachments(lambda: self._sqlalchemy.get().attachments)
-        return SQLiteAttachmentStore(self.attachments_file or self.sqlite_file)
+        store: AttachmentStore = _embedded_store().SQLiteAttachmentStore(self.attachments_file or self.sqlite_file)
+        return store
 
     def links(self) -> AccountLinkStore:
         """The account-link store."""
@@ -363,7 +366,13 @@ class Stores:
             return cast(AccountLinkStore, self.flask_sqlalchemy.links)
         if self.sqlalchemy_uri is not None:
             return LazyLinks(lambda: self._sqlalchemy.get().links)
-        return LazyLinks(lambda: SQLiteAccountLinks(self.sqlite_file))
+        return LazyLinks(lambda: _embedded_store().SQLiteAccountLinks(self.sqlite_file))
+
+
+def _embedded_store() -> ModuleType:
+    """The SQLite stores' module, imported here only, at their first use: an app whose attachments and links live
+    elsewhere (SQLAlchemy, its own stores, no linking) never loads ``sqlite3``."""
+    return importlib.import_module("._store.sqlite", __package__)
 
 
 def _flask_sqlalchemy_storage(app: Flask) -> Any:

@@ -135,3 +135,27 @@ with app.app_context():
         [sys.executable, "-c", program, str(tmp_path)], capture_output=True, text=True, check=True
     ).stdout
     assert output.split() == ["http://127.0.0.1:5005/v1.0", "False", "True"], "the defaults, as init_app saw the config"
+
+
+def test_sqlite_loads_only_for_a_store_kept_in_sqlite(tmp_path):
+    program = """
+import json, sys
+from flask import Flask
+from flask_line import LineOAuth
+app = Flask("site", instance_path=sys.argv[1])
+app.config.update(SECRET_KEY="k", LINE_LOGIN_CHANNEL_ID="1650000000", LINE_LOGIN_CHANNEL_SECRET="s" * 32,
+                  LINE_SESSION_SETUP=False)  # the site's own (cookie) sessions
+line = LineOAuth(app)
+line.link_user(lambda identity, linked_user_id: None)
+client = app.test_client()
+client.get("/")
+client.get("/line/login")
+before = "sqlite3" in sys.modules
+with app.app_context():
+    line.account_links.find("line", "U1")  # the default store: an SQLite file in the instance folder
+print(json.dumps([before, "sqlite3" in sys.modules]))
+"""
+    output = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(output) == [False, True]
