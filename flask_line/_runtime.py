@@ -55,7 +55,7 @@ ProductT = TypeVar("ProductT")
 EXTENSION_KEY = "line.runtime"
 
 
-@dataclass
+@dataclass(eq=False)  # one app's objects, not a value: equal only to itself
 class Runtime:
     """The per-app objects ``init_app`` builds (one extension object may serve several apps)."""
 
@@ -290,7 +290,7 @@ def runtime(app: Flask | None = None) -> Runtime:
         raise RuntimeError("flask-line is not initialised on this app: call LineOAuth(app) or init_app(app).") from None
 
 
-@dataclass
+@dataclass(eq=False)  # what one extension object holds, not a value
 class AppHooks:
     """What the app gave the extension object: stores, and functions it registered (asked for at each use)."""
 
