@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 #: Every public name and the module that defines it; ``__all__``, ``__getattr__`` and ``__dir__`` read it.
 PUBLIC_NAMES: dict[str, str] = {
     "AccessRule": "._module.service",
+    "AccountChoice": "._module.choices",
     "AccountLink": "._store.links",
     "AccountLinkStore": "._store.links",
     "AnonymousUser": "._identity.anonymous",
@@ -116,6 +117,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs (a test checks t
     from ._messaging.service import MessagingService, MulticastResult, PushResult
     from ._messaging.settings import MessagingSettings
     from ._module.api import ModuleApiClient
+    from ._module.choices import AccountChoice
     from ._module.selection import AttachmentSelection
     from ._module.service import AccessRule, ModuleService
     from ._module.settings import ModuleSettings

@@ -21,7 +21,6 @@ from ._responses import (
     refused_credential,
 )
 from ._runtime import runtime
-from ._store.attachments import ModuleAttachment
 from ._translatable import N_, Text
 from .errors import (
     ChannelNotFound,
@@ -34,7 +33,8 @@ from .errors import (
     TokenAuthError,
 )
 
-if TYPE_CHECKING:  # LINE WORKS' code loads when the app uses it (OptionalProducts)
+if TYPE_CHECKING:  # LINE WORKS' code loads when the app uses it (OptionalProducts), module attachments too
+    from ._store.attachments import ModuleAttachment
     from ._works.user import WorksUser
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -23,7 +23,6 @@ from ._runtime import EXTENSION_KEY, AppHooks, EmulatorWatch, Runtime, runtime
 from ._sessions.outage import OutageTolerantSessions
 from ._sessions.setup import setup_server_side_sessions
 from ._settings import LINE_WORKS, MODULE_CHANNELS, Settings, every_setting
-from ._store.attachments import AttachmentStore
 from ._store.links import LINE, AccountLinkStore
 from ._views import create_blueprint
 from ._wire.tokens import LineToken
@@ -33,6 +32,7 @@ if TYPE_CHECKING:  # the products a site may leave out load when the app uses th
     from ._messaging.channels import MessagingChannelLoader
     from ._messaging.routing import Messaging
     from ._module.service import AccessRule, ModuleService
+    from ._store.attachments import AttachmentStore
     from ._works.companies import CompanyLoader, WorksCompany
     from ._works.service import WorksService
 

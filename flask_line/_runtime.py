@@ -31,7 +31,6 @@ from ._login.versions import VERSIONS
 from ._parts import SharedParts
 from ._settings import LINE_WORKS, MESSAGING_API, MODULE_CHANNELS, Settings
 from ._store.abilities import DatabaseBacked, ManagedDatabase
-from ._store.attachments import AttachmentStore
 from ._store.checked import CheckedAttachments, checked_links
 from ._store.lazy import LazyAttachments, LazyLinks, OnFirstUse
 from ._store.links import AccountLinkStore
@@ -44,6 +43,7 @@ if TYPE_CHECKING:  # the products a site may leave out are imported by OptionalP
     from ._messaging.routing import Messaging
     from ._messaging.service import MessagingService
     from ._module.service import AccessRule, ModuleService
+    from ._store.attachments import AttachmentStore
     from ._store.sql import SQLAlchemyStorage  # SQLAlchemy is an optional extra: imported when a store needs it
     from ._works.companies import CompanyLoader, WorksCompanies
     from ._works.flow import WorksSignInFlow

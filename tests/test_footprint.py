@@ -65,6 +65,8 @@ PRODUCT_MODULES = {
         "flask_line._messaging.service",
         "flask_line._messaging.settings",
     ),
+    "module attachments": ("flask_line._store.attachments", "flask_line._module.choices"),
+    "SQLite store": ("flask_line._store.sqlite", "sqlite3"),
     "SQLAlchemy store": ("flask_line._store.sql", "flask_line.sqlalchemy", "sqlalchemy"),
     "doctor": ("flask_line._doctor",),
 }
@@ -78,7 +80,7 @@ app.config.update(SECRET_KEY="k", LINE_LOGIN_CHANNEL_ID="1650000000", LINE_LOGIN
                   **json.loads(sys.argv[2]))
 line = LineOAuth(app)
 app.test_client().get("/")
-loaded = sorted(name for name in sys.modules if name.startswith(("flask_line", "sqlalchemy")))
+loaded = sorted(name for name in sys.modules if name.startswith(("flask_line", "sqlalchemy", "sqlite3")))
 with app.app_context():
     products = {"LINE WORKS": line.works.settings.client_id if "LINE_WORKS_CLIENT_ID" in app.config else None,
                 "module channel": line.module.settings.channel_id if "LINE_MODULE_CHANNEL_ID" in app.config else None}

@@ -47,11 +47,6 @@ class AttachmentStore(Protocol):
         """Every attachment, oldest first."""
 
 
-def may_replace(stored: ModuleAttachment, new: ModuleAttachment) -> bool:
-    """Whether ``new`` may replace ``stored``: nobody owns it yet, or the same admin attached again."""
-    return stored.attached_by is None or stored.attached_by == new.attached_by
-
-
 def utc_now() -> datetime:
     """The current time, timezone-aware."""
     return datetime.now(timezone.utc)

@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import AccountLinkConflict, StoreUnavailable
-from .attachments import ModuleAttachment, decode_scopes, encode_scopes, may_replace, utc_now
+from .abilities import may_replace
+from .attachments import ModuleAttachment, decode_scopes, encode_scopes, utc_now
 from .links import AccountLink, check_same_user
 
 
