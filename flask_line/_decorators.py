@@ -12,7 +12,6 @@ from werkzeug.local import LocalProxy
 
 from ._bodies import bound_request_body, credential_body
 from ._identity.anonymous import AnonymousUser
-from ._login.bearer import Credential
 from ._login.user import LineUser
 from ._responses import (
     current_path,
@@ -34,6 +33,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:  # LINE WORKS' code loads when the app uses it (OptionalProducts), module attachments too
+    from ._login.bearer import Credential
     from ._store.attachments import ModuleAttachment
     from ._works.user import WorksUser
 

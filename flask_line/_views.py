@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, request, url_for
@@ -17,7 +17,6 @@ from ._flow.redirects import safe_next
 from ._flows import ATTACH_SIGNALS, LOGIN_KIND, LOGIN_SIGNALS, WORKS_SIGN_IN_SIGNALS
 from ._i18n.languages import render_page, translate
 from ._identity.signed_in import SignedInIdentity
-from ._login.bearer import Credential
 from ._responses import login_required, refused_credential, wants_json
 from ._runtime import runtime
 from ._translatable import N_
@@ -31,6 +30,9 @@ from .errors import (
     StateError,
     TokenAuthError,
 )
+
+if TYPE_CHECKING:  # the bearer verifier loads at its first use
+    from ._login.bearer import Credential
 
 #: The endpoints whose URLs LINE is given (registered in the Console): they carry no visitor's values.
 ADDRESSED_TO_LINE = frozenset(

@@ -66,6 +66,7 @@ PRODUCT_MODULES = {
         "flask_line._messaging.settings",
     ),
     "module attachments": ("flask_line._store.attachments", "flask_line._module.choices"),
+    "bearer tokens": ("flask_line._login.bearer",),
     "SQLite store": ("flask_line._store.sqlite", "sqlite3"),
     "SQLAlchemy store": ("flask_line._store.sql", "flask_line.sqlalchemy", "sqlalchemy"),
     "doctor": ("flask_line._doctor",),
