@@ -352,7 +352,7 @@ class Stores:
         if self.hooks.attachments is not None:
             return self.hooks.attachments
         if self.attachments_file is None and self.flask_sqlalchemy is not None:
-            return cast(AttachmentStore, self.flask_sqlalchemy.attachments)
+            return cast("AttachmentStore", self.flask_sqlalchemy.attachments)
         if self.attachments_file is None and self.sqlalchemy_uri is not None:
             return LazyAttachments(lambda: self._sqlalchemy.get().attachments)
         store: AttachmentStore = _embedded_store().SQLiteAttachmentStore(self.attachments_file or self.sqlite_file)
