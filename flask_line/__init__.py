@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 #: Every public name and the module that defines it; ``__all__``, ``__getattr__`` and ``__dir__`` read it.
 PUBLIC_NAMES: dict[str, str] = {
     "AccessRule": "._module.service",
+    "AccountChoice": "._module.choices",
     "AccountLink": "._store.links",
     "AccountLinkStore": "._store.links",
     "AnonymousUser": "._identity.anonymous",
@@ -43,11 +44,11 @@ PUBLIC_NAMES: dict[str, str] = {
     "ModuleSettings": "._module.settings",
     "MulticastResult": "._messaging.service",
     "PushResult": "._messaging.service",
-    "SQLiteAccountLinks": "._store.links",
-    "SQLiteAttachmentStore": "._store.attachments",
+    "SQLiteAccountLinks": "._store.sqlite",
+    "SQLiteAttachmentStore": "._store.sqlite",
     "SdkModel": "._messaging.messages",
     "Setting": "._config",
-    "Settings": "._runtime",
+    "Settings": "._settings",
     "SignInRequired": "._decorators",
     "SignedInIdentity": "._identity.signed_in",
     "Storage": "._extension",
@@ -116,12 +117,14 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs (a test checks t
     from ._messaging.service import MessagingService, MulticastResult, PushResult
     from ._messaging.settings import MessagingSettings
     from ._module.api import ModuleApiClient
+    from ._module.choices import AccountChoice
     from ._module.selection import AttachmentSelection
     from ._module.service import AccessRule, ModuleService
     from ._module.settings import ModuleSettings
-    from ._runtime import Settings
-    from ._store.attachments import AttachmentStore, ModuleAttachment, SQLiteAttachmentStore
-    from ._store.links import AccountLink, AccountLinkStore, SQLiteAccountLinks
+    from ._settings import Settings
+    from ._store.attachments import AttachmentStore, ModuleAttachment
+    from ._store.links import AccountLink, AccountLinkStore
+    from ._store.sqlite import SQLiteAccountLinks, SQLiteAttachmentStore
     from ._wire.api_client import ApiClient
     from ._wire.tokens import LineToken
     from ._works.companies import CompanyLoader, WorksCompany

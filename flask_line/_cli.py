@@ -11,9 +11,10 @@ from flask.cli import AppGroup
 
 from ._config import ConfigReader
 from ._log import escape
-from ._runtime import ALL_SETTINGS, runtime
+from ._runtime import runtime
 from ._sessions.abilities import SweepingSessions
 from ._sessions.outage import OutageTolerantSessions
+from ._settings import every_setting
 from ._store.abilities import ManagedDatabase
 
 
@@ -86,7 +87,8 @@ def emulator_refusal(config: Mapping[str, Any]) -> str | None:
     endpoint set to LINE (or elsewhere), talks to the real LINE with these secrets: the emulator's tokens, signed
     with them, would verify there.
     """
-    reader = ConfigReader(config, ALL_SETTINGS)
+    settings = every_setting()
+    reader = ConfigReader(config, settings)
     emulator = reader.optional_url("LINE_EMULATOR_URL")
     if emulator is None:
         return (
@@ -95,7 +97,7 @@ def emulator_refusal(config: Mapping[str, Any]) -> str | None:
             "LINE_EMULATOR_URL=http://127.0.0.1:PORT (with development channels), or run line-emulator."
         )
     base = emulator.rstrip("/") + "/"
-    for setting in ALL_SETTINGS:
+    for setting in settings:
         value = reader.raw(setting.key) if setting.endpoint else None
         if isinstance(value, str) and value and value.rstrip("/") + "/" != base and not value.startswith(base):
             return (

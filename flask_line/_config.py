@@ -12,7 +12,7 @@ import difflib
 import importlib.util
 import math
 import warnings
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -134,6 +134,21 @@ COMMON_SETTINGS = (
         "redis.Redis, cachelib cache, or False",
         "Where the workers of a fleet share verified bearer tokens, revocations and service tokens. Unset: the "
         "app's Flask-Session Redis (``SESSION_TYPE = 'redis'``) when it has one; ``False``: each process alone.",
+    ),
+    # Shared by module channels and the Messaging API: either product reads them, whichever the app uses.
+    Setting(
+        "LINE_MESSAGING_API_URL",
+        "https://api.line.me",
+        "URL",
+        "Base of the Messaging API: ``module.api()``, and pushes through ``line.messaging``.",
+        endpoint=True,
+    ),
+    Setting(
+        "LINE_MESSAGING_API_DATA_URL",
+        "https://api-data.line.me",
+        "URL",
+        "The other host ``module.api()`` may send the token to (message content, rich menu images).",
+        endpoint=True,
     ),
 )
 
@@ -259,20 +274,39 @@ class ValueReader:
 class ConfigReader(ValueReader):
     """Reads ``app.config``: unset keys take their declared default, endpoint URLs follow ``LINE_EMULATOR_URL``.
 
-    :param settings: every declared setting (the products' tables).
+    :param settings: the declared settings of the products the app uses (their tables).
+    :param every_setting: every declared setting, asked for only when a key is not among ``settings`` (a setting
+        the app mistyped, or names from a product it does not use): the other products' tables load then.
     """
 
-    def __init__(self, config: Mapping[str, Any], settings: Iterable[Setting]) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        settings: Iterable[Setting],
+        every_setting: Callable[[], Iterable[Setting]] | None = None,
+    ) -> None:
         super().__init__(config)
-        #: The declared settings by key.
+        #: The declared settings by key (every one, once a key was not among the app's products').
         self.settings = {setting.key: setting for setting in settings}
+        self._every_setting = every_setting
         self._emulator = self.optional_url("LINE_EMULATOR_URL")
+
+    def including(self, settings: Iterable[Setting]) -> ConfigReader:
+        """A reader of the same values that knows ``settings`` too (a product's table, imported later)."""
+        return ConfigReader(self._values, [*self.settings.values(), *settings], self._every_setting)
+
+    def declaration(self, key: str) -> Setting | None:
+        """The declared setting ``key``, looked for in every product's table when not among the app's."""
+        if key not in self.settings and self._every_setting is not None:
+            self.settings = {setting.key: setting for setting in self._every_setting()}
+            self._every_setting = None
+        return self.settings.get(key)
 
     def raw(self, key: str) -> Any:
         """The app's value for ``key``, or the default."""
         if key in self._values:
             return self._values[key]
-        setting = self.settings.get(key)
+        setting = self.declaration(key)
         if setting is None:
             raise LookupError(f"{key} is read but not declared: add a Setting beside the product that reads it")
         if setting.renamed_from is not None and setting.renamed_from in self._values:
@@ -285,13 +319,12 @@ class ConfigReader(ValueReader):
 
     def fail(self, key: str, message: str) -> ConfigurationError:
         """An error naming ``key``; when the app set a close misspelling of it, the error says which."""
-        known = set(self.settings)
         typos = [
             given
             for given in self._values
             if isinstance(given, str)
             and given.startswith("LINE_")
-            and given not in known
+            and self.declaration(given) is None
             and difflib.get_close_matches(given, [key], n=1, cutoff=0.75)
         ]
         if typos:
@@ -332,22 +365,26 @@ class ConfigReader(ValueReader):
 
 
 def check_unknown_keys(config: Mapping[str, Any], read: ConfigReader) -> None:
-    """Warn about ``LINE_`` keys nobody reads (a typo passes silently otherwise); an error when strict."""
-    known = set(read.settings)
-    renamed = {setting.renamed_from: key for key, setting in read.settings.items() if setting.renamed_from}
+    """Warn about ``LINE_`` keys nobody reads (a typo passes silently otherwise); an error when strict.
+
+    A key of the app's products is known at once; any other loads every product's table (to know it, or to name the
+    setting it was meant to be).
+    """
     for key in config:
-        if not isinstance(key, str) or not key.startswith("LINE_") or key in known:
+        if not isinstance(key, str) or not key.startswith("LINE_") or read.declaration(key) is not None:
             continue
+        known = set(read.settings)
+        renamed = {setting.renamed_from: name for name, setting in read.settings.items() if setting.renamed_from}
         if key in renamed:
             message = f"{key} is now called {renamed[key]}; the old name still works but will be removed"
-            warnings.warn(message, DeprecationWarning, stacklevel=4)
+            warnings.warn(message, DeprecationWarning, stacklevel=5)
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
         hint = f"; did you mean {close[0]}?" if close else ""
         if read.boolean("LINE_STRICT_CONFIG"):
             raise ConfigurationError(key, f"is not a flask-line setting{hint}")
         # One warning, printed once: Python's warnings reach stderr and pytest, so no log line repeats it.
-        warnings.warn(f"{key} is not a flask-line setting{hint}", UserWarning, stacklevel=4)
+        warnings.warn(f"{key} is not a flask-line setting{hint}", UserWarning, stacklevel=5)
 
 
 def emulated_url(real_url: str, emulator: str) -> str:

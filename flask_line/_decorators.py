@@ -12,7 +12,6 @@ from werkzeug.local import LocalProxy
 
 from ._bodies import bound_request_body, credential_body
 from ._identity.anonymous import AnonymousUser
-from ._login.bearer import Credential
 from ._login.user import LineUser
 from ._responses import (
     current_path,
@@ -21,7 +20,6 @@ from ._responses import (
     refused_credential,
 )
 from ._runtime import runtime
-from ._store.attachments import ModuleAttachment
 from ._translatable import N_, Text
 from .errors import (
     ChannelNotFound,
@@ -34,7 +32,9 @@ from .errors import (
     TokenAuthError,
 )
 
-if TYPE_CHECKING:  # LINE WORKS' code loads when the app uses it (OptionalProducts)
+if TYPE_CHECKING:  # LINE WORKS' code loads when the app uses it (OptionalProducts), module attachments too
+    from ._login.bearer import Credential
+    from ._store.attachments import ModuleAttachment
     from ._works.user import WorksUser
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -12,26 +12,17 @@ from werkzeug.wrappers import Response as BaseResponse
 from ._accounts.flask_login_bridge import adopt_login_view
 from ._accounts.linking import LinkUndoHook, LinkUserHook
 from ._cli import line_cli
-from ._config import ConfigReader, check_unknown_keys, load_common
+from ._config import COMMON_SETTINGS, ConfigReader, load_common
 from ._hints import emulator_command
 from ._i18n.languages import LANGUAGES_KEY, RENDERED_PAGE_KEY, Languages
 from ._log import log
 from ._login.channels import ChannelLoader, LoginChannel
 from ._login.service import LoginService
 from ._responses import error_response, refuse_framing
-from ._runtime import (
-    ALL_SETTINGS,
-    EXTENSION_KEY,
-    AppHooks,
-    EmulatorWatch,
-    Runtime,
-    Settings,
-    load_settings,
-    runtime,
-)
+from ._runtime import EXTENSION_KEY, AppHooks, EmulatorWatch, Runtime, runtime
 from ._sessions.outage import OutageTolerantSessions
 from ._sessions.setup import setup_server_side_sessions
-from ._store.attachments import AttachmentStore
+from ._settings import LINE_WORKS, MODULE_CHANNELS, Settings, every_setting
 from ._store.links import LINE, AccountLinkStore
 from ._views import create_blueprint
 from ._wire.tokens import LineToken
@@ -41,6 +32,7 @@ if TYPE_CHECKING:  # the products a site may leave out load when the app uses th
     from ._messaging.channels import MessagingChannelLoader
     from ._messaging.routing import Messaging
     from ._module.service import AccessRule, ModuleService
+    from ._store.attachments import AttachmentStore
     from ._works.companies import CompanyLoader, WorksCompany
     from ._works.service import WorksService
 
@@ -133,7 +125,7 @@ class LineOAuth:
         :raises ~flask_line.errors.ConfigurationError: naming the first invalid setting, or a changed prefix.
         """
         before = runtime(app).settings.common.url_prefix
-        reader = ConfigReader(app.config, ALL_SETTINGS)
+        reader = ConfigReader(app.config, COMMON_SETTINGS, every_setting)
         if load_common(reader).url_prefix != before:
             raise ConfigurationError("LINE_URL_PREFIX", "cannot change after init_app: the routes are registered")
         settings = self._configure(app)
@@ -144,9 +136,7 @@ class LineOAuth:
 
     def _configure(self, app: Flask) -> Settings:
         """Validate the settings and build what serves them (the runtime and the languages)."""
-        reader = ConfigReader(app.config, ALL_SETTINGS)
-        settings = load_settings(reader)
-        check_unknown_keys(app.config, reader)
+        settings = Settings(app.config)
         hooks = AppHooks(
             self.store,
             self.links,
@@ -471,10 +461,11 @@ def _warn_about_unserved_callbacks(app: Flask, settings: Settings) -> None:
     The callbacks are flask-line's own routes, registered just before, so the check needs no later request. A
     path that ends with the served one is taken for a proxy's prefix (``/app/line/callback``) and passes.
     """
+    module, works = MODULE_CHANNELS.name in settings.given, LINE_WORKS.name in settings.given  # else: no URL set
     for key, url, endpoint in (
         ("LINE_LOGIN_CALLBACK_URL", settings.login.callback_url, "line.callback"),
-        ("LINE_MODULE_CALLBACK_URL", settings.module.callback_url, "line.attach_callback"),
-        ("LINE_WORKS_CALLBACK_URL", settings.works.callback_url, "line.works_callback"),
+        ("LINE_MODULE_CALLBACK_URL", settings.module.callback_url if module else None, "line.attach_callback"),
+        ("LINE_WORKS_CALLBACK_URL", settings.works.callback_url if works else None, "line.works_callback"),
     ):
         if not url:
             continue

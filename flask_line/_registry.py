@@ -27,7 +27,7 @@ Service = TypeVar("Service")
 UnitSettings = TypeVar("UnitSettings")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per product, compared by identity
 class Naming:
     """How errors and log lines name one product's units (``LINE Login`` ``channel`` of ``LINE_LOGIN_CHANNELS``)."""
 
@@ -64,7 +64,7 @@ class Naming:
 Loader = Callable[[], Any]
 
 
-@dataclass
+@dataclass(eq=False)  # a service, not a value: equal only to itself
 class Registry(Generic[Unit, Service]):
     """The units of one product named in config, the loader's unit of a request, and their services (bounded LRU).
 

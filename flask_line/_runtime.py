@@ -3,48 +3,39 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import socket
 import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
 from ._accounts.linking import AccountLinking, LinkUndoHook, LinkUserHook
-from ._config import COMMON_SETTINGS, CommonSettings, ConfigReader, Setting, load_common
 from ._flow.origin import Origin, origin_here
 from ._flow.pending import PendingAuthorizations
 from ._flows import WORKS_SIGN_IN_KIND
-from ._i18n.settings import LANGUAGE_SETTINGS, LanguageSettings
-from ._i18n.settings import load_settings as load_language_settings
 from ._identity.anonymous import AnonymousUser
 from ._identity.household import Identities
 from ._log import log
 from ._login.assembly import login_service
 from ._login.channels import ChannelLoader, LoginChannels
 from ._login.service import LoginService
-from ._login.settings import LOGIN_SETTINGS, LoginSettings
 from ._login.user import LineUser
 from ._login.versions import VERSIONS
-from ._login.versions import load_settings as load_login_settings
-from ._messaging.settings import MESSAGING_SETTINGS, MessagingSettings
-from ._messaging.settings import load_settings as load_messaging_settings
-from ._module.settings import MODULE_SETTINGS, ModuleSettings
-from ._module.settings import load_settings as load_module_settings
 from ._parts import SharedParts
+from ._settings import LINE_WORKS, MESSAGING_API, MODULE_CHANNELS, Settings
 from ._store.abilities import DatabaseBacked, ManagedDatabase
-from ._store.attachments import AttachmentStore, SQLiteAttachmentStore
 from ._store.checked import CheckedAttachments, checked_links
 from ._store.lazy import LazyAttachments, LazyLinks, OnFirstUse
-from ._store.links import AccountLinkStore, SQLiteAccountLinks
+from ._store.links import AccountLinkStore
 from ._wire.http import LineHttp
 from ._wire.shared_cache import NOT_SHARED, CachelibBackend, RedisBackend, SharedCache
-from ._works.settings import WORKS_SETTINGS, WorksSettings
-from ._works.settings import load_settings as load_works_settings
 from .errors import ChannelNotFound, ConfigurationError, EmulatorNotAnswering, NotConfigured
 
 if TYPE_CHECKING:  # the products a site may leave out are imported by OptionalProducts, when the app uses them
@@ -52,6 +43,7 @@ if TYPE_CHECKING:  # the products a site may leave out are imported by OptionalP
     from ._messaging.routing import Messaging
     from ._messaging.service import MessagingService
     from ._module.service import AccessRule, ModuleService
+    from ._store.attachments import AttachmentStore
     from ._store.sql import SQLAlchemyStorage  # SQLAlchemy is an optional extra: imported when a store needs it
     from ._works.companies import CompanyLoader, WorksCompanies
     from ._works.flow import WorksSignInFlow
@@ -63,43 +55,7 @@ ProductT = TypeVar("ProductT")
 EXTENSION_KEY = "line.runtime"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """All validated settings of one app."""
-
-    common: CommonSettings
-    login: LoginSettings
-    module: ModuleSettings
-    works: WorksSettings
-    languages: LanguageSettings
-    messaging: MessagingSettings
-
-
-#: Every ``LINE_`` setting, declared beside its product; the docs' configuration reference is made from these.
-SETTINGS_BY_PRODUCT: dict[str, tuple[Setting, ...]] = {
-    "Shared": COMMON_SETTINGS,
-    "LINE Login": LOGIN_SETTINGS,
-    "Module channels": MODULE_SETTINGS,
-    "LINE WORKS": WORKS_SETTINGS,
-    "Messaging API": MESSAGING_SETTINGS,
-    "Languages": LANGUAGE_SETTINGS,
-}
-ALL_SETTINGS = tuple(setting for table in SETTINGS_BY_PRODUCT.values() for setting in table)
-
-
-def load_settings(config: ConfigReader) -> Settings:
-    """Read and validate every ``LINE_`` setting; raise ``ConfigurationError`` naming the first bad key."""
-    return Settings(
-        common=load_common(config),
-        login=load_login_settings(config),
-        module=load_module_settings(config),
-        works=load_works_settings(config),
-        languages=load_language_settings(config),
-        messaging=load_messaging_settings(config),
-    )
-
-
-@dataclass
+@dataclass(eq=False)  # one app's objects, not a value: equal only to itself
 class Runtime:
     """The per-app objects ``init_app`` builds (one extension object may serve several apps)."""
 
@@ -186,18 +142,19 @@ class Runtime:
             log.warning(version.deprecation)
         channels.current()  # the default channel's service, built (and its settings checked) now
         products = OptionalProducts(parts, settings, hooks, stores, channels, current_login)
-        module = products.module() if settings.module.enabled else None
+        given = settings.given  # the products the config has keys of: the others' settings are not read yet
+        module = products.module() if MODULE_CHANNELS.name in given and settings.module.enabled else None
         companies = OnDemand(
             products.works,
             lambda: hooks.works_company_loader() is not None,
-            now=settings.works.enabled or bool(settings.works.companies),
+            now=LINE_WORKS.name in given and (settings.works.enabled or bool(settings.works.companies)),
         )
         if companies.in_use() is not None:
             companies.get().current()  # the default company's service, built (and its settings checked) now
         messaging = OnDemand(
             products.messaging,
             lambda: hooks.messaging_channel_loader() is not None,
-            now=settings.messaging.enabled or bool(settings.messaging.channels),
+            now=MESSAGING_API.name in given and (settings.messaging.enabled or bool(settings.messaging.channels)),
         )
         messaging.in_use()  # a configured channel is built (and its settings checked) now
         return cls(settings, http, pending, identities, accounts, channels, module, companies, stores, messaging)
@@ -333,7 +290,7 @@ def runtime(app: Flask | None = None) -> Runtime:
         raise RuntimeError("flask-line is not initialised on this app: call LineOAuth(app) or init_app(app).") from None
 
 
-@dataclass
+@dataclass(eq=False)  # what one extension object holds, not a value
 class AppHooks:
     """What the app gave the extension object: stores, and functions it registered (asked for at each use)."""
 
@@ -359,8 +316,9 @@ class Stores:
         #: ``LINE_DATABASE_URI`` when it names a database other than an SQLite file.
         self.sqlalchemy_uri = uri if uri is not None and not uri.startswith("sqlite:///") else None
         self.sqlite_file = _sqlite_path(uri) or os.path.join(app.instance_path, DEFAULT_STORE_FILE)
-        #: ``LINE_MODULE_STORE_URI``: an SQLite file for attachments alone.
-        self.attachments_file = _sqlite_path(settings.module.store_uri)
+        #: ``LINE_MODULE_STORE_URI``: an SQLite file for attachments alone (unset when the app has no module keys).
+        module_store = settings.module.store_uri if MODULE_CHANNELS.name in settings.given else None
+        self.attachments_file = _sqlite_path(module_store)
         self._sqlalchemy = OnFirstUse(self._build_sqlalchemy)
         #: The app's Flask-SQLAlchemy storage, when the app runs Flask-SQLAlchemy and set no other database (or
         #: named the app's own, as the test fixtures do).
@@ -394,10 +352,11 @@ class Stores:
         if self.hooks.attachments is not None:
             return self.hooks.attachments
         if self.attachments_file is None and self.flask_sqlalchemy is not None:
-            return cast(AttachmentStore, self.flask_sqlalchemy.attachments)
+            return cast("AttachmentStore", self.flask_sqlalchemy.attachments)
         if self.attachments_file is None and self.sqlalchemy_uri is not None:
             return LazyAttachments(lambda: self._sqlalchemy.get().attachments)
-        return SQLiteAttachmentStore(self.attachments_file or self.sqlite_file)
+        store: AttachmentStore = _embedded_store().SQLiteAttachmentStore(self.attachments_file or self.sqlite_file)
+        return store
 
     def links(self) -> AccountLinkStore:
         """The account-link store."""
@@ -407,7 +366,13 @@ class Stores:
             return cast(AccountLinkStore, self.flask_sqlalchemy.links)
         if self.sqlalchemy_uri is not None:
             return LazyLinks(lambda: self._sqlalchemy.get().links)
-        return LazyLinks(lambda: SQLiteAccountLinks(self.sqlite_file))
+        return LazyLinks(lambda: _embedded_store().SQLiteAccountLinks(self.sqlite_file))
+
+
+def _embedded_store() -> ModuleType:
+    """The SQLite stores' module, imported here only, at their first use: an app whose attachments and links live
+    elsewhere (SQLAlchemy, its own stores, no linking) never loads ``sqlite3``."""
+    return importlib.import_module("._store.sqlite", __package__)
 
 
 def _flask_sqlalchemy_storage(app: Flask) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
@@ -18,10 +17,8 @@ from ._flow.redirects import safe_next
 from ._flows import ATTACH_SIGNALS, LOGIN_KIND, LOGIN_SIGNALS, WORKS_SIGN_IN_SIGNALS
 from ._i18n.languages import render_page, translate
 from ._identity.signed_in import SignedInIdentity
-from ._login.bearer import Credential
 from ._responses import login_required, refused_credential, wants_json
 from ._runtime import runtime
-from ._store.attachments import ModuleAttachment
 from ._translatable import N_
 from ._wire.tokens import LineToken
 from .errors import (
@@ -34,8 +31,8 @@ from .errors import (
     TokenAuthError,
 )
 
-if TYPE_CHECKING:  # a product's code is loaded when the app uses it (OptionalProducts), not by the blueprint
-    from ._module.service import ModuleService
+if TYPE_CHECKING:  # the bearer verifier loads at its first use
+    from ._login.bearer import Credential
 
 #: The endpoints whose URLs LINE is given (registered in the Console): they carry no visitor's values.
 ADDRESSED_TO_LINE = frozenset(
@@ -215,8 +212,7 @@ def accounts() -> Response | str:
             raise NotFound("No such Official Account is attached for you.") from None
         return redirect(safe_next(_next_target(), module.settings.default_next))
     next_url = safe_next(request.args.get("next"), module.settings.default_next)
-    current = module.current()  # the one selected (or the only one, selected now)
-    listed = [AccountChoice.of(module, attachment, current) for attachment in module.attachments()]
+    listed = module.choices()
     if wants_json():
         return jsonify(accounts=[account.to_json() for account in listed])
     attach_url = url_for("line.attach", next=url_for("line.accounts", next=next_url))
@@ -237,10 +233,9 @@ def accounts_detach() -> Response:
     next_url = safe_next(request.form.get("next"), module.settings.default_next)
     if not wants_json() and request.form.get("confirmed") != "1":
         # A person's click asks first, naming the account: detaching cannot be undone from here.
-        attachment = next((found for found in module.attachments() if found.bot_id == bot_id), None)
-        if attachment is None:
+        account = module.choice(bot_id)
+        if account is None:
             raise NotFound("No such Official Account is attached for you.")
-        account = AccountChoice.of(module, attachment, None)
         page = render_page("flask_line/detach.html", account=account, next=next_url)
         return make_response(page)
     try:
@@ -248,33 +243,6 @@ def accounts_detach() -> Response:
     except LookupError:
         raise NotFound("No such Official Account is attached for you.") from None
     return redirect(url_for("line.accounts", next=next_url))
-
-
-@dataclass(frozen=True)
-class AccountChoice:
-    """One line of the chooser: an attachment, the Official Account's name and picture, whether it is in use."""
-
-    attachment: ModuleAttachment
-    name: str | None
-    picture_url: str | None
-    selected: bool
-
-    @classmethod
-    def of(cls, module: ModuleService, attachment: ModuleAttachment, current: ModuleAttachment | None) -> AccountChoice:
-        info = module.bot_info(attachment.bot_id) if attachment.active else {}
-        selected = current is not None and current.bot_id == attachment.bot_id
-        return cls(attachment, info.get("displayName"), info.get("pictureUrl"), selected)
-
-    def to_json(self) -> dict[str, Any]:
-        attachment = self.attachment
-        return {
-            "bot_id": attachment.bot_id,
-            "name": self.name,
-            "picture_url": self.picture_url,
-            "scopes": sorted(attachment.scopes),
-            "active": attachment.active,
-            "selected": self.selected,
-        }
 
 
 def _sign_in_first() -> NoReturn:

@@ -262,11 +262,11 @@ def test_every_screenshot_the_browser_tests_take_is_in_the_docs():
 
 @pytest.mark.tooling
 def test_every_setting_is_declared_once_with_its_documentation():
-    from flask_line._runtime import ALL_SETTINGS
+    from flask_line._settings import every_setting
 
-    keys = [setting.key for setting in ALL_SETTINGS]
+    keys = [setting.key for setting in every_setting()]
     assert len(keys) == len(set(keys)), "no setting is declared twice"
-    assert [setting.key for setting in ALL_SETTINGS if not setting.doc or not setting.kind] == []
+    assert [setting.key for setting in every_setting() if not setting.doc or not setting.kind] == []
     sys.path.insert(0, str(ROOT / "docs" / "_ext"))
     from line_settings import reference_lines
 
@@ -276,9 +276,9 @@ def test_every_setting_is_declared_once_with_its_documentation():
 
 def test_reading_an_undeclared_setting_is_a_programming_error():
     from flask_line._config import ConfigReader
-    from flask_line._runtime import ALL_SETTINGS
+    from flask_line._settings import every_setting
 
-    reader = ConfigReader({}, ALL_SETTINGS)
+    reader = ConfigReader({}, every_setting())
     assert reader.raw("LINE_HTTP_TIMEOUT") == 10
     with pytest.raises(LookupError, match="LINE_NOT_DECLARED"):
         reader.raw("LINE_NOT_DECLARED")

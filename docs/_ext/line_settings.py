@@ -23,10 +23,10 @@ def _default(value: Any) -> str:
 
 def reference_lines() -> list[str]:
     """The reference as reStructuredText: one heading and one table per product."""
-    from flask_line._runtime import SETTINGS_BY_PRODUCT
+    from flask_line._settings import settings_by_product
 
     lines: list[str] = []
-    for product, settings in SETTINGS_BY_PRODUCT.items():
+    for product, settings in settings_by_product().items():
         lines += [f".. rubric:: {product}", "", ".. list-table::", "   :header-rows: 1", "   :widths: 30 25 45", ""]
         lines += ["   * - Setting", "     - Default", "     - Meaning"]
         for setting in settings:

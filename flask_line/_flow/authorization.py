@@ -56,7 +56,7 @@ CALLBACK_ERRORS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one per flow, compared by identity
 class FlowSignals:
     """The three outcomes every flow reports."""
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .._accounts.linking import LinkScope
 from .._identity.signed_in import IdentitySignals, SignedInIdentity
 from .._parts import SharedParts
+from .._store.lazy import OnFirstUse
 from .._store.links import LINE
 from .._wire.idtoken import IdTokenVerifier
 from .._wire.oauth import OAuthClient
 from ..signals import login_succeeded, token_refreshed
-from .bearer import BearerVerifier
 from .flow import LoginFlow
 from .profile import ProfileClient
 from .service import LoginService
 from .settings import LoginSettings
 from .user import LineUser
 from .versions import VERSIONS
+
+if TYPE_CHECKING:
+    from .bearer import BearerVerifier
 
 
 def login_service(parts: SharedParts, login: LoginSettings, default: LoginSettings) -> LoginService:
@@ -54,7 +59,14 @@ def login_service(parts: SharedParts, login: LoginSettings, default: LoginSettin
     profiles = ProfileClient(parts.http, login.endpoints, version.profile_scopes)
     flow = LoginFlow(login, version, parts.pending, client, profiles=profiles, identity=identity, id_tokens=verifier)
     flow.kind = kind
-    bearer = BearerVerifier(login, parts.http, verifier, parts.shared) if verifier is not None else None
+    bearer = OnFirstUse(lambda: bearer_verifier(login, parts, verifier)) if verifier is not None else None
     return LoginService(
         login, version, client, flow=flow, identity=identity, profiles=profiles, bearer=bearer, shared=parts.shared
     )
+
+
+def bearer_verifier(login: LoginSettings, parts: SharedParts, verifier: IdTokenVerifier) -> BearerVerifier:
+    """What verifies the channel's credentials sent instead of a session, built at its first use."""
+    from .bearer import BearerVerifier  # on demand: a site that takes no bearer token never loads its code
+
+    return BearerVerifier(login, parts.http, verifier, parts.shared)

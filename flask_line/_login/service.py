@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
@@ -16,18 +16,22 @@ from .._wire.shared_token import SharedToken
 from .._wire.tokens import LineToken
 from ..errors import LineError
 from ..signals import logged_out
-from .bearer import BearerVerifier
 from .flow import LoginFlow
 from .profile import ProfileClient
 from .settings import LoginSettings
 from .user import LineUser
 from .versions import LoginVersion
 
+if TYPE_CHECKING:  # built at its first use (see ``bearer``)
+    from .._store.lazy import OnFirstUse
+    from .bearer import BearerVerifier
+
 
 class LoginService:
     """LINE Login for one channel: the flow, the signed-in identity, and what is done with the user's token.
 
-    :param bearer: verifies credentials sent instead of a session (None: this version has no ID tokens).
+    :param bearer: builds what verifies credentials sent instead of a session, at its first use (None: this
+        version has no ID tokens).
     """
 
     def __init__(
@@ -39,7 +43,7 @@ class LoginService:
         flow: LoginFlow,
         identity: SignedInIdentity[LineUser],
         profiles: ProfileClient,
-        bearer: BearerVerifier | None,
+        bearer: OnFirstUse[BearerVerifier] | None,
         shared: SharedCache = NOT_SHARED,
     ) -> None:
         self.settings = settings
@@ -48,13 +52,19 @@ class LoginService:
         self.flow = flow
         self.identity = identity
         self.profiles = profiles
-        self.bearer = bearer
+        self._bearer = bearer
         #: The channel's own access token (deauthorizing needs it), shared by every thread.
         self._channel_token = SharedToken(
             lambda: client.client_credentials(settings.endpoints.channel_token),
             shared=shared,
             name=f"login-channel:{settings.channel_id}",
         )
+
+    @property
+    def bearer(self) -> BearerVerifier | None:
+        """What verifies an ID token or access token sent instead of a session (``@line_token_required``,
+        ``POST /line/session``), and forgets a revoked one; None when this version has no ID tokens."""
+        return self._bearer.get() if self._bearer is not None else None
 
     def __repr__(self) -> str:
         return f"<LoginService channel {self.settings.channel_id} v{self.version.number}>"

@@ -22,6 +22,7 @@ from .._wire.tokens import LineToken
 from .._wire.untrusted_json import UntrustedJsonError, parse
 from ..errors import LineError, MissingModuleScope
 from .api import ModuleApiClient
+from .choices import AccountChoice
 from .flow import AttachFlow
 from .scopes import required_scope
 from .selection import AttachmentSelection
@@ -159,6 +160,20 @@ class ModuleService:
         """
         every = self.store.list()
         return [attachment for attachment in every if self.may_use(attachment)] if has_request_context() else every
+
+    def choices(self) -> list[AccountChoice]:
+        """The :meth:`attachments` as the chooser lists them: each Official Account's name and picture, and the one
+        this browser works with (the only one is selected now)."""
+        current = self.current()
+        return [AccountChoice.of(attachment, self._info(attachment), current) for attachment in self.attachments()]
+
+    def choice(self, bot_id: str) -> AccountChoice | None:
+        """One of the :meth:`attachments`, as the detach page names it (None: no such attachment for this user)."""
+        attachment = next((found for found in self.attachments() if found.bot_id == bot_id), None)
+        return AccountChoice.of(attachment, self._info(attachment), None) if attachment is not None else None
+
+    def _info(self, attachment: ModuleAttachment) -> dict[str, Any]:
+        return self.bot_info(attachment.bot_id) if attachment.active else {}
 
     def all_attachments(self) -> list[ModuleAttachment]:
         """Every stored attachment of every tenant, whoever asks: for jobs, CLI commands and operators."""

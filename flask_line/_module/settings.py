@@ -73,14 +73,6 @@ MODULE_SETTINGS = (
         endpoint=True,
     ),
     Setting("LINE_MODULE_DETACH_URL", "https://api.line.me/v2/bot/channel/detach", "URL", "Detach.", endpoint=True),
-    Setting("LINE_MESSAGING_API_URL", "https://api.line.me", "URL", "Base of ``module.api()``.", endpoint=True),
-    Setting(
-        "LINE_MESSAGING_API_DATA_URL",
-        "https://api-data.line.me",
-        "URL",
-        "The other host ``module.api()`` may send the token to (message content, rich menu images).",
-        endpoint=True,
-    ),
 )
 
 

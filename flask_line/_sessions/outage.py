@@ -10,7 +10,6 @@ per request, and the next request that reaches the store ends it: no restart nee
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -26,9 +25,13 @@ from .touch import remember_as_read, touch_if_unchanged
 
 @functools.cache
 def outage_errors() -> tuple[type[BaseException], ...]:
-    """What the session stores raise when their server or file cannot be reached (for the clients installed)."""
-    found: list[type[BaseException]] = [OSError, sqlite3.OperationalError, StoreUnavailable]
+    """What the session stores raise when their server or file cannot be reached (for the clients installed).
+
+    Asked when a store raised, so a site whose sessions live elsewhere never imports ``sqlite3`` for it.
+    """
+    found: list[type[BaseException]] = [OSError, StoreUnavailable]
     for module, names in (
+        ("sqlite3", ("OperationalError",)),
         ("redis.exceptions", ("ConnectionError", "TimeoutError")),
         ("sqlalchemy.exc", ("OperationalError", "InterfaceError")),
         ("pymongo.errors", ("ConnectionFailure",)),

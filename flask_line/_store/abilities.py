@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .attachments import AttachmentStore, ModuleAttachment, may_replace
 from .links import AccountLink, AccountLinkStore
+
+if TYPE_CHECKING:  # module attachments load with the module channel
+    from .attachments import AttachmentStore, ModuleAttachment
 
 
 @runtime_checkable
@@ -58,6 +60,11 @@ class DatabaseBacked(Protocol):
     """A store kept in a :class:`ManagedDatabase` (the SQLAlchemy stores)."""
 
     database: ManagedDatabase
+
+
+def may_replace(stored: ModuleAttachment, new: ModuleAttachment) -> bool:
+    """Whether ``new`` may replace ``stored``: nobody owns it yet, or the same admin attached again."""
+    return stored.attached_by is None or stored.attached_by == new.attached_by
 
 
 def claim(store: AttachmentStore, attachment: ModuleAttachment) -> ModuleAttachment:

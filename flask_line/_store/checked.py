@@ -8,13 +8,15 @@ and writing one is :class:`~flask_line.errors.InvalidIdentifier` (a 400), never 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .._log import log
 from ..errors import InvalidIdentifier
 from .abilities import SiteUserLinks, claim, records_link_origin
-from .attachments import AttachmentStore, ModuleAttachment
 from .links import AccountLink, AccountLinkStore
+
+if TYPE_CHECKING:  # module attachments load with the module channel
+    from .attachments import AttachmentStore, ModuleAttachment
 
 #: Longest bot id, account-link subject and site user id, and provider name the stores keep (their columns).
 BOT_ID_LIMIT, SUBJECT_LIMIT, USER_ID_LIMIT, PROVIDER_LIMIT = 64, 255, 255, 16

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from .abilities import claim
-from .attachments import AttachmentStore, ModuleAttachment
 from .links import AccountLink, AccountLinkStore
+
+if TYPE_CHECKING:  # module attachments load with the module channel
+    from .attachments import AttachmentStore, ModuleAttachment
 
 T = TypeVar("T")
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from ..errors import AccountLinkConflict
-from .attachments import utc_now
-from .sqlite import SQLiteFile
 
 #: ``provider`` of a LINE Login identity (its ``subject`` is the LINE user id).
 LINE = "line"
@@ -71,95 +67,9 @@ class AccountLinkStore(Protocol):
         """Remove the user's link for ``provider``; return what was removed."""
 
 
-class SQLiteAccountLinks:
-    """Account links in an SQLite file (standard library): the default, beside the attachments."""
-
-    def __init__(self, path: str | Path, timeout: float = 30.0) -> None:
-        self.file = SQLiteFile(path, LINK_SCHEMA, timeout)
-        with self.file.write() as connection:
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(line_account_links)")}
-            for column in ("channel_id", "scope"):  # a store made before links recorded their channel and scope
-                if column not in columns:
-                    connection.execute(f"ALTER TABLE line_account_links ADD COLUMN {column} TEXT")
-
-    def find(self, provider: str, subject: str) -> AccountLink | None:
-        return self._one("provider = ? AND subject = ?", (provider, subject))
-
-    def for_user(self, provider: str, user_id: str) -> AccountLink | None:
-        return self._one("provider = ? AND user_id = ?", (provider, user_id))
-
-    def _one(self, where: str, values: tuple[str, str]) -> AccountLink | None:
-        with self.file.read() as connection:
-            row = connection.execute(f"SELECT {_LINK_COLUMNS} FROM line_account_links WHERE {where}", values).fetchone()
-        return _link(row) if row else None
-
-    def link(
-        self,
-        provider: str,
-        subject: str,
-        user_id: str,
-        *,
-        channel_id: str | None = None,
-        scope: str | None = None,
-    ) -> AccountLink:
-        now = utc_now().isoformat()
-        with self.file.write() as connection:
-            row = connection.execute(
-                f"SELECT {_LINK_COLUMNS} FROM line_account_links WHERE provider = ? AND subject = ?",
-                (provider, subject),
-            ).fetchone()
-            if row is not None:
-                check_same_user(_link(row), user_id)
-                connection.execute(
-                    "UPDATE line_account_links SET updated_at = ? WHERE provider = ? AND subject = ?",
-                    (now, provider, subject),
-                )
-                return _link((*row[:4], now, *row[5:]))
-            connection.execute("DELETE FROM line_account_links WHERE provider = ? AND user_id = ?", (provider, user_id))
-            try:
-                connection.execute(
-                    f"INSERT INTO line_account_links ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (provider, subject, user_id, now, now, channel_id, scope),
-                )
-            except sqlite3.IntegrityError:
-                raise AccountLinkConflict(f"The {provider} account {subject} is already linked.") from None
-        return _link((provider, subject, user_id, now, now, channel_id, scope))
-
-    def unlink(self, provider: str, user_id: str) -> AccountLink | None:
-        with self.file.write() as connection:
-            row = connection.execute(
-                f"DELETE FROM line_account_links WHERE provider = ? AND user_id = ? RETURNING {_LINK_COLUMNS}",
-                (provider, user_id),
-            ).fetchone()
-        return _link(row) if row else None
-
-
 def check_same_user(existing: AccountLink, user_id: str) -> None:
     """Raise :class:`AccountLinkConflict` when ``existing`` belongs to a user other than ``user_id``."""
     if existing.user_id != user_id:
         raise AccountLinkConflict(
             f"The {existing.provider} account {existing.subject} is linked to another site user; refusing to move it."
         )
-
-
-LINK_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS line_account_links ("
-    " provider TEXT NOT NULL, subject TEXT NOT NULL, user_id TEXT NOT NULL,"
-    " created_at TEXT NOT NULL, updated_at TEXT NOT NULL, channel_id TEXT, scope TEXT,"
-    " PRIMARY KEY (provider, subject), UNIQUE (provider, user_id))",
-)
-
-_LINK_COLUMNS = "provider, subject, user_id, created_at, updated_at, channel_id, scope"
-
-
-def _link(row: tuple[str, str, str, str, str, str | None, str | None]) -> AccountLink:
-    provider, subject, user_id, created_at, updated_at, channel_id, scope = row
-    return AccountLink(
-        provider=provider,
-        subject=subject,
-        user_id=user_id,
-        created_at=datetime.fromisoformat(created_at),
-        updated_at=datetime.fromisoformat(updated_at),
-        channel_id=channel_id,
-        scope=scope,
-    )

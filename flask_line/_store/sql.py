@@ -38,7 +38,8 @@ from sqlalchemy import exc as sa_errors
 
 from .._log import Episodes, log
 from ..errors import AccountLinkConflict, SchemaOutOfDate, StoreUnavailable
-from .attachments import ModuleAttachment, decode_scopes, encode_scopes, may_replace, utc_now
+from .abilities import may_replace
+from .attachments import ModuleAttachment, decode_scopes, encode_scopes, utc_now
 from .failures import Cause, cause_of
 from .links import AccountLink, check_same_user
 from .schema import UPGRADE_COMMAND, create_tables, schema_problems, upgrade

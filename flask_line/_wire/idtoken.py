@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from joserfc.jwt import Token
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a service, not a value: equal only to itself
 class IdTokenVerifier:
     """Verifies ID tokens for one client.
 
