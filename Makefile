@@ -41,7 +41,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Four pytest-xdist workers on the 2-core machine: the suite waits on servers, browsers and subprocesses much of the
-# time (about 1.3 cores busy with 2 workers), and 4 fill it. loadscope keeps a module's tests on one worker
+# time (about 1.3 cores busy with 2 workers), and 4 keep both cores busy (vmstat: no idle time), so what speeds it
+# up now is CPU saved, not more workers. loadscope keeps a module's tests on one worker
 # (tests/scale's servers are module-scoped and its tests follow one another); --no-loadscope-reorder keeps the
 # collection order, which starts the longest modules (tests/browser, tests/scale) first instead of last.
 # (loadgroup's xdist_group marks are ignored on pytest 9.2: pytest-xdist issue 1386.)
