@@ -1,6 +1,6 @@
 """flask-line: LINE Login, LINE Official Account modules and LINE WORKS sign-in for Flask.
 
-The names below, and the modules :mod:`flask_line.errors`, :mod:`flask_line.signals` and
+The names below, and the modules :mod:`flask_line.errors`, :mod:`flask_line.signals`, :mod:`flask_line.demo` and
 :mod:`flask_line.testing`, are the public API. Modules whose names start with ``_`` are internal.
 
 Each name is imported when it is first used (``from flask_line import LineOAuth`` loads the extension, not LINE
@@ -66,7 +66,7 @@ PUBLIC_NAMES: dict[str, str] = {
 }
 
 #: The public modules, importable as attributes too (``flask_line.errors``).
-PUBLIC_MODULES = ("errors", "signals")
+PUBLIC_MODULES = ("demo", "errors", "signals")
 
 __all__ = sorted([*PUBLIC_NAMES, *PUBLIC_MODULES])
 
@@ -90,7 +90,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs (a test checks they agree with PUBLIC_NAMES)
-    from . import errors, signals
+    from . import demo, errors, signals
     from ._accounts.linking import LinkUserHook
     from ._config import CommonSettings, Setting
     from ._decorators import (

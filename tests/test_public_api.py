@@ -74,6 +74,7 @@ def test_each_public_name_is_the_object_its_module_defines(name):
 
 
 def test_the_public_modules_are_modules_of_the_package():
+    assert flask_line.demo.__name__ == "flask_line.demo"
     assert flask_line.errors.__name__ == "flask_line.errors"
     assert flask_line.signals.__name__ == "flask_line.signals"
     assert flask_line.testing.__name__ == "flask_line.testing"
