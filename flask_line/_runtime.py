@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import socket
-import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -355,8 +352,7 @@ class Stores:
             return cast("AttachmentStore", self.flask_sqlalchemy.attachments)
         if self.attachments_file is None and self.sqlalchemy_uri is not None:
             return LazyAttachments(lambda: self._sqlalchemy.get().attachments)
-        store: AttachmentStore = _embedded_store().SQLiteAttachmentStore(self.attachments_file or self.sqlite_file)
-        return store
+        return _sqlite_attachments(self.attachments_file or self.sqlite_file)
 
     def links(self) -> AccountLinkStore:
         """The account-link store."""
@@ -366,13 +362,21 @@ class Stores:
             return cast(AccountLinkStore, self.flask_sqlalchemy.links)
         if self.sqlalchemy_uri is not None:
             return LazyLinks(lambda: self._sqlalchemy.get().links)
-        return LazyLinks(lambda: _embedded_store().SQLiteAccountLinks(self.sqlite_file))
+        return LazyLinks(lambda: _sqlite_links(self.sqlite_file))
 
 
-def _embedded_store() -> ModuleType:
-    """The SQLite stores' module, imported here only, at their first use: an app whose attachments and links live
-    elsewhere (SQLAlchemy, its own stores, no linking) never loads ``sqlite3``."""
-    return importlib.import_module("._store.sqlite", __package__)
+def _sqlite_attachments(path: str) -> AttachmentStore:
+    """The SQLite attachment store at ``path``."""
+    from ._store.sqlite import SQLiteAttachmentStore  # on demand: only an app storing in SQLite loads sqlite3
+
+    return SQLiteAttachmentStore(path)
+
+
+def _sqlite_links(path: str) -> AccountLinkStore:
+    """The SQLite account-link store at ``path``."""
+    from ._store.sqlite import SQLiteAccountLinks  # on demand: only an app storing in SQLite loads sqlite3
+
+    return SQLiteAccountLinks(path)
 
 
 def _flask_sqlalchemy_storage(app: Flask) -> Any:
@@ -412,26 +416,20 @@ class OnDemand(Generic[ProductT]):
     """
 
     def __init__(self, build: Callable[[], ProductT], wanted: Callable[[], bool], *, now: bool) -> None:
-        self._build = build
+        self._product = OnFirstUse(build)
         self._wanted = wanted
-        self._built: ProductT | None = None
-        self._lock = threading.Lock()
         if now:
-            self.get()
+            self._product.get()
 
     def get(self) -> ProductT:
         """The product, built now if it was not (thread-safely, once)."""
-        if self._built is None:
-            with self._lock:
-                if self._built is None:
-                    self._built = self._build()
-        return self._built
+        return self._product.get()
 
     def in_use(self) -> ProductT | None:
         """The product if the app uses it (configured, or its loader registered); None otherwise."""
-        if self._built is None and not self._wanted():
+        if not self._product.built and not self._wanted():
             return None
-        return self.get()
+        return self._product.get()
 
 
 class OptionalProducts:

@@ -31,6 +31,11 @@ class OnFirstUse(Generic[T]):
                     self._built = self._build()
         return self._built
 
+    @property
+    def built(self) -> bool:
+        """Whether :meth:`get` has built it already."""
+        return self._built is not None
+
     def __repr__(self) -> str:
         return f"<OnFirstUse {'built' if self._built is not None else 'not built yet'}>"
 
