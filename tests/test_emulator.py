@@ -15,7 +15,7 @@ import requests
 from flask import Flask
 
 from flask_line import LineOAuth
-from flask_line.testing import sign_in_line_user
+from flask_line.testing import LinePlatform, sign_in_line_user
 from tests.local import free_port
 
 
@@ -294,3 +294,22 @@ def test_the_test_fixtures_config_is_pointed_at_the_emulator(line_app_config):
     from flask_line._cli import emulator_refusal
 
     assert emulator_refusal(line_app_config) is None
+
+
+def test_platforms_in_one_process_share_their_routes_but_answer_from_their_own_memory():
+    # The URL map is compiled once per process and shared; each platform's views (and data) stay its own.
+    first, second = LinePlatform(), LinePlatform()
+    first.add_module_channel("2700000001", "first-platform-module-secret-0001")
+    assert first.app.url_map is second.app.url_map
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "2700000001",
+        "client_secret": "first-platform-module-secret-0001",
+    }
+    issued = first.app.test_client().post("/v2/oauth/accessToken", data=form)
+    refused = second.app.test_client().post("/v2/oauth/accessToken", data=form)
+    assert issued.status_code == 200 and issued.get_json()["access_token"]
+    assert refused.status_code == 400, "the second platform never heard of the first one's channel"
+    token = issued.get_json()["access_token"]
+    assert first.app.test_client().post("/v2/oauth/verify", data={"access_token": token}).status_code == 200
+    assert second.app.test_client().post("/v2/oauth/verify", data={"access_token": token}).status_code == 400
