@@ -90,44 +90,81 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs (a test checks they agree with PUBLIC_NAMES)
-    from . import demo, errors, signals
-    from ._accounts.linking import LinkUserHook
-    from ._config import CommonSettings, Setting
+    from . import demo as demo
+    from . import errors as errors
+    from . import signals as signals
+    from ._accounts.linking import LinkUserHook as LinkUserHook
+    from ._config import CommonSettings as CommonSettings
+    from ._config import Setting as Setting
     from ._decorators import (
-        SignInRequired,
-        current_attachment,
-        current_line_user,
-        current_works_user,
-        line_login_required,
-        line_token_required,
-        requires_module_scope,
-        works_login_required,
+        SignInRequired as SignInRequired,
     )
-    from ._extension import LineOAuth, Storage
-    from ._identity.anonymous import AnonymousUser
-    from ._identity.signed_in import SignedInIdentity
-    from ._identity.storage import IdentityStorage
-    from ._login.channels import ChannelLoader, LoginChannel
-    from ._login.service import LoginService
-    from ._login.settings import LoginSettings
-    from ._login.user import LineUser
-    from ._messaging.channels import MessagingChannel, MessagingChannelLoader
-    from ._messaging.messages import SdkModel
-    from ._messaging.routing import Messaging
-    from ._messaging.service import MessagingService, MulticastResult, PushResult
-    from ._messaging.settings import MessagingSettings
-    from ._module.api import ModuleApiClient
-    from ._module.choices import AccountChoice
-    from ._module.selection import AttachmentSelection
-    from ._module.service import AccessRule, ModuleService
-    from ._module.settings import ModuleSettings
-    from ._settings import Settings
-    from ._store.attachments import AttachmentStore, ModuleAttachment
-    from ._store.links import AccountLink, AccountLinkStore
-    from ._store.sqlite import SQLiteAccountLinks, SQLiteAttachmentStore
-    from ._wire.api_client import ApiClient
-    from ._wire.tokens import LineToken
-    from ._works.companies import CompanyLoader, WorksCompany
-    from ._works.service import WorksService
-    from ._works.settings import WorksSettings
-    from ._works.user import WorksUser
+    from ._decorators import (
+        current_attachment as current_attachment,
+    )
+    from ._decorators import (
+        current_line_user as current_line_user,
+    )
+    from ._decorators import (
+        current_works_user as current_works_user,
+    )
+    from ._decorators import (
+        line_login_required as line_login_required,
+    )
+    from ._decorators import (
+        line_token_required as line_token_required,
+    )
+    from ._decorators import (
+        requires_module_scope as requires_module_scope,
+    )
+    from ._decorators import (
+        works_login_required as works_login_required,
+    )
+    from ._extension import LineOAuth as LineOAuth
+    from ._extension import Storage as Storage
+    from ._identity.anonymous import AnonymousUser as AnonymousUser
+    from ._identity.signed_in import SignedInIdentity as SignedInIdentity
+    from ._identity.storage import IdentityStorage as IdentityStorage
+    from ._login.channels import ChannelLoader as ChannelLoader
+    from ._login.channels import LoginChannel as LoginChannel
+    from ._login.service import LoginService as LoginService
+    from ._login.settings import LoginSettings as LoginSettings
+    from ._login.user import LineUser as LineUser
+    from ._messaging.channels import (
+        MessagingChannel as MessagingChannel,
+    )
+    from ._messaging.channels import (
+        MessagingChannelLoader as MessagingChannelLoader,
+    )
+    from ._messaging.messages import SdkModel as SdkModel
+    from ._messaging.routing import Messaging as Messaging
+    from ._messaging.service import (
+        MessagingService as MessagingService,
+    )
+    from ._messaging.service import (
+        MulticastResult as MulticastResult,
+    )
+    from ._messaging.service import (
+        PushResult as PushResult,
+    )
+    from ._messaging.settings import MessagingSettings as MessagingSettings
+    from ._module.api import ModuleApiClient as ModuleApiClient
+    from ._module.choices import AccountChoice as AccountChoice
+    from ._module.selection import AttachmentSelection as AttachmentSelection
+    from ._module.service import AccessRule as AccessRule
+    from ._module.service import ModuleService as ModuleService
+    from ._module.settings import ModuleSettings as ModuleSettings
+    from ._settings import Settings as Settings
+    from ._store.attachments import AttachmentStore as AttachmentStore
+    from ._store.attachments import ModuleAttachment as ModuleAttachment
+    from ._store.links import AccountLink as AccountLink
+    from ._store.links import AccountLinkStore as AccountLinkStore
+    from ._store.sqlite import SQLiteAccountLinks as SQLiteAccountLinks
+    from ._store.sqlite import SQLiteAttachmentStore as SQLiteAttachmentStore
+    from ._wire.api_client import ApiClient as ApiClient
+    from ._wire.tokens import LineToken as LineToken
+    from ._works.companies import CompanyLoader as CompanyLoader
+    from ._works.companies import WorksCompany as WorksCompany
+    from ._works.service import WorksService as WorksService
+    from ._works.settings import WorksSettings as WorksSettings
+    from ._works.user import WorksUser as WorksUser

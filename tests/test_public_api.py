@@ -111,3 +111,28 @@ def test_a_fault_must_name_a_request(name):
         Fault(name)
     with pytest.raises(ValueError):
         LinePlatform().inject(name, status=500)
+
+
+def test_a_strictly_typed_site_may_import_every_public_name(tmp_path):
+    # The names load lazily, so mypy sees them only through the TYPE_CHECKING imports: each must be an explicit
+    # re-export, or `mypy --strict` refuses `from flask_line import LineOAuth` in a site's code.
+    site = "from flask_line import " + ", ".join(flask_line.__all__) + "\n"
+    site += "".join(f"print({name})\n" for name in flask_line.__all__)
+    (tmp_path / "site_app.py").write_text(site)
+    (tmp_path / "mypy.ini").write_text("[mypy]\n")  # a site's own config, not this project's file list
+    command = [
+        "--strict",
+        "--follow-imports=silent",
+        "--config-file",
+        str(tmp_path / "mypy.ini"),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", *command, str(tmp_path / "site_app.py")],
+        cwd=Path(flask_line.__file__).parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
