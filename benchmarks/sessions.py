@@ -80,7 +80,7 @@ def fill(path: Path, start: int, stop: int, *, lifetime: float, prefix: str) -> 
 def sqlite_scale(root: Path) -> dict[str, Any]:
     app = make_app(root)
     client = signed_in_client(app)
-    path = app.session_interface.path
+    path = app.session_interface.inner.path  # the embedded store, inside the outage wrapper
     rows: list[dict[str, float]] = []
     previous = 0
     for step in STEPS:
