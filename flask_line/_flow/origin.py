@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode
 
 from flask import g, has_request_context, request
 
@@ -74,7 +74,7 @@ def origin_here(names: Iterable[str], channel_id: str | None, company_id: str | 
     """The :class:`Origin` of a sign-in starting in this request, served by ``channel_id`` (and, for a LINE WORKS
     sign-in, by the company whose app's client id is ``company_id``)."""
     values = url_values(names)
-    url = urljoin(request.host_url, request.path)
+    url = request.host_url + request.path.lstrip("/")  # werkzeug's path starts with one "/"; host_url ends with it
     return Origin(values, f"{url}?{urlencode(values)}" if values else url, channel_id, company_id)
 
 

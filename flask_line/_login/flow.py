@@ -82,7 +82,9 @@ class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
 
     def options_from(self, args: Mapping[str, str]) -> dict[str, Any]:
         """Per-request overrides (``?prompt=consent``...), checked like settings; a bad one is a 400."""
-        given = {key: args[key] for key in LOGIN_OPTIONS if args.get(key)}
+        # Only the options the query names are read: a MultiDict's ``get`` of a missing key costs an exception.
+        named = [key for key in LOGIN_OPTIONS if key in args]
+        given = {key: args[key] for key in named if args[key]}
         for key in given:
             if key not in self.version.accepted_options:
                 raise BadRequestOption(key, f"is not a LINE Login v{self.version.number} option")
@@ -164,12 +166,13 @@ class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
             user = LineUser.from_claims(claims, _granted(token, self.settings.scopes, claims))
         else:
             user = self.profiles.profile(token)
+        known: dict[str, Any] = {"channel_id": self.settings.channel_id}
         if self.version.user_scopes is not None:
-            user = replace(user, scopes=self.version.user_scopes)
+            known["scopes"] = self.version.user_scopes
         changed = params.get("friendship_status_changed")
         if changed is not None:
-            user = replace(user, friendship_status_changed=changed.lower() == "true")
-        return replace(user, channel_id=self.settings.channel_id)
+            known["friendship_status_changed"] = changed.lower() == "true"
+        return replace(user, **known)
 
     def _option(self, pending: PendingAuthorization, name: str) -> str | None:
         """The value of authorize option ``name`` this request was sent with (its own, else the setting)."""

@@ -18,6 +18,7 @@ from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 
 from .._log import Episodes
 from ..errors import SessionStoreUnavailable, StoreUnavailable
+from . import rotation
 from .abilities import RegeneratingSessions
 from .setup import DeferredSessions
 from .touch import remember_as_read, touch_if_unchanged
@@ -124,7 +125,7 @@ class OutageTolerantSessions(SessionInterface):
         reaches_store = session.modified or (bool(session) and app.config.get("SESSION_REFRESH_EACH_REQUEST", True))
         try:
             if not touch_if_unchanged(self._store_of(session), app, session, response):
-                self.inner.save_session(app, session, response)
+                rotation.save(self.inner, app, session, response)
         except outage_errors() as error:
             # The view ran, but what it stored is lost: the visitor must not be told it worked.
             self._went_down(error)
@@ -147,7 +148,7 @@ class OutageTolerantSessions(SessionInterface):
         if not isinstance(self.inner, RegeneratingSessions):
             return
         try:
-            self.inner.regenerate(session)
+            rotation.regenerate(self.inner, session)
         except outage_errors() as error:  # a new session id at login writes to the store too
             self._went_down(error)
             raise SessionStoreUnavailable("The session store cannot be reached.") from None

@@ -59,7 +59,7 @@ def _extend(store: Any, store_id: str, app: Flask, session: SessionMixin, as_rea
     lifetime = app.permanent_session_lifetime
     if isinstance(store, ExtendingSessions):
         return store.extend(store_id, lifetime.total_seconds(), session)
-    if _is_redis_store(store):
+    if is_redis_store(store):
         return bool(store.client.expire(store_id, lifetime))
     stored = store._retrieve_session_data(store_id)
     if stored is None or store.serializer.encode(stored) != as_read:
@@ -89,7 +89,8 @@ def _is_server_side(store: object) -> bool:
     return base is not None and isinstance(store, base.ServerSideSessionInterface)
 
 
-def _is_redis_store(store: object) -> bool:
+def is_redis_store(store: object) -> bool:
+    """Whether ``store`` is Flask-Session's Redis interface."""
     # Only a site that configured SESSION_TYPE="redis" has imported Flask-Session's Redis interface.
     redis_sessions = sys.modules.get("flask_session.redis")
     return redis_sessions is not None and isinstance(store, redis_sessions.RedisSessionInterface)

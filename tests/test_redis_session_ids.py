@@ -1,0 +1,98 @@
+"""A login's new session id with Redis sessions (Flask-Session): the old id is deleted in the same round trip as the
+session's write, and is as worthless afterwards as with the other stores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask, session
+from flask_login import LoginManager, UserMixin, current_user
+
+from flask_line import LineOAuth
+from flask_line._sessions.setup import rotate_session_id
+from tests.conftest import BrowserClient, follow_login
+from tests.local import RedisServer
+
+
+class Member(UserMixin):
+    def __init__(self, user_id: str) -> None:
+        self.id = user_id
+
+
+@pytest.fixture
+def store(redis_server: RedisServer) -> redis.Redis:
+    return redis.Redis.from_url(redis_server.url)
+
+
+@pytest.fixture
+def site(line_app_config: dict[str, Any], store: redis.Redis, tmp_path: Any) -> Flask:
+    """A Redis-session site with Flask-Login, whose members are the LINE users who signed in."""
+    app = Flask("redis_ids", instance_path=str(tmp_path))
+    config = {key: value for key, value in line_app_config.items() if not key.startswith("SESSION_")}
+    app.config.update(config, SESSION_TYPE="redis", SESSION_REDIS=store)
+    app.test_client_class = BrowserClient
+    line = LineOAuth(app)
+    LoginManager(app).user_loader(Member)
+
+    @line.link_user
+    def member_for(user: Any, linked_user_id: str | None) -> Member:
+        return Member(linked_user_id or f"member-of-{user.user_id}")
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        return "anonymous" if current_user.is_anonymous else current_user.id
+
+    @app.post("/rotate-twice")
+    def rotate_twice() -> str:
+        session["note"] = "kept"
+        rotate_session_id()
+        rotate_session_id()
+        return "rotated"
+
+    return app
+
+
+def session_keys(store: redis.Redis) -> set[str]:
+    return {key.decode().removeprefix("session:") for key in store.scan_iter("session:*")}
+
+
+def cookie_of(client: Any) -> str:
+    return client.get_cookie("session", domain="app.test").value
+
+
+def test_a_login_leaves_only_the_new_session_id_in_redis(site, store, line_platform):
+    client = site.test_client()
+    client.get("/line/login")
+    planted = cookie_of(client)
+    assert session_keys(store) == {planted}
+    assert follow_login(client, line_platform, user="Brown").status_code == 302
+    fresh = cookie_of(client)
+    assert fresh != planted
+    assert session_keys(store) == {fresh}, "the id from before the login is deleted from Redis"
+    assert client.get("/whoami").get_data(as_text=True).startswith("member-of-U"), "Flask-Login signed in too"
+    client.set_cookie("session", planted, domain="app.test")  # an attacker's planted id
+    assert client.get("/whoami").data == b"anonymous"
+    assert client.get("/profile", headers={"Accept": "application/json"}).status_code in (401, 404)
+
+
+def test_two_new_ids_in_one_request_delete_the_stored_one_and_keep_the_last(site, store):
+    client = site.test_client()
+    client.post("/rotate-twice")  # a new visitor: nothing stored yet, the first rotation has nothing to delete
+    first = cookie_of(client)
+    assert session_keys(store) == {first}
+    client.post("/rotate-twice")
+    last = cookie_of(client)
+    assert last != first
+    assert session_keys(store) == {last}, "neither the stored id nor the one in between is left"
+    with site.test_request_context():
+        assert site.session_interface.inner.serializer.decode(store.get(f"session:{last}"))["note"] == "kept"
+
+
+def test_each_sign_in_of_many_visitors_keeps_one_session_each(site, store, line_platform):
+    visitors = [site.test_client() for _ in range(6)]
+    for number, client in enumerate(visitors):
+        client.get("/line/login")  # a session stored before the sign-in, as a real visitor's
+        follow_login(client, line_platform, user=("Brown", "Cony", "Sally")[number % 3])
+    assert session_keys(store) == {cookie_of(client) for client in visitors}
