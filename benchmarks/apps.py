@@ -1,5 +1,6 @@
 """The apps the login benchmarks compare: flask-line, and the same login written with Authlib's Flask client
-(state, nonce, PKCE, ID-token check); and a floor, the same two requests doing no OAuth work at all.
+(state, nonce, PKCE, ID-token check); a floor, the same two requests doing no OAuth work at all; and the floor with
+only the work a secure login cannot skip (token call, ID-token check, new session id).
 In-process runs call the builders; gunicorn calls :func:`create`."""
 
 from __future__ import annotations
@@ -111,7 +112,48 @@ def floor_app(emulator_url: str, sessions: dict[str, Any], callback_url: str) ->
     return app
 
 
-BUILDERS = {"flask_line": flask_line_app, "authlib": authlib_app, "floor": floor_app}
+def essential_app(emulator_url: str, sessions: dict[str, Any], callback_url: str) -> Flask:
+    """The floor plus only what a secure login cannot skip, done with flask-line's own parts: the token call
+    (``LineHttp``), the ES256 ID-token check with its nonce (``IdTokenVerifier``, keys cached) and a new session id.
+    None of flask-line's flows, channels, origins, records, languages or signals: what is left between this app and
+    flask-line's is that logic."""
+    from flask_line._sessions.setup import rotate_session_id
+    from flask_line._wire.http import LineHttp
+    from flask_line._wire.idtoken import IdTokenVerifier
+    from flask_line._wire.jwks import JwksCache
+
+    app = floor_app(emulator_url, sessions, callback_url)
+    http = LineHttp(10.0)
+    keys = JwksCache(http, f"{emulator_url}/oauth2/v2.1/certs", ttl=3600)
+    verifier = IdTokenVerifier("https://access.line.me", DEMO_CHANNEL_ID, ("ES256",), 60, jwks=keys)
+
+    def callback() -> Any:
+        pending = session.get("pending")
+        if not pending or pending["state"] != request.args.get("state"):
+            abort(400)
+        answer = http.json(
+            "POST",
+            f"{emulator_url}/oauth2/v2.1/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": request.args.get("code", ""),
+                "redirect_uri": callback_url,
+                "code_verifier": pending["verifier"],
+                "client_id": DEMO_CHANNEL_ID,
+                "client_secret": DEMO_CHANNEL_SECRET,
+            },
+        )
+        claims = verifier.verify(answer.get("id_token"), pending["nonce"], nonce_required=True)
+        rotate_session_id()  # (a session with nothing in it has no stored id to replace: the pending one goes after)
+        del session["pending"]
+        session["user"] = {"sub": claims["sub"], "name": claims.get("name"), "token": answer.get("access_token")}
+        return "ok"
+
+    app.view_functions["callback"] = callback
+    return app
+
+
+BUILDERS = {"flask_line": flask_line_app, "authlib": authlib_app, "floor": floor_app, "essential": essential_app}
 
 
 def create(kind: str) -> Flask:
