@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import functools
+from collections.abc import Hashable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from flask.sessions import SessionMixin
+
+
+def offers(interface: object, ability: Any) -> bool:
+    """Whether ``interface`` has ``ability``'s methods, decided once per class: ``isinstance`` on a runtime protocol
+    walks the protocol's attributes at every call (5-10 µs, on every login and signed-in request)."""
+    return _class_offers(cast(Hashable, type(interface)), ability)
+
+
+@functools.cache
+def _class_offers(cls: Any, ability: Any) -> bool:
+    return issubclass(cls, ability)
 
 
 @runtime_checkable

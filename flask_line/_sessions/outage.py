@@ -19,7 +19,7 @@ from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 from .._log import Episodes
 from ..errors import SessionStoreUnavailable, StoreUnavailable
 from . import rotation
-from .abilities import RegeneratingSessions
+from .abilities import RegeneratingSessions, offers
 from .setup import DeferredSessions
 from .touch import remember_as_read, touch_if_unchanged
 
@@ -145,7 +145,7 @@ class OutageTolerantSessions(SessionInterface):
 
     def regenerate(self, session: SessionMixin) -> None:
         """Give ``session`` a new id in the store (a no-op for an interface that keeps no ids)."""
-        if not isinstance(self.inner, RegeneratingSessions):
+        if not offers(self.inner, RegeneratingSessions):
             return
         try:
             rotation.regenerate(self.inner, session)

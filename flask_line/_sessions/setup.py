@@ -6,13 +6,13 @@ import logging
 import os
 import sys
 import threading
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Request, Response, current_app, session
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 
 from .._log import log
-from .abilities import RegeneratingSessions
+from .abilities import RegeneratingSessions, offers
 
 #: The embedded default store's file, in the app's instance folder.
 DEFAULT_SESSION_FILE = "flask_line_sessions.sqlite3"
@@ -128,5 +128,5 @@ class DeferredSessions(SessionInterface):
 def rotate_session_id() -> None:
     """Give the session a new id at login, so an id planted before login is worthless (session fixation)."""
     interface = current_app.session_interface
-    if isinstance(interface, RegeneratingSessions) and getattr(session, "sid", None):
-        interface.regenerate(session)
+    if offers(interface, RegeneratingSessions) and getattr(session, "sid", None):
+        cast(RegeneratingSessions, interface).regenerate(session)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from flask import Flask, Response
 from flask.sessions import SessionMixin
 
-from .abilities import ExtendingSessions
+from .abilities import ExtendingSessions, offers
 
 if TYPE_CHECKING:
     from flask_session.base import ServerSideSession
@@ -57,8 +57,8 @@ def touch_if_unchanged(store: Any, app: Flask, session: SessionMixin, response: 
 def _extend(store: Any, store_id: str, app: Flask, session: SessionMixin, as_read: bytes) -> bool:
     """Extend the stored session's life; False when it is no longer stored as it was read."""
     lifetime = app.permanent_session_lifetime
-    if isinstance(store, ExtendingSessions):
-        return store.extend(store_id, lifetime.total_seconds(), session)
+    if offers(store, ExtendingSessions):
+        return bool(store.extend(store_id, lifetime.total_seconds(), session))
     if is_redis_store(store):
         return bool(store.client.expire(store_id, lifetime))
     stored = store._retrieve_session_data(store_id)
