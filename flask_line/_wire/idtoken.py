@@ -8,7 +8,6 @@ and, when asked, ``at_hash``.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import time
 from collections.abc import Callable, Collection
@@ -24,7 +23,7 @@ MAX_JWT_BYTES = 16_384
 
 if TYPE_CHECKING:
     from joserfc.jwk import Key
-    from joserfc.jwt import JWTClaimsRegistry, Token
+    from joserfc.jwt import Token
 
 
 @dataclass(frozen=True, eq=False)  # a service, not a value: equal only to itself
@@ -137,10 +136,19 @@ class IdTokenVerifier:
         return self.jwks.key(header.get("kid"))
 
     def _check_claims(self, claims: dict[str, Any], nonce: str | None) -> None:
+        from joserfc import jwt
         from joserfc.errors import ExpiredTokenError, JoseError, MissingClaimError
 
+        registry = jwt.JWTClaimsRegistry(  # one per token: joserfc 1.0 reads the time when a registry is made
+            leeway=self.leeway,
+            iss={"essential": True, "value": self.expected_issuer()},
+            sub={"essential": True},
+            aud={"essential": True, "value": self.client_id},
+            exp={"essential": True},
+            iat={"essential": True},
+        )
         try:
-            _id_token_claims(self.expected_issuer(), self.client_id, self.leeway).validate(claims)
+            registry.validate(claims)
         except ExpiredTokenError:
             raise IdTokenError("The ID token has expired.") from None
         except MissingClaimError as error:
@@ -168,22 +176,6 @@ class IdTokenVerifier:
         expected = create_half_hash(access_token, alg)
         if not isinstance(at_hash, str) or expected is None or not hmac.compare_digest(at_hash.encode(), expected):
             raise IdTokenError("The ID token's at_hash does not match the access token.")
-
-
-@functools.lru_cache(maxsize=1024)
-def _id_token_claims(issuer: str, client_id: str, leeway: int) -> JWTClaimsRegistry:
-    """The claim checks of ID tokens ``issuer`` makes for ``client_id``: built once, as they keep nothing of a
-    token (the time is read at each check)."""
-    from joserfc import jwt
-
-    return jwt.JWTClaimsRegistry(
-        leeway=leeway,
-        iss={"essential": True, "value": issuer},
-        sub={"essential": True},
-        aud={"essential": True, "value": client_id},
-        exp={"essential": True},
-        iat={"essential": True},
-    )
 
 
 def _describe(error: Exception) -> str:
