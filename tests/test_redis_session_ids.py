@@ -96,3 +96,23 @@ def test_each_sign_in_of_many_visitors_keeps_one_session_each(site, store, line_
         client.get("/line/login")  # a session stored before the sign-in, as a real visitor's
         follow_login(client, line_platform, user=("Brown", "Cony", "Sally")[number % 3])
     assert session_keys(store) == {cookie_of(client) for client in visitors}
+
+
+def test_redis_going_away_before_the_new_id_is_written_is_a_503_not_a_sign_in(site, redis_server, line_platform):
+    from flask_line import signals
+
+    client = site.test_client()
+    start = client.get("/line/login")
+    back = line_platform.consent(start.location, user="Brown")
+
+    def store_goes_away(sender: Any, **details: Any) -> None:
+        redis_server.stop()  # after the callback read the session, before its write (and the old id's delete)
+
+    with signals.login_succeeded.connected_to(store_goes_away):
+        answer = client.get(back.path)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert "Location" not in answer.headers, "the visitor is not sent on as if signed in"
+    redis_server.start()  # an empty Redis: nothing of the half-done sign-in is left, no restart of the app needed
+    assert client.get("/whoami").data == b"anonymous"
+    assert follow_login(client, line_platform, user="Brown").status_code == 302
+    assert client.get("/whoami").get_data(as_text=True).startswith("member-of-U")
