@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask, session
+from flask import Flask, jsonify, request, session
 from flask_login import LoginManager, UserMixin, current_user
 
-from flask_line import LineOAuth
+from flask_line import LineOAuth, current_line_user, line_login_required
 from flask_line._sessions.setup import rotate_session_id
-from tests.conftest import BrowserClient, follow_login
+from tests.conftest import BrowserClient, deliver, follow_login
 from tests.local import RedisServer
 
 
@@ -56,6 +56,10 @@ def site(line_app_config: dict[str, Any], store: redis.Redis, tmp_path: Any) -> 
 
 def session_keys(store: redis.Redis) -> set[str]:
     return {key.decode().removeprefix("session:") for key in store.scan_iter("session:*")}
+
+
+def user_id(line: Any, name: str) -> str:
+    return next(user.user_id for user in line.platform.users.values() if user.display_name == name)
 
 
 def cookie_of(client: Any) -> str:
@@ -116,3 +120,86 @@ def test_redis_going_away_before_the_new_id_is_written_is_a_503_not_a_sign_in(si
     assert client.get("/whoami").data == b"anonymous"
     assert follow_login(client, line_platform, user="Brown").status_code == 302
     assert client.get("/whoami").get_data(as_text=True).startswith("member-of-U")
+
+
+def sign_in_with_line_login(client: Any, line: Any) -> None:
+    assert follow_login(client, line, user="Brown").status_code == 302
+
+
+def sign_in_with_line_works(client: Any, line: Any) -> None:
+    start = client.get("/line/works/login")
+    assert start.status_code == 302
+    assert deliver(client, line.consent(start.location, user="Alice")).status_code == 302
+
+
+def sign_in_with_a_liff_id_token(client: Any, line: Any) -> None:
+    answer = client.post("/line/session", json={"id_token": line.liff_login("Brown")["id_token"]})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "sign_in",
+    [sign_in_with_line_login, sign_in_with_line_works, sign_in_with_a_liff_id_token],
+    ids=["line-login", "line-works", "liff-session-exchange"],
+)
+def test_every_sign_in_leaves_only_its_new_id_in_redis(site, store, line_platform, sign_in):
+    client = site.test_client()
+    client.get("/line/login")  # a session stored before the sign-in (an attacker may have planted its id)
+    planted = cookie_of(client)
+    sign_in(client, line_platform)
+    fresh = cookie_of(client)
+    assert fresh != planted
+    assert session_keys(store) == {fresh}
+    client.set_cookie("session", planted, domain="app.test")
+    assert client.get("/whoami").data == b"anonymous"
+
+
+def test_shops_on_redis_sessions_with_flask_login_an_async_view_and_a_thai_phone(make_app, store, line_platform):
+    """Combined: two shops' channels chosen per request, Redis sessions, Flask-Login members, an ``async def`` view
+    and a Thai visitor: each sign-in rotates the id in one round trip and lands back at its own shop."""
+    shops = {"tea": "1653000001", "noodle": "1653000002"}
+    channels = {
+        name: {"channel_id": cid, "channel_secret": f"{name}-secret-0123456789abcdef"} for name, cid in shops.items()
+    }
+    for entry in channels.values():
+        line_platform.platform.add_channel(entry["channel_id"], entry["channel_secret"])
+    line_platform.platform.register_app("http://app.test")
+    app = make_app(
+        LINE_LOGIN_CHANNEL_ID=None,
+        LINE_LOGIN_CHANNEL_SECRET=None,
+        LINE_LOGIN_CHANNELS=channels,
+        LINE_URL_VALUES=["shop"],
+        SESSION_TYPE="redis",
+        SESSION_REDIS=store,
+    )
+    app.extensions["line"].channel_loader(lambda: (request.view_args or {}).get("shop") or request.args.get("shop"))
+    LoginManager(app).user_loader(Member)
+
+    @app.extensions["line"].link_user
+    def member_for(user: Any, linked_user_id: str | None) -> Member:
+        return Member(linked_user_id or f"{user.channel_id}:{user.user_id}")
+
+    @app.get("/shops/<shop>/card")
+    @line_login_required
+    async def card(shop: str) -> Any:
+        return jsonify(shop=shop, channel=current_line_user.channel_id, member=current_user.id)
+
+    thai = {"Accept-Language": "th-TH,th;q=0.9", "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)"}
+    for (shop, channel_id), person in zip(shops.items(), ("Brown", "Cony"), strict=True):
+        client = app.test_client()
+        client.get(f"/line/login?shop={shop}", headers=thai)  # a stored session first
+        planted = cookie_of(client)
+        start = client.get(f"/shops/{shop}/card", headers=thai)
+        assert start.status_code == 302 and f"shop={shop}" in start.location
+        to_line = client.get(start.location, headers=thai)
+        assert "ui_locales=th" in to_line.location
+        back = deliver(client, line_platform.consent(to_line.location, user=person))
+        assert back.location == f"/shops/{shop}/card"
+        assert cookie_of(client) != planted and planted not in session_keys(store)
+        shown = client.get(f"/shops/{shop}/card", headers=thai).json
+        assert shown == {
+            "shop": shop,
+            "channel": channel_id,
+            "member": f"{channel_id}:{user_id(line_platform, person)}",
+        }
+    assert len(session_keys(store)) == 2, "two visitors signed in at two shops: their two sessions, nothing else"
