@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask, jsonify, request, session
+from flask import Flask, jsonify, session
 from flask_login import LoginManager, UserMixin, current_user
 
 from flask_line import LineOAuth, current_line_user, line_login_required
 from flask_line._sessions.setup import rotate_session_id
 from tests.conftest import BrowserClient, deliver, follow_login
 from tests.local import RedisServer
+from tests.test_shops import CHANNELS, shops_app
 
 
 class Member(UserMixin):
@@ -157,22 +158,7 @@ def test_every_sign_in_leaves_only_its_new_id_in_redis(site, store, line_platfor
 def test_shops_on_redis_sessions_with_flask_login_an_async_view_and_a_thai_phone(make_app, store, line_platform):
     """Combined: two shops' channels chosen per request, Redis sessions, Flask-Login members, an ``async def`` view
     and a Thai visitor: each sign-in rotates the id in one round trip and lands back at its own shop."""
-    shops = {"tea": "1653000001", "noodle": "1653000002"}
-    channels = {
-        name: {"channel_id": cid, "channel_secret": f"{name}-secret-0123456789abcdef"} for name, cid in shops.items()
-    }
-    for entry in channels.values():
-        line_platform.platform.add_channel(entry["channel_id"], entry["channel_secret"])
-    line_platform.platform.register_app("http://app.test")
-    app = make_app(
-        LINE_LOGIN_CHANNEL_ID=None,
-        LINE_LOGIN_CHANNEL_SECRET=None,
-        LINE_LOGIN_CHANNELS=channels,
-        LINE_URL_VALUES=["shop"],
-        SESSION_TYPE="redis",
-        SESSION_REDIS=store,
-    )
-    app.extensions["line"].channel_loader(lambda: (request.view_args or {}).get("shop") or request.args.get("shop"))
+    app = shops_app(make_app, line_platform, SESSION_TYPE="redis", SESSION_REDIS=store)
     LoginManager(app).user_loader(Member)
 
     @app.extensions["line"].link_user
@@ -185,7 +171,8 @@ def test_shops_on_redis_sessions_with_flask_login_an_async_view_and_a_thai_phone
         return jsonify(shop=shop, channel=current_line_user.channel_id, member=current_user.id)
 
     thai = {"Accept-Language": "th-TH,th;q=0.9", "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0)"}
-    for (shop, channel_id), person in zip(shops.items(), ("Brown", "Cony"), strict=True):
+    for shop, person in (("tea", "Brown"), ("cake", "Cony")):
+        channel_id = CHANNELS[shop]["channel_id"]
         client = app.test_client()
         client.get(f"/line/login?shop={shop}", headers=thai)  # a stored session first
         planted = cookie_of(client)

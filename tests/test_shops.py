@@ -50,20 +50,27 @@ def shop_of_request() -> str | None:
     return (request.view_args or {}).get("shop") or request.args.get("shop")
 
 
-@pytest.fixture
-def shops(make_app: AppFactory, line_platform: EmulatorServer) -> Flask:
-    """The platform: three shops' channels listed in config, no app-wide channel, the shop in LINE_URL_VALUES."""
+def shops_app(make_app: AppFactory, line: EmulatorServer, **config: Any) -> Flask:
+    """The platform: three shops' channels listed in config, no app-wide channel, the shop in LINE_URL_VALUES and
+    read by the channel loader; ``config`` adds settings (another session store)."""
     for entry in CHANNELS.values():
-        line_platform.platform.add_channel(entry["channel_id"], entry["channel_secret"])
-    line_platform.platform.register_app("http://app.test")
+        line.platform.add_channel(entry["channel_id"], entry["channel_secret"])
+    line.platform.register_app("http://app.test")
     app = make_app(
         LINE_LOGIN_CHANNEL_ID=None,
         LINE_LOGIN_CHANNEL_SECRET=None,
         LINE_LOGIN_CHANNELS=CHANNELS,
         LINE_URL_VALUES=["shop"],
+        **config,
     )
-    line = app.extensions["line"]
-    line.channel_loader(shop_of_request)  # the name as given: an unlisted one is a 404
+    app.extensions["line"].channel_loader(shop_of_request)  # the name as given: an unlisted one is a 404
+    return app
+
+
+@pytest.fixture
+def shops(make_app: AppFactory, line_platform: EmulatorServer) -> Flask:
+    """The platform, with a protected card page, a bearer API and the site's own links to flask-line per shop."""
+    app = shops_app(make_app, line_platform)
 
     @app.get("/shops/<shop>/card")
     @line_login_required
