@@ -33,20 +33,41 @@ KINDS = {
 
 
 def process_cpu_seconds(root: int) -> float:
-    """User and system CPU of ``root`` and its children (gunicorn's master and workers), from /proc."""
+    """CPU time of ``root`` and its children (gunicorn's master and workers), every thread, to the nanosecond
+    (``/proc/<pid>/task/<tid>/schedstat``); in clock ticks from ``/proc/<pid>/stat`` where the kernel keeps no
+    schedstat (a tick is 10 ms: a round's floor app used about 45 of them, so the figures stepped by 2%)."""
     total = 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in _tree(root):
+        try:
+            total += sum(_thread_seconds(task) for task in Path(f"/proc/{pid}/task").iterdir())
+        except OSError:  # the process ended meanwhile
+            continue
+    return total
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and its children."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
-        pid, parent = int(entry.name), int(fields[1])
-        if pid == root or parent == root:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+        if int(entry.name) == root or parent == root:
+            found.append(int(entry.name))
+    return found
+
+
+def _thread_seconds(task: Path) -> float:
+    try:
+        return int((task / "schedstat").read_text().split()[0]) / 1e9
+    except FileNotFoundError:  # no schedstat in this kernel: user and system ticks
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:  # the thread ended meanwhile
+        return 0.0
 
 
 def start_gunicorn(kind: str, workers: int, emulator: str, redis_url: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -138,23 +159,29 @@ def run(plot_to: Path | None = None, rounds: int = ROUNDS) -> dict[str, Any] | N
 def measure_side_by_side(
     emulator: EmulatorServer, workers: int, redis_url: str, rounds: int
 ) -> dict[str, dict[int, dict[str, float]]]:
-    """Every kind under gunicorn with ``workers`` workers, in alternating rounds; medians per client level."""
-    servers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
-    try:
-        for kind in KINDS:
-            servers[kind] = start_gunicorn(kind, workers, emulator.url, redis_url)
-            emulator.platform.register_app(servers[kind][1])
-        for process, url in servers.values():  # warm up every worker: its first login loads what it needs
-            measure(url, emulator, workers * 4, process.pid)
-        samples: dict[str, dict[int, list[dict[str, float]]]] = {kind: {c: [] for c in CLIENTS} for kind in KINDS}
-        for _ in range(rounds):
+    """Every kind under gunicorn with ``workers`` workers, in alternating rounds; medians per client level.
+
+    Each round starts every server afresh, in a rotated order: a process keeps its own luck (its hash seed, where
+    its memory lands) for as long as it lives, which moved the CPU of two identical servers apart by about 5%; with
+    one process per kind for every round, that luck would be in every round's figure.
+    """
+    samples: dict[str, dict[int, list[dict[str, float]]]] = {kind: {c: [] for c in CLIENTS} for kind in KINDS}
+    for number in range(rounds):
+        order = list(KINDS)[number % len(KINDS) :] + list(KINDS)[: number % len(KINDS)]
+        servers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+        try:
+            for kind in order:
+                servers[kind] = start_gunicorn(kind, workers, emulator.url, redis_url)
+                emulator.platform.register_app(servers[kind][1])
+            for process, url in servers.values():  # warm up every worker: its first login loads what it needs
+                measure(url, emulator, workers * 4, process.pid)
             for clients in CLIENTS:
                 for kind, (process, url) in servers.items():
                     samples[kind][clients].append(measure(url, emulator, clients, process.pid))
-    finally:
-        for process, _ in servers.values():
-            process.terminate()
-            process.wait(timeout=20)
+        finally:
+            for process, _ in servers.values():
+                process.terminate()
+                process.wait(timeout=20)
     results = {
         kind: {
             clients: {name: statistics.median(sample[name] for sample in runs) for name in runs[0]}

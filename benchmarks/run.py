@@ -346,8 +346,9 @@ def gunicorn_lines(served: dict[int, Any] | None) -> list[str]:
             )
     lines += [
         "",
-        f"- App CPU: user and system time of gunicorn's master and workers, per login; {concurrency.ROUNDS} "
-        "rounds per level, the apps measured back to back in each (medians). Plot: `benchmarks/concurrency.png`",
+        f"- App CPU: CPU time of gunicorn's master and workers (every thread, to the nanosecond), per login; "
+        f"{concurrency.ROUNDS} rounds, each with every server started afresh in a rotated order, the apps measured "
+        "back to back at each level (medians). Plot: `benchmarks/concurrency.png`",
         "- Floor: the same two requests and session store doing no OAuth work (no token call, no signature check, "
         "no session-id rotation): what gunicorn, Flask and Flask-Session cost before any login logic.",
         "- Above the floor: (flask-line - floor) / (Authlib - floor) app CPU, the three apps measured back to back "

@@ -13,6 +13,7 @@ import io
 from typing import IO, TYPE_CHECKING
 
 from flask import request
+from werkzeug.wsgi import get_content_length
 
 from ._log import log
 from ._wire.untrusted_json import UntrustedJsonError, parse
@@ -71,7 +72,7 @@ def bound_request_body(limit: int) -> None:
     environ = request.environ
     if environ.get(_BOUNDED_KEY) is not None:
         return
-    length = request.content_length
+    length = get_content_length(environ)  # (``request.content_length`` raises and catches two KeyErrors on a GET)
     if length is not None and length > limit:
         raise _too_large(limit)
     environ["wsgi.input"] = BoundedInput(environ["wsgi.input"], limit)

@@ -110,7 +110,7 @@ class LineOAuth:
     def _check_the_emulator(self) -> None:
         """In emulator mode, say (log, or a page for a sign-in) when nobody runs the emulator, with the command."""
         emulator_url = runtime().settings.common.emulator_url
-        if emulator_url is not None:
+        if emulator_url is not None and not self._emulator_watch.answered(emulator_url):
             sends_the_browser = request.endpoint in SENDS_THE_BROWSER_TO_LINE
             self._emulator_watch.check(emulator_url, _emulator_command_here, sends_the_browser=sends_the_browser)
 

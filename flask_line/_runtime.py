@@ -264,6 +264,10 @@ class EmulatorWatch:
         self._answered: set[str] = set()
         self._warned: set[str] = set()
 
+    def answered(self, emulator_url: str) -> bool:
+        """Whether the emulator at ``emulator_url`` has answered once (then it is not asked again)."""
+        return emulator_url in self._answered
+
     def check(self, emulator_url: str, command: Callable[[], str], *, sends_the_browser: bool) -> None:
         """Log (once) or, for a sign-in, raise :class:`~flask_line.errors.EmulatorNotAnswering` when it is down."""
         if emulator_url in self._answered or (emulator_url in self._warned and not sends_the_browser):

@@ -96,7 +96,13 @@ def bound_body() -> None:
 
 def login() -> Response:
     """Start a LINE Login; ``next`` says where to land afterwards, other query parameters are LINE options."""
-    return runtime().require_login().flow.start(request.args)
+    return runtime().require_login().flow.start(_query())
+
+
+def _query() -> dict[str, str]:
+    """The query string as a plain dict (each name's first value, as ``request.args.get`` gives): flows look up names
+    the query may lack, and a werkzeug ``MultiDict`` raises and catches an exception for every missing one."""
+    return request.args.to_dict()
 
 
 def callback() -> Response:
@@ -104,7 +110,7 @@ def callback() -> Response:
 
     It completes at the channel that started the sign-in (the callback URL carries no shop).
     """
-    params = request.form if request.method == "POST" else request.args
+    params = request.form.to_dict() if request.method == "POST" else _query()
     state = runtime()
     started = resume_at_origin(state.pending, params, LOGIN_SIGNALS)
     if started is None:
@@ -196,7 +202,7 @@ def attach() -> Response:
     module = runtime().require_module()
     if module.needs_sign_in():
         return _sign_in_first()
-    return module.flow.start(request.args)
+    return module.flow.start(_query())
 
 
 def accounts() -> Response | str:
@@ -258,8 +264,9 @@ def _sign_in_first() -> NoReturn:
 def attach_callback() -> Response:
     """LINE Official Account Manager's redirect back (at the shop, and as the admin, that started the attach)."""
     state = runtime()
-    resume_at_origin(state.pending, request.args, ATTACH_SIGNALS)
-    return state.require_module().flow.finish(request.args)
+    params = _query()
+    resume_at_origin(state.pending, params, ATTACH_SIGNALS)
+    return state.require_module().flow.finish(params)
 
 
 def module_webhook() -> tuple[str, int]:
@@ -296,14 +303,14 @@ def bot_link(messaging_channel: str | None = None) -> Response:
 
 def works_login() -> Response:
     """Start a LINE WORKS sign-in; ``next`` says where to land afterwards."""
-    return runtime().require_works_sign_in().start(request.args)
+    return runtime().require_works_sign_in().start(_query())
 
 
 def works_callback() -> Response:
     """LINE WORKS' redirect back: it completes at the company that started the sign-in (the callback URL carries
     no company), and a request of another company (its host, say) refuses it."""
-    state = runtime()
-    started = resume_at_origin(state.pending, request.args, WORKS_SIGN_IN_SIGNALS)
+    state, params = runtime(), _query()
+    started = resume_at_origin(state.pending, params, WORKS_SIGN_IN_SIGNALS)
     try:
         flow = state.require_works_sign_in()
     except StateError as error:
@@ -313,7 +320,7 @@ def works_callback() -> Response:
             raise
         # A state this browser never issued names no company: a 400, like any unknown state.
         fail_before_the_flow(StateError("The state is unknown to this browser session."), WORKS_SIGN_IN_SIGNALS)
-    return flow.finish(request.args)
+    return flow.finish(params)
 
 
 def works_logout() -> Response:
@@ -341,9 +348,10 @@ def _never_silent_unless_same_site() -> Mapping[str, str]:
     A silent link started by another site (or by a browser that sends no ``Sec-Fetch-Site``) could attach the
     visitor's LINE account to whoever is signed in here without a screen: it shows LINE's screen instead.
     """
-    if request.args.get("prompt") != "none" or request.headers.get("Sec-Fetch-Site") in ("same-origin", "same-site"):
-        return request.args
-    return {key: value for key, value in request.args.items() if key != "prompt"}
+    query = _query()
+    if query.get("prompt") != "none" or request.headers.get("Sec-Fetch-Site") in ("same-origin", "same-site"):
+        return query
+    return {key: value for key, value in query.items() if key != "prompt"}
 
 
 def _site_user_to_link() -> str:

@@ -15,6 +15,7 @@ import pytest
 from flask import jsonify, session
 
 from flask_line import current_line_user, line_token_required, signals
+from flask_line._wire.untrusted_json import MAX_DEPTH, UntrustedJsonError, parse
 from flask_line.testing import DEMO_CHANNEL_ID, DEMO_CHANNEL_SECRET, DEMO_MODULE_CHANNEL_SECRET
 from tests.conftest import captured, deliver, follow_login
 
@@ -74,6 +75,42 @@ def test_a_deeply_nested_answer_from_line_is_a_clean_502(client, line_platform):
     with captured(signals.login_failed) as failed:
         answer = follow_login(client, line_platform)
     assert answer.status_code == 502 and failed and failed[0]["error"].code == "upstream_unavailable"
+
+
+def nested_list(levels: int) -> list:
+    """A JSON value ``levels`` lists deep."""
+    return json.loads("[" * levels + "]" * levels)
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH, MAX_DEPTH + 1])
+def test_an_id_token_nested_to_the_limit_signs_in_and_one_level_more_is_refused(client, line_platform, levels):
+    # Within the interpreter's own recursion limit: it is flask-line's bound that refuses, not a RecursionError.
+    line_platform.platform.inject(
+        "POST /oauth2/v2.1/token",
+        id_token={"claims": {"extra": nested_list(levels - 1)}},  # the claims: one level
+    )
+    with captured(signals.login_failed) as failed:
+        answer = follow_login(client, line_platform)
+    if levels == MAX_DEPTH:
+        assert answer.status_code == 302 and not failed
+    else:
+        assert answer.status_code >= 400 and failed[0]["error"].code == "invalid_id_token"
+
+
+def test_an_answer_from_line_one_level_too_deep_is_a_clean_502(client, line_platform):
+    body = json.dumps({"access_token": "a", "expires_in": 3600, "extra": nested_list(MAX_DEPTH)})
+    line_platform.platform.inject("POST /oauth2/v2.1/token", status=200, body=body)
+    with captured(signals.login_failed) as failed:
+        answer = follow_login(client, line_platform)
+    assert answer.status_code == 502 and failed[0]["error"].code == "upstream_unavailable"
+
+
+def test_brackets_inside_strings_do_not_make_json_too_deep():
+    text = json.dumps({"display_name": "[" * 100 + "{" * 100, "tags": [["a"]]})
+    assert parse(text)["tags"] == [["a"]]
+    assert parse(text.encode())["display_name"].startswith("[[[")
+    with pytest.raises(UntrustedJsonError):
+        parse("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
 
 
 def test_a_deeply_nested_signed_webhook_is_a_clean_400(make_app):

@@ -124,6 +124,20 @@ def test_per_request_options_reach_line(client):
     assert params["switch_amr"] == "false"
 
 
+def test_a_repeated_option_or_next_counts_once_with_its_first_value(client, line_platform):
+    answer = follow_login(client, line_platform, query="prompt=consent&prompt=none&next=/first&next=/second")
+    assert answer.location == "/first"
+    start = client.get("/line/login?prompt=consent&prompt=none")
+    assert authorize_params(start.location)["prompt"] == "consent"
+
+
+def test_an_authorize_url_with_its_own_query_keeps_it(make_app, line_platform):
+    app = make_app(LINE_LOGIN_AUTHORIZE_URL=f"{line_platform.url}/oauth2/v2.1/authorize?tenant=shop-1")
+    location = app.test_client().get("/line/login").location
+    assert location.startswith(f"{line_platform.url}/oauth2/v2.1/authorize?tenant=shop-1&response_type=code&")
+    assert authorize_params(location)["client_id"] == "1650000000"
+
+
 @pytest.mark.parametrize("query", ["prompt=always", "bot_prompt=loud", "max_age=-1", "ui_locales=%3Cscript%3E"])
 def test_bad_per_request_option_is_a_400(client, query):
     response = client.get(f"/line/login?{query}")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import session
+from flask import g, session
 
 from .._sessions.keys import FINISHED_KEY, PENDING_KEY
 from ..errors import StateError
@@ -24,6 +24,8 @@ MAX_PENDING = 8
 #: Completed authorizations remembered, so a refreshed callback page goes on to ``next`` instead of failing.
 MAX_FINISHED = 4
 STATE_LENGTH = 43
+#: Where a request keeps the authorization it peeked at (a callback peeks to find its shop, then finishes it).
+_PEEKED = "_line_peeked_authorization"
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,8 @@ class PendingAuthorizations:
         if record["kind"] != kind:
             raise StateError(f"The state belongs to a {record['kind']} flow, not to {kind}.")
         session[PENDING_KEY] = {key: value for key, value in records.items() if key != state}
-        pending = _from_record(state, record)
+        peeked = g.get(_PEEKED)
+        pending = peeked[1] if peeked is not None and peeked[0] is record else _from_record(state, record)
         if time.time() - pending.created_at > self.ttl:
             raise StateError("The sign-in took too long and expired; please start again.")
         return pending
@@ -115,7 +118,11 @@ class PendingAuthorizations:
         if not isinstance(state, str):
             return None
         record = self._live_records().get(state)
-        return _from_record(state, record) if record is not None else None
+        if record is None:
+            return None
+        pending = _from_record(state, record)
+        setattr(g, _PEEKED, (record, pending))  # the same record, if finished in this request, is not read again
+        return pending
 
     def latest(self, kind: str) -> PendingAuthorization | None:
         """This browser's newest live authorization of ``kind`` or of its family (``"login"`` finds

@@ -82,7 +82,6 @@ class LoginFlow(AuthorizationFlow[SignIn[LineUser]]):
 
     def options_from(self, args: Mapping[str, str]) -> dict[str, Any]:
         """Per-request overrides (``?prompt=consent``...), checked like settings; a bad one is a 400."""
-        # Only the options the query names are read: a MultiDict's ``get`` of a missing key costs an exception.
         named = [key for key in LOGIN_OPTIONS if key in args]
         given = {key: args[key] for key in named if args[key]}
         for key in given:

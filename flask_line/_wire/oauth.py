@@ -44,8 +44,10 @@ def authorization_url(
 
         query["code_challenge"] = create_s256_code_challenge(code_verifier)
         query["code_challenge_method"] = "S256"
-    parts = urlsplit(endpoint)
     encoded = urlencode(query, quote_via=quote)
+    if "?" not in endpoint and "#" not in endpoint:  # LINE's endpoints: nothing to merge with
+        return f"{endpoint}?{encoded}"
+    parts = urlsplit(endpoint)
     return urlunsplit(parts._replace(query="&".join(filter(None, [parts.query, encoded]))))
 
 
