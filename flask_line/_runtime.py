@@ -119,9 +119,12 @@ class Runtime:
             login = current_login()
             channel_id = login.settings.channel_id if login is not None else None
             if kind.split(":", 1)[0] != WORKS_SIGN_IN_KIND:
-                return origin_here(common.url_values, channel_id)
-            works = companies.get().current()  # the company whose sign-in starts: its callback completes there
-            return origin_here(common.url_values, channel_id, works.settings.client_id if works is not None else None)
+                return origin_here(common.url_values, channel_id, with_url=channels.active)
+            works_companies = companies.get()
+            works = works_companies.current()  # the company whose sign-in starts: its callback completes there
+            company_id = works.settings.client_id if works is not None else None
+            with_url = channels.active or works_companies.active
+            return origin_here(common.url_values, channel_id, company_id, with_url=with_url)
 
         pending = PendingAuthorizations(common.pending_ttl, origin)
         identities = Identities(pending)

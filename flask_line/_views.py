@@ -120,6 +120,8 @@ def callback() -> Response:
         restore(latest.origin if latest is not None else None)
     try:
         login = state.require_login()
+    except StateError as error:  # the start's channel changed, or cannot be found again
+        fail_before_the_flow(error, LOGIN_SIGNALS)
     except ChannelNotFound:
         if started is not None:
             raise

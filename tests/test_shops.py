@@ -232,6 +232,47 @@ def test_a_callback_reaching_another_worker_completes_at_the_shop_that_started(
     assert signed_in_line_user(elsewhere, channel=cake).user_id == user_id(line_platform, "Cony")
 
 
+def test_a_callback_at_a_worker_whose_shop_changed_channel_is_refused_with_a_signal(
+    shops: Flask, make_app: AppFactory, line_platform: EmulatorServer
+):
+    other_worker = make_app(
+        LINE_LOGIN_CHANNEL_ID=None, LINE_LOGIN_CHANNEL_SECRET=None, LINE_LOGIN_CHANNELS=None, LINE_URL_VALUES=["shop"]
+    )
+    # The cake shop moved to another channel between the start and the callback.
+    other_worker.extensions["line"].channel_loader(lambda: LoginChannel(**CHANNELS["tea"]))  # type: ignore[arg-type]
+    client = shops.test_client()
+    back = line_platform.consent(client.get("/line/login?shop=cake").location)
+    cookie = client.get_cookie(shops.config["SESSION_COOKIE_NAME"], domain="app.test")
+    assert cookie is not None
+    elsewhere = other_worker.test_client()
+    elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    with captured(line_signals.login_failed) as failed:
+        landed = elsewhere.get(back.path)
+    assert landed.status_code == 400
+    assert failed[0]["error"].code == "invalid_state"
+    assert not signed_in_line_user(elsewhere, channel=LoginChannel(**CHANNELS["tea"]))  # type: ignore[arg-type]
+
+
+def test_a_sign_in_started_before_the_site_chose_shops_asks_to_start_again(
+    make_app: AppFactory, line_platform: EmulatorServer
+):
+    # One channel for the whole site when the sign-in starts (nothing per request: no start URL is kept)...
+    before = make_app()
+    client = before.test_client()
+    back = line_platform.consent(client.get("/line/login").location)
+    # ...and a new release, with shops chosen per request, receives the callback.
+    after = shops_app(make_app, line_platform)
+    cookie = client.get_cookie(before.config["SESSION_COOKIE_NAME"], domain="app.test")
+    assert cookie is not None
+    elsewhere = after.test_client()
+    elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    with captured(line_signals.login_failed) as failed:
+        landed = elsewhere.get(back.path)
+    assert landed.status_code == 400
+    assert "Please try again" in landed.get_data(as_text=True)
+    assert failed[0]["error"].code == "invalid_state"
+
+
 def test_an_unlisted_shop_name_is_a_clean_404(shops: Flask, caplog: Any):
     page = shops.test_client().get("/line/login?shop=no-such-shop")
     assert page.status_code == 404

@@ -10,12 +10,15 @@ continues as if at the shop that started.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
+
+from ..errors import StateError
 
 #: Longest URL value kept (a shop's slug or id); a longer one is not a shop of this site.
 MAX_URL_VALUE_LENGTH = 200
@@ -30,7 +33,8 @@ class Origin:
 
     #: The values of ``LINE_URL_VALUES`` the starting request carried.
     url_values: Mapping[str, str] = field(default_factory=dict)
-    #: The start's URL with only those values as its query (what the loader is asked again with, if needed).
+    #: The start's URL with only those values as its query (what the loader is asked again with, if needed); empty
+    #: when no loader could need it (the app chooses no channel or company per request).
     url: str = ""
     #: The LINE Login channel serving the start (None: none, or the app has no LINE Login).
     channel_id: str | None = None
@@ -70,12 +74,30 @@ def url_values(names: Iterable[str]) -> Mapping[str, str]:
     return found
 
 
-def origin_here(names: Iterable[str], channel_id: str | None, company_id: str | None = None) -> Origin:
+def origin_here(
+    names: Iterable[str], channel_id: str | None, company_id: str | None = None, *, with_url: bool = True
+) -> Origin:
     """The :class:`Origin` of a sign-in starting in this request, served by ``channel_id`` (and, for a LINE WORKS
-    sign-in, by the company whose app's client id is ``company_id``)."""
+    sign-in, by the company whose app's client id is ``company_id``); its URL only ``with_url`` (a loader may be
+    asked at it again)."""
     values = url_values(names)
+    if not with_url:
+        return Origin(values, "", channel_id, company_id)
     url = request.host_url + request.path.lstrip("/")  # werkzeug's path starts with one "/"; host_url ends with it
     return Origin(values, f"{url}?{urlencode(values)}" if values else url, channel_id, company_id)
+
+
+@contextmanager
+def at_start(origin: Origin) -> Iterator[None]:
+    """A request context at the page that started ``origin``'s sign-in, where the loader is asked again when this
+    worker does not know the channel or company (another worker started it)."""
+    if not origin.url:  # started while the app chose nothing per request (a deploy mid-sign-in): nowhere to ask
+        raise StateError("This sign-in started before the site changed its setup; please start again.")
+    start = urlsplit(origin.url)
+    with current_app.test_request_context(
+        start.path, base_url=f"{start.scheme}://{start.netloc}", query_string=start.query
+    ):
+        yield
 
 
 def restore(origin: Origin | None) -> None:

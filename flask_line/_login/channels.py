@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 
-from .._flow.origin import Origin, restored_origin
+from .._flow.origin import Origin, at_start, restored_origin
 from .._registry import DEFAULT, Naming, Registry, check_credentials
 from ..errors import ChannelNotFound, ConfigurationError, StateError
 from .service import LoginService
@@ -147,11 +147,7 @@ class LoginChannels:
             return found
         if not self.active:
             raise ChannelNotFound(f"The channel {origin.channel_id} that started this sign-in is not configured.")
-        start = urlsplit(origin.url)
-        # Another worker started it: ask the loader as if the visitor were still at the page that started.
-        with current_app.test_request_context(
-            start.path, base_url=f"{start.scheme}://{start.netloc}", query_string=start.query
-        ):
+        with at_start(origin):  # another worker started it: the loader asked as if at the page that started
             channel = self._registry.ask_loader()
         if channel.channel_id != origin.channel_id:
             raise StateError("The shop's LINE Login channel changed during the sign-in; please start again.")

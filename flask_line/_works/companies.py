@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from flask import current_app, g, has_request_context, request
+from flask import g, has_request_context, request
 
-from .._flow.origin import Origin, restored_origin
+from .._flow.origin import Origin, at_start, restored_origin
 from .._log import log
 from .._registry import DEFAULT, Naming, Registry, check_credentials
 from ..errors import CompanyNotFound, ConfigurationError, LineError, StateError
@@ -173,11 +173,7 @@ class WorksCompanies:
             return found
         if not self.active:
             raise CompanyNotFound(f"The LINE WORKS company {company_id} that started this sign-in is not configured.")
-        start = urlsplit(origin.url)
-        # Another worker started it: ask the loader as if the visitor were still at the page that started.
-        with current_app.test_request_context(
-            start.path, base_url=f"{start.scheme}://{start.netloc}", query_string=start.query
-        ):
+        with at_start(origin):  # another worker started it: the loader asked as if at the page that started
             company = self._registry.ask_loader()
         if company.client_id != company_id:
             raise StateError("The company's LINE WORKS app changed during the sign-in; please start again.")
