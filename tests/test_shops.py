@@ -203,6 +203,15 @@ def test_the_sign_out_page_posts_to_its_own_shop_and_signs_out_of_that_shop_only
     assert client.get("/shops/tea/card").status_code == 200  # still signed in at tea
 
 
+def same_browser_at(worker: Flask, client: Any, started_at: Flask) -> Any:
+    """A client of ``worker`` (another process of the site) carrying ``client``'s session cookie."""
+    cookie = client.get_cookie(started_at.config["SESSION_COOKIE_NAME"], domain="app.test")
+    assert cookie is not None
+    elsewhere = worker.test_client()
+    elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    return elsewhere
+
+
 def test_a_callback_reaching_another_worker_completes_at_the_shop_that_started(
     shops: Flask, make_app: AppFactory, line_platform: EmulatorServer
 ):
@@ -221,10 +230,7 @@ def test_a_callback_reaching_another_worker_completes_at_the_shop_that_started(
     client = shops.test_client()
     start = client.get(client.get("/shops/cake/card").location)
     back = line_platform.consent(start.location, user="Cony")
-    cookie = client.get_cookie(shops.config["SESSION_COOKIE_NAME"], domain="app.test")
-    assert cookie is not None
-    elsewhere = other_worker.test_client()
-    elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    elsewhere = same_browser_at(other_worker, client, shops)
     landed = elsewhere.get(back.path)
     assert landed.status_code == 302 and landed.location == "/shops/cake/card"
     assert asked[-1] == "/line/login?shop=cake"  # asked as if at the page that started
@@ -242,10 +248,7 @@ def test_a_callback_at_a_worker_whose_shop_changed_channel_is_refused_with_a_sig
     other_worker.extensions["line"].channel_loader(lambda: LoginChannel(**CHANNELS["tea"]))  # type: ignore[arg-type]
     client = shops.test_client()
     back = line_platform.consent(client.get("/line/login?shop=cake").location)
-    cookie = client.get_cookie(shops.config["SESSION_COOKIE_NAME"], domain="app.test")
-    assert cookie is not None
-    elsewhere = other_worker.test_client()
-    elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    elsewhere = same_browser_at(other_worker, client, shops)
     with captured(line_signals.login_failed) as failed:
         landed = elsewhere.get(back.path)
     assert landed.status_code == 400
@@ -262,10 +265,7 @@ def test_a_sign_in_started_before_the_site_chose_shops_asks_to_start_again(
     back = line_platform.consent(client.get("/line/login").location)
     # ...and a new release, with shops chosen per request, receives the callback.
     after = shops_app(make_app, line_platform)
-    cookie = client.get_cookie(before.config["SESSION_COOKIE_NAME"], domain="app.test")
-    assert cookie is not None
-    elsewhere = after.test_client()
-    elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    elsewhere = same_browser_at(after, client, before)
     with captured(line_signals.login_failed) as failed:
         landed = elsewhere.get(back.path)
     assert landed.status_code == 400
