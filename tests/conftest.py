@@ -238,3 +238,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
         return f"sqlite:///{tmp_path / 'links.sqlite3'}"
     server = request.getfixturevalue("postgres")
     return str(server.new_database())
+
+
+def same_browser_at(worker: Flask, client: Any, started_at: Flask) -> Any:
+    """A client of ``worker`` (another process of the site) carrying ``client``'s session cookie."""
+    cookie = client.get_cookie(started_at.config["SESSION_COOKIE_NAME"], domain="app.test")
+    assert cookie is not None
+    elsewhere = worker.test_client()
+    elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    return elsewhere

@@ -26,7 +26,7 @@ from flask_line import AccountLink, LoginChannel, current_line_user, line_login_
 from flask_line import signals as line_signals
 from flask_line.testing import EmulatorServer, signed_in_line_user
 
-from .conftest import AppFactory, captured, deliver, expire_token
+from .conftest import AppFactory, captured, deliver, expire_token, same_browser_at
 
 CHANNELS = {
     "tea": {"channel_id": "1650000201", "channel_secret": "secret-of-the-tea-house", "provider": "brown-group"},
@@ -201,15 +201,6 @@ def test_the_sign_out_page_posts_to_its_own_shop_and_signs_out_of_that_shop_only
     assert out[0]["channel_id"] == channel_of("cake")
     assert client.get("/shops/cake/card").status_code == 302
     assert client.get("/shops/tea/card").status_code == 200  # still signed in at tea
-
-
-def same_browser_at(worker: Flask, client: Any, started_at: Flask) -> Any:
-    """A client of ``worker`` (another process of the site) carrying ``client``'s session cookie."""
-    cookie = client.get_cookie(started_at.config["SESSION_COOKIE_NAME"], domain="app.test")
-    assert cookie is not None
-    elsewhere = worker.test_client()
-    elsewhere.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
-    return elsewhere
 
 
 def test_a_callback_reaching_another_worker_completes_at_the_shop_that_started(

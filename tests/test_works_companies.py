@@ -20,7 +20,7 @@ from flask import Flask, jsonify, request, url_for
 from flask_line import WorksCompany, current_works_user, errors, signals, works_login_required
 from flask_line.testing import EmulatedWorksCompany, EmulatedWorksMember, EmulatorServer
 
-from .conftest import AppFactory, captured, deliver
+from .conftest import AppFactory, captured, deliver, same_browser_at
 
 KIM = EmulatedWorksMember("acme-0000-4000-8000-000000000001", "kim@acme.example", "Kim", "Ann")
 LEE = EmulatedWorksMember("globex-000-4000-8000-000000000001", "lee@globex.example", "Lee", "Bo")
@@ -367,3 +367,63 @@ def test_ten_thousand_companies_resolved_once_each_keep_a_bounded_number_of_serv
         for number in range(10_000):
             line.works_for(WorksCompany(f"client-{number}", "secret"))
     assert registry.cached == registry.size == 256
+
+
+SINGLE_COMPANY_SITE = {**NO_APP_WIDE_WORKS, "LINE_WORKS_SCOPES": "openid profile"}
+
+
+@dataclass
+class StartedBeforeTheRelease:
+    """A LINE WORKS sign-in started on a site with one company for all (no start URL kept), at its callback."""
+
+    acme: EmulatedWorksCompany
+    client: Any
+    before: Flask
+    callback_path: str
+
+
+@pytest.fixture
+def started_before_the_release(make_app, line_works_company, line_platform) -> StartedBeforeTheRelease:
+    acme = line_works_company("20000001", [KIM], name="Acme")
+    before = make_app(**SINGLE_COMPANY_SITE, LINE_WORKS_COMPANIES={"default": acme.app_settings()})
+    client = before.test_client()
+    start = client.get("/line/works/login")
+    assert start.status_code == 302, start.data
+    return StartedBeforeTheRelease(acme, client, before, line_platform.consent(start.location, user=KIM.email).path)
+
+
+def test_a_sign_in_started_before_the_site_chose_companies_completes_at_that_company(
+    make_app, started_before_the_release
+):
+    acme = started_before_the_release.acme
+    # A new release, with companies chosen per request, gets the callback: its loader, asked at the callback,
+    # names the same company (an unlisted one, built from the tenant's row).
+    after = make_app(**SINGLE_COMPANY_SITE)
+    after.extensions["line"].works_company_loader(
+        lambda: WorksCompany(
+            acme.client_id, acme.client_secret, service_account=acme.service_account, private_key=acme.private_key
+        )
+    )
+
+    @after.get("/me")
+    @works_login_required
+    def me() -> Any:
+        return jsonify(user=current_works_user.user_id)
+
+    elsewhere = same_browser_at(after, started_before_the_release.client, started_before_the_release.before)
+    landed = elsewhere.get(started_before_the_release.callback_path)
+    assert landed.status_code == 302, landed.data
+    assert elsewhere.get("/me").json == {"user": KIM.user_id}
+
+
+def test_a_sign_in_started_before_the_site_chose_companies_and_found_nowhere_asks_to_start_again(
+    make_app, started_before_the_release
+):
+    after = make_app(**SINGLE_COMPANY_SITE, LINE_URL_VALUES=["company"])
+    after.extensions["line"].works_company_loader(company_of_request)  # the callback URL names no company
+    elsewhere = same_browser_at(after, started_before_the_release.client, started_before_the_release.before)
+    with captured(signals.works_login_failed) as failed:
+        landed = elsewhere.get(started_before_the_release.callback_path, headers=JSON)
+    assert landed.status_code == 400
+    assert landed.json["error"] == "invalid_state"
+    assert isinstance(failed[0]["error"], errors.StateError)

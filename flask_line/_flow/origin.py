@@ -10,15 +10,16 @@ continues as if at the shop that started.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, g, has_request_context, request
 
-from ..errors import StateError
+from ..errors import NotConfigured, StateError
+
+LoaderAnswerT = TypeVar("LoaderAnswerT")
 
 #: Longest URL value kept (a shop's slug or id); a longer one is not a shop of this site.
 MAX_URL_VALUE_LENGTH = 200
@@ -87,17 +88,21 @@ def origin_here(
     return Origin(values, f"{url}?{urlencode(values)}" if values else url, channel_id, company_id)
 
 
-@contextmanager
-def at_start(origin: Origin) -> Iterator[None]:
-    """A request context at the page that started ``origin``'s sign-in, where the loader is asked again when this
-    worker does not know the channel or company (another worker started it)."""
-    if not origin.url:  # started while the app chose nothing per request (a deploy mid-sign-in): nowhere to ask
-        raise StateError("This sign-in started before the site changed its setup; please start again.")
+def ask_at_start(origin: Origin, ask: Callable[[], LoaderAnswerT]) -> LoaderAnswerT:
+    """The loader's answer (``ask``) at the page that started ``origin``'s sign-in: what a worker that does not know
+    the sign-in's channel or company (another worker started it) asks. A sign-in started while the app chose
+    nothing per request kept no start URL: the loader is asked at this request, and finding nothing here means the
+    sign-in must start again. The caller still compares the answer with the start's channel or company."""
+    if not origin.url:
+        try:
+            return ask()
+        except NotConfigured as missing:
+            raise StateError("This sign-in started before the site changed its setup; please start again.") from missing
     start = urlsplit(origin.url)
     with current_app.test_request_context(
         start.path, base_url=f"{start.scheme}://{start.netloc}", query_string=start.query
     ):
-        yield
+        return ask()
 
 
 def restore(origin: Origin | None) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import g, has_request_context
 
-from .._flow.origin import Origin, at_start, restored_origin
+from .._flow.origin import Origin, ask_at_start, restored_origin
 from .._registry import DEFAULT, Naming, Registry, check_credentials
 from ..errors import ChannelNotFound, ConfigurationError, StateError
 from .service import LoginService
@@ -147,8 +147,7 @@ class LoginChannels:
             return found
         if not self.active:
             raise ChannelNotFound(f"The channel {origin.channel_id} that started this sign-in is not configured.")
-        with at_start(origin):  # another worker started it: the loader asked as if at the page that started
-            channel = self._registry.ask_loader()
+        channel = ask_at_start(origin, self._registry.ask_loader)  # another worker started it
         if channel.channel_id != origin.channel_id:
             raise StateError("The shop's LINE Login channel changed during the sign-in; please start again.")
         return self.service(channel)

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import g, has_request_context, request
 
-from .._flow.origin import Origin, at_start, restored_origin
+from .._flow.origin import Origin, ask_at_start, restored_origin
 from .._log import log
 from .._registry import DEFAULT, Naming, Registry, check_credentials
 from ..errors import CompanyNotFound, ConfigurationError, LineError, StateError
@@ -161,7 +161,7 @@ class WorksCompanies:
         callback URL carries none of the start's values, so what the loader answers there says nothing.
         """
         company_id = str(origin.company_id)
-        if self.active and urlsplit(origin.url).netloc.lower() != request.host.lower():
+        if self.active and origin.url and urlsplit(origin.url).netloc.lower() != request.host.lower():
             here = self._quietly_ask_loader()
             if here is not None and here.client_id != company_id:
                 log.warning(
@@ -173,8 +173,7 @@ class WorksCompanies:
             return found
         if not self.active:
             raise CompanyNotFound(f"The LINE WORKS company {company_id} that started this sign-in is not configured.")
-        with at_start(origin):  # another worker started it: the loader asked as if at the page that started
-            company = self._registry.ask_loader()
+        company = ask_at_start(origin, self._registry.ask_loader)  # another worker started it
         if company.client_id != company_id:
             raise StateError("The company's LINE WORKS app changed during the sign-in; please start again.")
         return self.service(company)
